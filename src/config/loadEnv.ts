@@ -1,0 +1,150 @@
+import path from "node:path";
+import { z } from "zod";
+import { CodexError } from "../core/CodexError.ts";
+
+/** Every variable the process reads, documented in .env.example. Unset optional integrations are "off". */
+export interface Env {
+  MAOS_HOME: string;
+  MAOS_CHARTER: string;
+  MAOS_STACKS: string;
+  PORT: number;
+  LOG_LEVEL: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  LOG_LEVEL_SET: boolean;
+  MAOS_PRIME: string;
+  MAOS_BACKUP: string | undefined;
+  MAOS_ENVIRONMENT: string | undefined;
+  MAOS_LEDGER_KEY: string | undefined;
+  MAOS_VAULT_REMOTE: string | undefined;
+  MAOS_VAULT_SIGNING_KEY: string | undefined;
+  MAOS_ROLES: string | undefined;
+  MAOS_RELAY_TOKEN: string | undefined;
+  OPENAI_API_KEY: string | undefined;
+  OPENAI_BASE_URL: string | undefined;
+  ANTHROPIC_API_KEY: string | undefined;
+  ANTHROPIC_BASE_URL: string | undefined;
+  SLACK_BOT_TOKEN: string | undefined;
+  SLACK_APP_TOKEN: string | undefined;
+  SLACK_SIGNING_SECRET: string | undefined;
+  SLACK_API_URL: string | undefined;
+  NOTION_TOKEN: string | undefined;
+  NOTION_BASE_URL: string | undefined;
+  TEAMWORK_SITE: string | undefined;
+  TEAMWORK_API_KEY: string | undefined;
+  TEAMWORK_TASKLIST_ID: string | undefined;
+}
+
+const PROVIDER_SPEC = /^(offline|openai:[^\s]+|anthropic:[^\s]+)$/;
+
+interface VarRule {
+  schema: z.ZodType;
+  fix: string;
+}
+
+const url: VarRule = {
+  schema: z.url({ protocol: /^https?$/ }),
+  fix: "set it to an http(s) URL such as http://127.0.0.1:11434/v1, or unset it",
+};
+const provider: VarRule = {
+  schema: z.string().regex(PROVIDER_SPEC),
+  fix: "use offline, openai:MODEL or anthropic:MODEL (for example openai:gpt-4o-mini)",
+};
+
+const RULES: Partial<Record<keyof Env, VarRule>> = {
+  PORT: {
+    schema: z.coerce.number().int().min(0).max(65535),
+    fix: "use a TCP port number from 1 to 65535 (0 picks a free port)",
+  },
+  LOG_LEVEL: {
+    schema: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
+    fix: "use one of fatal, error, warn, info, debug, trace, silent",
+  },
+  MAOS_PRIME: provider,
+  MAOS_BACKUP: provider,
+  OPENAI_BASE_URL: url,
+  ANTHROPIC_BASE_URL: url,
+  SLACK_API_URL: url,
+  NOTION_BASE_URL: url,
+  TEAMWORK_SITE: url,
+  SLACK_BOT_TOKEN: {
+    schema: z.string().regex(/^xoxb-/),
+    fix: "use the Bot User OAuth Token (it starts with xoxb-) from the app's OAuth & Permissions page",
+  },
+  SLACK_APP_TOKEN: {
+    schema: z.string().regex(/^xapp-/),
+    fix: "use an app-level token with connections:write (it starts with xapp-), or unset it for HTTP mode",
+  },
+  TEAMWORK_TASKLIST_ID: { schema: z.string().regex(/^\d+$/), fix: "use the numeric id of the task list" },
+};
+
+/**
+ * Reads and validates the environment once, at the edge. A set but malformed variable stops start-up
+ * with a message naming the variable and the fix; unset optional ones mean "off".
+ */
+export function loadEnv(source: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Env {
+  const raw = (name: keyof Env): string | undefined => {
+    const v = source[name];
+    return v === undefined || v.trim() === "" ? undefined : v.trim();
+  };
+  const problems: string[] = [];
+  const read = <T>(name: keyof Env): T | undefined => {
+    const v = raw(name);
+    const rule = RULES[name];
+    if (v === undefined || !rule) return v as T | undefined;
+    const parsed = rule.schema.safeParse(v);
+    if (parsed.success) return parsed.data as T;
+    problems.push(`${name} is set but malformed: ${rule.fix}`);
+    return undefined;
+  };
+  const abs = (p: string) => path.resolve(cwd, p);
+
+  const env: Env = {
+    MAOS_HOME: abs(raw("MAOS_HOME") ?? "./data"),
+    MAOS_CHARTER: abs(raw("MAOS_CHARTER") ?? "./charter.yml"),
+    MAOS_STACKS: abs(raw("MAOS_STACKS") ?? "./stacks"),
+    PORT: read<number>("PORT") ?? 8000,
+    LOG_LEVEL: read<Env["LOG_LEVEL"]>("LOG_LEVEL") ?? "info",
+    LOG_LEVEL_SET: raw("LOG_LEVEL") !== undefined,
+    MAOS_PRIME: read<string>("MAOS_PRIME") ?? "offline",
+    MAOS_BACKUP: read<string>("MAOS_BACKUP"),
+    MAOS_ENVIRONMENT: raw("MAOS_ENVIRONMENT"),
+    MAOS_LEDGER_KEY: raw("MAOS_LEDGER_KEY"),
+    MAOS_VAULT_REMOTE: raw("MAOS_VAULT_REMOTE"),
+    MAOS_VAULT_SIGNING_KEY: raw("MAOS_VAULT_SIGNING_KEY"),
+    MAOS_ROLES: raw("MAOS_ROLES"),
+    MAOS_RELAY_TOKEN: raw("MAOS_RELAY_TOKEN"),
+    OPENAI_API_KEY: raw("OPENAI_API_KEY"),
+    OPENAI_BASE_URL: read<string>("OPENAI_BASE_URL"),
+    ANTHROPIC_API_KEY: raw("ANTHROPIC_API_KEY"),
+    ANTHROPIC_BASE_URL: read<string>("ANTHROPIC_BASE_URL"),
+    SLACK_BOT_TOKEN: read<string>("SLACK_BOT_TOKEN"),
+    SLACK_APP_TOKEN: read<string>("SLACK_APP_TOKEN"),
+    SLACK_SIGNING_SECRET: raw("SLACK_SIGNING_SECRET"),
+    SLACK_API_URL: read<string>("SLACK_API_URL"),
+    NOTION_TOKEN: raw("NOTION_TOKEN"),
+    NOTION_BASE_URL: read<string>("NOTION_BASE_URL"),
+    TEAMWORK_SITE: read<string>("TEAMWORK_SITE"),
+    TEAMWORK_API_KEY: raw("TEAMWORK_API_KEY"),
+    TEAMWORK_TASKLIST_ID: read<string>("TEAMWORK_TASKLIST_ID"),
+  };
+  if (problems.length > 0) {
+    throw new CodexError("CONFIG_INVALID", problems.join("\n"), {
+      hint: "fix the variable in your environment or .env file (see .env.example)",
+    });
+  }
+  return env;
+}
+
+/** Values that must never appear in logs, the ledger, the vault or Slack. */
+export function secretValues(env: Env): string[] {
+  return [
+    env.OPENAI_API_KEY,
+    env.ANTHROPIC_API_KEY,
+    env.SLACK_BOT_TOKEN,
+    env.SLACK_APP_TOKEN,
+    env.SLACK_SIGNING_SECRET,
+    env.NOTION_TOKEN,
+    env.TEAMWORK_API_KEY,
+    env.MAOS_LEDGER_KEY,
+    env.MAOS_RELAY_TOKEN,
+  ].filter((v): v is string => typeof v === "string" && v.length >= 6);
+}

@@ -1,0 +1,22 @@
+import { createHash } from "node:crypto";
+import { merkleRoot } from "../ledger/merkle.ts";
+
+/** Lowercase hex SHA-256 of some bytes. */
+export function sha256Hex(data: Uint8Array): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+/**
+ * The seal root: RFC 6962 Merkle root (hex) over one leaf per file, `${path}\n${sha256}` in UTF-8,
+ * in the order given (SEAL.json keeps them sorted by path). Binding the path into the leaf means a
+ * renamed file changes the root even when its bytes do not.
+ */
+export function sealRoot(files: readonly { path: string; sha256: string }[]): string {
+  const encoder = new TextEncoder();
+  return merkleRoot(files.map((f) => encoder.encode(`${f.path}\n${f.sha256}`))).toString("hex");
+}
+
+/** Sort order of SEAL.json `files`: by UTF-16 code unit of the path, the same as Array.prototype.sort. */
+export function comparePaths(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
