@@ -1,0 +1,263 @@
+/**
+ * A loopback stand-in for Anthropic's Messages API. It validates what the SDK sends (model, max_tokens,
+ * messages, anthropic-version, credentials, tools and tool_choice) and answers from a script; when
+ * tool_choice forces a tool it answers with a tool_use block. Never touches the network beyond 127.0.0.1.
+ */
+import { readFileSync } from "node:fs";
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: unknown;
+}
+
+/** The same script vocabulary as the OpenAI fake: an error status, a forced-tool JSON answer, text, or a hang. */
+export type FakeReply =
+  | { status: number; retryAfter?: string; retryAfterMs?: string; message?: string }
+  | { json: unknown; usage?: { input: number; output: number } }
+  | { text: string; usage?: { input: number; output: number } }
+  | { hang: true };
+
+export interface FakeAnthropic {
+  /** Base URL for ANTHROPIC_BASE_URL (the SDK appends /v1/messages). */
+  url: string;
+  requests: RecordedRequest[];
+  script(responses: FakeReply[]): void;
+  waitForRequests(n: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+const fixture = (name: string): unknown =>
+  JSON.parse(readFileSync(new URL(`../fixtures/anthropic/${name}`, import.meta.url), "utf8"));
+const MESSAGE_TEMPLATE = fixture("message.json") as Record<string, unknown>;
+const ERRORS = fixture("errors.json") as Record<string, { type: string; message: string }>;
+
+const tokens = (text: string): number => Math.ceil(text.length / 4);
+
+interface Tool {
+  name: string;
+  input_schema: Record<string, unknown>;
+}
+
+/** Why the Messages API would refuse this body, or undefined. */
+export function validateMessagesRequest(body: unknown): string | undefined {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return "body: expected a JSON object";
+  const b = body as Record<string, unknown>;
+  if (typeof b.model !== "string" || b.model.length === 0) return "model: Field required";
+  if (!Number.isInteger(b.max_tokens) || (b.max_tokens as number) < 1)
+    return "max_tokens: Field required (a positive integer)";
+  if (!Array.isArray(b.messages) || b.messages.length === 0)
+    return "messages: at least one message is required";
+  for (const [i, m] of b.messages.entries()) {
+    const msg = m as Record<string, unknown>;
+    if (msg?.role !== "user" && msg?.role !== "assistant")
+      return `messages.${i}.role: Input should be 'user' or 'assistant'`;
+    const ok =
+      typeof msg.content === "string" ||
+      (Array.isArray(msg.content) &&
+        msg.content.every((c) => typeof (c as { type?: unknown })?.type === "string"));
+    if (!ok) return `messages.${i}.content: expected a string or an array of content blocks`;
+  }
+  if ((b.messages[0] as { role: string }).role !== "user")
+    return 'messages: first message must use the "user" role';
+  if (b.system !== undefined && typeof b.system !== "string" && !Array.isArray(b.system)) {
+    return "system: expected a string or an array of text blocks";
+  }
+  if (b.stream !== undefined && b.stream !== false) return "stream: this fake does not stream";
+  const tools = (b.tools ?? []) as Tool[];
+  if (!Array.isArray(tools)) return "tools: expected an array";
+  for (const [i, t] of tools.entries()) {
+    if (typeof t?.name !== "string" || !/^[a-zA-Z0-9_-]{1,64}$/.test(t.name))
+      return `tools.${i}.name: invalid`;
+    if (t.input_schema?.type !== "object") return `tools.${i}.input_schema.type: Input should be 'object'`;
+  }
+  if (b.tool_choice !== undefined) {
+    const tc = b.tool_choice as { type?: unknown; name?: unknown };
+    if (!["auto", "any", "tool", "none"].includes(tc?.type as string)) return "tool_choice.type: invalid";
+    if (tc.type === "tool" && !tools.some((t) => t.name === tc.name)) {
+      return `tool_choice.name: no tool named '${String(tc.name)}' in tools`;
+    }
+  }
+  return undefined;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(text),
+    "request-id": `req_fake_${status}`,
+    ...headers,
+  });
+  res.end(text);
+}
+
+function sendError(
+  res: ServerResponse,
+  status: number,
+  override?: string,
+  headers: Record<string, string> = {},
+): void {
+  const known = ERRORS[String(status)] ?? { type: "api_error", message: `HTTP ${status}` };
+  send(
+    res,
+    status,
+    { type: "error", error: { ...known, ...(override ? { message: override } : {}) } },
+    headers,
+  );
+}
+
+function textOf(content: unknown): string {
+  if (typeof content === "string") return content;
+  if (Array.isArray(content)) return content.map((c) => (c as { text?: string }).text ?? "").join("");
+  return "";
+}
+
+export async function startFakeAnthropic(): Promise<FakeAnthropic> {
+  const requests: RecordedRequest[] = [];
+  let queue: FakeReply[] = [];
+  let served = 0;
+  const waiters: { n: number; resolve: () => void }[] = [];
+
+  const server = createServer(async (req, res) => {
+    const raw = await readBody(req);
+    let body: unknown = raw;
+    try {
+      body = raw ? JSON.parse(raw) : undefined;
+    } catch {
+      // Recorded raw; validation answers 400.
+    }
+    const path = (req.url ?? "/").split("?")[0] ?? "/";
+    requests.push({ method: req.method ?? "GET", path, headers: req.headers, body });
+    for (const w of waiters.filter((x) => requests.length >= x.n)) {
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve();
+    }
+
+    // The API takes x-api-key; SDK 1.x sends the key as `Authorization: Bearer`, which it also accepts.
+    const credential = req.headers["x-api-key"] ?? req.headers.authorization?.replace(/^Bearer\s+/, "");
+    if (!credential) {
+      sendError(res, 401, "x-api-key header is required");
+      return;
+    }
+    if (!req.headers["anthropic-version"]) {
+      sendError(res, 400, "anthropic-version: header is required");
+      return;
+    }
+    if (req.method === "GET" && path === "/v1/models") {
+      send(res, 200, {
+        data: [
+          {
+            type: "model",
+            id: "claude-sonnet-5",
+            display_name: "Claude Sonnet 5",
+            created_at: "2026-06-01T00:00:00Z",
+          },
+        ],
+        has_more: false,
+        first_id: "claude-sonnet-5",
+        last_id: "claude-sonnet-5",
+      });
+      return;
+    }
+    if (req.method !== "POST" || path !== "/v1/messages") {
+      sendError(res, 404, `Not found: ${req.method} ${path}`);
+      return;
+    }
+    const invalid = validateMessagesRequest(body);
+    if (invalid) {
+      sendError(res, 400, invalid);
+      return;
+    }
+
+    const b = body as {
+      model: string;
+      system?: unknown;
+      messages: { content: unknown }[];
+      tools?: Tool[];
+      tool_choice?: { type: string; name?: string };
+    };
+    const reply = queue.shift();
+    if (reply && "hang" in reply) return;
+    if (reply && "status" in reply) {
+      const headers: Record<string, string> = {};
+      if (reply.retryAfter !== undefined) headers["retry-after"] = reply.retryAfter;
+      if (reply.retryAfterMs !== undefined) headers["retry-after-ms"] = reply.retryAfterMs;
+      sendError(res, reply.status, reply.message, headers);
+      return;
+    }
+
+    const forced =
+      b.tool_choice?.type === "tool" ? b.tools?.find((t) => t.name === b.tool_choice?.name) : undefined;
+    served += 1;
+    let content: unknown[];
+    let outText: string;
+    if (forced) {
+      const input = reply && "json" in reply ? reply.json : {};
+      outText = JSON.stringify(input);
+      content = [
+        { type: "tool_use", id: `toolu_fake_${String(served).padStart(4, "0")}`, name: forced.name, input },
+      ];
+    } else {
+      outText =
+        reply && "text" in reply
+          ? reply.text
+          : reply && "json" in reply
+            ? JSON.stringify(reply.json)
+            : `Fake answer from ${b.model} to: ${textOf(b.messages.at(-1)?.content).slice(0, 60)}`;
+      content = [{ type: "text", text: outText, citations: null }];
+    }
+    const inputTokens =
+      reply && "usage" in reply && reply.usage
+        ? reply.usage.input
+        : tokens(textOf(b.system) + b.messages.map((m) => textOf(m.content)).join(""));
+    const outputTokens = reply && "usage" in reply && reply.usage ? reply.usage.output : tokens(outText);
+    const template = structuredClone(MESSAGE_TEMPLATE) as { usage: Record<string, unknown> } & Record<
+      string,
+      unknown
+    >;
+    send(res, 200, {
+      ...template,
+      id: `msg_fake_${String(served).padStart(4, "0")}`,
+      model: b.model,
+      content,
+      stop_reason: forced ? "tool_use" : "end_turn",
+      usage: { ...template.usage, input_tokens: inputTokens, output_tokens: outputTokens },
+    });
+  });
+
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    script(responses) {
+      queue = [...responses];
+    },
+    waitForRequests(n) {
+      if (requests.length >= n) return Promise.resolve();
+      return new Promise((resolve) => waiters.push({ n, resolve }));
+    },
+    close() {
+      server.closeAllConnections();
+      return new Promise((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
+    },
+  };
+}

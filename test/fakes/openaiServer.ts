@@ -1,0 +1,315 @@
+/**
+ * A loopback stand-in for the OpenAI chat-completions API (and OpenAI-compatible servers). It speaks the
+ * real wire format, validates what the SDK sends, and answers from a script so tests can drive retries,
+ * rate limits, failover and timeouts. It never touches the network beyond 127.0.0.1.
+ */
+import { readFileSync } from "node:fs";
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: unknown;
+}
+
+/**
+ * One scripted answer, used by the next chat-completions request:
+ * - `{ status }` an OpenAI-style error (with `retryAfter` / `retryAfterMs` headers when given);
+ * - `{ json }` a schema-forced answer (the object, serialised into the message content);
+ * - `{ text }` a plain answer;
+ * - `{ hang: true }` never answers (the socket stays open until the client aborts or the server closes).
+ * With the script empty the server gives a deterministic OK answer.
+ */
+export type FakeReply =
+  | { status: number; retryAfter?: string; retryAfterMs?: string; message?: string }
+  | { json: unknown; usage?: { input: number; output: number } }
+  | { text: string; usage?: { input: number; output: number } }
+  | { hang: true };
+
+export interface FakeOpenAI {
+  /** Base URL including /v1, for OPENAI_BASE_URL. */
+  url: string;
+  requests: RecordedRequest[];
+  script(responses: FakeReply[]): void;
+  /** Resolves once at least `n` requests have arrived. */
+  waitForRequests(n: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+const fixture = (name: string): unknown =>
+  JSON.parse(readFileSync(new URL(`../fixtures/openai/${name}`, import.meta.url), "utf8"));
+const COMPLETION_TEMPLATE = fixture("chat-completion.json") as Record<string, unknown>;
+const ERRORS = fixture("errors.json") as Record<
+  string,
+  { message: string; type: string; code: string | null }
+>;
+
+const tokens = (text: string): number => Math.ceil(text.length / 4);
+
+/** Why the request would be refused by OpenAI, or undefined when it is well-formed. */
+export function validateChatRequest(body: unknown): { message: string; param: string | null } | undefined {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    return { message: "We could not parse the JSON body of your request.", param: null };
+  }
+  const b = body as Record<string, unknown>;
+  if (typeof b.model !== "string" || b.model.length === 0) {
+    return { message: "you must provide a model parameter", param: "model" };
+  }
+  if (!Array.isArray(b.messages) || b.messages.length === 0) {
+    return { message: "'messages' must contain at least one message.", param: "messages" };
+  }
+  for (const [i, m] of b.messages.entries()) {
+    const msg = m as Record<string, unknown>;
+    if (!["system", "user", "assistant"].includes(msg?.role as string)) {
+      return { message: `Invalid value for 'messages[${i}].role'.`, param: `messages[${i}].role` };
+    }
+    if (typeof msg.content !== "string") {
+      return {
+        message: `Invalid type for 'messages[${i}].content': expected a string.`,
+        param: `messages[${i}].content`,
+      };
+    }
+  }
+  if (b.stream !== undefined && b.stream !== false) {
+    return { message: "This fake does not stream.", param: "stream" };
+  }
+  for (const key of ["max_tokens", "max_completion_tokens"]) {
+    if (b[key] !== undefined && b[key] !== null && !(Number.isInteger(b[key]) && (b[key] as number) > 0)) {
+      return { message: `Invalid '${key}': expected a positive integer.`, param: key };
+    }
+  }
+  if (b.max_tokens !== undefined && b.max_completion_tokens !== undefined) {
+    return { message: "Use max_tokens or max_completion_tokens, not both.", param: "max_tokens" };
+  }
+  if (b.response_format !== undefined) {
+    const rf = b.response_format as Record<string, unknown>;
+    if (rf?.type === "json_schema") {
+      const js = rf.json_schema as Record<string, unknown> | undefined;
+      if (!js || typeof js.name !== "string" || !/^[a-zA-Z0-9_-]{1,64}$/.test(js.name)) {
+        return {
+          message: "Invalid 'response_format.json_schema.name'.",
+          param: "response_format.json_schema.name",
+        };
+      }
+      if (typeof js.schema !== "object" || js.schema === null || Array.isArray(js.schema)) {
+        return {
+          message: "Invalid 'response_format.json_schema.schema'.",
+          param: "response_format.json_schema.schema",
+        };
+      }
+      if (js.strict !== undefined && typeof js.strict !== "boolean") {
+        return {
+          message: "Invalid 'response_format.json_schema.strict'.",
+          param: "response_format.json_schema.strict",
+        };
+      }
+      if (js.strict === true) {
+        const problem = strictSchemaProblem(js.schema as Record<string, unknown>, "schema");
+        if (problem)
+          return {
+            message: `Invalid schema for response_format '${js.name}': ${problem}`,
+            param: "response_format",
+          };
+      }
+    } else if (rf?.type !== "text" && rf?.type !== "json_object") {
+      return { message: "Invalid 'response_format.type'.", param: "response_format.type" };
+    }
+  }
+  return undefined;
+}
+
+/** Structured Outputs' strict mode: every object closes additionalProperties and requires every property. */
+function strictSchemaProblem(schema: Record<string, unknown>, at: string): string | undefined {
+  if (schema.type === "object") {
+    if (schema.additionalProperties !== false) return `${at}: 'additionalProperties' must be false`;
+    const props = (schema.properties ?? {}) as Record<string, Record<string, unknown>>;
+    const required = Array.isArray(schema.required) ? schema.required : [];
+    for (const key of Object.keys(props)) {
+      if (!required.includes(key)) return `${at}: 'required' must list every property (missing '${key}')`;
+      const inner = props[key];
+      const p = inner ? strictSchemaProblem(inner, `${at}.${key}`) : undefined;
+      if (p) return p;
+    }
+  }
+  if (schema.type === "array" && typeof schema.items === "object" && schema.items !== null) {
+    return strictSchemaProblem(schema.items as Record<string, unknown>, `${at}[]`);
+  }
+  return undefined;
+}
+
+/** A minimal instance of a JSON Schema, for unscripted schema-forced requests. */
+export function sampleFromSchema(schema: Record<string, unknown>): unknown {
+  if (Array.isArray(schema.enum) && schema.enum.length > 0) return schema.enum[0];
+  switch (schema.type) {
+    case "object": {
+      const props = (schema.properties ?? {}) as Record<string, Record<string, unknown>>;
+      const out: Record<string, unknown> = {};
+      for (const [key, sub] of Object.entries(props)) out[key] = sampleFromSchema(sub);
+      return out;
+    }
+    case "array":
+      return [];
+    case "number":
+    case "integer":
+      return typeof schema.minimum === "number" ? schema.minimum : 0;
+    case "boolean":
+      return false;
+    case "null":
+      return null;
+    default:
+      return "fake";
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(text),
+    "x-request-id": `req_fake_${status}`,
+    ...headers,
+  });
+  res.end(text);
+}
+
+function sendError(
+  res: ServerResponse,
+  status: number,
+  override?: string,
+  headers: Record<string, string> = {},
+): void {
+  const known = ERRORS[String(status)] ?? { message: `HTTP ${status}`, type: "server_error", code: null };
+  send(
+    res,
+    status,
+    { error: { ...known, param: null, ...(override ? { message: override } : {}) } },
+    headers,
+  );
+}
+
+export async function startFakeOpenAI(): Promise<FakeOpenAI> {
+  const requests: RecordedRequest[] = [];
+  let queue: FakeReply[] = [];
+  let served = 0;
+  const waiters: { n: number; resolve: () => void }[] = [];
+
+  const server = createServer(async (req, res) => {
+    const raw = await readBody(req);
+    let body: unknown = raw;
+    try {
+      body = raw ? JSON.parse(raw) : undefined;
+    } catch {
+      // Recorded as the raw string; validation below answers 400.
+    }
+    const path = (req.url ?? "/").split("?")[0] ?? "/";
+    requests.push({ method: req.method ?? "GET", path, headers: req.headers, body });
+    for (const w of waiters.filter((x) => requests.length >= x.n)) {
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve();
+    }
+
+    const auth = req.headers.authorization;
+    if (!auth || !/^Bearer \S+/.test(auth)) {
+      sendError(res, 401, "You didn't provide an API key.");
+      return;
+    }
+    if (req.method === "GET" && path === "/v1/models") {
+      send(res, 200, {
+        object: "list",
+        data: [{ id: "gpt-4o-mini", object: "model", created: 1721172741, owned_by: "system" }],
+      });
+      return;
+    }
+    if (req.method !== "POST" || path !== "/v1/chat/completions") {
+      sendError(res, 404, `Unknown request URL: ${req.method} ${path}.`);
+      return;
+    }
+    const invalid = validateChatRequest(body);
+    if (invalid) {
+      send(res, 400, {
+        error: { message: invalid.message, type: "invalid_request_error", param: invalid.param, code: null },
+      });
+      return;
+    }
+
+    const b = body as {
+      model: string;
+      messages: { content: string }[];
+      response_format?: { type: string; json_schema?: { schema: Record<string, unknown> } };
+    };
+    const reply = queue.shift();
+    if (reply && "hang" in reply) return; // the client's abort (or close()) ends it
+    if (reply && "status" in reply) {
+      const headers: Record<string, string> = {};
+      if (reply.retryAfter !== undefined) headers["retry-after"] = reply.retryAfter;
+      if (reply.retryAfterMs !== undefined) headers["retry-after-ms"] = reply.retryAfterMs;
+      sendError(res, reply.status, reply.message, headers);
+      return;
+    }
+
+    let content: string;
+    if (reply && "json" in reply) content = JSON.stringify(reply.json);
+    else if (reply && "text" in reply) content = reply.text;
+    else if (b.response_format?.type === "json_schema" && b.response_format.json_schema) {
+      content = JSON.stringify(sampleFromSchema(b.response_format.json_schema.schema));
+    } else {
+      const last = b.messages.at(-1)?.content ?? "";
+      content = `Fake answer from ${b.model} to: ${last.slice(0, 60)}`;
+    }
+    const promptTokens = reply?.usage?.input ?? tokens(b.messages.map((m) => m.content).join(""));
+    const completionTokens = reply?.usage?.output ?? tokens(content);
+    served += 1;
+    const template = structuredClone(COMPLETION_TEMPLATE) as {
+      choices: { message: { content: string } }[];
+      usage: Record<string, unknown>;
+    } & Record<string, unknown>;
+    const choice = template.choices[0];
+    if (choice) choice.message.content = content;
+    send(res, 200, {
+      ...template,
+      id: `chatcmpl-fake-${String(served).padStart(4, "0")}`,
+      model: b.model,
+      choices: template.choices,
+      usage: {
+        ...template.usage,
+        prompt_tokens: promptTokens,
+        completion_tokens: completionTokens,
+        total_tokens: promptTokens + completionTokens,
+      },
+    });
+  });
+
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    requests,
+    script(responses) {
+      queue = [...responses];
+    },
+    waitForRequests(n) {
+      if (requests.length >= n) return Promise.resolve();
+      return new Promise((resolve) => waiters.push({ n, resolve }));
+    },
+    close() {
+      server.closeAllConnections();
+      return new Promise((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
+    },
+  };
+}
