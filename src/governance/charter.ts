@@ -1,0 +1,458 @@
+import { createHash } from "node:crypto";
+import { CronPattern } from "croner";
+import { z } from "zod";
+import { CodexError } from "../core/CodexError.ts";
+import { CHICAGO } from "../core/timestamps.ts";
+import { closestMatch } from "../stacks/closestMatch.ts";
+import { problemsError, type YamlProblem } from "../stacks/problems.ts";
+import { readCapped, YamlSource } from "../stacks/YamlSource.ts";
+import { zodProblems } from "../stacks/zodProblems.ts";
+import { compilePattern, type GuardrailRules, type NamedPattern } from "./guardrails.ts";
+
+/**
+ * The governance charter (`charter.yml`, env MAOS_CHARTER). YAML keys are snake_case; the parsed
+ * Charter is camelCase. Every field has a default, so `{}` is a valid charter, but a wrong type or
+ * an unknown key is an error. `roles` and `permissions` are merged over the defaults by name: a
+ * charter overrides the entries it lists and keeps the rest (set a command to [] to forbid it).
+ */
+
+/** Slack user (U…, W… on Enterprise Grid) or user-group (S…) ids, or "*" for every workspace member. */
+const MEMBER = /^(?:[UWS][A-Z0-9]{2,}|\*)$/;
+/** `operator`, or a namespaced role such as `client_role:business_owner`. */
+const ROLE_NAME = /^[a-z][a-z0-9_]*(?::[a-z][a-z0-9_]*)?$/;
+/** `seal`, or a subcommand such as `incident.approve`. */
+const COMMAND = /^[a-z][a-z0-9_-]*(?:\.[a-z][a-z0-9_-]*)*$/;
+const CHANNEL = /^[CG][A-Z0-9]{2,}$/;
+const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
+const EMOJI = /^[a-z0-9_+-]+$/;
+
+export const SEAL_VERSIONS = ["v0", "v1", "v2", "v3", "v4"] as const;
+export type SealVersion = (typeof SEAL_VERSIONS)[number];
+
+const V0_CONDITIONS = [
+  "relay_online",
+  "memory_online",
+  "telemetry_live",
+  "agents_active",
+  "autonomy_running",
+  "drift_green_3_cycles",
+  "governance_enforced",
+  "ledger_healthy",
+] as const;
+
+/** Every condition a seal may require, cumulative by version as the seed's MVP ladder describes. */
+export const SEAL_CONDITIONS = [
+  ...V0_CONDITIONS,
+  "slack_live",
+  "teamwork_live",
+  "multi_agent_runs",
+  "kpi_layer_synced",
+  "full_mesh",
+] as const;
+export type SealCondition = (typeof SEAL_CONDITIONS)[number];
+
+const V1: SealCondition[] = [...V0_CONDITIONS, "slack_live", "teamwork_live"];
+const V2: SealCondition[] = [...V1, "multi_agent_runs"];
+const V3: SealCondition[] = [...V2, "kpi_layer_synced"];
+export const DEFAULT_SEAL_CONDITIONS: Record<SealVersion, SealCondition[]> = {
+  v0: [...V0_CONDITIONS],
+  v1: V1,
+  v2: V2,
+  v3: V3,
+  v4: [...V3, "full_mesh"],
+};
+
+export interface Role {
+  description: string;
+  members: string[];
+}
+
+/** Everyone is a `member`; the other roles start empty and are filled in by the operator. */
+export const DEFAULT_ROLES: Record<string, Role> = {
+  member: { description: "Every workspace member: read-only commands and runs", members: ["*"] },
+  operator: { description: "Runs the system: activation, stop/resume, snapshots, incidents", members: [] },
+  approver: { description: "Approves seals and incident resolutions", members: [] },
+  "client_role:business_owner": {
+    description: "The client's accountable owner; may approve seals",
+    members: [],
+  },
+  viewer: { description: "Read-only observer", members: [] },
+};
+
+export const DEFAULT_PERMISSIONS: Record<string, string[]> = {
+  help: ["member"],
+  stacks: ["member"],
+  status: ["member"],
+  run: ["member"],
+  ledger: ["member"],
+  activate: ["operator"],
+  stop: ["operator"],
+  resume: ["operator"],
+  snapshot: ["operator"],
+  seal: ["approver", "client_role:business_owner"],
+  incident: ["operator", "approver"],
+  "incident.approve": ["approver", "client_role:business_owner"],
+  "incident.resolve": ["approver", "client_role:business_owner"],
+};
+
+/** The shipped secret and PII patterns; charter.yml lists the same ones so operators can see and edit them. */
+export const DEFAULT_SECRET_PATTERNS: NamedPattern[] = [
+  { name: "slack_token", pattern: "\\bxox[abposr]-[A-Za-z0-9-]{10,}" },
+  { name: "slack_app_token", pattern: "\\bxapp-\\d-[A-Za-z0-9-]{10,}" },
+  { name: "anthropic_api_key", pattern: "\\bsk-ant-[A-Za-z0-9_-]{20,}" },
+  { name: "openai_api_key", pattern: "\\bsk-(?!ant-)[A-Za-z0-9_-]{20,}" },
+  { name: "aws_access_key_id", pattern: "\\b(?:AKIA|ASIA)[A-Z0-9]{16}\\b" },
+  { name: "github_token", pattern: "\\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})" },
+  {
+    name: "private_key",
+    pattern:
+      "-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----(?:[\\s\\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----|[\\s\\S]*)",
+  },
+  { name: "notion_token", pattern: "\\b(?:secret_[A-Za-z0-9]{32,}|ntn_[A-Za-z0-9]{32,})" },
+];
+
+export const DEFAULT_PII_PATTERNS: NamedPattern[] = [
+  { name: "us_ssn", pattern: "\\b(?!000|666|9\\d\\d)\\d{3}-(?!00)\\d{2}-(?!0000)\\d{4}\\b" },
+  { name: "payment_card", pattern: "\\b\\d(?:[ -]?\\d){12,18}\\b", validate: "luhn" },
+];
+
+/** Placeholder text and claims marketing compliance forbids; whole words, case-insensitive. */
+export const DEFAULT_BLOCKED_TERMS: string[] = [
+  "lorem ipsum",
+  "risk-free",
+  "guaranteed ROI",
+  "100% guaranteed",
+];
+
+const memberSchema = z.string().regex(MEMBER, {
+  error: 'expected a Slack user id (U… or W…), user-group id (S…) or "*"',
+});
+const roleNameSchema = z
+  .string()
+  .regex(ROLE_NAME, { error: "expected a role name: lowercase snake_case, optionally prefix:name" });
+
+const identityShape = {
+  primary: z.email({ error: "expected an email address" }).default("lmaai@theleverageway.com"),
+  origin: z.string().min(1).default("maos-codex"),
+  environment: z
+    .string()
+    .regex(/^[a-z][a-z0-9_-]*$/, { error: "expected a lowercase environment name such as production" })
+    .default("production"),
+};
+const roleShape = {
+  description: z.string().default(""),
+  members: z.array(memberSchema).default([]),
+};
+const approvalsShape = {
+  emoji: z
+    .string()
+    .regex(EMOJI, { error: "expected a Slack emoji name without colons" })
+    .default("white_check_mark"),
+  reject_emoji: z.string().regex(EMOJI, { error: "expected a Slack emoji name without colons" }).default("x"),
+  self_approval: z.boolean().default(false),
+};
+const patternShape = {
+  name: z.string().regex(/^[a-z][a-z0-9_]*$/, { error: "expected a snake_case pattern name" }),
+  pattern: z.string().min(1),
+  flags: z
+    .string()
+    .regex(/^[imsu]*$/, { error: "expected RegExp flags from i, m, s, u" })
+    .optional(),
+  validate: z.literal("luhn").optional(),
+};
+const guardrailsShape = {
+  blocked_terms: z.array(z.string().min(1)).default(() => structuredClone(DEFAULT_BLOCKED_TERMS)),
+  secret_patterns: z
+    .array(z.strictObject(patternShape))
+    .default(() => structuredClone(DEFAULT_SECRET_PATTERNS)),
+  pii_patterns: z.array(z.strictObject(patternShape)).default(() => structuredClone(DEFAULT_PII_PATTERNS)),
+  max_output_chars: z.int().positive().default(20_000),
+};
+const unit = z.number().min(0).max(1);
+const evaluatorShape = { target_score: unit.default(0.8), pass_threshold: unit.default(0.7) };
+const weight = z.number().min(0).max(100);
+/** Default drift weights, summing to 100: a silent heartbeat and failing providers matter most. */
+const weightsShape = {
+  heartbeat: weight.default(25),
+  provider_errors: weight.default(20),
+  score_shortfall: weight.default(20),
+  governance: weight.default(20),
+  unsealed_changes: weight.default(10),
+  evidence: weight.default(5),
+};
+const bandsShape = {
+  green_max: z.int().min(0).max(100).default(10),
+  yellow_max: z.int().min(0).max(100).default(30),
+};
+const driftShape = {
+  weights: section(weightsShape),
+  bands: section(bandsShape),
+};
+const channel = z.string().regex(CHANNEL, { error: "expected a Slack channel id (C… or G…), not a #name" });
+const channelsShape = { signals: channel.optional(), evidence: channel.optional(), runs: channel.optional() };
+const schedulesShape = {
+  // Below 5 s a heartbeat floods the ledger without telling anyone more.
+  heartbeat_seconds: z.int().min(5).default(60),
+  daily_snapshot: z.string().min(1).default("0 18 * * *"),
+};
+const conditionList = z.array(z.enum(SEAL_CONDITIONS));
+const sealShape = {
+  v0: conditionList.default(() => [...DEFAULT_SEAL_CONDITIONS.v0]),
+  v1: conditionList.default(() => [...DEFAULT_SEAL_CONDITIONS.v1]),
+  v2: conditionList.default(() => [...DEFAULT_SEAL_CONDITIONS.v2]),
+  v3: conditionList.default(() => [...DEFAULT_SEAL_CONDITIONS.v3]),
+  v4: conditionList.default(() => [...DEFAULT_SEAL_CONDITIONS.v4]),
+};
+const serverShape = {
+  bearer_token_env: z
+    .string()
+    .regex(ENV_NAME, { error: "expected an environment variable name such as MAOS_RELAY_TOKEN" })
+    .default("MAOS_RELAY_TOKEN"),
+};
+/** A section may be absent or left empty (every line commented out): both mean all defaults. */
+function section<T extends z.core.$ZodLooseShape>(shape: T) {
+  return z.preprocess((v) => v ?? {}, z.strictObject(shape));
+}
+
+const charterShape = {
+  identity: section(identityShape),
+  roles: z.preprocess((v) => v ?? {}, z.record(roleNameSchema, z.strictObject(roleShape))),
+  permissions: z.preprocess(
+    (v) => v ?? {},
+    z.record(
+      z.string().regex(COMMAND, { error: "expected a command name such as seal or incident.approve" }),
+      z.array(roleNameSchema),
+    ),
+  ),
+  approvals: section(approvalsShape),
+  guardrails: section(guardrailsShape),
+  evaluator: section(evaluatorShape),
+  drift: section(driftShape),
+  channels: section(channelsShape),
+  schedules: section(schedulesShape),
+  seal_conditions: section(sealShape),
+  server: section(serverShape),
+};
+
+const charterYamlSchema = z.strictObject(charterShape);
+
+const CHARTER_KEYS: Record<string, readonly string[]> = {
+  "": Object.keys(charterShape),
+  identity: Object.keys(identityShape),
+  "roles.*": Object.keys(roleShape),
+  approvals: Object.keys(approvalsShape),
+  guardrails: Object.keys(guardrailsShape),
+  "guardrails.secret_patterns": Object.keys(patternShape),
+  "guardrails.pii_patterns": Object.keys(patternShape),
+  evaluator: Object.keys(evaluatorShape),
+  drift: Object.keys(driftShape),
+  "drift.weights": Object.keys(weightsShape),
+  "drift.bands": Object.keys(bandsShape),
+  channels: Object.keys(channelsShape),
+  schedules: Object.keys(schedulesShape),
+  seal_conditions: Object.keys(sealShape),
+  server: Object.keys(serverShape),
+};
+
+export interface DriftWeights {
+  heartbeat: number;
+  providerErrors: number;
+  scoreShortfall: number;
+  governance: number;
+  unsealedChanges: number;
+  evidence: number;
+}
+
+export interface Charter {
+  file: string;
+  /** Hex SHA-256 of the charter file's bytes, recorded in the ledger so a changed charter shows. */
+  hash: string;
+  /** `origin` names the ledger's checkpoint origin. */
+  identity: { primary: string; origin: string; environment: string };
+  roles: Record<string, Role>;
+  /** Command name → roles allowed to run it. */
+  permissions: Record<string, string[]>;
+  approvals: { emoji: string; rejectEmoji: string; selfApproval: boolean };
+  guardrails: GuardrailRules & { maxChars: number };
+  evaluator: { targetScore: number; passThreshold: number };
+  drift: { weights: DriftWeights; bands: { greenMax: number; yellowMax: number } };
+  channels: { signals: string | undefined; evidence: string | undefined; runs: string | undefined };
+  /** `dailySnapshot` is a cron expression read in `timezone` (always America/Chicago). */
+  schedules: { heartbeatSeconds: number; dailySnapshot: string; timezone: string };
+  sealConditions: Record<SealVersion, SealCondition[]>;
+  server: { bearerTokenEnv: string };
+}
+
+function toCharter(c: z.output<typeof charterYamlSchema>, file: string, hash: string): Charter {
+  const pattern = (p: z.output<z.ZodObject<typeof patternShape>>): NamedPattern => ({
+    name: p.name,
+    pattern: p.pattern,
+    ...(p.flags === undefined ? {} : { flags: p.flags }),
+    ...(p.validate === undefined ? {} : { validate: p.validate }),
+  });
+  return {
+    file,
+    hash,
+    identity: c.identity,
+    roles: { ...structuredClone(DEFAULT_ROLES), ...c.roles },
+    permissions: { ...structuredClone(DEFAULT_PERMISSIONS), ...c.permissions },
+    approvals: {
+      emoji: c.approvals.emoji,
+      rejectEmoji: c.approvals.reject_emoji,
+      selfApproval: c.approvals.self_approval,
+    },
+    guardrails: {
+      blockedTerms: c.guardrails.blocked_terms,
+      secretPatterns: c.guardrails.secret_patterns.map(pattern),
+      piiPatterns: c.guardrails.pii_patterns.map(pattern),
+      maxChars: c.guardrails.max_output_chars,
+    },
+    evaluator: { targetScore: c.evaluator.target_score, passThreshold: c.evaluator.pass_threshold },
+    drift: {
+      weights: {
+        heartbeat: c.drift.weights.heartbeat,
+        providerErrors: c.drift.weights.provider_errors,
+        scoreShortfall: c.drift.weights.score_shortfall,
+        governance: c.drift.weights.governance,
+        unsealedChanges: c.drift.weights.unsealed_changes,
+        evidence: c.drift.weights.evidence,
+      },
+      bands: { greenMax: c.drift.bands.green_max, yellowMax: c.drift.bands.yellow_max },
+    },
+    channels: { signals: c.channels.signals, evidence: c.channels.evidence, runs: c.channels.runs },
+    schedules: {
+      heartbeatSeconds: c.schedules.heartbeat_seconds,
+      dailySnapshot: c.schedules.daily_snapshot,
+      timezone: CHICAGO,
+    },
+    sealConditions: c.seal_conditions,
+    server: { bearerTokenEnv: c.server.bearer_token_env },
+  };
+}
+
+/** What zod cannot check: known roles, weights summing to 100, ordered bands, regexes and cron. */
+function crossChecks(source: YamlSource, charter: Charter): YamlProblem[] {
+  const problems: YamlProblem[] = [];
+  const roles = Object.keys(charter.roles);
+  for (const [command, allowed] of Object.entries(charter.permissions)) {
+    allowed.forEach((role, i) => {
+      if (roles.includes(role)) return;
+      const guess = closestMatch(role, roles);
+      problems.push(
+        source.problem(
+          ["permissions", command, i],
+          `role "${role}" is not defined${guess ? ` (did you mean "${guess}"?)` : ""}; roles: ${roles.join(", ")} (add it under roles:)`,
+        ),
+      );
+    });
+  }
+  const w = charter.drift.weights;
+  const sum =
+    w.heartbeat + w.providerErrors + w.scoreShortfall + w.governance + w.unsealedChanges + w.evidence;
+  // Weights are percentages of the 0..100 drift score; allow float rounding only.
+  if (Math.abs(sum - 100) > 1e-9) {
+    problems.push(
+      source.problem(
+        ["drift", "weights"],
+        `weights must sum to 100 (drift is a 0..100 score); they sum to ${sum}`,
+      ),
+    );
+  }
+  const { greenMax, yellowMax } = charter.drift.bands;
+  if (greenMax >= yellowMax) {
+    problems.push(
+      source.problem(
+        ["drift", "bands", "green_max"],
+        `green_max (${greenMax}) must be below yellow_max (${yellowMax})`,
+      ),
+    );
+  }
+  if (charter.evaluator.passThreshold > charter.evaluator.targetScore) {
+    problems.push(
+      source.problem(
+        ["evaluator", "pass_threshold"],
+        `pass_threshold (${charter.evaluator.passThreshold}) must not exceed target_score (${charter.evaluator.targetScore})`,
+      ),
+    );
+  }
+  for (const list of ["secret_patterns", "pii_patterns"] as const) {
+    const patterns =
+      list === "secret_patterns" ? charter.guardrails.secretPatterns : charter.guardrails.piiPatterns;
+    patterns.forEach((p, i) => {
+      try {
+        compilePattern(p);
+      } catch (err) {
+        const why = err instanceof Error ? err.message : String(err);
+        problems.push(
+          source.problem(["guardrails", list, i, "pattern"], `not a valid regular expression: ${why}`),
+        );
+      }
+    });
+  }
+  try {
+    new CronPattern(charter.schedules.dailySnapshot, CHICAGO);
+  } catch (err) {
+    const why = err instanceof Error ? err.message.replace(/^CronPattern: /, "") : String(err);
+    problems.push(
+      source.problem(
+        ["schedules", "daily_snapshot"],
+        `not a valid cron expression (minute hour day month weekday): ${why}`,
+      ),
+    );
+  }
+  return problems;
+}
+
+function knownKeys(path: ReadonlyArray<PropertyKey>): readonly string[] {
+  const parts = path.filter((p) => typeof p !== "number").map(String);
+  if (parts[0] === "roles" && parts.length === 2) return CHARTER_KEYS["roles.*"] ?? [];
+  return CHARTER_KEYS[parts.join(".")] ?? [];
+}
+
+function hint(file: string): string {
+  return `fix the fields listed in ${file} (the charter file; set MAOS_CHARTER to use another), or delete a field to get its default`;
+}
+
+/** Validates charter YAML given as bytes; throws CodexError("CHARTER_INVALID") listing every problem. */
+export function parseCharter(bytes: Uint8Array, file: string): Charter {
+  const h = hint(file);
+  const tooBig = YamlSource.sizeProblem(bytes.byteLength, file);
+  if (tooBig) throw problemsError("CHARTER_INVALID", [tooBig], h);
+  const source = YamlSource.parse(Buffer.from(bytes).toString("utf8"), file, "CHARTER_INVALID", h);
+  // An empty file is the all-defaults charter.
+  const parsed = charterYamlSchema.safeParse(source.data ?? {});
+  if (!parsed.success)
+    throw problemsError("CHARTER_INVALID", zodProblems(parsed.error.issues, source, knownKeys), h);
+  const charter = toCharter(parsed.data, file, createHash("sha256").update(bytes).digest("hex"));
+  const problems = crossChecks(source, charter);
+  if (problems.length > 0) throw problemsError("CHARTER_INVALID", problems, h);
+  return charter;
+}
+
+/** Loads the charter file (the caller resolves MAOS_CHARTER, default ./charter.yml). */
+export function loadCharter(file: string): Charter {
+  let bytes: Uint8Array;
+  try {
+    bytes = readCapped(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new CodexError(
+      "CHARTER_INVALID",
+      code === "ENOENT"
+        ? `charter file ${file} does not exist`
+        : `charter file ${file} could not be read (${code})`,
+      { hint: "set MAOS_CHARTER to the charter file (default ./charter.yml)", cause: err },
+    );
+  }
+  return parseCharter(bytes, file);
+}
+
+/**
+ * The pass threshold a run is held to: the stricter (higher) of the charter's and the stack's.
+ * A stack may demand more than the charter, never less.
+ */
+export function effectivePassThreshold(charter: Pick<Charter, "evaluator">, stackThreshold: number): number {
+  return Math.max(charter.evaluator.passThreshold, stackThreshold);
+}
+
+export { mayRun, parseRoleEnv, type RoleMembers, rolesFor, rolesOf } from "./roles.ts";

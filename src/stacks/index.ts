@@ -1,0 +1,25 @@
+/** The stacks module: loading, validating and ordering persona stacks, and rendering their prompts. */
+export { dependenciesOf, executionOrder, findCycle } from "./executionOrder.ts";
+export { findStack, stackBaseName } from "./findStack.ts";
+export { loadStackFile } from "./loadStackFile.ts";
+export { isStackFileName, loadStacks } from "./loadStacks.ts";
+export { formatProblem, type YamlProblem } from "./problems.ts";
+export { resolveInputs } from "./resolveInputs.ts";
+export {
+  type AgentGuardrails,
+  type AgentOutput,
+  DEFAULT_EVALUATOR,
+  type EvaluatorChecks,
+  type EvaluatorCriterion,
+  MAX_AGENTS,
+  PROVIDER_SPEC,
+  type Stack,
+  type StackAgent,
+  type StackEvaluator,
+  type StackInput,
+  type StackSpec,
+  stackSchema,
+} from "./stackSchema.ts";
+export { renderTemplate, type TemplateContext, type TemplateRef, templateRefs } from "./template.ts";
+export { validateStackBytes, validateStackText } from "./validateStack.ts";
+export { MAX_YAML_ALIASES, MAX_YAML_BYTES, MAX_YAML_DEPTH } from "./YamlSource.ts";
