@@ -22,7 +22,11 @@ const REDACT = [
  * Logs go to stderr so that `--json` output on stdout stays one clean document. Known secret values
  * are scrubbed from every line, whatever field they hide in.
  */
-export function createLogger(opts: { level: string; secrets?: string[]; destination?: NodeJS.WritableStream }): Logger {
+export function createLogger(opts: {
+  level: string;
+  secrets?: string[];
+  destination?: NodeJS.WritableStream;
+}): Logger {
   const secrets = (opts.secrets ?? []).filter((s) => s.length >= 6);
   const scrub = (line: string) => secrets.reduce((acc, s) => acc.split(s).join("[REDACTED]"), line);
   const dest = opts.destination ?? process.stderr;

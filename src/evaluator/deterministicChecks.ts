@@ -22,11 +22,7 @@ export function headingsOf(markdown: string): Set<string> {
 }
 
 function normaliseHeading(text: string): string {
-  return text
-    .toLowerCase()
-    .replace(/[*_`]/g, "")
-    .replace(/\s+/g, " ")
-    .trim();
+  return text.toLowerCase().replace(/[*_`]/g, "").replace(/\s+/g, " ").trim();
 }
 
 export function deterministicChecks(text: string, spec: CheckSpec): CheckResult[] {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { AgentHub, HubResult } from "../agents/AgentHub.ts";
+import { buildRequest } from "../agents/buildRequest.ts";
 import { CodexError } from "../core/CodexError.ts";
 import { type CheckResult, type CheckSpec, deterministicChecks } from "./deterministicChecks.ts";
 import { type CriterionScore, SCORE_FORMULA, scoreRun, type Verdict } from "./scoreRun.ts";
@@ -27,85 +28,49 @@ export interface EvaluateInput {
   lessonsIn: string[];
 }
 
-/** The judge's answer, checked in code: the model only scores criteria, it never decides the verdict. */
+/** The judge's answer, checked again in code: the model only scores criteria, it never decides the verdict. */
 const judgeAnswer = z.object({
   criteria: z.array(z.object({ id: z.string(), score: z.number(), rationale: z.string() })),
   lessons: z.array(z.string()).max(20),
 });
 
-export function judgeSchema(criterionIds: string[]): Record<string, unknown> {
-  return {
-    type: "object",
-    additionalProperties: false,
-    required: ["criteria", "lessons"],
-    properties: {
-      criteria: {
-        type: "array",
-        items: {
-          type: "object",
-          additionalProperties: false,
-          required: ["id", "score", "rationale"],
-          properties: {
-            id: { type: "string", enum: criterionIds },
-            score: { type: "number", minimum: 0, maximum: 1 },
-            rationale: { type: "string" },
-          },
-        },
-      },
-      lessons: { type: "array", items: { type: "string" } },
-    },
-  };
-}
-
 /** Deterministic checks first, then the judge through the Agent Hub, then the verdict in code. */
 export async function evaluateRun(input: EvaluateInput, hub: AgentHub): Promise<Evaluation> {
   const deliverable = input.outputs.map((o) => o.output).join("\n\n");
   const checks = deterministicChecks(deliverable, input.spec.checks);
-  const ids = input.spec.criteria.map((c) => c.id);
-  const rubric = input.spec.criteria.map((c) => `- ${c.id} (weight ${c.weight}): ${c.description}`).join("\n");
   const failed = checks.filter((c) => !c.passed).map((c) => `- ${c.detail}`);
 
   let result: HubResult;
   try {
-    result = await hub.generate(
-      {
-        system:
-          "You are the evaluator of a governed agent run. Score each rubric criterion from 0 to 1 with a one-sentence rationale, " +
-          "then give up to five concrete lessons that would make the next run better. Answer only with the JSON requested.",
-        prompt: [
-          `Persona: ${input.persona}`,
-          `Goal: ${input.goal}`,
-          `Rubric:\n${rubric}`,
-          failed.length > 0 ? `Deterministic checks that failed:\n${failed.join("\n")}` : "All deterministic checks passed.",
-          `Deliverable:\n${deliverable}`,
-        ].join("\n\n"),
-        jsonSchema: { name: "codex_evaluation", schema: judgeSchema(ids) },
-        context: {
-          task: "judge",
-          persona: input.persona,
-          goal: input.goal,
-          agentId: "evaluator",
-          role: "Score the run against the rubric",
-          inputs: {},
-          upstream: input.outputs,
-          lessons: input.lessonsIn,
-          requiredSections: input.spec.checks.requiredSections,
-          criteria: input.spec.criteria,
-          subject: deliverable,
-        },
-      },
-      { agent: "evaluator" },
-    );
+    const request = buildRequest({
+      task: "judge",
+      persona: input.persona,
+      goal: input.goal,
+      agentId: "evaluator",
+      role: "Score the run against the rubric",
+      inputs: {},
+      upstream: input.outputs,
+      lessons: input.lessonsIn,
+      requiredSections: input.spec.checks.requiredSections,
+      criteria: input.spec.criteria,
+      subject: deliverable,
+    });
+    if (failed.length > 0) request.prompt += `\n\nDeterministic checks that failed:\n${failed.join("\n")}`;
+    result = await hub.generate(request, { agent: "evaluator" });
   } catch (err) {
     throw new CodexError("RUN_FAILED", "the evaluator's judge did not answer", { cause: err, details: err });
   }
 
   const parsed = judgeAnswer.safeParse(result.json ?? safeJson(result.text));
   if (!parsed.success) {
-    throw new CodexError("RUN_FAILED", `the evaluator's judge (${result.provider}) returned JSON that does not fit the rubric`, {
-      details: parsed.error.issues,
-      hint: "use a model that supports schema-forced JSON output, or set MAOS_PRIME=offline",
-    });
+    throw new CodexError(
+      "RUN_FAILED",
+      `the evaluator's judge (${result.provider}) returned JSON that does not fit the rubric`,
+      {
+        details: parsed.error.issues,
+        hint: "use a model that supports schema-forced JSON output, or set MAOS_PRIME=offline",
+      },
+    );
   }
   const byId = new Map(parsed.data.criteria.map((c) => [c.id, c]));
   const criteria: CriterionScore[] = input.spec.criteria.map((c) => {

@@ -1,0 +1,168 @@
+import path from "node:path";
+import { AgentHub } from "../agents/AgentHub.ts";
+import type { AttemptRecord } from "../agents/AttemptRecord.ts";
+import { createProvider } from "../agents/createProvider.ts";
+import type { Provider } from "../agents/Provider.ts";
+import { providersFromEnv } from "../agents/providersFromEnv.ts";
+import { type Env, loadEnv, secretValues } from "../config/loadEnv.ts";
+import { type Clock, systemClock } from "../core/clock.ts";
+import { createLogger, type Logger } from "../core/logger.ts";
+import { markAbortedRuns } from "../executor/markAbortedRuns.ts";
+import { runContext } from "../executor/runContext.ts";
+import type { RunDeps } from "../executor/runStack.ts";
+import { type Charter, loadCharter } from "../governance/charter.ts";
+import { Ledger } from "../ledger/Ledger.ts";
+import { type LedgerKey, ledgerKeyFromString, loadOrCreateLedgerKey } from "../ledger/ledgerKey.ts";
+import { Vault } from "../vault/Vault.ts";
+
+/** Everything a command or adapter may use. Built once, here; tests override any piece. */
+export interface App {
+  readonly env: Env;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly stacksDir: string;
+  readonly home: string;
+  /** Exact secret values (API keys, tokens): scrubbed from everything the app writes. */
+  readonly secrets: readonly string[];
+  charter(): Charter;
+  ledgerKey(): LedgerKey;
+  ledger(): Ledger;
+  /** Path of the ledger file, for read-only verification. */
+  ledgerPath(): string;
+  vault(): Promise<Vault>;
+  hub(): AgentHub;
+  providerFor(spec: string): Provider;
+  runDeps(): Promise<RunDeps>;
+  /** Marks runs a killed process left open as `aborted`; returns their correlation ids. */
+  recoverAbortedRuns(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+export interface AppOptions {
+  env?: Env;
+  clock?: Clock;
+  log?: Logger;
+  charter?: Charter;
+  ledger?: Ledger;
+  vault?: Vault;
+  hub?: AgentHub;
+  /** The HTTP client the LLM SDKs use (tests point it at loopback fakes through base URLs instead). */
+  fetch?: typeof fetch;
+  random?: () => number;
+}
+
+/**
+ * The composition root. Defaults live here; nothing else constructs clients. Heavy pieces (the
+ * ledger, the vault, providers) are built on first use, so `maos stacks list` opens no database.
+ */
+export function createApp(opts: AppOptions = {}): App {
+  const env = opts.env ?? loadEnv();
+  const clock = opts.clock ?? systemClock;
+  const secrets = secretValues(env);
+  const log = opts.log ?? createLogger({ level: env.LOG_LEVEL, secrets });
+  const home = env.MAOS_HOME;
+  const fetchOpt = opts.fetch ? { fetch: opts.fetch } : {};
+
+  let charter = opts.charter;
+  let key: LedgerKey | undefined;
+  let ledger = opts.ledger;
+  let vault: Promise<Vault> | undefined = opts.vault ? Promise.resolve(opts.vault) : undefined;
+  let hub = opts.hub;
+  const providers = new Map<string, Provider>();
+
+  const app: App = {
+    env,
+    clock,
+    log,
+    home,
+    secrets,
+    stacksDir: env.MAOS_STACKS,
+    charter() {
+      charter ??= loadCharter(env.MAOS_CHARTER);
+      return charter;
+    },
+    ledgerKey() {
+      key ??= env.MAOS_LEDGER_KEY
+        ? ledgerKeyFromString(env.MAOS_LEDGER_KEY)
+        : loadOrCreateLedgerKey(path.join(home, "keys"), app.charter().identity.origin);
+      return key;
+    },
+    ledgerPath: () => path.join(home, "ledger.db"),
+    ledger() {
+      if (!ledger) {
+        const c = app.charter();
+        ledger = Ledger.open({
+          path: app.ledgerPath(),
+          signer: app.ledgerKey().signer,
+          clock,
+          environment: env.MAOS_ENVIRONMENT ?? c.identity.environment,
+          origin: `${c.identity.origin}/ledger`,
+        });
+      }
+      return ledger;
+    },
+    vault() {
+      vault ??= Vault.open({
+        dir: path.join(home, "vault"),
+        clock,
+        log,
+        ...(env.MAOS_VAULT_SIGNING_KEY ? { signingKey: env.MAOS_VAULT_SIGNING_KEY } : {}),
+        ...(env.MAOS_VAULT_REMOTE ? { remote: env.MAOS_VAULT_REMOTE } : {}),
+      });
+      return vault;
+    },
+    providerFor(spec: string) {
+      let p = providers.get(spec);
+      if (!p) {
+        p = createProvider(spec, env, { ...fetchOpt, source: "--provider" });
+        providers.set(spec, p);
+      }
+      return p;
+    },
+    hub() {
+      if (!hub) {
+        const { prime, backup } = providersFromEnv(env, fetchOpt);
+        providers.set(prime.spec, prime);
+        hub = new AgentHub({
+          prime,
+          ...(backup ? { backup } : {}),
+          clock,
+          ...(opts.random ? { random: opts.random } : {}),
+          onAttempt: (a) => recordAttempt(app, a),
+        });
+      }
+      return hub;
+    },
+    async runDeps() {
+      return {
+        ledger: app.ledger(),
+        hub: app.hub(),
+        vault: await app.vault(),
+        charter: app.charter(),
+        clock,
+        providerFor: app.providerFor,
+        secrets,
+      };
+    },
+    async recoverAbortedRuns() {
+      return markAbortedRuns(app.ledger());
+    },
+    async close() {
+      ledger?.close();
+      ledger = undefined;
+    },
+  };
+  return app;
+}
+
+/** Every provider attempt is a ledger entry, threaded into the run that made it. */
+async function recordAttempt(app: App, a: AttemptRecord): Promise<void> {
+  const run = runContext.getStore();
+  await app.ledger().append({
+    eventType: "AGENT_ATTEMPT",
+    level: a.outcome === "ok" ? "info" : "warn",
+    actor: run?.actor ?? "system:maos-codex",
+    correlationId: run?.correlationId ?? "system",
+    payload: { runId: run?.runId ?? null, ...a },
+  });
+}

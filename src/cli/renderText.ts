@@ -1,0 +1,115 @@
+import type { StacksList, ValidationResult } from "../../commands/stacks.ts";
+import type { RunSummary } from "../executor/runStack.ts";
+import type { LedgerEntry } from "../ledger/Ledger.ts";
+import type { VerifyReport } from "../ledger/verifyLedger.ts";
+import type { VaultVerifyReport } from "../vault/Vault.ts";
+
+/** Plain-text renderings for the terminal; the same facts the Slack blocks show. */
+export function renderRun(s: RunSummary, cwd = process.cwd()): string {
+  const verdict = s.evaluation
+    ? `score ${s.score.toFixed(2)} ${s.pass ? "PASS" : "below the bar"} (threshold ${s.evaluation.threshold})`
+    : "not scored";
+  const lines = [
+    `${s.status === "completed" ? "✔" : "✖"} ${s.stack} ${s.status} — ${verdict}`,
+    ...(s.error ? [`  error: ${s.error.code}: ${s.error.message}`] : []),
+    "",
+    "  steps:",
+    ...s.steps.map(
+      (st) =>
+        `    ${st.status === "completed" ? "✔" : st.status === "failed" ? "✖" : "·"} ${st.agent.padEnd(28)} ${(st.provider || "—").padEnd(22)} ${st.attempts} attempt${st.attempts === 1 ? "" : "s"}  ${st.tokens.input + st.tokens.output} tokens  ${st.ms} ms`,
+    ),
+  ];
+  if (s.evaluation) {
+    lines.push("", "  scores:");
+    for (const c of s.evaluation.criteria)
+      lines.push(`    ${c.id.padEnd(24)} ${c.score.toFixed(2)} × ${c.weight}  ${c.rationale}`);
+    const failed = s.evaluation.checks.filter((c) => !c.passed);
+    if (failed.length > 0) lines.push("", "  failed checks:", ...failed.map((c) => `    ✖ ${c.detail}`));
+  }
+  if (s.lessonsApplied.length > 0)
+    lines.push("", `  lessons applied from earlier runs: ${s.lessonsApplied.length}`);
+  lines.push(
+    "",
+    `  run id:       ${s.runId}`,
+    `  sealed in:    ${relative(s.vault.path, cwd)}`,
+    `  vault commit: ${s.vault.commit}${s.vault.pushed === false ? " (push failed; the local commit is kept)" : ""}`,
+    `  seal root:    ${s.seal.root}`,
+    `  ledger:       ${s.ledger.size} entries, head ${s.ledger.head}`,
+  );
+  return lines.join("\n");
+}
+
+export function renderStacks(list: StacksList): string {
+  const lines = list.stacks.map((s) => {
+    const inputs = s.inputs
+      .map((i) => (i.required ? `${i.name}=…` : `[${i.name}=${i.default ?? ""}]`))
+      .join(" ");
+    return `  ${s.name.padEnd(20)} ${s.agents.length} agents  ${s.goal}${inputs ? `\n  ${"".padEnd(20)} inputs: ${inputs}` : ""}`;
+  });
+  if (lines.length === 0) lines.push(`  (no stacks in ${list.dir})`);
+  for (const bad of list.invalid) lines.push(`  ✖ ${bad.message}`);
+  return lines.join("\n");
+}
+
+export function renderValidation(v: ValidationResult, cwd = process.cwd()): string {
+  return v.results
+    .map((r) =>
+      r.ok
+        ? `✔ ${relative(r.file, cwd)} (${r.name})`
+        : `✖ ${relative(r.file, cwd)}\n${indent(r.errors.join("\n"))}`,
+    )
+    .join("\n");
+}
+
+export function renderEntries(entries: LedgerEntry[]): string {
+  return entries
+    .map(
+      (e) =>
+        `${String(e.seq).padStart(6)}  ${e.timestampCt}  ${e.eventType.padEnd(22)} ${e.level.padEnd(5)} ${e.actorIdentity}  ${e.correlationId.slice(0, 8)}  ${e.entryHash.slice(0, 12)}`,
+    )
+    .join("\n");
+}
+
+export function renderLedgerVerify(r: VerifyReport & { vaultCheckpoints: number }): string {
+  if (!r.ok) {
+    return `✖ ledger broken at seq ${r.firstBad?.seq}: ${r.firstBad?.reason}\n  (${r.size} entries read, ${r.checkpointsChecked} checkpoints checked)`;
+  }
+  return [
+    `✔ ledger intact: ${r.size} entries, chain and Merkle root rebuilt`,
+    `  root ${r.root}`,
+    `  head ${r.head.hash} (seq ${r.head.seq})`,
+    `  ${r.checkpointsChecked} signed checkpoints verified (${r.vaultCheckpoints} copies from the vault)`,
+    ...(r.unattestedTail > 0
+      ? [`  ${r.unattestedTail} newest entries are not yet covered by a checkpoint`]
+      : []),
+  ].join("\n");
+}
+
+export function renderVaultVerify(r: VaultVerifyReport): string {
+  if (r.runs.length === 0) return "no sealed runs in the vault yet";
+  return r.runs
+    .map((run) => {
+      if (run.ok) return `✔ ${run.folder}`;
+      const problems = [
+        ...run.changed.map((f) => `changed: ${f}`),
+        ...run.missing.map((f) => `missing: ${f}`),
+        ...run.extra.map((f) => `extra:   ${f}`),
+        ...(run.rootMismatch ? ["SEAL.json root does not match its file hashes"] : []),
+        ...(run.sealError ? [run.sealError] : []),
+      ];
+      return `✖ ${run.folder}\n${indent(problems.join("\n"))}`;
+    })
+    .join("\n");
+}
+
+function indent(text: string): string {
+  return text
+    .split("\n")
+    .map((l) => `    ${l}`)
+    .join("\n");
+}
+
+function relative(p: string, cwd: string): string {
+  const rel = p.startsWith(cwd) ? `.${p.slice(cwd.length)}` : p;
+  return rel;
+}

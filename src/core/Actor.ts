@@ -1,0 +1,27 @@
+import os from "node:os";
+
+/** Who asked for something. Slack actors are user ids (never display names); local ones are OS users. */
+export interface Actor {
+  source: "slack" | "shell" | "cli" | "system";
+  id: string;
+  email?: string | undefined;
+  /** Slack user-group ids the actor belongs to, for role checks. */
+  groups?: string[];
+}
+
+/** The form written to the ledger's actor_identity: `slack:U123 <a@b.c>`, `cli:alice`. */
+export function actorIdentity(actor: Actor): string {
+  return actor.email ? `${actor.source}:${actor.id} <${actor.email}>` : `${actor.source}:${actor.id}`;
+}
+
+export function localActor(source: "cli" | "shell"): Actor {
+  let name = process.env.USER ?? "local";
+  try {
+    name = os.userInfo().username;
+  } catch {
+    // No passwd entry (some containers): keep $USER.
+  }
+  return { source, id: name };
+}
+
+export const SYSTEM_ACTOR: Actor = { source: "system", id: "maos-codex" };

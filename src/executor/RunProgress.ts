@@ -1,0 +1,20 @@
+/** What a run reports while it works: the CLI draws it on a TTY, Slack keeps a message up to date. */
+export type RunProgress =
+  | { type: "started"; runId: string; correlationId: string; stack: string; agents: string[] }
+  | {
+      type: "step";
+      agent: string;
+      index: number;
+      total: number;
+      state: "running" | "done" | "failed";
+      provider?: string;
+      ms?: number;
+      tokens?: { input: number; output: number };
+      error?: string;
+    }
+  | { type: "evaluating" }
+  | { type: "evaluated"; score: number; pass: boolean }
+  | { type: "sealing" }
+  | { type: "sealed"; path: string; commit: string };
+
+export type ProgressListener = (event: RunProgress) => void;

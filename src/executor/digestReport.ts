@@ -1,0 +1,79 @@
+import { chicagoIso } from "../core/timestamps.ts";
+import type { Evaluation } from "../evaluator/evaluateRun.ts";
+import type { StepSummary } from "./runStack.ts";
+
+export interface DigestInput {
+  runId: string;
+  correlationId: string;
+  stack: string;
+  stackGoal: string;
+  status: "completed" | "failed";
+  steps: StepSummary[];
+  evaluation: Evaluation | undefined;
+  lessonsApplied: string[];
+  finishedAt: Date;
+  error?: { code: string; message: string };
+}
+
+/** codex_digest_report.md: what a reviewer reads first — scores, rationale, what to improve. */
+export function digestReport(d: DigestInput): string {
+  const e = d.evaluation;
+  const lines: string[] = [
+    `# Codex digest — ${d.stack}`,
+    "",
+    `- Run: \`${d.runId}\` (correlation \`${d.correlationId}\`)`,
+    `- Finished: ${chicagoIso(d.finishedAt)} (America/Chicago)`,
+    `- Goal: ${d.stackGoal}`,
+    `- Status: **${d.status}**${d.error ? ` — ${d.error.code}: ${d.error.message}` : ""}`,
+  ];
+  if (e) {
+    lines.push(
+      `- Score: **${e.score.toFixed(2)}** / 1.00 — ${e.pass ? "PASS" : "below the bar"} (threshold ${e.threshold})`,
+      `- Judge: ${e.judge.provider}${e.judge.provider === "offline" ? " (deterministic heuristics, not a model)" : ""}`,
+    );
+  }
+  lines.push(
+    "",
+    "## Steps",
+    "",
+    "| agent | status | provider | attempts | tokens in/out | ms |",
+    "|---|---|---|---|---|---|",
+  );
+  for (const s of d.steps) {
+    lines.push(
+      `| ${s.agent} | ${s.status} | ${s.provider || "—"} | ${s.attempts} | ${s.tokens.input}/${s.tokens.output} | ${s.ms} |`,
+    );
+  }
+  if (e) {
+    lines.push("", "## Scores", "", "| criterion | weight | score | rationale |", "|---|---|---|---|");
+    for (const c of e.criteria) {
+      lines.push(
+        `| ${c.id} | ${c.weight} | ${c.score.toFixed(2)} | ${c.rationale.replace(/\|/g, "\\|").replace(/\n/g, " ")} |`,
+      );
+    }
+    const failed = e.checks.filter((c) => !c.passed);
+    lines.push("", "## Deterministic checks", "");
+    lines.push(
+      ...(e.checks.length === 0
+        ? ["No deterministic checks are configured for this stack."]
+        : e.checks.map((c) => `- ${c.passed ? "✅" : "❌"} ${c.detail}`)),
+    );
+    lines.push("", `Formula: ${e.formula}.`);
+    lines.push("", "## What to improve", "");
+    lines.push(
+      ...(e.lessons.length > 0 ? e.lessons.map((l) => `- ${l}`) : ["- Nothing flagged by the evaluator."]),
+    );
+    if (failed.length > 0)
+      lines.push(
+        "",
+        `${failed.length} deterministic check(s) failed; the verdict cannot pass until they do.`,
+      );
+  }
+  lines.push("", "## Lessons applied from earlier runs", "");
+  lines.push(
+    ...(d.lessonsApplied.length > 0
+      ? d.lessonsApplied.map((l) => `- ${l}`)
+      : ["- None yet: this is the first run of this stack, or no lessons were recorded."]),
+  );
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,493 @@
+import { randomUUID } from "node:crypto";
+import os from "node:os";
+import type { AgentHub } from "../agents/AgentHub.ts";
+import type { AttemptRecord } from "../agents/AttemptRecord.ts";
+import { buildRequest } from "../agents/buildRequest.ts";
+import type { DraftContext, Provider } from "../agents/Provider.ts";
+import { type Actor, actorIdentity } from "../core/Actor.ts";
+import { CodexError, isCodexError } from "../core/CodexError.ts";
+import type { Clock } from "../core/clock.ts";
+import { chicagoIso, utcIso } from "../core/timestamps.ts";
+import { type Evaluation, evaluateRun } from "../evaluator/evaluateRun.ts";
+import { type Charter, effectivePassThreshold } from "../governance/charter.ts";
+import { checkGuardrails, mergeGuardrails, redactSecrets } from "../governance/guardrails.ts";
+import type { Ledger } from "../ledger/Ledger.ts";
+import {
+  dependenciesOf,
+  executionOrder,
+  renderTemplate,
+  resolveInputs,
+  type Stack,
+  templateRefs,
+} from "../stacks/index.ts";
+import type { SealedRun, Vault } from "../vault/Vault.ts";
+import { digestReport } from "./digestReport.ts";
+import type { ProgressListener } from "./RunProgress.ts";
+import { runContext } from "./runContext.ts";
+import { recordWisdom, topLessons } from "./wisdom.ts";
+
+export interface RunDeps {
+  ledger: Ledger;
+  hub: AgentHub;
+  vault: Vault;
+  charter: Charter;
+  clock: Clock;
+  /** Builds (or reuses) the provider for a per-agent or --provider override. */
+  providerFor(spec: string): Provider;
+  /** Exact values (API keys, tokens) that must never be written anywhere. */
+  secrets: readonly string[];
+}
+
+export interface RunRequest {
+  stack: Stack;
+  inputs: Record<string, string>;
+  actor: Actor;
+  /** `--provider SPEC`: the prime for every step of this run. */
+  provider?: string | undefined;
+}
+
+export interface StepSummary {
+  agent: string;
+  role: string;
+  status: "completed" | "failed" | "skipped";
+  provider: string;
+  model: string;
+  attempts: number;
+  tokens: { input: number; output: number };
+  ms: number;
+  file?: string;
+  error?: string;
+}
+
+/** The result every adapter renders; its fields are the contract's `maos run --json`. */
+export interface RunSummary {
+  runId: string;
+  correlationId: string;
+  stack: string;
+  status: "completed" | "failed";
+  score: number;
+  pass: boolean;
+  steps: StepSummary[];
+  evaluation: Evaluation | undefined;
+  lessonsApplied: string[];
+  vault: { path: string; commit: string; pushed: boolean | "no-remote" };
+  seal: { root: string };
+  ledger: { size: number; head: string };
+  startedAt: string;
+  finishedAt: string;
+  ms: number;
+  error?: { code: string; message: string };
+}
+
+/**
+ * Runs one stack under the charter: agents in dependency order, guardrails on every output, the
+ * evaluator, the wisdom log, then the sealed vault commit. Every step is a ledger entry threaded by
+ * the run's correlation id; a failed run is sealed too, because failures are evidence.
+ */
+export async function runStack(
+  req: RunRequest,
+  deps: RunDeps,
+  onProgress: ProgressListener = () => {},
+): Promise<RunSummary> {
+  const { stack, actor } = req;
+  const inputs = resolveInputs(stack, req.inputs);
+  const runId = randomUUID();
+  const correlationId = randomUUID();
+  const startedAt = deps.clock.now();
+  const t0 = deps.clock.monotonic();
+  const order = executionOrder(stack);
+  const byId = new Map(stack.agents.map((a) => [a.id, a]));
+  const scrub = (text: string) => scrubSecrets(text, deps);
+  const ctx = { runId, correlationId, actor: actorIdentity(actor) };
+  const append = (
+    eventType: string,
+    payload: Record<string, unknown>,
+    level: "info" | "warn" | "error" = "info",
+  ) =>
+    deps.ledger.append({ eventType, level, actor: ctx.actor, correlationId, payload: { runId, ...payload } });
+
+  const runPrime = req.provider ? deps.providerFor(req.provider) : undefined;
+  const primeSpec = (runPrime ?? deps.hub.prime).spec;
+
+  return runContext.run(ctx, async () => {
+    await append("RUN_STARTED", {
+      stack: stack.name,
+      pid: process.pid,
+      host: os.hostname(),
+      stackFile: stack.file,
+      stackHash: stack.hash,
+      charterHash: deps.charter.hash,
+      inputs: Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, scrub(v)])),
+      agents: order,
+      providers: { prime: primeSpec, backup: deps.hub.backup?.spec ?? null },
+    });
+    onProgress({ type: "started", runId, correlationId, stack: stack.name, agents: order });
+
+    const lessons = topLessons(deps.ledger, stack.name);
+    const outputs: Record<string, string> = {};
+    const files: Record<string, string> = {};
+    const steps: StepSummary[] = [];
+    let failure: CodexError | undefined;
+
+    for (const [index, agentId] of order.entries()) {
+      const agent = byId.get(agentId);
+      if (!agent) continue;
+      if (failure) {
+        steps.push(skipped(agent.id, agent.role));
+        continue;
+      }
+      onProgress({ type: "step", agent: agent.id, index, total: order.length, state: "running" });
+      const stepStart = deps.clock.monotonic();
+      const deps0 = dependenciesOf(agent);
+      const upstreamIds = deps0.length > 0 ? deps0 : order.slice(0, index);
+      const referenced = new Set(
+        templateRefs(agent.instructions ?? "").flatMap((r) => (r.kind === "agent_output" ? [r.agent] : [])),
+      );
+      const draftCtx: DraftContext = {
+        task: "draft",
+        persona: stack.persona,
+        goal: stack.goal,
+        agentId: agent.id,
+        role: agent.role,
+        inputs,
+        upstream: upstreamIds.map((id) => ({
+          agent: id,
+          role: byId.get(id)?.role ?? "",
+          output: outputs[id] ?? "",
+        })),
+        lessons,
+        ...(agent.output.format === "markdown" ? { requiredSections: agent.output.requiredSections } : {}),
+      };
+      const request = buildRequest({
+        ...draftCtx,
+        // The template already quotes the outputs it references; don't send them twice.
+        upstream: draftCtx.upstream.filter((u) => !referenced.has(u.agent)),
+      });
+      if (agent.instructions) {
+        const rendered = renderTemplate(agent.instructions, {
+          goal: stack.goal,
+          persona: stack.persona,
+          inputs,
+          outputs,
+        });
+        request.prompt = `${rendered}\n\n${request.prompt}`;
+      }
+      request.context = draftCtx;
+      if (agent.output.format === "json") {
+        request.jsonSchema = { name: `${agent.id}_output`, schema: agent.output.schema };
+      }
+
+      const prime = agentPrime(agent, runPrime, deps);
+      try {
+        const result = await deps.hub.generate(request, { agent: agent.id, ...(prime ? { prime } : {}) });
+        const output =
+          agent.output.format === "json" ? JSON.stringify(result.json ?? null, null, 2) : result.text;
+        const rules = mergeGuardrails(deps.charter.guardrails, agent.guardrails);
+        const violations = checkGuardrails(output, rules);
+        const ms = Math.round(deps.clock.monotonic() - stepStart);
+        const step: StepSummary = {
+          agent: agent.id,
+          role: agent.role,
+          status: "completed",
+          provider: result.provider,
+          model: result.model,
+          attempts: result.attempts.length,
+          tokens: result.tokens,
+          ms,
+        };
+        if (violations.length > 0) {
+          await append(
+            "GOVERNANCE_VIOLATION",
+            { agent: agent.id, rule: "guardrails", violations: violations.map((v) => ({ ...v })) },
+            "error",
+          );
+          const names = violations.map((v) => `${v.kind}:${v.name}`).join(", ");
+          failure = new CodexError(
+            "GUARDRAIL_VIOLATION",
+            `${agent.id}'s output broke the charter's guardrails (${names})`,
+            {
+              hint: `review the guardrails in ${deps.charter.file} and the agent's instructions in ${stack.file}`,
+            },
+          );
+          Object.assign(step, { status: "failed", error: failure.message });
+        }
+        // What reaches the vault never carries a secret, even from a failed step.
+        const file = `${agent.id}.${agent.output.format === "json" ? "json" : "md"}`;
+        files[file] = scrub(redactSecrets(output, rules));
+        outputs[agent.id] = files[file];
+        step.file = file;
+        steps.push(step);
+        await append(
+          step.status === "completed" ? "AGENT_STEP_COMPLETED" : "AGENT_STEP_FAILED",
+          {
+            agent: agent.id,
+            provider: step.provider,
+            model: step.model,
+            attempts: step.attempts,
+            tokens: step.tokens,
+            ms,
+            chars: output.length,
+            file,
+          },
+          step.status === "completed" ? "info" : "error",
+        );
+        onProgress({
+          type: "step",
+          agent: agent.id,
+          index,
+          total: order.length,
+          state: step.status === "completed" ? "done" : "failed",
+          provider: step.provider,
+          ms,
+          tokens: step.tokens,
+          ...(step.error ? { error: step.error } : {}),
+        });
+      } catch (err) {
+        failure = asRunError(err);
+        const attempts = attemptsOf(err);
+        const ms = Math.round(deps.clock.monotonic() - stepStart);
+        const last = attempts.at(-1);
+        steps.push({
+          agent: agent.id,
+          role: agent.role,
+          status: "failed",
+          provider: last?.provider ?? prime?.spec ?? primeSpec,
+          model: last?.model ?? "",
+          attempts: attempts.length,
+          tokens: sumTokens(attempts),
+          ms,
+          error: scrub(failure.message),
+        });
+        await append(
+          "AGENT_STEP_FAILED",
+          { agent: agent.id, code: failure.code, error: scrub(failure.message), ms },
+          "error",
+        );
+        onProgress({
+          type: "step",
+          agent: agent.id,
+          index,
+          total: order.length,
+          state: "failed",
+          ms,
+          error: failure.message,
+        });
+      }
+    }
+
+    let evaluation: Evaluation | undefined;
+    if (!failure) {
+      onProgress({ type: "evaluating" });
+      try {
+        evaluation = await evaluateRun(
+          {
+            persona: stack.persona,
+            goal: stack.goal,
+            outputs: order.map((id) => ({
+              agent: id,
+              role: byId.get(id)?.role ?? "",
+              output: outputs[id] ?? "",
+            })),
+            spec: {
+              criteria: stack.evaluator.criteria,
+              threshold: effectivePassThreshold(deps.charter, stack.evaluator.passThreshold),
+              checks: {
+                requiredSections: stack.evaluator.checks.requiredSections,
+                bannedPhrases: stack.evaluator.checks.bannedPhrases,
+                ...(stack.evaluator.checks.minChars === undefined
+                  ? {}
+                  : { minChars: stack.evaluator.checks.minChars }),
+                ...(stack.evaluator.checks.maxChars === undefined
+                  ? {}
+                  : { maxChars: stack.evaluator.checks.maxChars }),
+              },
+            },
+            lessonsIn: lessons,
+          },
+          deps.hub,
+        );
+        evaluation.lessons = evaluation.lessons.map(scrub);
+        await append("EVALUATION_COMPLETED", {
+          score: evaluation.score,
+          pass: evaluation.pass,
+          threshold: evaluation.threshold,
+          criteria: evaluation.criteria.map((c) => ({ id: c.id, weight: c.weight, score: c.score })),
+          checksFailed: evaluation.checks.filter((c) => !c.passed).map((c) => c.id),
+          judge: evaluation.judge,
+        });
+        onProgress({ type: "evaluated", score: evaluation.score, pass: evaluation.pass });
+      } catch (err) {
+        failure = asRunError(err);
+        await append("EVALUATION_FAILED", { code: failure.code, error: scrub(failure.message) }, "error");
+      }
+    }
+
+    const status = failure ? "failed" : "completed";
+    const finishedAt = deps.clock.now();
+    if (evaluation) {
+      await recordWisdom(deps, {
+        runId,
+        correlationId,
+        actor: ctx.actor,
+        stack: stack.name,
+        evaluation,
+        at: finishedAt,
+      });
+    }
+    const summaryBase = {
+      runId,
+      correlationId,
+      stack: stack.name,
+      status,
+      score: evaluation?.score ?? 0,
+      pass: evaluation?.pass ?? false,
+      steps,
+      evaluation,
+      lessonsApplied: lessons,
+      startedAt: utcIso(startedAt),
+      finishedAt: utcIso(finishedAt),
+      ms: Math.round(deps.clock.monotonic() - t0),
+      ...(failure ? { error: { code: failure.code, message: scrub(failure.message) } } : {}),
+    } as const;
+    await append(
+      failure ? "RUN_FAILED" : "RUN_COMPLETED",
+      {
+        status,
+        score: summaryBase.score,
+        pass: summaryBase.pass,
+        ...(failure ? { error: summaryBase.error } : {}),
+      },
+      failure ? "error" : "info",
+    );
+
+    onProgress({ type: "sealing" });
+    files["run.json"] = `${JSON.stringify(
+      {
+        runId,
+        correlationId,
+        stack: stack.name,
+        stackFile: stack.file,
+        stackHash: stack.hash,
+        charterHash: deps.charter.hash,
+        actor: ctx.actor,
+        status,
+        inputs: Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, scrub(v)])),
+        providers: { prime: primeSpec, backup: deps.hub.backup?.spec ?? null },
+        startedAtUtc: utcIso(startedAt),
+        startedAtCt: chicagoIso(startedAt),
+        finishedAtUtc: utcIso(finishedAt),
+        finishedAtCt: chicagoIso(finishedAt),
+        ms: summaryBase.ms,
+        tokens: sumTokens(steps),
+        steps,
+        lessonsApplied: lessons,
+        ...(summaryBase.error ? { error: summaryBase.error } : {}),
+      },
+      null,
+      2,
+    )}\n`;
+    if (evaluation) files["codex_evaluation.json"] = `${JSON.stringify(evaluation, null, 2)}\n`;
+    files["codex_digest_report.md"] = scrub(
+      digestReport({ ...summaryBase, stackGoal: stack.goal, finishedAt }),
+    );
+
+    const checkpoint = deps.ledger.checkpoint();
+    const sealed: SealedRun = await deps.vault.sealRun({
+      runId,
+      stack: stack.name,
+      startedAt,
+      files,
+      ledger: {
+        size: checkpoint.size,
+        head: deps.ledger.head().hash,
+        root: checkpoint.root,
+        checkpoint: checkpoint.note,
+      },
+    });
+    await append("RUN_SEALED", {
+      vaultPath: sealed.relPath,
+      commit: sealed.commit,
+      sealRoot: sealed.seal.root,
+      files: sealed.seal.files.length,
+      pushed: sealed.pushed,
+      checkpointSize: checkpoint.size,
+    });
+    // Attest the entries written after the sealed checkpoint too.
+    deps.ledger.checkpoint();
+    onProgress({ type: "sealed", path: sealed.dir, commit: sealed.commit });
+
+    const head = deps.ledger.head();
+    return {
+      ...summaryBase,
+      vault: { path: sealed.dir, commit: sealed.commit, pushed: sealed.pushed },
+      seal: { root: sealed.seal.root },
+      ledger: { size: deps.ledger.size(), head: head.hash },
+    };
+  });
+}
+
+function agentPrime(
+  agent: Stack["agents"][number],
+  runPrime: Provider | undefined,
+  deps: RunDeps,
+): Provider | undefined {
+  if (agent.provider) {
+    const spec =
+      agent.model && agent.provider !== "offline"
+        ? `${agent.provider.split(":")[0]}:${agent.model}`
+        : agent.provider;
+    return deps.providerFor(spec);
+  }
+  const base = runPrime ?? deps.hub.prime;
+  if (agent.model && base.kind !== "offline") return deps.providerFor(`${base.kind}:${agent.model}`);
+  return runPrime;
+}
+
+function skipped(agent: string, role: string): StepSummary {
+  return {
+    agent,
+    role,
+    status: "skipped",
+    provider: "",
+    model: "",
+    attempts: 0,
+    tokens: { input: 0, output: 0 },
+    ms: 0,
+  };
+}
+
+function sumTokens(items: readonly { tokens: { input: number; output: number } }[]): {
+  input: number;
+  output: number;
+} {
+  return items.reduce(
+    (acc, i) => ({ input: acc.input + i.tokens.input, output: acc.output + i.tokens.output }),
+    {
+      input: 0,
+      output: 0,
+    },
+  );
+}
+
+function attemptsOf(err: unknown): AttemptRecord[] {
+  if (!isCodexError(err)) return [];
+  const details = err.details as { attempts?: AttemptRecord[] } | undefined;
+  return Array.isArray(details?.attempts) ? details.attempts : [];
+}
+
+function asRunError(err: unknown): CodexError {
+  if (isCodexError(err)) return err;
+  return new CodexError(
+    "RUN_FAILED",
+    `the run stopped on an unexpected error: ${(err as Error)?.message ?? String(err)}`,
+    {
+      cause: err,
+    },
+  );
+}
+
+function scrubSecrets(text: string, deps: RunDeps): string {
+  let out = text;
+  for (const s of deps.secrets) if (s.length >= 6) out = out.split(s).join("[REDACTED]");
+  return out;
+}
