@@ -20,18 +20,24 @@ interface Sleeper {
 
 /**
  * A clock that only moves when told to. `sleep` resolves once `advance` passes its deadline;
- * with `autoAdvance` a sleep jumps time forward at once, so retry loops finish without waiting.
+ * with `autoAdvance` a sleep of at most `autoAdvanceMaxMs` jumps time forward at once, so retry
+ * loops finish without waiting, while longer sleeps (request timeouts) still wait for `advance`.
  */
 export class ManualClock implements Clock {
   #ms: number;
   #sleepers: Sleeper[] = [];
   readonly autoAdvance: boolean;
+  readonly autoAdvanceMaxMs: number;
   /** Every sleep requested, in order: tests assert backoff and Retry-After through this. */
   readonly sleeps: number[] = [];
 
-  constructor(start: Date | string = "2026-11-21T15:00:00.000Z", opts: { autoAdvance?: boolean } = {}) {
+  constructor(
+    start: Date | string = "2026-11-21T15:00:00.000Z",
+    opts: { autoAdvance?: boolean; autoAdvanceMaxMs?: number } = {},
+  ) {
     this.#ms = new Date(start).getTime();
     this.autoAdvance = opts.autoAdvance ?? true;
+    this.autoAdvanceMaxMs = opts.autoAdvanceMaxMs ?? Number.POSITIVE_INFINITY;
   }
 
   now(): Date {
@@ -44,7 +50,7 @@ export class ManualClock implements Clock {
 
   sleep(ms: number): Promise<void> {
     this.sleeps.push(ms);
-    if (this.autoAdvance) {
+    if (this.autoAdvance && ms <= this.autoAdvanceMaxMs) {
       this.#ms += Math.max(0, ms);
       return Promise.resolve();
     }
