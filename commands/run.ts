@@ -1,8 +1,15 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
 import type { App } from "../src/app/createApp.ts";
 import type { Actor } from "../src/core/Actor.ts";
+import { CodexError, isCodexError } from "../src/core/CodexError.ts";
+import type { Reply, ReplyPart } from "../src/core/Reply.ts";
 import type { ProgressListener } from "../src/executor/RunProgress.ts";
-import { type RunSummary, runStack } from "../src/executor/runStack.ts";
+import { type RunSummary, runStack, type StepSummary } from "../src/executor/runStack.ts";
 import { findStack } from "../src/stacks/index.ts";
+import type { CommandContext, CommandSpec } from "./CommandSpec.ts";
+import { errorReply, excerpt } from "./replies.ts";
+import { listStacks } from "./stacks.ts";
 
 export interface RunArgs {
   stack: string;
@@ -24,4 +31,150 @@ export async function run(
   const deps = await app.runDeps();
   await app.recoverAbortedRuns();
   return runStack({ stack, inputs: args.inputs, actor, provider: args.provider }, deps, onProgress);
+}
+
+/** A /codex input word: `key=value`, the key an identifier. */
+const INPUT_WORD = /^([A-Za-z_][A-Za-z0-9_-]*)=([\s\S]*)$/;
+/** Per agent, this much of the output is shown inline; the full text follows as a document. */
+const EXCERPT_CHARS = 600;
+
+/** Splits `<stack> [key=value …]`; anything else is a usage error. */
+export function parseRunArgs(args: string[]): RunArgs {
+  const [stack, ...words] = args;
+  if (stack === undefined || stack.includes("=")) {
+    throw new CodexError("USAGE", "name the stack to run, for example `/codex run marketing_ops event=Expo`");
+  }
+  const inputs: Record<string, string> = {};
+  for (const word of words) {
+    const m = INPUT_WORD.exec(word);
+    if (!m) {
+      throw new CodexError(
+        "USAGE",
+        `"${word}" is not an input: write inputs as key=value (quote values with spaces: event="Midwest Expo")`,
+      );
+    }
+    const key = m[1] as string;
+    if (key in inputs) throw new CodexError("USAGE", `input "${key}" is given twice`);
+    inputs[key] = m[2] as string;
+  }
+  return { stack, inputs };
+}
+
+/** `/codex run <stack> [key=value …]`. */
+export const runCommand: CommandSpec = {
+  name: "run",
+  usage: "run <stack> [key=value …]",
+  summary: "run a stack: agents, evaluation, seal, vault commit and ledger",
+  async run(args, ctx) {
+    const parsed = parseRunArgs(args);
+    let summary: RunSummary;
+    try {
+      summary = await run(parsed, ctx.actor, ctx.app, ctx.onProgress);
+    } catch (err) {
+      if (isCodexError(err) && err.code === "STACK_NOT_FOUND") return unknownStackReply(err.message, ctx);
+      throw err;
+    }
+    return runReply(summary, await readOutputs(summary));
+  },
+};
+
+/** The stacks there are, so a mistyped name is one step from a working command. */
+function unknownStackReply(message: string, ctx: CommandContext): Reply {
+  const list = listStacks(ctx.app);
+  const lines = list.stacks.map(
+    (s) =>
+      `• \`${s.name}\`: ${s.goal}${
+        s.inputs.some((i) => i.required)
+          ? ` (needs ${s.inputs
+              .filter((i) => i.required)
+              .map((i) => `${i.name}=…`)
+              .join(" ")})`
+          : ""
+      }`,
+  );
+  return errorReply(message, [
+    { kind: "text", text: lines.length > 0 ? `*Stacks*\n${lines.join("\n")}` : `no stacks in ${list.dir}` },
+    { kind: "context", text: "usage: /codex run <stack> [key=value …]" },
+  ]);
+}
+
+/** Each completed step's sealed output, read back from its vault folder. */
+async function readOutputs(summary: RunSummary): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const step of summary.steps) {
+    if (!step.file) continue;
+    try {
+      out[step.agent] = await readFile(path.join(summary.vault.path, step.file), "utf8");
+    } catch {
+      // A missing file shows as "no output" rather than failing a run that did seal.
+    }
+  }
+  return out;
+}
+
+/**
+ * A run's result for every adapter: score and verdict, each agent's output (an excerpt, then the full
+ * text as a document), the provider per step (offline marked), the seal root, vault commit and ledger head.
+ */
+export function runReply(s: RunSummary, outputs: Record<string, string>): Reply {
+  const verdict = s.evaluation
+    ? s.pass
+      ? `PASS (threshold ${s.evaluation.threshold})`
+      : `below the bar (threshold ${s.evaluation.threshold})`
+    : "not scored";
+  const title = `${s.stack}: ${s.status}, score ${s.score.toFixed(2)}, ${s.evaluation ? (s.pass ? "pass" : "below the bar") : "not scored"}`;
+  const parts: ReplyPart[] = [{ kind: "header", text: title }];
+  if (s.error) parts.push({ kind: "text", text: `*Run failed*: ${s.error.code}: ${s.error.message}` });
+  parts.push({
+    kind: "fields",
+    fields: [
+      { label: "Score", value: s.score.toFixed(2) },
+      { label: "Verdict", value: verdict },
+      { label: "Seal root", value: `\`${s.seal.root}\`` },
+      { label: "Vault commit", value: `\`${s.vault.commit}\`` },
+      { label: "Ledger head", value: `\`${s.ledger.head}\` (${s.ledger.size} entries)` },
+      { label: "Run id", value: `\`${s.runId}\`` },
+    ],
+  });
+  parts.push({
+    kind: "text",
+    text: `*Providers*\n${s.steps.map(stepLine).join("\n")}`,
+  });
+  if (s.evaluation) {
+    const failed = s.evaluation.checks.filter((c) => !c.passed);
+    const lines = s.evaluation.criteria.map((c) => `• ${c.id}: ${c.score.toFixed(2)} × ${c.weight}`);
+    if (failed.length > 0) lines.push(...failed.map((c) => `• failed check: ${c.detail}`));
+    parts.push({ kind: "text", text: `*Evaluation*\n${lines.join("\n")}` });
+  }
+  for (const step of s.steps) {
+    const output = outputs[step.agent];
+    if (output === undefined) continue;
+    const { text } = excerpt(output, EXCERPT_CHARS);
+    parts.push({ kind: "divider" });
+    parts.push({ kind: "text", text: `*${step.agent}* (${step.role})\n${text}` });
+    parts.push({
+      kind: "document",
+      title: `${step.agent}: full output`,
+      filename: step.file ?? `${step.agent}.md`,
+      text: output,
+    });
+  }
+  parts.push({
+    kind: "context",
+    text: `sealed in ${s.vault.path}${s.vault.pushed === false ? " (push failed; the local commit is kept)" : ""} · ${s.ms} ms${s.lessonsApplied.length > 0 ? ` · ${s.lessonsApplied.length} lessons applied from earlier runs` : ""}`,
+  });
+  return {
+    summary: `${title}; seal ${s.seal.root.slice(0, 12)}, commit ${s.vault.commit.slice(0, 12)}`,
+    parts,
+    ...(s.status === "failed" ? { isError: true } : {}),
+  };
+}
+
+function stepLine(st: StepSummary): string {
+  const mark = st.status === "completed" ? "✔" : st.status === "failed" ? "✖" : "·";
+  const provider = st.status === "skipped" ? "skipped" : st.provider || "none";
+  // The offline provider writes deterministic drafts; say so, so nobody mistakes them for a model's work.
+  const shown = provider === "offline" ? "`offline` (no model called)" : `\`${provider}\``;
+  const attempts = st.attempts > 1 ? `, ${st.attempts} attempts` : "";
+  return `${mark} ${st.agent}: ${shown}${attempts}${st.error ? `, ${st.error}` : ""}`;
 }

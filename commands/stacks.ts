@@ -1,7 +1,9 @@
 import path from "node:path";
 import type { App } from "../src/app/createApp.ts";
 import { CodexError } from "../src/core/CodexError.ts";
+import type { Reply, ReplyPart } from "../src/core/Reply.ts";
 import { loadStackFile, loadStacks, type Stack } from "../src/stacks/index.ts";
+import type { CommandSpec } from "./CommandSpec.ts";
 
 export interface StackListing {
   name: string;
@@ -77,4 +79,43 @@ function fileOf(err: CodexError): string | undefined {
   const d = err.details as { file?: string }[] | { file?: string } | undefined;
   if (Array.isArray(d)) return d[0]?.file;
   return d?.file;
+}
+
+/** `/codex stacks`: the stacks and the inputs each takes. */
+export const stacksCommand: CommandSpec = {
+  name: "stacks",
+  usage: "stacks",
+  summary: "the stacks you can run, and their inputs",
+  async run(args, ctx) {
+    if (args.length > 0) throw new CodexError("USAGE", "/codex stacks takes no arguments");
+    return stacksReply(listStacks(ctx.app));
+  },
+};
+
+export function stacksReply(list: StacksList): Reply {
+  const parts: ReplyPart[] = [{ kind: "header", text: `Stacks (${list.stacks.length})` }];
+  for (const s of list.stacks) {
+    const inputs = s.inputs.map((i) =>
+      i.required ? `\`${i.name}=…\` (required)` : `\`${i.name}\` (default: ${i.default ?? "none"})`,
+    );
+    parts.push({
+      kind: "text",
+      text: [
+        `*${s.name}*: ${s.goal}`,
+        `agents: ${s.agents.map((a) => a.id).join(" → ")}`,
+        `inputs: ${inputs.length > 0 ? inputs.join(", ") : "(none)"}`,
+      ].join("\n"),
+    });
+  }
+  if (list.stacks.length === 0) parts.push({ kind: "text", text: `no stacks in ${list.dir}` });
+  for (const bad of list.invalid) parts.push({ kind: "text", text: `✖ invalid: ${bad.message}` });
+  parts.push({
+    kind: "context",
+    text: `from ${list.dir} (MAOS_STACKS) · run one with /codex run <stack> key=value …`,
+  });
+  return {
+    summary: `${list.stacks.length} stacks: ${list.stacks.map((s) => s.name).join(", ")}`,
+    parts,
+    ephemeral: true,
+  };
 }

@@ -1,0 +1,101 @@
+// `npm run bench`: measures the targets the issues set, prints a readable table on stderr and one JSON
+// object on the last line of stdout. Targets live here, never in timed tests.
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { run } from "../commands/run.ts";
+import { createApp } from "../src/app/createApp.ts";
+import { loadEnv } from "../src/config/loadEnv.ts";
+import { localActor } from "../src/core/Actor.ts";
+import { createLogger } from "../src/core/logger.ts";
+import { benchLedger } from "../src/ledger/benchLedger.ts";
+
+const REPO = path.resolve(import.meta.dirname, "..");
+const only = new Set(process.argv.slice(2));
+const want = (name: string) => only.size === 0 || only.has(name);
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? Number.NaN;
+}
+
+const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+/** Per-step executor time with the offline provider, and a full sealed, committed 3-agent run. */
+async function benchRuns(): Promise<{ stepMs: number; runMs: number; runs: number }> {
+  const home = mkdtempSync(path.join(os.tmpdir(), "maos-bench-"));
+  const env = loadEnv(
+    { MAOS_HOME: home, MAOS_STACKS: path.join(REPO, "stacks"), MAOS_CHARTER: path.join(REPO, "charter.yml") },
+    REPO,
+  );
+  const app = createApp({ env, log: createLogger({ level: "silent" }) });
+  const actor = localActor("cli");
+  const inputs = { event: "Midwest Builders Expo 2027" };
+  try {
+    await app.vault();
+    await run({ stack: "marketing_ops", inputs }, actor, app); // warm-up: JIT, prepared statements, git
+    const stepTimes: number[] = [];
+    const runTimes: number[] = [];
+    const runs = 15;
+    for (let i = 0; i < runs; i++) {
+      let loopStart = 0;
+      let loopEnd = 0;
+      let steps = 0;
+      const t0 = performance.now();
+      await run({ stack: "marketing_ops", inputs }, actor, app, (e) => {
+        if (e.type === "started") loopStart = performance.now();
+        if (e.type === "step" && e.state !== "running") steps++;
+        if (e.type === "evaluating") loopEnd = performance.now();
+      });
+      runTimes.push(performance.now() - t0);
+      stepTimes.push((loopEnd - loopStart) / steps);
+    }
+    return { stepMs: round(median(stepTimes)), runMs: round(median(runTimes), 1), runs };
+  } finally {
+    await app.close();
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+const results: Record<string, unknown> = {};
+const table: [string, string, string][] = [];
+
+if (want("ledger")) {
+  const l = await benchLedger();
+  results.ledger = l;
+  table.push(
+    ["durable appends/s, 1 producer", String(Math.round(l.appendsPerSecSingle)), "—"],
+    ["durable appends/s, 50 producers", String(Math.round(l.appendsPerSecConcurrent50)), "≥ 10000"],
+    ["ledger verify, 100k entries (ms)", String(Math.round(l.verify100kMs)), "—"],
+    ["ledger verify, 1M entries (ms)", String(Math.round(l.verify1MMs)), "≤ 2000"],
+  );
+}
+if (want("runs")) {
+  const r = await benchRuns();
+  results.executor = { perStepMs: r.stepMs, sealedRunMs: r.runMs, runs: r.runs };
+  table.push(
+    ["executor time per agent step, offline (ms)", String(r.stepMs), "≤ 5"],
+    ["sealed, committed 3-agent run (ms, median)", String(r.runMs), "≤ 400"],
+  );
+}
+if (want("ack")) {
+  const { benchAck } = await import("./ack.ts").catch(() => ({ benchAck: undefined }));
+  if (benchAck) {
+    const a = await benchAck();
+    results.ack = a;
+    table.push(
+      ["/codex ack p50 (ms)", String(round(a.p50Ms)), "—"],
+      ["/codex ack p99 (ms)", String(round(a.p99Ms)), "≤ 50"],
+      ["ack p99 ours / bare Bolt", String(round(a.ratio)), "≤ 1.3"],
+    );
+  }
+}
+
+const width = Math.max(...table.map((r) => r[0].length));
+process.stderr.write(`\n${"measure".padEnd(width)}  ${"value".padStart(10)}  target\n`);
+for (const [name, value, target] of table)
+  process.stderr.write(`${name.padEnd(width)}  ${value.padStart(10)}  ${target}\n`);
+process.stderr.write(
+  `\nnode ${process.version}, ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? "unknown cpu"}\n`,
+);
+process.stdout.write(`${JSON.stringify({ node: process.version, cores: os.cpus().length, ...results })}\n`);

@@ -1,0 +1,37 @@
+import type { App } from "../src/app/createApp.ts";
+import type { Actor } from "../src/core/Actor.ts";
+import type { Reply } from "../src/core/Reply.ts";
+import type { ProgressListener } from "../src/executor/RunProgress.ts";
+
+/** Decides typed approvals (`/codex approve <id>`); the approvals mechanism plugs in here. */
+export interface ApprovalsService {
+  decide(id: string, decision: "approve" | "reject", actor: Actor): Promise<Reply>;
+}
+
+/** What every chat adapter (Slack, the shell) hands a command besides its arguments. */
+export interface CommandContext {
+  app: App;
+  actor: Actor;
+  /** Per-agent progress for long commands (`run`); Slack turns it into chat.update, the shell into lines. */
+  onProgress?: ProgressListener;
+  /** The approvals service, when one is running; `approve` / `reject` answer that none is otherwise. */
+  approvals?: ApprovalsService;
+}
+
+/**
+ * One `/codex` subcommand. `run` takes the words after the subcommand name (already split, quotes
+ * honoured) and returns a Reply that every adapter can render. Permission checks happen before `run`
+ * is called, by the dispatcher, against the charter's `permissions[name]`.
+ */
+export interface CommandSpec {
+  name: string;
+  /** One line: `run <stack> [key=value …]`. */
+  usage: string;
+  summary: string;
+  /**
+   * The charter permission to check, when it is not `name` or depends on the arguments
+   * (`incident approve …` checks `incident.approve`).
+   */
+  permission?(args: string[]): string;
+  run(args: string[], ctx: CommandContext): Promise<Reply>;
+}

@@ -1,0 +1,41 @@
+import { actorIdentity } from "../src/core/Actor.ts";
+import { rolesOf } from "../src/governance/charter.ts";
+import type { CommandSpec } from "./CommandSpec.ts";
+import { checkPermission, extraRolesFrom, permissionOf } from "./permissions.ts";
+
+/**
+ * `help`: the commands the caller may run, with their usage. Built over the registry it lists, which
+ * the dispatcher passes in (the registry contains help itself).
+ */
+export function helpCommand(registry: () => readonly CommandSpec[]): CommandSpec {
+  return {
+    name: "help",
+    usage: "help",
+    summary: "the commands you may run",
+    async run(_args, ctx) {
+      const mine = registry().filter((c) => checkPermission(ctx, permissionOf(c, [])).allowed);
+      const charter = ctx.app.charter();
+      const roles = rolesOf(
+        charter,
+        ctx.actor.id,
+        ctx.actor.groups ?? [],
+        extraRolesFrom(ctx.app.env.MAOS_ROLES, charter),
+      );
+      return {
+        summary: `MAOS Codex: ${mine.length} commands you may run`,
+        ephemeral: true,
+        parts: [
+          { kind: "header", text: "MAOS Codex commands" },
+          {
+            kind: "text",
+            text: mine.map((c) => `• \`/codex ${c.usage}\`: ${c.summary}`).join("\n"),
+          },
+          {
+            kind: "context",
+            text: `you are ${actorIdentity(ctx.actor)}; your roles: ${roles.length > 0 ? roles.join(", ") : "(none)"}. Only the commands the charter lets you run are listed.`,
+          },
+        ],
+      };
+    },
+  };
+}

@@ -1,0 +1,152 @@
+import { existsSync } from "node:fs";
+import type { App } from "../src/app/createApp.ts";
+import { CodexError, isCodexError } from "../src/core/CodexError.ts";
+import type { Reply, ReplyPart } from "../src/core/Reply.ts";
+import type { LedgerEntry } from "../src/ledger/Ledger.ts";
+import type { CommandSpec } from "./CommandSpec.ts";
+import { verify } from "./ledger.ts";
+
+/** How many recent runs status lists. */
+const LAST_RUNS = 5;
+
+export interface RunRecord {
+  stack: string;
+  runId: string;
+  status: "completed" | "failed" | "aborted" | "running";
+  score: number | undefined;
+  pass: boolean | undefined;
+  sealRoot: string | undefined;
+  commit: string | undefined;
+  /** When it started, America/Chicago. */
+  startedCt: string;
+  actor: string;
+}
+
+/** The last runs, newest first, read from their ledger threads (RUN_STARTED … RUN_SEALED). */
+export function lastRuns(app: App, limit = LAST_RUNS): RunRecord[] {
+  const ledger = app.ledger();
+  return ledger.query({ eventType: "RUN_STARTED", newestFirst: true, limit }).map((started) => {
+    const thread = ledger.byCorrelation(started.correlationId);
+    const find = (type: string) => thread.find((e) => e.eventType === type);
+    const end = find("RUN_COMPLETED") ?? find("RUN_FAILED") ?? find("RUN_ABORTED");
+    const sealed = payload(find("RUN_SEALED"));
+    const p = payload(end);
+    const s = payload(started);
+    return {
+      stack: typeof s.stack === "string" ? s.stack : "?",
+      runId: typeof s.runId === "string" ? s.runId : started.correlationId,
+      status: !end
+        ? "running"
+        : end.eventType === "RUN_COMPLETED"
+          ? "completed"
+          : end.eventType === "RUN_FAILED"
+            ? "failed"
+            : "aborted",
+      score: typeof p.score === "number" ? p.score : undefined,
+      pass: typeof p.pass === "boolean" ? p.pass : undefined,
+      sealRoot: typeof sealed.sealRoot === "string" ? sealed.sealRoot : undefined,
+      commit: typeof sealed.commit === "string" ? sealed.commit : undefined,
+      startedCt: started.timestampCt,
+      actor: started.actorIdentity,
+    };
+  });
+}
+
+function payload(e: LedgerEntry | undefined): Record<string, unknown> {
+  return e && typeof e.payload === "object" && e.payload !== null
+    ? (e.payload as Record<string, unknown>)
+    : {};
+}
+
+/** `/codex status`: what is true now, and nothing that is not. */
+export const statusCommand: CommandSpec = {
+  name: "status",
+  usage: "status",
+  summary: "ledger, last runs, providers and integrations, as they are now",
+  async run(args, ctx) {
+    if (args.length > 0) throw new CodexError("USAGE", "/codex status takes no arguments");
+    return statusReply(ctx.app);
+  },
+};
+
+export async function statusReply(app: App): Promise<Reply> {
+  const parts: ReplyPart[] = [{ kind: "header", text: "MAOS Codex status" }];
+  const fields: { label: string; value: string }[] = [];
+  let runs: RunRecord[] = [];
+  let ledgerSummary: string;
+  if (existsSync(app.ledgerPath())) {
+    const ledger = app.ledger();
+    const head = ledger.head();
+    let verified: string;
+    try {
+      const r = await verify(app);
+      verified = r.ok
+        ? `intact (verified now, ${r.checkpointsChecked} signed checkpoints)`
+        : `BROKEN at seq ${r.firstBad?.seq}: ${r.firstBad?.reason}`;
+    } catch (err) {
+      if (!isCodexError(err)) throw err;
+      verified = `could not verify: ${err.message}`;
+    }
+    ledgerSummary = `${ledger.size()} entries, ${verified}`;
+    fields.push(
+      { label: "Ledger", value: ledgerSummary },
+      { label: "Ledger head", value: `\`${head.hash}\` (seq ${head.seq})` },
+    );
+    runs = lastRuns(app);
+  } else {
+    ledgerSummary = "no ledger yet";
+    fields.push({ label: "Ledger", value: `none yet at ${app.ledgerPath()} (the first run creates it)` });
+  }
+  const env = app.env;
+  fields.push(
+    {
+      label: "Providers",
+      value: `prime \`${env.MAOS_PRIME}\`, backup ${env.MAOS_BACKUP ? `\`${env.MAOS_BACKUP}\`` : "none"}`,
+    },
+    { label: "Autonomy", value: "not started (arrives with the autonomy kernel)" },
+  );
+  parts.push({ kind: "fields", fields });
+
+  parts.push({
+    kind: "text",
+    text:
+      runs.length > 0 ? `*Last runs*\n${runs.map(runLine).join("\n")}` : "*Last runs*\nno runs recorded yet",
+  });
+  parts.push({ kind: "text", text: `*Integrations*\n${integrations(app).join("\n")}` });
+  parts.push({
+    kind: "context",
+    text: `charter ${app.charter().file} (sha256 ${app.charter().hash.slice(0, 12)}) · environment ${app.charter().identity.environment}`,
+  });
+  return { summary: `status: ledger ${ledgerSummary}; ${runs.length} recent runs`, parts };
+}
+
+function runLine(r: RunRecord): string {
+  const score =
+    r.score === undefined ? "" : ` · score ${r.score.toFixed(2)}${r.pass ? " (pass)" : " (below the bar)"}`;
+  const seal = r.sealRoot ? ` · seal \`${r.sealRoot.slice(0, 16)}\`` : " · not sealed";
+  return `• *${r.stack}* ${r.status}${score}${seal} · ${r.startedCt} · ${r.actor}`;
+}
+
+/** Configured or off, from the environment alone: nothing here is probed over the network. */
+function integrations(app: App): string[] {
+  const env = app.env;
+  const slack = env.SLACK_BOT_TOKEN
+    ? `on (${env.SLACK_APP_TOKEN ? "Socket Mode" : "HTTP mode at /slack/events"})`
+    : "off (SLACK_BOT_TOKEN not set)";
+  const notion = env.NOTION_TOKEN ? "configured (NOTION_TOKEN set)" : "off (NOTION_TOKEN not set)";
+  const teamworkVars = {
+    TEAMWORK_SITE: env.TEAMWORK_SITE,
+    TEAMWORK_API_KEY: env.TEAMWORK_API_KEY,
+    TEAMWORK_TASKLIST_ID: env.TEAMWORK_TASKLIST_ID,
+  };
+  const missing = Object.entries(teamworkVars)
+    .filter(([, v]) => !v)
+    .map(([k]) => k);
+  const teamwork =
+    missing.length === 0
+      ? "configured"
+      : missing.length === 3
+        ? "off (TEAMWORK_SITE not set)"
+        : `off (incomplete: set ${missing.join(", ")})`;
+  return [`• Slack: ${slack}`, `• Notion: ${notion}`, `• Teamwork: ${teamwork}`];
+}

@@ -1,0 +1,123 @@
+import path from "node:path";
+import { type App, createApp } from "./app/createApp.ts";
+import { ApprovalService } from "./approvals/ApprovalService.ts";
+import { commandApprovals } from "./approvals/commandApprovals.ts";
+import { loadEnv, secretValues } from "./config/loadEnv.ts";
+import { localActor } from "./core/Actor.ts";
+import { isCodexError } from "./core/CodexError.ts";
+import { createLogger } from "./core/logger.ts";
+import { parseRoleEnv } from "./governance/roles.ts";
+import { recordMcpStart, relayRequestHandler } from "./server/createRelayServer.ts";
+import { relayRoutes } from "./server/relayRoutes.ts";
+import { startHeadless } from "./server/startHeadless.ts";
+import { startShell } from "./shell/startShell.ts";
+import { StateStore } from "./state/StateStore.ts";
+
+/** What `npm start` runs: Slack with a bot token, else the shell on a TTY, else headless. */
+
+interface Running {
+  stop(): Promise<void>;
+}
+
+/** Configuration mistakes exit 2, like the CLI's bad usage; anything else that stops start-up exits 1. */
+function fail(err: unknown): never {
+  if (isCodexError(err)) {
+    process.stderr.write(`maos-codex: ${err.toUserText()}\n`);
+    process.exit(["CONFIG_INVALID", "CHARTER_INVALID", "USAGE"].includes(err.code) ? 2 : 1);
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`maos-codex: could not start: ${message}\n`);
+  process.exit(1);
+}
+
+/**
+ * Slack, with the relay routes (/health, …) served by the same HTTP server in HTTP mode. Bolt is
+ * imported only here, so the shell and headless modes never load it.
+ */
+async function runOnSlack(app: App): Promise<Running> {
+  const { startSlack } = await import("./slack/startSlack.ts");
+  const routes = relayRoutes();
+  const runtime = await startSlack(app, { routes: relayRequestHandler(app, routes) });
+  if (runtime.port !== undefined) recordMcpStart(app, { address: null, port: runtime.port }, routes);
+  app.log.info({ mode: runtime.mode, port: runtime.port }, "MAOS Codex is running on Slack");
+  return runtime;
+}
+
+async function main(): Promise<void> {
+  let app: App;
+  const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+  try {
+    const env = loadEnv();
+    // On a terminal, info logs would interleave with the console; keep them at warn unless asked.
+    const quiet = !env.SLACK_BOT_TOKEN && interactive && !env.LOG_LEVEL_SET;
+    app = createApp({
+      env,
+      ...(quiet ? { log: createLogger({ level: "warn", secrets: secretValues(env) }) } : {}),
+    });
+    const aborted = await app.recoverAbortedRuns();
+    if (aborted.length > 0)
+      app.log.warn({ runs: aborted }, "marked runs a stopped process left open as aborted");
+  } catch (err) {
+    fail(err);
+  }
+
+  let running: Running | undefined;
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) {
+      // A second signal means "now".
+      process.exit(1);
+    }
+    stopping = true;
+    app.log.info({ signal }, "shutting down");
+    try {
+      await running?.stop();
+      await app.close();
+    } catch (err) {
+      app.log.error({ err }, "shutdown was not clean");
+      process.exit(1);
+    }
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+
+  try {
+    if (app.env.SLACK_BOT_TOKEN) {
+      running = await runOnSlack(app);
+    } else if (interactive) {
+      const state = StateStore.open(path.join(app.home, "state.db"), app.clock);
+      running = { stop: async () => state.close() };
+      const charter = app.charter();
+      // The same approvals service Slack uses, so typed approvals are checked and recorded the same way.
+      const approvals = new ApprovalService({
+        store: state,
+        ledger: app.ledger(),
+        charter: () => app.charter(),
+        extraRoles: app.env.MAOS_ROLES ? parseRoleEnv(app.env.MAOS_ROLES, charter) : {},
+      });
+      await startShell({
+        app,
+        input: process.stdin,
+        output: process.stdout,
+        actor: localActor("shell"),
+        approvals: commandApprovals(approvals),
+      });
+      state.close();
+      await app.close();
+      process.exit(0);
+    } else {
+      const headless = await startHeadless(app);
+      running = headless;
+      app.log.info(
+        { url: headless.url },
+        `MAOS Codex is running headless: relay server at ${headless.url} (the autonomy loop arrives with the autonomy kernel)`,
+      );
+    }
+  } catch (err) {
+    await app.close();
+    fail(err);
+  }
+}
+
+await main();

@@ -1,0 +1,97 @@
+import { randomUUID } from "node:crypto";
+import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { App } from "../app/createApp.ts";
+import { actorIdentity, SYSTEM_ACTOR } from "../core/Actor.ts";
+import { type RelayRoute, relayRoutes, sendJson } from "./relayRoutes.ts";
+
+export type RequestClaim = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
+
+export interface RelayServerOptions {
+  app: App;
+  /**
+   * Sees every request first (Slack's HTTP receiver at /slack/events); returns true when it has
+   * answered it, false to leave it to the relay routes.
+   */
+  extraHandler?: RequestClaim;
+  /** The route table; `relayRoutes()` by default. */
+  routes?: RelayRoute[];
+}
+
+/**
+ * Serves the requests that belong to the route table (405 for a known path with another method) and
+ * returns false for the rest. Slack's HTTP receiver takes this as its `routes`, so one server answers both.
+ */
+export function relayRequestHandler(app: App, routes: RelayRoute[] = relayRoutes()): RequestClaim {
+  return async (req, res) => {
+    const pathname = new URL(req.url ?? "/", "http://relay.invalid").pathname;
+    const method = req.method === "HEAD" ? "GET" : req.method;
+    const matches = routes.filter((r) => r.path === pathname);
+    if (matches.length === 0) return false;
+    const route = matches.find((r) => r.method === method);
+    if (route) {
+      await route.handle(req, res, app);
+    } else {
+      res.setHeader("allow", [...new Set(matches.map((r) => r.method))].join(", "));
+      sendJson(res, 405, { error: "method_not_allowed", path: pathname });
+    }
+    return true;
+  };
+}
+
+/** The ledger's record that the relay server started listening: once per start. */
+export function recordMcpStart(
+  app: App,
+  where: { address: string | null; port: number | null },
+  routes: readonly RelayRoute[],
+): void {
+  try {
+    // Synchronous, so the entry exists before the first request can be answered.
+    app.ledger().appendSync({
+      eventType: "MCP_START",
+      level: "info",
+      actor: actorIdentity(SYSTEM_ACTOR),
+      correlationId: randomUUID(),
+      payload: {
+        address: where.address,
+        port: where.port,
+        pid: process.pid,
+        routes: routes.map((r) => `${r.method} ${r.path}`),
+      },
+    });
+  } catch (err) {
+    app.log.error({ err }, "relay server: could not record MCP_START in the ledger");
+  }
+}
+
+/**
+ * The relay server: `GET /health` and the other routes of its table, JSON 404 for anything else.
+ * It is returned unstarted; each time it starts listening the ledger records MCP_START.
+ */
+export function createRelayServer(opts: RelayServerOptions): http.Server {
+  const { app } = opts;
+  const routes = opts.routes ?? relayRoutes();
+  const relay = relayRequestHandler(app, routes);
+
+  const server = http.createServer(async (req, res) => {
+    try {
+      if (opts.extraHandler && (await opts.extraHandler(req, res))) return;
+      if (await relay(req, res)) return;
+      sendJson(res, 404, {
+        error: "not_found",
+        path: new URL(req.url ?? "/", "http://relay.invalid").pathname,
+      });
+    } catch (err) {
+      app.log.error({ err, url: req.url }, "relay server: request failed");
+      if (!res.headersSent) sendJson(res, 500, { error: "internal" });
+      else res.destroy();
+    }
+  });
+
+  server.on("listening", () => {
+    const address = server.address() as AddressInfo | null;
+    recordMcpStart(app, { address: address?.address ?? null, port: address?.port ?? null }, routes);
+    app.log.info({ port: address?.port }, "relay server listening");
+  });
+  return server;
+}
