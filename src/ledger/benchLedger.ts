@@ -1,0 +1,139 @@
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Clock, systemClock } from "../core/clock.ts";
+import { Ledger } from "./Ledger.ts";
+import type { LedgerAppend } from "./ledgerEntry.ts";
+import { generateNoteKey, newNoteSigner } from "./signedNote.ts";
+import { verifyLedger } from "./verifyLedger.ts";
+
+export interface LedgerBenchOptions {
+  /** Where the temporary ledgers go (a fresh folder inside it, removed afterwards). Default: the OS temp dir. */
+  dir?: string;
+  singleAppends?: number;
+  concurrentAppends?: number;
+  producers?: number;
+  /** Sizes of the two verification ledgers. */
+  verifySmall?: number;
+  verifyLarge?: number;
+  clock?: Clock;
+}
+
+export interface LedgerBenchResult {
+  /** appendSync in a loop: one transaction and one fsync per entry. */
+  appendsPerSecSingle: number;
+  /** 50 producers awaiting append in a loop: group commit, one fsync per event-loop turn. */
+  appendsPerSecConcurrent50: number;
+  verify100kMs: number;
+  verify1MMs: number;
+  /** Same 1M ledger on one thread (workers: 0). */
+  verify1MSingleThreadMs: number;
+  /** Ledger.open on the 1M ledger: reads the persisted Merkle frontier. */
+  open1MMs: number;
+  /** Rebuilding the frontier from the 1M entry hashes, what open does when the persisted one is missing. */
+  frontierRebuild1MMs: number;
+  sizes: { single: number; concurrent: number; small: number; large: number };
+}
+
+function sample(i: number, runId: string): LedgerAppend {
+  return {
+    eventType: i % 10 === 0 ? "run.started" : "run.step",
+    level: "info",
+    actor: "agent:prime",
+    payload: {
+      runId,
+      step: i,
+      agent: "prime",
+      provider: "offline",
+      tokens: 400 + (i % 97),
+      ms: 1200 + (i % 311),
+    },
+    correlationId: runId,
+    sealVersion: null,
+  };
+}
+
+/**
+ * Measures the ledger on this machine. Builds its ledgers in a temp folder; the 1M ledger is written with
+ * appendBatchSync (large transactions) through the same canonical/hash code as every other append.
+ */
+export async function benchLedger(opts: LedgerBenchOptions = {}): Promise<LedgerBenchResult> {
+  const clock = opts.clock ?? systemClock;
+  const root = mkdtempSync(join(opts.dir ?? tmpdir(), "maos-ledger-bench-"));
+  const singleN = opts.singleAppends ?? 1_000;
+  const concurrentN = opts.concurrentAppends ?? 20_000;
+  const producers = opts.producers ?? 50;
+  const smallN = opts.verifySmall ?? 100_000;
+  const largeN = opts.verifyLarge ?? 1_000_000;
+  const { signerKey, verifierKey } = generateNoteKey("maos-codex-bench");
+  const signer = newNoteSigner(signerKey);
+  const open = (name: string) =>
+    Ledger.open({ path: join(root, name), signer, clock, environment: "bench", origin: "maos-codex/bench" });
+  const time = <T>(f: () => T): [T, number] => {
+    const t0 = performance.now();
+    const v = f();
+    return [v, performance.now() - t0];
+  };
+  try {
+    const single = open("single.db");
+    const [, singleMs] = time(() => {
+      for (let i = 0; i < singleN; i++) single.appendSync(sample(i, "bench-single"));
+    });
+    single.close();
+
+    const concurrent = open("concurrent.db");
+    const perProducer = Math.ceil(concurrentN / producers);
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: producers }, async (_, p) => {
+        const runId = randomUUID();
+        for (let i = 0; i < perProducer; i++) await concurrent.append(sample(p * perProducer + i, runId));
+      }),
+    );
+    const concurrentMs = performance.now() - t0;
+    const concurrentSize = concurrent.size() - 1;
+    concurrent.close();
+
+    const bulkPath = join(root, "bulk.db");
+    const fill = (ledger: Ledger, upTo: number) => {
+      const chunk = 20_000;
+      const runId = randomUUID();
+      while (ledger.size() < upTo) {
+        const n = Math.min(chunk, upTo - ledger.size());
+        const base = ledger.size();
+        ledger.appendBatchSync(Array.from({ length: n }, (_, i) => sample(base + i, runId)));
+      }
+      ledger.checkpoint();
+    };
+    let bulk = open("bulk.db");
+    fill(bulk, smallN);
+    bulk.close();
+    const vkey = verifierKey;
+    const [small, smallMs] = time(() => verifyLedger({ path: bulkPath, verifierKey: vkey }));
+    if (!small.ok) throw new Error(`bench ledger failed verification: ${JSON.stringify(small.firstBad)}`);
+
+    bulk = open("bulk.db");
+    fill(bulk, largeN);
+    bulk.close();
+    const [large, largeMs] = time(() => verifyLedger({ path: bulkPath, verifierKey: vkey }));
+    if (!large.ok) throw new Error(`bench ledger failed verification: ${JSON.stringify(large.firstBad)}`);
+    const [, largeSingleMs] = time(() => verifyLedger({ path: bulkPath, verifierKey: vkey, workers: 0 }));
+    const [reopened, openMs] = time(() => open("bulk.db"));
+    const [, rebuildMs] = time(() => reopened.rebuildMerkleState());
+    reopened.close();
+
+    return {
+      appendsPerSecSingle: Math.round((singleN / singleMs) * 1000),
+      appendsPerSecConcurrent50: Math.round((concurrentSize / concurrentMs) * 1000),
+      verify100kMs: Math.round(smallMs),
+      verify1MMs: Math.round(largeMs),
+      verify1MSingleThreadMs: Math.round(largeSingleMs),
+      open1MMs: Math.round(openMs),
+      frontierRebuild1MMs: Math.round(rebuildMs),
+      sizes: { single: singleN, concurrent: concurrentSize, small: small.size, large: large.size },
+    };
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}

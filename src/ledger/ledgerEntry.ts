@@ -1,0 +1,149 @@
+import { hash } from "node:crypto";
+import canonicalize from "canonicalize";
+import { CodexError } from "../core/CodexError.ts";
+
+export const LEVELS = ["debug", "info", "warn", "error", "critical"] as const;
+export type Level = (typeof LEVELS)[number];
+
+export interface LedgerAppend {
+  eventType: string;
+  level?: Level;
+  actor: string;
+  payload?: unknown;
+  correlationId: string;
+  sealVersion?: string | null;
+}
+
+export interface LedgerEntry {
+  seq: number;
+  id: string;
+  timestampUtc: string;
+  timestampCt: string;
+  eventType: string;
+  level: Level;
+  actorIdentity: string;
+  payload: unknown;
+  correlationId: string;
+  sealVersion: string | null;
+  environment: string;
+  prevHash: string;
+  entryHash: string;
+}
+
+/** prev_hash of the genesis entry. */
+export const ZERO_HASH = "0".repeat(64);
+
+/**
+ * RFC 8785 canonical JSON of one entry's hashed fields, built by concatenation. The keys are fixed and
+ * already in RFC 8785 (UTF-16 code unit) order, strings serialise exactly as JSON.stringify does, and
+ * `payloadJson` is already canonical text, so this equals `canonicalize({...})` of the same fields (a test
+ * holds it to that) at a fraction of the cost. The writer and the verifier both call this one function.
+ */
+export function canonicalEntry(
+  seq: number,
+  id: string,
+  timestampUtc: string,
+  timestampCt: string,
+  eventType: string,
+  level: string,
+  actorIdentity: string,
+  payloadJson: string,
+  correlationId: string,
+  sealVersion: string | null,
+  environment: string,
+  prevHash: string,
+): string {
+  return (
+    `{"actor_identity":${JSON.stringify(actorIdentity)},"correlation_id":${JSON.stringify(correlationId)}` +
+    `,"environment":${JSON.stringify(environment)},"event_type":${JSON.stringify(eventType)}` +
+    `,"id":${JSON.stringify(id)},"level":${JSON.stringify(level)},"payload":${payloadJson}` +
+    `,"prev_hash":${JSON.stringify(prevHash)},"seal_version":${sealVersion === null ? "null" : JSON.stringify(sealVersion)}` +
+    `,"seq":${seq},"timestamp_ct":${JSON.stringify(timestampCt)},"timestamp_utc":${JSON.stringify(timestampUtc)}}`
+  );
+}
+
+/**
+ * entry_hash = SHA-256(0x00 || canonical bytes): the RFC 6962 leaf hash of the entry. Using the leaf hash as
+ * the chain hash means the Merkle tree needs no second hash per entry. "\0" is the single byte 0x00 in UTF-8.
+ */
+export function entryHash(canonical: string): string {
+  return hash("sha256", `\0${canonical}`, "hex");
+}
+
+/**
+ * RFC 8785 text of a payload, refusing what JSON cannot carry faithfully: functions, symbols, bigint,
+ * NaN/Infinity, undefined (except as an object member, dropped as JSON does), lone surrogates, cycles and
+ * non-plain objects (Date, Map, class instances), which would not read back as what was written.
+ */
+export function canonicalPayload(value: unknown): string {
+  assertJsonSafe(value, "payload", new Set());
+  const text = canonicalize(value);
+  if (text === undefined) throw notJson("payload", "undefined");
+  return text;
+}
+
+function assertJsonSafe(value: unknown, path: string, seen: Set<object>): void {
+  switch (typeof value) {
+    case "string":
+      if (!value.isWellFormed()) throw notJson(path, "a string with a lone surrogate");
+      return;
+    case "boolean":
+      return;
+    case "number":
+      if (!Number.isFinite(value)) throw notJson(path, String(value));
+      return;
+    case "object": {
+      if (value === null) return;
+      if (seen.has(value)) throw notJson(path, "a circular reference");
+      seen.add(value);
+      if (Array.isArray(value)) {
+        value.forEach((v, i) => {
+          if (v === undefined) throw notJson(`${path}[${i}]`, "undefined");
+          assertJsonSafe(v, `${path}[${i}]`, seen);
+        });
+      } else {
+        const proto = Object.getPrototypeOf(value);
+        if (proto !== Object.prototype && proto !== null) {
+          throw notJson(path, `a ${value.constructor?.name ?? "non-plain"} object`);
+        }
+        for (const [k, v] of Object.entries(value)) {
+          if (!k.isWellFormed()) throw notJson(path, "a key with a lone surrogate");
+          if (v !== undefined) assertJsonSafe(v, `${path}.${k}`, seen);
+        }
+      }
+      seen.delete(value);
+      return;
+    }
+    default:
+      throw notJson(path, typeof value);
+  }
+}
+
+function notJson(path: string, what: string): CodexError {
+  return new CodexError("INTERNAL", `ledger ${path} is not JSON-safe: it holds ${what}`, {
+    hint: "pass only plain objects, arrays, strings, finite numbers, booleans and null (convert dates to ISO strings, bigint to strings)",
+  });
+}
+
+/** Checks the caller-supplied text fields; they are hashed, so they must be well-formed strings. */
+export function assertEntryText(field: string, value: unknown, opts: { nullable?: boolean } = {}): void {
+  if (opts.nullable && (value === null || value === undefined)) return;
+  if (typeof value !== "string" || value.length === 0 || !value.isWellFormed()) {
+    throw new CodexError("INTERNAL", `ledger ${field} must be a non-empty well-formed string`, {
+      hint: `pass ${field} as a non-empty string`,
+      details: { field, type: typeof value },
+    });
+  }
+}
+
+export function assertLevel(level: unknown): asserts level is Level {
+  if (!(LEVELS as readonly unknown[]).includes(level)) {
+    throw new CodexError(
+      "INTERNAL",
+      `ledger level ${JSON.stringify(level)} is not one of ${LEVELS.join("|")}`,
+      {
+        hint: `use one of ${LEVELS.join(", ")}`,
+      },
+    );
+  }
+}

@@ -1,0 +1,357 @@
+import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { MessageChannel, receiveMessageOnPort, Worker } from "node:worker_threads";
+import Database from "better-sqlite3";
+import { CodexError, isCodexError } from "../core/CodexError.ts";
+import { ZERO_HASH } from "./ledgerEntry.ts";
+import { LEDGER_SCHEMA_VERSION } from "./ledgerSchema.ts";
+import { foldRootHex, MerkleFrontier } from "./MerkleFrontier.ts";
+import { type NoteVerifier, newNoteVerifier, openNote, parseCheckpoint } from "./signedNote.ts";
+import { type RangeResult, type RangeTask, verifyRange } from "./verifyRange.ts";
+
+export interface VerifyOptions {
+  path: string;
+  /** The ledger's verifier key (`name+hex8+base64`), from ledger.vkey: the trust anchor. */
+  verifierKey: string;
+  /** Extra signed checkpoint notes, e.g. copies kept in the vault. */
+  checkpoints?: string[];
+  /** Worker threads besides the calling thread; default: one per extra core for ledgers of 64k+ entries. */
+  workers?: number;
+  /** Also re-canonicalise every payload (slower; catches a hand-written non-canonical payload). */
+  deep?: boolean;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  /** Entries read, genesis included. */
+  size: number;
+  /** Hex RFC 6962 root rebuilt from the rows. */
+  root: string;
+  head: { seq: number; hash: string };
+  origin?: string;
+  checkpointsChecked: number;
+  /** Entries after the largest checkpoint that verified (a signature covers nothing after it). */
+  unattestedTail: number;
+  firstBad?: { seq: number; reason: string };
+}
+
+const PARALLEL_THRESHOLD = 65_536; // below this, starting a worker costs more than it saves
+const WORKER_TIMEOUT_MS = 600_000;
+
+interface CheckpointClaim {
+  source: string;
+  /** Verified body, when signature and format are fine. */
+  size?: number;
+  root?: string;
+  /** Size read from the body without trusting it, to place a failure. */
+  claimedSize?: number;
+  problem?: string;
+}
+
+/**
+ * Re-derives everything from the rows, opening the database read-only: every row's canonical bytes from
+ * its columns, every entry hash, the prev_hash chain, seq contiguity, the genesis (naming this key), the
+ * Merkle root, and every signed checkpoint (the table's and `checkpoints`) against the root rebuilt at
+ * its size. Catches edits, re-hashed chains (which cannot re-sign checkpoints), truncation and reorders.
+ */
+export function verifyLedger(opts: VerifyOptions): VerifyReport {
+  const verifier = newNoteVerifier(opts.verifierKey);
+  if (!existsSync(opts.path)) {
+    throw new CodexError("NOT_FOUND", `no ledger at ${opts.path}`, {
+      hint: "set MAOS_HOME to the folder holding ledger.db",
+    });
+  }
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(opts.path, { readonly: true, fileMustExist: true });
+    return verifyOpen(db, opts, verifier);
+  } catch (err) {
+    if (isCodexError(err)) throw err;
+    throw new CodexError("LEDGER_BROKEN", `cannot read ${opts.path} as a MAOS ledger`, {
+      hint: "check that MAOS_HOME points at the folder holding ledger.db and that the file is a SQLite database",
+      cause: err,
+    });
+  } finally {
+    db?.close();
+  }
+}
+
+function verifyOpen(db: Database.Database, opts: VerifyOptions, verifier: NoteVerifier): VerifyReport {
+  const rowFailures: { seq: number; reason: string }[] = [];
+  const maxSeq = db.prepare("SELECT max(seq) FROM ledger").pluck().get() as number | null;
+  const expected = maxSeq === null ? 0 : maxSeq + 1;
+
+  const genesis = checkGenesis(db, verifier.verifierKey);
+  if (genesis.problem) rowFailures.push({ seq: 0, reason: genesis.problem });
+
+  const claims = readCheckpoints(db, opts.checkpoints ?? [], verifier, genesis.origin);
+  const sizes = [
+    ...new Set([
+      ...claims.flatMap((c) => (c.size !== undefined && c.size <= expected ? [c.size] : [])),
+      expected,
+    ]),
+  ].sort((a, b) => a - b);
+
+  const ranges = runRanges(opts, sizes, expected, db);
+  const size = ranges.reduce((n, r) => n + r.count, 0);
+  for (const r of ranges) if (r.firstBad) rowFailures.push(r.firstBad);
+  // Links across range boundaries and to the genesis.
+  let prevHash: string | null = null;
+  for (const r of ranges) {
+    if (r.firstSeq === null) continue;
+    const want = prevHash ?? ZERO_HASH;
+    if (r.firstPrevHash !== want)
+      rowFailures.push({ seq: r.firstSeq, reason: "chain broken: prev_hash mismatch" });
+    prevHash = r.lastEntryHash;
+  }
+
+  const roots = combineRoots(ranges, sizes);
+  const root = roots.get(expected) ?? foldRootHex([]);
+  let headSeq = -1;
+  let headHash = ZERO_HASH;
+  for (const r of ranges) {
+    if (r.lastSeq !== null) {
+      headSeq = r.lastSeq;
+      headHash = r.lastEntryHash ?? ZERO_HASH;
+    }
+  }
+
+  // Checkpoints: each against the root rebuilt at its size.
+  const cpFailures: { seq: number; reason: string; claimed: number }[] = [];
+  const goodSizes: number[] = [];
+  let previous: CheckpointClaim | undefined;
+  for (const c of claims) {
+    if (c.problem !== undefined) {
+      cpFailures.push({ seq: -1, reason: c.problem, claimed: c.claimedSize ?? size });
+      continue;
+    }
+    const s = c.size as number;
+    if (s > size) {
+      cpFailures.push({
+        seq: size,
+        reason: `truncated: checkpoint at size ${s} but ledger has ${size} entries (${c.source})`,
+        claimed: s,
+      });
+      continue;
+    }
+    const rebuilt = roots.get(s);
+    if (rebuilt !== c.root) {
+      cpFailures.push({
+        seq: -1,
+        reason: `checkpoint root mismatch at size ${s} (re-hashed chain?)`,
+        claimed: s,
+      });
+      continue;
+    }
+    if (c.source.startsWith("table") && previous?.size !== undefined && s < previous.size) {
+      cpFailures.push({
+        seq: -1,
+        reason: `checkpoint order: size ${s} recorded after size ${previous.size} (${c.source})`,
+        claimed: s,
+      });
+      continue;
+    }
+    if (c.source.startsWith("table")) previous = c;
+    goodSizes.push(s);
+  }
+  // A failing checkpoint disowns the entries after the last good checkpoint below it.
+  const attestedBelow = (s: number) => goodSizes.filter((g) => g < s).reduce((a, b) => Math.max(a, b), 0);
+  for (const f of cpFailures) {
+    if (f.seq < 0) {
+      const from = attestedBelow(f.claimed);
+      f.seq = from;
+      if (f.reason.startsWith("checkpoint root mismatch")) {
+        f.reason += `: an entry in seq ${from}..${f.claimed - 1} differs from what was signed`;
+      }
+    }
+  }
+
+  rowFailures.sort((a, b) => a.seq - b.seq);
+  const firstCp = [...cpFailures].sort((a, b) => a.seq - b.seq)[0];
+  const firstBad = rowFailures[0] ?? (firstCp ? { seq: firstCp.seq, reason: firstCp.reason } : undefined);
+  const largestGood = goodSizes.reduce((a, b) => Math.max(a, b), 0);
+  const report: VerifyReport = {
+    ok: firstBad === undefined,
+    size,
+    root,
+    head: { seq: headSeq, hash: headHash },
+    checkpointsChecked: claims.length,
+    unattestedTail: Math.max(0, size - largestGood),
+  };
+  if (genesis.origin !== undefined) report.origin = genesis.origin;
+  if (firstBad) report.firstBad = firstBad;
+  return report;
+}
+
+function checkGenesis(db: Database.Database, verifierKey: string): { origin?: string; problem?: string } {
+  const row = db.prepare("SELECT event_type, payload FROM ledger WHERE seq = 0").raw().get() as
+    | [string, string]
+    | undefined;
+  if (!row) return { problem: "genesis missing: no entry at seq 0" };
+  let p: Record<string, unknown>;
+  try {
+    p = JSON.parse(row[1]);
+  } catch {
+    return { problem: "genesis: payload is not JSON" };
+  }
+  const origin = typeof p.origin === "string" ? p.origin : undefined;
+  const result: { origin?: string; problem?: string } = {};
+  if (origin !== undefined) result.origin = origin;
+  if (row[0] !== "GENESIS") result.problem = `genesis: seq 0 is ${JSON.stringify(row[0])}, not GENESIS`;
+  else if (p.publicKey !== verifierKey)
+    result.problem = "genesis: names a different public key than the verifier key";
+  else if (
+    origin === undefined ||
+    p.createdBy !== "maos-codex" ||
+    p.schemaVersion !== LEDGER_SCHEMA_VERSION
+  ) {
+    result.problem = "genesis: payload lacks origin, createdBy or the schema version";
+  }
+  return result;
+}
+
+function readCheckpoints(
+  db: Database.Database,
+  extra: readonly string[],
+  verifier: NoteVerifier,
+  origin: string | undefined,
+): CheckpointClaim[] {
+  const rows = db.prepare("SELECT id, size, root, note FROM checkpoints ORDER BY id").raw().all() as [
+    number,
+    number,
+    string,
+    string,
+  ][];
+  const claims: CheckpointClaim[] = [];
+  const check = (note: string, source: string, columns?: { size: number; root: string }) => {
+    const claim: CheckpointClaim = { source };
+    claims.push(claim);
+    try {
+      claim.claimedSize = parseCheckpoint(note.slice(0, note.lastIndexOf("\n\n") + 1)).size;
+    } catch {
+      // The problem is reported below by openNote/parseCheckpoint.
+    }
+    try {
+      const body = parseCheckpoint(openNote(note, [verifier]).text);
+      const rootHex = body.root.toString("hex");
+      if (origin !== undefined && body.origin !== origin) {
+        claim.problem = `checkpoint origin ${JSON.stringify(body.origin)} is not the ledger's ${JSON.stringify(origin)} (${source})`;
+      } else if (columns && (columns.size !== body.size || columns.root !== rootHex)) {
+        claim.problem = `checkpoint row edited: its size/root columns differ from its signed note (${source})`;
+      } else {
+        claim.size = body.size;
+        claim.root = rootHex;
+      }
+    } catch (err) {
+      const kind = isCodexError(err) ? (err.details as { kind?: string } | undefined)?.kind : undefined;
+      claim.problem =
+        kind === "bad-signature"
+          ? `bad signature on checkpoint (${source})`
+          : kind === "unknown-key"
+            ? `checkpoint not signed by the ledger key (${source})`
+            : `malformed checkpoint (${source}): ${err instanceof Error ? err.message : String(err)}`;
+    }
+  };
+  for (const [id, size, root, note] of rows) check(note, `table id ${id}`, { size, root });
+  extra.forEach((note, i) => {
+    check(note, `extra #${i + 1}`);
+  });
+  return claims;
+}
+
+/** Splits [0, expected) into aligned block ranges and scans them: one here, the rest in worker threads. */
+function runRanges(
+  opts: VerifyOptions,
+  sizes: number[],
+  expected: number,
+  db: Database.Database,
+): RangeResult[] {
+  const cores = availableParallelism();
+  const workers = Math.max(0, opts.workers ?? (expected >= PARALLEL_THRESHOLD ? cores - 1 : 0));
+  const parts = Math.max(1, Math.min(workers + 1, expected));
+  const deep = opts.deep ?? false;
+  if (parts === 1) {
+    return [
+      verifyRange(
+        { path: opts.path, startSeq: 0, endSeq: Number.POSITIVE_INFINITY, blockSize: 2 ** 52, sizes, deep },
+        db,
+      ),
+    ];
+  }
+  // Eight blocks per part keeps the parts even whatever the size; the block size is a power of two so
+  // block roots are complete RFC 6962 subtrees.
+  let blockSize = 1;
+  while (blockSize * 2 <= Math.ceil(expected / (parts * 8))) blockSize *= 2;
+  const blocks = Math.ceil(expected / blockSize);
+  const tasks: RangeTask[] = [];
+  for (let p = 0; p < parts; p++) {
+    const b0 = Math.floor((p * blocks) / parts);
+    const b1 = Math.floor(((p + 1) * blocks) / parts);
+    const last = p === parts - 1;
+    tasks.push({
+      path: opts.path,
+      startSeq: b0 * blockSize,
+      endSeq: last ? Number.POSITIVE_INFINITY : b1 * blockSize,
+      blockSize,
+      sizes,
+      deep,
+    });
+  }
+  const signal = new Int32Array(new SharedArrayBuffer(4 * tasks.length));
+  const started = tasks.slice(1).map((task, i) => {
+    const slot = i + 1;
+    const { port1, port2 } = new MessageChannel();
+    const worker = new Worker(new URL("./verifyWorker.ts", import.meta.url), {
+      workerData: {
+        task: { ...task, endSeq: Math.min(task.endSeq, Number.MAX_SAFE_INTEGER) },
+        port: port2,
+        signal,
+        slot,
+      },
+      transferList: [port2],
+    });
+    worker.unref();
+    return { port: port1, slot, worker };
+  });
+  const results: RangeResult[] = [verifyRange(tasks[0] as RangeTask, db)];
+  for (const s of started) {
+    const waited = Atomics.wait(signal, s.slot, 0, WORKER_TIMEOUT_MS);
+    const msg = receiveMessageOnPort(s.port)?.message as
+      | { ok: true; result: RangeResult }
+      | { ok: false; error: string }
+      | undefined;
+    s.port.close();
+    void s.worker.terminate();
+    if (waited === "timed-out" || msg === undefined || !msg.ok) {
+      throw new CodexError("INTERNAL", "a ledger verification worker failed", {
+        hint: "retry with workers: 0 (single-threaded)",
+        details: { error: msg && !msg.ok ? msg.error : waited },
+      });
+    }
+    results.push(msg.result);
+  }
+  return results;
+}
+
+/**
+ * Root at each requested size from block roots and block-local frontiers: the frontier of an aligned
+ * prefix is a frontier over its complete block roots; appending a block-local frontier gives the frontier
+ * at any size inside the next block, and foldRootHex turns it into the RFC 6962 root.
+ */
+function combineRoots(ranges: readonly RangeResult[], sizes: readonly number[]): Map<number, string> {
+  const roots = new Map<number, string>();
+  if (sizes.includes(0)) roots.set(0, foldRootHex([]));
+  const snapshots = new Map<number, string[]>();
+  for (const r of ranges) for (const s of r.snapshots) snapshots.set(s.size, s.nodes);
+  const prefix = new MerkleFrontier();
+  const blocks = ranges.flatMap((r) => r.blocks);
+  const blockSize = blocks.reduce((m, b) => Math.max(m, b.size), 0);
+  for (const b of blocks) {
+    for (const s of sizes) {
+      const nodes = s > b.start && s <= b.start + b.size ? snapshots.get(s) : undefined;
+      if (nodes) roots.set(s, foldRootHex([...prefix.nodesHex(), ...nodes]));
+    }
+    if (b.size === blockSize) prefix.push(b.root);
+  }
+  return roots;
+}

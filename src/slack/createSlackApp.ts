@@ -1,0 +1,411 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import {
+  App as BoltApp,
+  type Logger as BoltLogger,
+  HTTPReceiver,
+  LogLevel,
+  type Receiver,
+  type SlashCommand,
+  SocketModeReceiver,
+  type webApi,
+} from "@slack/bolt";
+import type { CommandContext } from "../../commands/CommandSpec.ts";
+import type { App } from "../app/createApp.ts";
+import type {
+  ApprovalOutcome,
+  ApprovalRecord,
+  ApprovalRequest,
+  ApprovalService,
+  Decision,
+} from "../approvals/ApprovalService.ts";
+import { commandApprovals, outcomeReply } from "../approvals/commandApprovals.ts";
+import type { Clock } from "../core/clock.ts";
+import type { Logger } from "../core/logger.ts";
+import type { Reply } from "../core/Reply.ts";
+import type { RoleMembers } from "../governance/roles.ts";
+import type { StateStore } from "../state/StateStore.ts";
+import { ChannelRateLimiter } from "./channelRateLimiter.ts";
+import { deliverReply, type RespondFn } from "./deliverReply.ts";
+import { HomeDashboard } from "./homeView.ts";
+import { RunProgressMessage } from "./RunProgressMessage.ts";
+import { APPROVE_ACTION, REJECT_ACTION } from "./replyBlocks.ts";
+import { SlackDirectory } from "./SlackDirectory.ts";
+import type { SlackMode } from "./slackMode.ts";
+import { slackSignatureHeaders, verifySlackSignature } from "./verifySlackSignature.ts";
+import { slackWebClientOptions } from "./webClientOptions.ts";
+
+/** Serves a request when it is one of its routes (the relay server's /health, …); false lets Slack try. */
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
+/** The adapter-independent command layer (commands/dispatch.ts). */
+export type Dispatch = (text: string, ctx: CommandContext) => Promise<Reply>;
+
+export const SLACK_EVENTS_PATH = "/slack/events";
+/** Slack's payloads are small (a command, an event, an interaction); 1 MiB is far above any of them. */
+const BODY_LIMIT_BYTES = 1024 * 1024;
+
+export interface CreateSlackAppOptions {
+  app: App;
+  dispatch: Dispatch;
+  state: StateStore;
+  approvals: ApprovalService;
+  mode: SlackMode;
+  /** From auth.test at start-up, so no request waits on it before its ack. */
+  bot: { userId: string; botId: string };
+  clock?: Clock;
+  routes?: RouteHandler;
+  /** Extra role members (MAOS_ROLES), for user-group lookups. */
+  extraRoles?: RoleMembers;
+  limiter?: ChannelRateLimiter;
+  /** The Web API client's options; SLACK_API_URL by default. */
+  clientOptions?: webApi.WebClientOptions;
+}
+
+export interface SlackApp {
+  bolt: BoltApp;
+  client: webApi.WebClient;
+  receiver: Receiver;
+  /** HTTP mode: a node request listener (routes first, then signed Slack requests at /slack/events). */
+  requestListener: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  directory: SlackDirectory;
+  /** Records a request and posts its Approve/Reject message in `channel`; reactions on it then count. */
+  requestApproval(req: ApprovalRequest & { channel: string; threadTs?: string }): Promise<ApprovalRecord>;
+  /** Resolves once the work started so far (runs, replies, Home updates) has finished. */
+  idle(): Promise<void>;
+}
+
+/**
+ * The Slack surface on Bolt: `/codex` (ack first, then the work), reactions and buttons for approvals,
+ * and the App Home dashboard. In HTTP mode Bolt's own signature check is off and ours
+ * (verifySlackSignature, on the injected clock) sits in front of receiver.requestListener.
+ */
+export function createSlackApp(opts: CreateSlackAppOptions): SlackApp {
+  const { app, dispatch, state, approvals, mode } = opts;
+  const clock = opts.clock ?? app.clock;
+  const log = app.log.child({ part: "slack" });
+  const limiter = opts.limiter ?? new ChannelRateLimiter({ clock });
+  const logger = boltLogger(log);
+  const receiver: Receiver =
+    mode.kind === "http"
+      ? new HTTPReceiver({
+          signingSecret: mode.signingSecret,
+          signatureVerification: false,
+          endpoints: [SLACK_EVENTS_PATH],
+          logger,
+          bodyLimit: BODY_LIMIT_BYTES,
+        })
+      : new SocketModeReceiver({ appToken: mode.appToken, logger });
+
+  const bolt = new BoltApp({
+    token: mode.botToken,
+    receiver,
+    botId: opts.bot.botId,
+    botUserId: opts.bot.userId,
+    // The bot's own reactions must reach the approvals service, which refuses them on the record.
+    ignoreSelf: false,
+    convoStore: false,
+    logger,
+    clientOptions: opts.clientOptions ?? slackWebClientOptions({ apiUrl: app.env.SLACK_API_URL }),
+  });
+  const client = bolt.client;
+
+  const extraRoles = opts.extraRoles ?? {};
+  const directory = new SlackDirectory({
+    client,
+    clock,
+    log,
+    roleGroupIds: () => roleGroupIds(app, extraRoles),
+  });
+  const home = new HomeDashboard(app, () => approvals.open());
+  const pending = new Set<Promise<void>>();
+  const track = (what: string, work: Promise<unknown>) => {
+    const p: Promise<void> = work.then(
+      () => undefined,
+      (err: unknown) => log.error({ err }, `${what} failed`),
+    );
+    pending.add(p);
+    void p.finally(() => pending.delete(p));
+  };
+  const deliverDeps = {
+    client,
+    limiter,
+    log,
+    onApprovalMessage: (id: string, channel: string, ts: string) => {
+      approvals.attachMessage(id, channel, ts);
+    },
+  };
+  const tellUser = async (channel: string, user: string, text: string, respond?: RespondFn) => {
+    await deliverReply(
+      { summary: text, parts: [{ kind: "text", text }], ephemeral: true },
+      { channel, user, respond },
+      deliverDeps,
+    );
+  };
+
+  async function runCommand(cmd: SlashCommand, respond: RespondFn | undefined): Promise<void> {
+    const channel = cmd.channel_id;
+    const user = cmd.user_id;
+    try {
+      const actor = await directory.actor(user);
+      const progress = new RunProgressMessage({ client, limiter, channel, userId: user, log });
+      const reply = await dispatch(cmd.text, {
+        app,
+        actor,
+        onProgress: progress.onProgress,
+        approvals: commandApprovals(approvals),
+      });
+      const parentTs = await progress.finish();
+      await deliverReply(reply, { channel, user, threadTs: parentTs, respond }, deliverDeps);
+    } catch (err) {
+      log.error({ err, channel, user }, "/codex failed while replying");
+      await tellUser(
+        channel,
+        user,
+        "/codex hit an unexpected error while replying; the details are in the server log.",
+        respond,
+      ).catch(() => undefined);
+    }
+  }
+
+  async function announce(
+    outcome: ApprovalOutcome,
+    channel: string,
+    user: string,
+    isBot: boolean,
+  ): Promise<void> {
+    if (outcome.outcome === "duplicate" || outcome.outcome === "ignored") return;
+    const a = outcome.approval;
+    if (outcome.outcome === "refused") {
+      if (!isBot)
+        await tellUser(channel, user, `Your decision on approval ${a.id} did not count: ${outcome.reason}.`);
+      return;
+    }
+    const verb = { accepted: "approved", rejected: "rejected", revoked: "revoked (it is open again)" }[
+      outcome.outcome
+    ];
+    const text = `Approval \`${a.id}\` ${verb} by <@${user}>.`;
+    const thread = a.channel === channel && a.ts ? a.ts : undefined;
+    await limiter.schedule(channel, () =>
+      client.chat.postMessage({ channel, text, ...(thread ? { thread_ts: thread } : {}) }),
+    );
+  }
+
+  bolt.command("/codex", async ({ command, ack, respond }) => {
+    // Acknowledge before any I/O: Slack shows an error after 3 s without an ack.
+    await ack();
+    track("/codex", runCommand(command, respond as RespondFn | undefined));
+  });
+
+  for (const [name, added] of [
+    ["reaction_added", true],
+    ["reaction_removed", false],
+  ] as const) {
+    bolt.event(name, async ({ event, body, context }) => {
+      if (event.item.type !== "message") return;
+      const { channel, ts } = event.item;
+      const eventId =
+        typeof body.event_id === "string"
+          ? body.event_id
+          : `${name}:${event.user}:${channel}:${ts}:${event.event_ts}`;
+      // Events are acked before listeners run; the work is tracked so stop() and tests can wait for it.
+      track(
+        name,
+        (async () => {
+          const outcome = await approvals.onReaction({
+            eventId,
+            user: event.user,
+            reaction: event.reaction,
+            channel,
+            ts,
+            added,
+            botUserId: context.botUserId,
+          });
+          log.debug({ eventId, outcome: outcome.outcome }, name);
+          await announce(outcome, channel, event.user, event.user === context.botUserId);
+        })(),
+      );
+    });
+  }
+
+  const onButton = (decision: Decision) =>
+    bolt.action(
+      { action_id: decision === "approve" ? APPROVE_ACTION : REJECT_ACTION },
+      async ({ ack, body, action }) => {
+        await ack();
+        const id = action.type === "button" ? action.value : undefined;
+        const user = body.user.id;
+        const channel = body.channel?.id;
+        if (!id) return;
+        track(
+          "approval button",
+          (async () => {
+            const actor = await directory.actor(user);
+            const outcome = await approvals.decide(id, decision, actor, "button");
+            if (channel) {
+              if (outcome.outcome === "refused") await tellUser(channel, user, outcomeReply(outcome).summary);
+              else await announce(outcome, channel, user, false);
+            }
+          })(),
+        );
+      },
+    );
+  onButton("approve");
+  onButton("reject");
+
+  bolt.event("app_home_opened", async ({ event, body }) => {
+    if (event.tab !== "home") return;
+    if (typeof body.event_id === "string" && !state.claimEvent(body.event_id)) return;
+    const user = event.user;
+    track(
+      "views.publish",
+      (async () => {
+        const view = home.view();
+        await client.views.publish({ user_id: user, view });
+      })(),
+    );
+  });
+
+  // Every incoming request, from both receivers, goes through processEvent; tracking it (the ack is
+  // sent inside it) lets idle() and stop() wait for work whose HTTP response has already gone out.
+  const processEvent = bolt.processEvent.bind(bolt);
+  bolt.processEvent = (event) => {
+    const p = processEvent(event);
+    track("Slack event", p);
+    return p;
+  };
+
+  bolt.error(async (err) => {
+    log.error({ err }, "Slack listener failed");
+  });
+
+  const requestListener =
+    receiver instanceof HTTPReceiver && mode.kind === "http"
+      ? slackRequestListener({ receiver, signingSecret: mode.signingSecret, clock, log, routes: opts.routes })
+      : undefined;
+
+  return {
+    bolt,
+    client,
+    receiver,
+    requestListener,
+    directory,
+    async requestApproval(req) {
+      const approval = await approvals.request(req);
+      const reply: Reply = {
+        summary: `Approval needed: ${req.prompt}`,
+        parts: [
+          { kind: "header", text: `Approval needed: ${req.kind} ${req.subjectId}` },
+          { kind: "approval", approvalId: approval.id, prompt: req.prompt },
+          {
+            kind: "context",
+            text: `requested by ${approval.requestedBy}; approvers: ${approvals.approverRoles(req.kind).join(", ") || "nobody (none configured)"}`,
+          },
+        ],
+      };
+      const ts = await deliverReply(
+        reply,
+        { channel: req.channel, user: req.requestedBy.id, threadTs: req.threadTs },
+        deliverDeps,
+      );
+      return (ts ? approvals.get(approval.id) : undefined) ?? approval;
+    },
+    async idle() {
+      while (pending.size > 0) await Promise.all([...pending]);
+    },
+  };
+}
+
+/** User-group ids (S…) named by charter roles or MAOS_ROLES: the only groups membership is looked up for. */
+function roleGroupIds(app: App, extra: RoleMembers): string[] {
+  const ids = new Set<string>();
+  const add = (members: readonly string[]) => {
+    for (const m of members) if (m.startsWith("S")) ids.add(m);
+  };
+  for (const role of Object.values(app.charter().roles)) add(role.members);
+  for (const members of Object.values(extra)) add(members);
+  return [...ids];
+}
+
+/**
+ * The HTTP-mode request listener: the relay routes first; then, at POST /slack/events, the raw body is
+ * read and checked with verifySlackSignature against the injected clock (401 when forged or stale)
+ * before Bolt's receiver sees it. Bolt reuses `rawBody` when a request already carries one.
+ */
+function slackRequestListener(o: {
+  receiver: HTTPReceiver;
+  signingSecret: string;
+  clock: Clock;
+  log: Logger;
+  routes: RouteHandler | undefined;
+}): (req: IncomingMessage, res: ServerResponse) => void {
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    if (o.routes && (await o.routes(req, res))) return;
+    const path = new URL(req.url ?? "/", "http://localhost").pathname;
+    if (path !== SLACK_EVENTS_PATH || req.method !== "POST") {
+      res.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
+      return;
+    }
+    const raw = await readBody(req, BODY_LIMIT_BYTES);
+    if (!raw) {
+      res.writeHead(413).end();
+      return;
+    }
+    let body = raw;
+    const form = req.headers["content-type"] === "application/x-www-form-urlencoded";
+    const params = form ? new URLSearchParams(raw.toString("utf8")) : undefined;
+    if (params?.get("ssl_check") === "1") {
+      // Slack's SSL check is unsigned; pass on nothing else from it, so it cannot smuggle a payload in.
+      body = Buffer.from("ssl_check=1");
+    } else {
+      const result = verifySlackSignature({
+        signingSecret: o.signingSecret,
+        ...slackSignatureHeaders(req.headers),
+        rawBody: raw,
+        nowSeconds: Math.floor(o.clock.now().getTime() / 1000),
+      });
+      if (!result.ok) {
+        o.log.warn(
+          { reason: result.reason, path },
+          "refused a Slack request that failed signature verification",
+        );
+        res.writeHead(401, { "content-type": "text/plain" }).end("invalid signature\n");
+        return;
+      }
+    }
+    Object.assign(req, { rawBody: body });
+    o.receiver.requestListener(req, res);
+  };
+  return (req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      o.log.error({ err }, "HTTP request failed");
+      if (!res.headersSent) res.writeHead(500).end();
+      else res.end();
+    });
+  };
+}
+
+/** The body, or undefined when it exceeds `limit` bytes. */
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Bolt's logger interface over pino; Bolt's level follows ours. */
+function boltLogger(log: Logger): BoltLogger {
+  const line = (args: unknown[]) =>
+    args.map((a) => (typeof a === "string" ? a : JSON.stringify(a))).join(" ");
+  return {
+    debug: (...m: unknown[]) => log.debug(line(m)),
+    info: (...m: unknown[]) => log.debug(line(m)),
+    warn: (...m: unknown[]) => log.warn(line(m)),
+    error: (...m: unknown[]) => log.error(line(m)),
+    setLevel: () => undefined,
+    getLevel: () => LogLevel.INFO,
+    setName: () => undefined,
+  };
+}
