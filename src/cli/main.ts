@@ -94,7 +94,7 @@ export async function main(
     .description("list the stacks in MAOS_STACKS")
     .option("--json", "print one JSON document")
     .action(
-      act((opts: { json?: boolean }) => {
+      act((_opts: { json?: boolean }) => {
         const list = listStacks(getApp());
         emit(list, () => renderStacks(list));
         return 0;
@@ -106,7 +106,7 @@ export async function main(
     .argument("[files...]", "stack files")
     .option("--json", "print one JSON document")
     .action(
-      act((files: string[], opts: { json?: boolean }) => {
+      act((files: string[], _opts: { json?: boolean }) => {
         const result = validateStacks(files, getApp());
         emit(result, () => renderValidation(result));
         return result.ok ? 0 : 1;
@@ -131,7 +131,7 @@ export async function main(
     .description("re-check the hash chain, the Merkle root and every signed checkpoint")
     .option("--json", "print one JSON document")
     .action(
-      act(async (opts: { json?: boolean }) => {
+      act(async (_opts: { json?: boolean }) => {
         const report = await verify(getApp());
         emit(report, () => renderLedgerVerify(report));
         return report.ok ? 0 : 1;
@@ -146,7 +146,7 @@ export async function main(
     .argument("[runIds...]", "run ids, short ids or folder names")
     .option("--json", "print one JSON document")
     .action(
-      act(async (runIds: string[], opts: { json?: boolean }) => {
+      act(async (runIds: string[], _opts: { json?: boolean }) => {
         const report = await verifyVault(runIds, getApp());
         emit(report, () => renderVaultVerify(report));
         return report.ok ? 0 : 1;

@@ -511,7 +511,7 @@ export class Ledger {
     const order = filters.newestFirst ? "DESC" : "ASC";
     // SQLite reads LIMIT -1 as "no limit".
     const limit = filters.limit === undefined ? -1 : Math.max(0, Math.floor(filters.limit));
-    const where = filters.eventType === undefined ? "" : "WHERE event_type = ?";
+    const where = filters.eventType === undefined ? "" : "WHERE (event_type || '') = ?";
     const params: unknown[] = filters.eventType === undefined ? [limit] : [filters.eventType, limit];
     const rows = this.#db
       .prepare(`SELECT ${LEDGER_COLUMNS} FROM ledger ${where} ORDER BY seq ${order} LIMIT ?`)

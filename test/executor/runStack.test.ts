@@ -82,7 +82,7 @@ describe("an offline run", () => {
     ]);
     const attempt = t.app.ledger().byCorrelation(s.correlationId)[1];
     for (const key of ["provider", "model", "attempt", "ms", "tokens"])
-      assert.ok(key in (attempt?.payload as object), key);
+      assert.ok(key in ((attempt?.payload ?? {}) as object), key);
     assert.equal(s.ledger.size, t.app.ledger().size());
 
     const report = verifyLedger({ path: t.app.ledgerPath(), verifierKey: t.app.ledgerKey().verifierKey });
