@@ -9,7 +9,7 @@ export interface Actor {
   groups?: string[];
 }
 
-/** The form written to the ledger's actor_identity: `slack:U123 <a@b.c>`, `cli:alice`. */
+/** The form written to the ledger's actor_identity: `slack:U123 <a@b.c>`, `shell:local:alice`. */
 export function actorIdentity(actor: Actor): string {
   return actor.email ? `${actor.source}:${actor.id} <${actor.email}>` : `${actor.source}:${actor.id}`;
 }
@@ -21,7 +21,8 @@ export function localActor(source: "cli" | "shell"): Actor {
   } catch {
     // No passwd entry (some containers): keep $USER.
   }
-  return { source, id: name };
+  // The `local:` prefix keeps OS user names apart from Slack ids in the charter's role lists.
+  return { source, id: `local:${name}` };
 }
 
 export const SYSTEM_ACTOR: Actor = { source: "system", id: "maos-codex" };

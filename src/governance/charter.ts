@@ -17,7 +17,8 @@ import { compilePattern, type GuardrailRules, type NamedPattern } from "./guardr
  */
 
 /** Slack user (U…, W… on Enterprise Grid) or user-group (S…) ids, or "*" for every workspace member. */
-const MEMBER = /^(?:[UWS][A-Z0-9]{2,}|\*)$/;
+/** Slack user (U…/W…) or user-group (S…) ids, a local OS user for the shell and CLI (`local:alice`), or "*". */
+const MEMBER = /^(?:\*|[UWS][A-Z0-9]{2,}|local:[a-z_][a-z0-9_.-]*)$/;
 /** `operator`, or a namespaced role such as `client_role:business_owner`. */
 const ROLE_NAME = /^[a-z][a-z0-9_]*(?::[a-z][a-z0-9_]*)?$/;
 /** `seal`, or a subcommand such as `incident.approve`. */
@@ -125,7 +126,7 @@ export const DEFAULT_BLOCKED_TERMS: string[] = [
 ];
 
 const memberSchema = z.string().regex(MEMBER, {
-  error: 'expected a Slack user id (U… or W…), user-group id (S…) or "*"',
+  error: 'expected a Slack user id (U… or W…), user-group id (S…), a local user (local:alice) or "*"',
 });
 const roleNameSchema = z
   .string()

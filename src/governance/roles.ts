@@ -5,7 +5,8 @@ import type { Charter } from "./charter.ts";
 export type RoleMembers = Record<string, string[]>;
 
 const ROLE_NAME = /^[a-z][a-z0-9_]*(?::[a-z][a-z0-9_]*)?$/;
-const MEMBER_ID = /^[UWS][A-Z0-9]{2,}$/;
+/** Slack user (U…/W…) or user-group (S…) ids, or a local OS user of the shell and CLI (`local:alice`). */
+const MEMBER_ID = /^(?:[UWS][A-Z0-9]{2,}|local:[a-z_][a-z0-9_.-]*)$/;
 const EXAMPLE = "operator=U123,U456;client_role:business_owner=U789";
 
 /**
@@ -94,7 +95,8 @@ export function parseRoleEnv(value: string, charter?: Pick<Charter, "roles">): R
     for (const m of members) {
       if (m === "*")
         throw invalid(`"*" (everyone) cannot be granted by env; put it in the charter's roles instead`);
-      if (!MEMBER_ID.test(m)) throw invalid(`"${m}" is not a Slack user or user-group id (U…, W… or S…)`);
+      if (!MEMBER_ID.test(m))
+        throw invalid(`"${m}" is not a Slack user or user-group id (U…, W… or S…) nor a local user (local:alice)`);
     }
     out[role] = [...new Set([...(out[role] ?? []), ...members])];
   }
