@@ -1,7 +1,7 @@
 import { actorIdentity } from "../src/core/Actor.ts";
 import { rolesOf } from "../src/governance/charter.ts";
 import type { CommandSpec } from "./CommandSpec.ts";
-import { checkPermission, extraRolesFrom, permissionOf } from "./permissions.ts";
+import { checkPermission, permissionOf } from "./permissions.ts";
 
 /**
  * `help`: the commands the caller may run, with their usage. Built over the registry it lists, which
@@ -14,13 +14,7 @@ export function helpCommand(registry: () => readonly CommandSpec[]): CommandSpec
     summary: "the commands you may run",
     async run(_args, ctx) {
       const mine = registry().filter((c) => checkPermission(ctx, permissionOf(c, [])).allowed);
-      const charter = ctx.app.charter();
-      const roles = rolesOf(
-        charter,
-        ctx.actor.id,
-        ctx.actor.groups ?? [],
-        extraRolesFrom(ctx.app.env.MAOS_ROLES, charter),
-      );
+      const roles = rolesOf(ctx.app.charter(), ctx.actor.id, ctx.actor.groups ?? [], ctx.app.extraRoles());
       return {
         summary: `MAOS Codex: ${mine.length} commands you may run`,
         ephemeral: true,

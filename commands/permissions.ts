@@ -1,10 +1,5 @@
-import { type Charter, mayRun, parseRoleEnv, type RoleMembers } from "../src/governance/charter.ts";
+import { mayRun } from "../src/governance/charter.ts";
 import type { CommandContext, CommandSpec } from "./CommandSpec.ts";
-
-/** Role members added by MAOS_ROLES on top of the charter; names are checked against the charter. */
-export function extraRolesFrom(value: string | undefined, charter: Pick<Charter, "roles">): RoleMembers {
-  return value ? parseRoleEnv(value, charter) : {};
-}
 
 /** The charter permission a call checks: the spec's own rule, else its name. */
 export function permissionOf(spec: CommandSpec, args: string[]): string {
@@ -17,11 +12,5 @@ export function checkPermission(
   permission: string,
 ): { allowed: boolean; needed: string[] } {
   const charter = ctx.app.charter();
-  return mayRun(
-    charter,
-    permission,
-    ctx.actor.id,
-    ctx.actor.groups ?? [],
-    extraRolesFrom(ctx.app.env.MAOS_ROLES, charter),
-  );
+  return mayRun(charter, permission, ctx.actor.id, ctx.actor.groups ?? [], ctx.app.extraRoles());
 }

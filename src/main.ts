@@ -1,17 +1,13 @@
-import path from "node:path";
 import { type App, createApp } from "./app/createApp.ts";
-import { ApprovalService } from "./approvals/ApprovalService.ts";
 import { commandApprovals } from "./approvals/commandApprovals.ts";
 import { loadEnv, secretValues } from "./config/loadEnv.ts";
 import { localActor } from "./core/Actor.ts";
 import { isCodexError } from "./core/CodexError.ts";
 import { createLogger } from "./core/logger.ts";
-import { parseRoleEnv } from "./governance/roles.ts";
 import { recordMcpStart, relayRequestHandler } from "./server/createRelayServer.ts";
 import { relayRoutes } from "./server/relayRoutes.ts";
 import { startHeadless } from "./server/startHeadless.ts";
 import { startShell } from "./shell/startShell.ts";
-import { StateStore } from "./state/StateStore.ts";
 
 /** What `npm start` runs: Slack with a bot token, else the shell on a TTY, else headless. */
 
@@ -86,24 +82,14 @@ async function main(): Promise<void> {
     if (app.env.SLACK_BOT_TOKEN) {
       running = await runOnSlack(app);
     } else if (interactive) {
-      const state = StateStore.open(path.join(app.home, "state.db"), app.clock);
-      running = { stop: async () => state.close() };
-      const charter = app.charter();
       // The same approvals service Slack uses, so typed approvals are checked and recorded the same way.
-      const approvals = new ApprovalService({
-        store: state,
-        ledger: app.ledger(),
-        charter: () => app.charter(),
-        extraRoles: app.env.MAOS_ROLES ? parseRoleEnv(app.env.MAOS_ROLES, charter) : {},
-      });
       await startShell({
         app,
         input: process.stdin,
         output: process.stdout,
         actor: localActor("shell"),
-        approvals: commandApprovals(approvals),
+        approvals: commandApprovals(app.approvals()),
       });
-      state.close();
       await app.close();
       process.exit(0);
     } else {

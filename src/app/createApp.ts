@@ -4,6 +4,7 @@ import type { AttemptRecord } from "../agents/AttemptRecord.ts";
 import { createProvider } from "../agents/createProvider.ts";
 import type { Provider } from "../agents/Provider.ts";
 import { providersFromEnv } from "../agents/providersFromEnv.ts";
+import { ApprovalService } from "../approvals/ApprovalService.ts";
 import { type Env, loadEnv, secretValues } from "../config/loadEnv.ts";
 import { type Clock, systemClock } from "../core/clock.ts";
 import { createLogger, type Logger } from "../core/logger.ts";
@@ -11,8 +12,10 @@ import { markAbortedRuns } from "../executor/markAbortedRuns.ts";
 import { runContext } from "../executor/runContext.ts";
 import type { RunDeps } from "../executor/runStack.ts";
 import { type Charter, loadCharter } from "../governance/charter.ts";
+import { parseRoleEnv, type RoleMembers } from "../governance/roles.ts";
 import { Ledger } from "../ledger/Ledger.ts";
 import { type LedgerKey, ledgerKeyFromString, loadOrCreateLedgerKey } from "../ledger/ledgerKey.ts";
+import { StateStore } from "../state/StateStore.ts";
 import { Vault } from "../vault/Vault.ts";
 
 /** Everything a command or adapter may use. Built once, here; tests override any piece. */
@@ -25,6 +28,12 @@ export interface App {
   /** Exact secret values (API keys, tokens): scrubbed from everything the app writes. */
   readonly secrets: readonly string[];
   charter(): Charter;
+  /** Role members added by MAOS_ROLES on top of the charter (checked against the charter's roles). */
+  extraRoles(): RoleMembers;
+  /** Mutable operational state beside the ledger: MAOS_HOME/state.db. */
+  state(): StateStore;
+  /** The approval mechanism shared by Slack reactions and buttons and typed approvals. */
+  approvals(): ApprovalService;
   ledgerKey(): LedgerKey;
   ledger(): Ledger;
   /** Path of the ledger file, for read-only verification. */
@@ -68,6 +77,9 @@ export function createApp(opts: AppOptions = {}): App {
   let ledger = opts.ledger;
   let vault: Promise<Vault> | undefined = opts.vault ? Promise.resolve(opts.vault) : undefined;
   let hub = opts.hub;
+  let extraRoles: RoleMembers | undefined;
+  let state: StateStore | undefined;
+  let approvals: ApprovalService | undefined;
   const providers = new Map<string, Provider>();
 
   const app: App = {
@@ -80,6 +92,23 @@ export function createApp(opts: AppOptions = {}): App {
     charter() {
       charter ??= loadCharter(env.MAOS_CHARTER);
       return charter;
+    },
+    extraRoles() {
+      extraRoles ??= env.MAOS_ROLES ? parseRoleEnv(env.MAOS_ROLES, app.charter()) : {};
+      return extraRoles;
+    },
+    state() {
+      state ??= StateStore.open(path.join(home, "state.db"), clock);
+      return state;
+    },
+    approvals() {
+      approvals ??= new ApprovalService({
+        store: app.state(),
+        ledger: app.ledger(),
+        charter: () => app.charter(),
+        extraRoles: app.extraRoles(),
+      });
+      return approvals;
     },
     ledgerKey() {
       key ??= env.MAOS_LEDGER_KEY
@@ -148,6 +177,9 @@ export function createApp(opts: AppOptions = {}): App {
       return markAbortedRuns(app.ledger());
     },
     async close() {
+      state?.close();
+      state = undefined;
+      approvals = undefined;
       ledger?.close();
       ledger = undefined;
     },
