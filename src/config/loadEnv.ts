@@ -1,6 +1,7 @@
 import path from "node:path";
 import { z } from "zod";
 import { CodexError } from "../core/CodexError.ts";
+import { MIN_SECRET_LENGTH } from "../core/scrubValues.ts";
 
 /** Every variable the process reads, documented in .env.example. Unset optional integrations are "off". */
 export interface Env {
@@ -146,5 +147,5 @@ export function secretValues(env: Env): string[] {
     env.TEAMWORK_API_KEY,
     env.MAOS_LEDGER_KEY,
     env.MAOS_RELAY_TOKEN,
-  ].filter((v): v is string => typeof v === "string" && v.length >= 6);
+  ].filter((v): v is string => typeof v === "string" && v.length >= MIN_SECRET_LENGTH);
 }

@@ -1,4 +1,5 @@
 import pino from "pino";
+import { MIN_SECRET_LENGTH, scrubValues } from "./scrubValues.ts";
 
 export type Logger = pino.Logger;
 
@@ -27,8 +28,8 @@ export function createLogger(opts: {
   secrets?: string[];
   destination?: NodeJS.WritableStream;
 }): Logger {
-  const secrets = (opts.secrets ?? []).filter((s) => s.length >= 6);
-  const scrub = (line: string) => secrets.reduce((acc, s) => acc.split(s).join("[REDACTED]"), line);
+  const secrets = (opts.secrets ?? []).filter((s) => s.length >= MIN_SECRET_LENGTH);
+  const scrub = (line: string) => scrubValues(line, secrets);
   const dest = opts.destination ?? process.stderr;
   const stream = secrets.length === 0 ? dest : { write: (line: string) => dest.write(scrub(line)) };
   return pino(

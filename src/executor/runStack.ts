@@ -7,6 +7,7 @@ import type { DraftContext, Provider } from "../agents/Provider.ts";
 import { type Actor, actorIdentity } from "../core/Actor.ts";
 import { CodexError, isCodexError } from "../core/CodexError.ts";
 import type { Clock } from "../core/clock.ts";
+import { scrubValues } from "../core/scrubValues.ts";
 import { chicagoIso, utcIso } from "../core/timestamps.ts";
 import { type Evaluation, evaluateRun } from "../evaluator/evaluateRun.ts";
 import { type Charter, effectivePassThreshold } from "../governance/charter.ts";
@@ -97,7 +98,7 @@ export async function runStack(
   const t0 = deps.clock.monotonic();
   const order = executionOrder(stack);
   const byId = new Map(stack.agents.map((a) => [a.id, a]));
-  const scrub = (text: string) => scrubSecrets(text, deps);
+  const scrub = (text: string) => scrubValues(text, deps.secrets);
   const ctx = { runId, correlationId, actor: actorIdentity(actor) };
   const append = (
     eventType: string,
@@ -484,10 +485,4 @@ function asRunError(err: unknown): CodexError {
       cause: err,
     },
   );
-}
-
-function scrubSecrets(text: string, deps: RunDeps): string {
-  let out = text;
-  for (const s of deps.secrets) if (s.length >= 6) out = out.split(s).join("[REDACTED]");
-  return out;
 }

@@ -5,7 +5,7 @@ import type { ApprovalsService } from "../../commands/CommandSpec.ts";
 import { commandsFor, dispatch, parseCommandLine } from "../../commands/dispatch.ts";
 import type { Actor } from "../../src/core/Actor.ts";
 import { replyToText } from "../../src/core/replyText.ts";
-import { testApp } from "./testApp.ts";
+import { testApp } from "../helpers/testApp.ts";
 
 const member: Actor = { source: "slack", id: "U0MEMBER" };
 const operator: Actor = { source: "slack", id: "U0OPERATOR" };

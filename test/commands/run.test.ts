@@ -5,7 +5,7 @@ import type { Actor } from "../../src/core/Actor.ts";
 import type { ReplyPart } from "../../src/core/Reply.ts";
 import { replyToText } from "../../src/core/replyText.ts";
 import type { RunProgress } from "../../src/executor/RunProgress.ts";
-import { testApp } from "./testApp.ts";
+import { testApp } from "../helpers/testApp.ts";
 
 const member: Actor = { source: "slack", id: "U0MEMBER", email: "pat@example.com" };
 const { app, cleanup } = testApp();

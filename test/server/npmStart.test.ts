@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
 import Database from "better-sqlite3";
-import { REPO } from "../commands/testApp.ts";
+import { REPO } from "../helpers/testApp.ts";
 
 const home = mkdtempSync(path.join(os.tmpdir(), "maos-start-"));
 after(() => rmSync(home, { recursive: true, force: true }));

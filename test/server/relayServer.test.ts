@@ -4,7 +4,7 @@ import type http from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, test } from "node:test";
 import { createRelayServer } from "../../src/server/createRelayServer.ts";
-import { testApp } from "../commands/testApp.ts";
+import { testApp } from "../helpers/testApp.ts";
 
 const { app, cleanup } = testApp();
 after(cleanup);

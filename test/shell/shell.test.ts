@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { PassThrough } from "node:stream";
 import { after, test } from "node:test";
+import { commandApprovals } from "../../src/approvals/commandApprovals.ts";
 import type { Actor } from "../../src/core/Actor.ts";
 import { startShell } from "../../src/shell/startShell.ts";
-import { testApp } from "../commands/testApp.ts";
+import { testApp } from "../helpers/testApp.ts";
 
 const actor: Actor = { source: "shell", id: "alice" };
 const { app, cleanup } = testApp();
@@ -52,4 +53,38 @@ test("Ctrl-D (the end of input) ends the shell; blank lines only prompt again", 
   assert.match(out, /MAOS CODEX COMMANDS/);
   assert.equal(out.match(/codex> /g)?.length, 4);
   assert.match(out, /bye\n$/);
+});
+
+test("approvals are typed in the shell, by a local user the charter's roles name", async () => {
+  const t = testApp({ MAOS_ROLES: "approver=local:alice" });
+  try {
+    const approval = await t.app.approvals().request({
+      kind: "incident",
+      subjectId: "INC-1",
+      requestedBy: { source: "slack", id: "U0REQUESTER" },
+      prompt: "Resume after INC-1",
+    });
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let printed = "";
+    output.on("data", (chunk: Buffer) => {
+      printed += chunk.toString("utf8");
+    });
+    const done = startShell({
+      app: t.app,
+      input,
+      output,
+      actor: { source: "shell", id: "local:alice" },
+      approvals: commandApprovals(t.app.approvals()),
+    });
+    input.end(`/codex approve ${approval.id}\n`);
+    await done;
+    assert.match(printed, /approved/i);
+    assert.equal(t.app.approvals().get(approval.id)?.status, "approved");
+    const accepted = t.app.ledger().query({ eventType: "APPROVAL_ACCEPTED" });
+    assert.equal(accepted.length, 1);
+    assert.match(accepted[0]?.actorIdentity ?? "", /local:alice/);
+  } finally {
+    await t.cleanup();
+  }
 });
