@@ -24,6 +24,7 @@ import type { Logger } from "../core/logger.ts";
 import type { Reply } from "../core/Reply.ts";
 import type { RoleMembers } from "../governance/roles.ts";
 import type { StateStore } from "../state/StateStore.ts";
+import { AfterAckQueue } from "./AfterAckQueue.ts";
 import { ChannelRateLimiter } from "./channelRateLimiter.ts";
 import { deliverReply, type RespondFn } from "./deliverReply.ts";
 import { HomeDashboard } from "./homeView.ts";
@@ -116,6 +117,7 @@ export function createSlackApp(opts: CreateSlackAppOptions): SlackApp {
     roleGroupIds: () => roleGroupIds(app, extraRoles),
   });
   const home = new HomeDashboard(app, () => approvals.open());
+  const afterAck = new AfterAckQueue({ clock });
   const pending = new Set<Promise<void>>();
   const track = (what: string, work: Promise<unknown>) => {
     const p: Promise<void> = work.then(
@@ -190,9 +192,13 @@ export function createSlackApp(opts: CreateSlackAppOptions): SlackApp {
   }
 
   bolt.command("/codex", async ({ command, ack, respond }) => {
-    // Acknowledge before any I/O: Slack shows an error after 3 s without an ack.
+    // Acknowledge before any I/O: Slack shows an error after 3 s without an ack. The work starts on a
+    // later turn of the event loop (AfterAckQueue), so it never delays this ack or the next request's.
     await ack();
-    track("/codex", runCommand(command, respond as RespondFn | undefined));
+    track(
+      "/codex",
+      afterAck.run(() => runCommand(command, respond as RespondFn | undefined)),
+    );
   });
 
   for (const [name, added] of [
@@ -209,7 +215,7 @@ export function createSlackApp(opts: CreateSlackAppOptions): SlackApp {
       // Events are acked before listeners run; the work is tracked so stop() and tests can wait for it.
       track(
         name,
-        (async () => {
+        afterAck.run(async () => {
           const outcome = await approvals.onReaction({
             eventId,
             user: event.user,
@@ -221,7 +227,7 @@ export function createSlackApp(opts: CreateSlackAppOptions): SlackApp {
           });
           log.debug({ eventId, outcome: outcome.outcome }, name);
           await announce(outcome, channel, event.user, event.user === context.botUserId);
-        })(),
+        }),
       );
     });
   }
@@ -237,14 +243,14 @@ export function createSlackApp(opts: CreateSlackAppOptions): SlackApp {
         if (!id) return;
         track(
           "approval button",
-          (async () => {
+          afterAck.run(async () => {
             const actor = await directory.actor(user);
             const outcome = await approvals.decide(id, decision, actor, "button");
             if (channel) {
               if (outcome.outcome === "refused") await tellUser(channel, user, outcomeReply(outcome).summary);
               else await announce(outcome, channel, user, false);
             }
-          })(),
+          }),
         );
       },
     );
@@ -257,10 +263,10 @@ export function createSlackApp(opts: CreateSlackAppOptions): SlackApp {
     const user = event.user;
     track(
       "views.publish",
-      (async () => {
+      afterAck.run(async () => {
         const view = home.view();
         await client.views.publish({ user_id: user, view });
-      })(),
+      }),
     );
   });
 
@@ -279,7 +285,18 @@ export function createSlackApp(opts: CreateSlackAppOptions): SlackApp {
 
   const requestListener =
     receiver instanceof HTTPReceiver && mode.kind === "http"
-      ? slackRequestListener({ receiver, signingSecret: mode.signingSecret, clock, log, routes: opts.routes })
+      ? slackRequestListener({
+          receiver,
+          signingSecret: mode.signingSecret,
+          clock,
+          log,
+          routes: opts.routes,
+          onSlackRequest(res) {
+            afterAck.requestStarted();
+            // 'close' follows the response's end (or a dropped connection): either way no ack is owed.
+            res.once("close", () => afterAck.requestFinished());
+          },
+        })
       : undefined;
 
   return {
@@ -336,6 +353,8 @@ function slackRequestListener(o: {
   clock: Clock;
   log: Logger;
   routes: RouteHandler | undefined;
+  /** Called once per request to /slack/events, before its body is read. */
+  onSlackRequest: (res: ServerResponse) => void;
 }): (req: IncomingMessage, res: ServerResponse) => void {
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     if (o.routes && (await o.routes(req, res))) return;
@@ -344,6 +363,7 @@ function slackRequestListener(o: {
       res.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
       return;
     }
+    o.onSlackRequest(res);
     const raw = await readBody(req, BODY_LIMIT_BYTES);
     if (!raw) {
       res.writeHead(413).end();
