@@ -5,6 +5,7 @@ import { createProvider } from "../agents/createProvider.ts";
 import type { Provider } from "../agents/Provider.ts";
 import { providersFromEnv } from "../agents/providersFromEnv.ts";
 import { ApprovalService } from "../approvals/ApprovalService.ts";
+import { AutonomyKernel } from "../autonomy/AutonomyKernel.ts";
 import { type Env, loadEnv, secretValues } from "../config/loadEnv.ts";
 import { type Clock, systemClock } from "../core/clock.ts";
 import { createLogger, type Logger } from "../core/logger.ts";
@@ -34,6 +35,8 @@ export interface App {
   state(): StateStore;
   /** The approval mechanism shared by Slack reactions and buttons and typed approvals. */
   approvals(): ApprovalService;
+  /** The autonomy kernel: heartbeat loop, telemetry, drift, STOP–RESET–REALIGN, incidents, seals, snapshots. */
+  autonomy(): AutonomyKernel;
   ledgerKey(): LedgerKey;
   ledger(): Ledger;
   /** Path of the ledger file, for read-only verification. */
@@ -42,7 +45,7 @@ export interface App {
   hub(): AgentHub;
   providerFor(spec: string): Provider;
   runDeps(): Promise<RunDeps>;
-  /** Marks runs a killed process left open as `aborted`; returns their correlation ids. */
+  /** Marks runs a killed process left open as `aborted` (once per start); returns their correlation ids. */
   recoverAbortedRuns(): Promise<string[]>;
   close(): Promise<void>;
 }
@@ -80,6 +83,8 @@ export function createApp(opts: AppOptions = {}): App {
   let extraRoles: RoleMembers | undefined;
   let state: StateStore | undefined;
   let approvals: ApprovalService | undefined;
+  let recovered = false;
+  let autonomy: AutonomyKernel | undefined;
   const providers = new Map<string, Provider>();
 
   const app: App = {
@@ -109,6 +114,10 @@ export function createApp(opts: AppOptions = {}): App {
         extraRoles: app.extraRoles(),
       });
       return approvals;
+    },
+    autonomy() {
+      autonomy ??= new AutonomyKernel(app);
+      return autonomy;
     },
     ledgerKey() {
       key ??= env.MAOS_LEDGER_KEY
@@ -174,9 +183,14 @@ export function createApp(opts: AppOptions = {}): App {
       };
     },
     async recoverAbortedRuns() {
+      // Once per start: later calls (every `run`) cost nothing.
+      if (recovered) return [];
+      recovered = true;
       return markAbortedRuns(app.ledger());
     },
     async close() {
+      await autonomy?.close();
+      autonomy = undefined;
       state?.close();
       state = undefined;
       approvals = undefined;

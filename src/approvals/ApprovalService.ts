@@ -68,7 +68,7 @@ export class ApprovalService {
   readonly #ledger: ApprovalServiceOptions["ledger"];
   readonly #charter: () => Charter;
   readonly #extra: RoleMembers;
-  readonly #resolve: (userId: string) => Promise<Actor>;
+  #resolve: (userId: string) => Promise<Actor>;
   readonly #listeners = new Set<DecisionListener>();
 
   constructor(opts: ApprovalServiceOptions) {
@@ -77,6 +77,11 @@ export class ApprovalService {
     this.#charter = opts.charter;
     this.#extra = opts.extraRoles ?? {};
     this.#resolve = opts.resolveSlackActor ?? (async (id) => ({ source: "slack", id }));
+  }
+
+  /** Slack starts after the service exists: it plugs in its directory (email, user groups) here. */
+  useActorResolver(resolve: (userId: string) => Promise<Actor>): void {
+    this.#resolve = resolve;
   }
 
   async request(req: ApprovalRequest): Promise<ApprovalRecord> {

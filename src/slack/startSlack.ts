@@ -1,14 +1,12 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import path from "node:path";
 import { webApi } from "@slack/bolt";
 import { dispatch as defaultDispatch } from "../../commands/dispatch.ts";
 import type { App } from "../app/createApp.ts";
-import { ApprovalService } from "../approvals/ApprovalService.ts";
+import type { ApprovalService } from "../approvals/ApprovalService.ts";
 import { CodexError } from "../core/CodexError.ts";
 import type { Clock } from "../core/clock.ts";
-import { parseRoleEnv } from "../governance/roles.ts";
-import { StateStore } from "../state/StateStore.ts";
+import type { StateStore } from "../state/StateStore.ts";
 import { createSlackApp, type Dispatch, type RouteHandler, type SlackApp } from "./createSlackApp.ts";
 import { type SlackMode, slackMode } from "./slackMode.ts";
 import { slackWebClientOptions } from "./webClientOptions.ts";
@@ -43,23 +41,16 @@ export interface SlackRuntime {
 export async function startSlack(app: App, opts: StartSlackOptions = {}): Promise<SlackRuntime> {
   const mode = slackMode(app.env);
   const clock = opts.clock ?? app.clock;
-  const charter = app.charter();
-  const extraRoles = app.env.MAOS_ROLES ? parseRoleEnv(app.env.MAOS_ROLES, charter) : {};
+  app.charter(); // a broken charter stops start-up before Slack connects
+  const extraRoles = app.extraRoles();
   const clientOptions = slackWebClientOptions({ apiUrl: app.env.SLACK_API_URL });
   const bot = await authTest(
     new webApi.WebClient(mode.botToken, { ...clientOptions, logLevel: webApi.LogLevel.ERROR }),
   );
 
-  const state = opts.state ?? StateStore.open(path.join(app.home, "state.db"), clock);
-  let slack: SlackApp | undefined;
-  const approvals = new ApprovalService({
-    store: state,
-    ledger: app.ledger(),
-    charter: () => app.charter(),
-    extraRoles,
-    resolveSlackActor: async (id) => (slack ? slack.directory.actor(id) : { source: "slack", id }),
-  });
-  slack = createSlackApp({
+  const state = opts.state ?? app.state();
+  const approvals = app.approvals();
+  const slack: SlackApp = createSlackApp({
     app,
     dispatch: opts.dispatch ?? defaultDispatch,
     state,
@@ -71,6 +62,7 @@ export async function startSlack(app: App, opts: StartSlackOptions = {}): Promis
     clientOptions,
     ...(opts.routes ? { routes: opts.routes } : {}),
   });
+  approvals.useActorResolver((id) => slack.directory.actor(id));
   const s = slack;
 
   let server: Server | undefined;
@@ -118,7 +110,6 @@ export async function startSlack(app: App, opts: StartSlackOptions = {}): Promis
       }
       if (mode.kind === "socket") await s.bolt.stop();
       await s.idle();
-      if (!opts.state) state.close();
     },
   };
 }
