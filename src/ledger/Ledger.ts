@@ -10,6 +10,7 @@ import {
   assertLevel,
   canonicalEntry,
   canonicalPayload,
+  entryFromCanonical,
   entryHash,
   type LedgerAppend,
   type LedgerEntry,
@@ -20,6 +21,7 @@ import {
   LEDGER_COLUMNS,
   LEDGER_SCHEMA_SQL,
   LEDGER_SCHEMA_VERSION,
+  LEDGER_TABLE_SQL,
   type LedgerRowTuple,
 } from "./ledgerSchema.ts";
 import { MerkleFrontier } from "./MerkleFrontier.ts";
@@ -103,9 +105,7 @@ export class Ledger {
     this.#db = db;
     this.#signer = opts.signer;
     this.#clock = opts.clock;
-    this.#insert = db.prepare(
-      `INSERT INTO ledger (${LEDGER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
+    this.#insert = db.prepare(`INSERT INTO ledger (${LEDGER_COLUMNS}) VALUES (?, ?, ?)`);
     this.#saveFrontier = db.prepare(
       "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     );
@@ -122,22 +122,25 @@ export class Ledger {
       });
     }
     if (opts.path !== ":memory:") mkdirSync(dirname(opts.path), { recursive: true });
-    let db: Database.Database;
+    let db: Database.Database | undefined;
+    let version: string | undefined;
     try {
       db = new Database(opts.path);
-      db.pragma("journal_mode = WAL");
-      // FULL: every commit is fsynced, so a resolved append survives power loss.
-      db.pragma("synchronous = FULL");
       db.pragma("busy_timeout = 5000");
-      db.exec(LEDGER_SCHEMA_SQL);
+      version = readSchemaVersion(db);
     } catch (cause) {
+      db?.close();
       throw new CodexError("LEDGER_BROKEN", `cannot open the ledger database ${opts.path}`, {
         hint: "check that MAOS_HOME is writable and that the file is a SQLite database",
         cause,
       });
     }
-    const ledger = new Ledger(opts, db);
+    let ledger: Ledger;
     try {
+      // Checked before anything is written (even the journal mode), so a file of another version stays as it was.
+      assertSchemaVersion(version, opts.path);
+      createSchema(db, opts.path);
+      ledger = new Ledger(opts, db);
       ledger.#load();
     } catch (err) {
       db.close();
@@ -148,16 +151,6 @@ export class Ledger {
 
   #load(): void {
     const db = this.#db;
-    const version = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get() as
-      | string
-      | undefined;
-    if (version !== undefined && Number(version) !== LEDGER_SCHEMA_VERSION) {
-      throw new CodexError(
-        "LEDGER_BROKEN",
-        `ledger ${this.path} has schema version ${version}; this build reads ${LEDGER_SCHEMA_VERSION}`,
-        { hint: "run the MAOS Codex version that wrote this ledger, or point MAOS_HOME at a fresh folder" },
-      );
-    }
     const head = db.prepare("SELECT seq, entry_hash FROM ledger ORDER BY seq DESC LIMIT 1").raw().get() as
       | [number, string]
       | undefined;
@@ -252,16 +245,16 @@ export class Ledger {
   }
 
   #checkGenesis(): void {
-    const row = this.#db.prepare("SELECT event_type, payload FROM ledger WHERE seq = 0").raw().get() as
-      | [string, string]
-      | undefined;
-    let payload: { publicKey?: unknown; origin?: unknown } | undefined;
+    // Read from the hashed bytes, not from the generated columns.
+    const canonical = this.#db.prepare("SELECT canonical FROM ledger WHERE seq = 0").pluck().get();
+    let genesis: { event_type?: unknown; payload?: { publicKey?: unknown; origin?: unknown } } | undefined;
     try {
-      payload = row ? JSON.parse(row[1]) : undefined;
+      genesis = typeof canonical === "string" ? JSON.parse(canonical) : undefined;
     } catch {
-      payload = undefined;
+      genesis = undefined;
     }
-    if (row?.[0] !== "GENESIS" || !payload) {
+    const payload = genesis?.payload;
+    if (genesis?.event_type !== "GENESIS" || typeof payload !== "object" || payload === null) {
       throw new CodexError("LEDGER_BROKEN", `ledger ${this.path} has no valid genesis entry at seq 0`, {
         hint: "run `maos ledger verify`; restore the ledger from a backup",
       });
@@ -338,22 +331,7 @@ export class Ledger {
           head,
         );
         const h = entryHash(canonical);
-        this.#insert.run(
-          seq,
-          p.id,
-          p.timestampUtc,
-          p.timestampCt,
-          p.eventType,
-          p.level,
-          p.actorIdentity,
-          p.payloadJson,
-          p.correlationId,
-          p.sealVersion,
-          this.environment,
-          head,
-          h,
-          canonical,
-        );
+        this.#insert.run(seq, h, canonical);
         out.push({
           seq,
           id: p.id,
@@ -499,7 +477,7 @@ export class Ledger {
   byCorrelation(id: string): LedgerEntry[] {
     this.#assertOpen();
     const rows = this.#db
-      .prepare(`SELECT ${LEDGER_COLUMNS} FROM ledger WHERE correlation_id = ? ORDER BY seq`)
+      .prepare(`SELECT ${LEDGER_COLUMNS} FROM ledger WHERE (correlation_id || '') = ? ORDER BY seq`)
       .raw()
       .all(id) as LedgerRowTuple[];
     return rows.map(toEntry);
@@ -568,19 +546,53 @@ export class Ledger {
 }
 
 function toEntry(r: LedgerRowTuple): LedgerEntry {
-  return {
-    seq: r[0],
-    id: r[1],
-    timestampUtc: r[2],
-    timestampCt: r[3],
-    eventType: r[4],
-    level: r[5] as Level,
-    actorIdentity: r[6],
-    payload: JSON.parse(r[7]),
-    correlationId: r[8],
-    sealVersion: r[9],
-    environment: r[10],
-    prevHash: r[11],
-    entryHash: r[12],
-  };
+  return entryFromCanonical(r[2], r[1]);
+}
+
+function readSchemaVersion(db: Database.Database): string | undefined {
+  const hasMeta = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get();
+  return hasMeta
+    ? (db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get() as string | undefined)
+    : undefined;
+}
+
+function assertSchemaVersion(version: string | undefined, path: string): void {
+  if (version !== undefined && Number(version) !== LEDGER_SCHEMA_VERSION) {
+    throw new CodexError(
+      "LEDGER_BROKEN",
+      `ledger ${path} has schema version ${version}; this build reads ${LEDGER_SCHEMA_VERSION}`,
+      {
+        hint: "a ledger is never rewritten in place: move ledger.db aside (verify it with the MAOS Codex version that wrote it) and let this build start a fresh one, or point MAOS_HOME at a fresh folder",
+        details: { path, version, supported: LEDGER_SCHEMA_VERSION },
+      },
+    );
+  }
+}
+
+/** Sets the journal, creates what is missing, and checks that the ledger table is this version's. */
+function createSchema(db: Database.Database, path: string): void {
+  try {
+    db.pragma("journal_mode = WAL");
+    // FULL: every commit is fsynced, so a resolved append survives power loss.
+    db.pragma("synchronous = FULL");
+    db.exec(LEDGER_SCHEMA_SQL);
+  } catch (cause) {
+    throw new CodexError("LEDGER_BROKEN", `cannot create the ledger tables in ${path}`, {
+      hint: "check that MAOS_HOME is writable and that the file is a MAOS ledger",
+      cause,
+    });
+  }
+  const table = db
+    .prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'ledger'")
+    .pluck()
+    .get();
+  if (table !== LEDGER_TABLE_SQL) {
+    throw new CodexError(
+      "LEDGER_BROKEN",
+      `ledger ${path}: the ledger table is not the schema ${LEDGER_SCHEMA_VERSION} layout`,
+      {
+        hint: "the file was made by another version or edited by hand; run `maos ledger verify`, or point MAOS_HOME at a fresh folder",
+      },
+    );
+  }
 }

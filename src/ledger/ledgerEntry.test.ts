@@ -2,7 +2,15 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import canonicalize from "canonicalize";
 import fc from "fast-check";
-import { canonicalEntry, canonicalPayload, entryHash, ZERO_HASH } from "./ledgerEntry.ts";
+import {
+  canonicalEntry,
+  canonicalPayload,
+  canonicalProblem,
+  ENTRY_KEYS,
+  entryFromCanonical,
+  entryHash,
+  ZERO_HASH,
+} from "./ledgerEntry.ts";
 import { leafHash } from "./merkle.ts";
 
 test("canonicalEntry equals RFC 8785 canonicalize() of the same fields (property, full Unicode)", () => {
@@ -111,4 +119,92 @@ test("canonicalPayload sorts keys and refuses what JSON cannot carry", () => {
       String(typeof bad),
     );
   }
+});
+
+const sampleCanonical = (payloadJson: string, sealVersion: string | null = null) =>
+  canonicalEntry(
+    7,
+    "id-7",
+    "2026-11-21T15:00:00.000Z",
+    "2026-11-21T09:00:00.000-06:00",
+    "run.step",
+    "warn",
+    "U1",
+    payloadJson,
+    "run-1",
+    sealVersion,
+    "test",
+    "ab".repeat(32),
+  );
+
+test("entryFromCanonical reads an entry back from its hashed bytes", () => {
+  const canonical = sampleCanonical('{"a":[1,"x"]}', "v2");
+  assert.deepEqual(entryFromCanonical(canonical, entryHash(canonical)), {
+    seq: 7,
+    id: "id-7",
+    timestampUtc: "2026-11-21T15:00:00.000Z",
+    timestampCt: "2026-11-21T09:00:00.000-06:00",
+    eventType: "run.step",
+    level: "warn",
+    actorIdentity: "U1",
+    payload: { a: [1, "x"] },
+    correlationId: "run-1",
+    sealVersion: "v2",
+    environment: "test",
+    prevHash: "ab".repeat(32),
+    entryHash: entryHash(canonical),
+  });
+  assert.deepEqual(Object.keys(JSON.parse(canonical)), [...ENTRY_KEYS]);
+});
+
+test("canonicalProblem accepts the writer's bytes and names what a hand-written entry gets wrong", () => {
+  assert.equal(canonicalProblem(sampleCanonical('{"a":1,"b":"é"}')), undefined);
+  assert.equal(canonicalProblem(sampleCanonical('"text"', 'v"1')), undefined);
+  assert.equal(canonicalProblem(sampleCanonical('{"b":1,"a":2}')), "payload is not RFC 8785 canonical JSON");
+  assert.equal(canonicalProblem(sampleCanonical('{"a": 1}')), "payload is not RFC 8785 canonical JSON");
+  assert.equal(
+    canonicalProblem(sampleCanonical("{}").replace('"U1"', '"\\u00551"')),
+    "canonical bytes are not RFC 8785 canonical JSON",
+  );
+  assert.equal(canonicalProblem("{nope"), "canonical bytes are not valid JSON");
+  assert.equal(canonicalProblem("[1]"), "canonical bytes are not a JSON object");
+  const entry = JSON.parse(sampleCanonical("{}"));
+  const without = { ...entry };
+  delete without.environment;
+  assert.equal(
+    canonicalProblem(canonicalize(without) as string),
+    "canonical bytes do not hold exactly the entry fields",
+  );
+  assert.equal(
+    canonicalProblem(canonicalize({ ...entry, extra: 1 }) as string),
+    "canonical bytes do not hold exactly the entry fields",
+  );
+  assert.equal(
+    canonicalProblem(canonicalize({ ...entry, level: "loud" }) as string),
+    "canonical bytes hold an unknown level",
+  );
+  assert.equal(
+    canonicalProblem(canonicalize({ ...entry, seq: -1 }) as string),
+    "canonical bytes hold a bad seq",
+  );
+  assert.equal(
+    canonicalProblem(canonicalize({ ...entry, seq: 1.5 }) as string),
+    "canonical bytes hold a bad seq",
+  );
+  assert.equal(
+    canonicalProblem(canonicalize({ ...entry, seal_version: "" }) as string),
+    "canonical bytes hold a bad seal_version",
+  );
+  assert.equal(
+    canonicalProblem(canonicalize({ ...entry, actor_identity: 5 }) as string),
+    "canonical bytes hold a field that is not a non-empty string",
+  );
+});
+
+test("payloads nesting deeper than SQLite's JSON functions read are refused at append time", () => {
+  let deep: unknown = 1;
+  for (let i = 0; i < 500; i++) deep = [deep];
+  assert.equal(canonicalPayload(deep).length, 500 * 2 + 1);
+  assert.throws(() => canonicalPayload([deep]), /nesting deeper than 500 levels/);
+  assert.throws(() => canonicalPayload({ a: [deep] }), { code: "INTERNAL" });
 });

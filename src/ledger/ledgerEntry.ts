@@ -62,6 +62,113 @@ export function canonicalEntry(
   );
 }
 
+/** The top-level keys of a canonical entry, in RFC 8785 order (the order canonicalEntry writes them). */
+export const ENTRY_KEYS = [
+  "actor_identity",
+  "correlation_id",
+  "environment",
+  "event_type",
+  "id",
+  "level",
+  "payload",
+  "prev_hash",
+  "seal_version",
+  "seq",
+  "timestamp_ct",
+  "timestamp_utc",
+] as const;
+
+/** The canonical text's object, as the writer makes it. */
+interface CanonicalFields {
+  actor_identity: string;
+  correlation_id: string;
+  environment: string;
+  event_type: string;
+  id: string;
+  level: Level;
+  payload: unknown;
+  prev_hash: string;
+  seal_version: string | null;
+  seq: number;
+  timestamp_ct: string;
+  timestamp_utc: string;
+}
+
+/** A stored entry read back from its canonical text (the hashed bytes) and its entry_hash. */
+export function entryFromCanonical(canonical: string, storedHash: string): LedgerEntry {
+  const c = JSON.parse(canonical) as CanonicalFields;
+  return {
+    seq: c.seq,
+    id: c.id,
+    timestampUtc: c.timestamp_utc,
+    timestampCt: c.timestamp_ct,
+    eventType: c.event_type,
+    level: c.level,
+    actorIdentity: c.actor_identity,
+    payload: c.payload,
+    correlationId: c.correlation_id,
+    sealVersion: c.seal_version,
+    environment: c.environment,
+    prevHash: c.prev_hash,
+    entryHash: storedHash,
+  };
+}
+
+/**
+ * The exact check of deep verification: the text parses to exactly ENTRY_KEYS with the writer's types,
+ * and canonicalEntry of those values (payload re-canonicalised) gives the same text back. Returns the
+ * problem, or undefined.
+ */
+export function canonicalProblem(canonical: string): string | undefined {
+  let c: Record<string, unknown>;
+  try {
+    c = JSON.parse(canonical);
+  } catch {
+    return "canonical bytes are not valid JSON";
+  }
+  if (typeof c !== "object" || c === null || Array.isArray(c)) return "canonical bytes are not a JSON object";
+  const keys = Object.keys(c);
+  if (keys.length !== ENTRY_KEYS.length || keys.some((k, i) => k !== ENTRY_KEYS[i])) {
+    return "canonical bytes do not hold exactly the entry fields";
+  }
+  const text = (k: string) => typeof c[k] === "string" && (c[k] as string).length > 0;
+  const texts = ["actor_identity", "correlation_id", "environment", "event_type", "id", "prev_hash"];
+  if (!texts.every(text) || !text("timestamp_ct") || !text("timestamp_utc")) {
+    return "canonical bytes hold a field that is not a non-empty string";
+  }
+  if (!(LEVELS as readonly unknown[]).includes(c.level)) return "canonical bytes hold an unknown level";
+  if (c.seal_version !== null && !text("seal_version")) return "canonical bytes hold a bad seal_version";
+  if (!Number.isSafeInteger(c.seq) || (c.seq as number) < 0) return "canonical bytes hold a bad seq";
+  let payloadJson: string | undefined;
+  try {
+    payloadJson = canonicalize(c.payload);
+  } catch {
+    payloadJson = undefined;
+  }
+  const rebuilt =
+    payloadJson === undefined
+      ? undefined
+      : canonicalEntry(
+          c.seq as number,
+          c.id as string,
+          c.timestamp_utc as string,
+          c.timestamp_ct as string,
+          c.event_type as string,
+          c.level as string,
+          c.actor_identity as string,
+          payloadJson,
+          c.correlation_id as string,
+          c.seal_version as string | null,
+          c.environment as string,
+          c.prev_hash as string,
+        );
+  if (rebuilt === canonical) return undefined;
+  const payloadAt = canonical.indexOf(',"payload":') + 11;
+  return payloadJson !== undefined && canonical.startsWith(payloadJson, payloadAt)
+    ? "canonical bytes are not RFC 8785 canonical JSON"
+    : "payload is not RFC 8785 canonical JSON";
+}
+
 /**
  * entry_hash = SHA-256(0x00 || canonical bytes): the RFC 6962 leaf hash of the entry. Using the leaf hash as
  * the chain hash means the Merkle tree needs no second hash per entry. "\0" is the single byte 0x00 in UTF-8.
@@ -76,13 +183,16 @@ export function entryHash(canonical: string): string {
  * non-plain objects (Date, Map, class instances), which would not read back as what was written.
  */
 export function canonicalPayload(value: unknown): string {
-  assertJsonSafe(value, "payload", new Set());
+  assertJsonSafe(value, "payload", new Set(), 0);
   const text = canonicalize(value);
   if (text === undefined) throw notJson("payload", "undefined");
   return text;
 }
 
-function assertJsonSafe(value: unknown, path: string, seen: Set<object>): void {
+/** SQLite's JSON functions (the generated columns) refuse nesting deeper than 1000; stay well inside it. */
+const MAX_PAYLOAD_DEPTH = 500;
+
+function assertJsonSafe(value: unknown, path: string, seen: Set<object>, depth: number): void {
   switch (typeof value) {
     case "string":
       if (!value.isWellFormed()) throw notJson(path, "a string with a lone surrogate");
@@ -94,12 +204,13 @@ function assertJsonSafe(value: unknown, path: string, seen: Set<object>): void {
       return;
     case "object": {
       if (value === null) return;
+      if (depth >= MAX_PAYLOAD_DEPTH) throw notJson(path, `nesting deeper than ${MAX_PAYLOAD_DEPTH} levels`);
       if (seen.has(value)) throw notJson(path, "a circular reference");
       seen.add(value);
       if (Array.isArray(value)) {
         value.forEach((v, i) => {
           if (v === undefined) throw notJson(`${path}[${i}]`, "undefined");
-          assertJsonSafe(v, `${path}[${i}]`, seen);
+          assertJsonSafe(v, `${path}[${i}]`, seen, depth + 1);
         });
       } else {
         const proto = Object.getPrototypeOf(value);
@@ -108,7 +219,7 @@ function assertJsonSafe(value: unknown, path: string, seen: Set<object>): void {
         }
         for (const [k, v] of Object.entries(value)) {
           if (!k.isWellFormed()) throw notJson(path, "a key with a lone surrogate");
-          if (v !== undefined) assertJsonSafe(v, `${path}.${k}`, seen);
+          if (v !== undefined) assertJsonSafe(v, `${path}.${k}`, seen, depth + 1);
         }
       }
       seen.delete(value);

@@ -1,5 +1,41 @@
-/** Version written to meta and to the genesis payload; bump it with a migration when the layout changes. */
-export const LEDGER_SCHEMA_VERSION = 1;
+/**
+ * Version written to meta and to the genesis payload. Files of another version are refused, not migrated.
+ * 2: the hashed bytes (`canonical`) are stored once and the seed's fields are generated from them.
+ */
+export const LEDGER_SCHEMA_VERSION = 2;
+
+/**
+ * A seed field and the SQL that derives it from the canonical text. No NOT NULL, CHECK or UNIQUE on these:
+ * each would make SQLite extract the field on every append (together they doubled the insert cost), and
+ * the writer builds every canonical text itself from validated fields; verifyLedger checks the bytes.
+ */
+const generated = (column: string, expr: string) => `  ${column} TEXT GENERATED ALWAYS AS (${expr}) VIRTUAL`;
+const field = (key: string) => `json_extract(canonical, '$.${key}')`;
+
+/**
+ * The ledger table. Only `seq`, `entry_hash` and `canonical` (the RFC 8785 text that entry_hash covers)
+ * are stored; every seed field is a VIRTUAL generated column read out of `canonical`, so the `sqlite3` CLI
+ * shows them and no row can hold columns that disagree with its hashed bytes. `payload` uses `->`, which
+ * returns JSON text (a string payload stays quoted), i.e. the canonical payload text itself.
+ * verifyLedger compares this exact text with the file's, since rewriting sqlite_master could otherwise
+ * make the columns show something else.
+ */
+export const LEDGER_TABLE_SQL = `CREATE TABLE ledger (
+  seq INTEGER PRIMARY KEY,
+${generated("id", field("id"))},
+${generated("timestamp_utc", field("timestamp_utc"))},
+${generated("timestamp_ct", field("timestamp_ct"))},
+${generated("event_type", field("event_type"))},
+${generated("level", field("level"))},
+${generated("actor_identity", field("actor_identity"))},
+${generated("payload", "canonical -> '$.payload'")},
+${generated("correlation_id", field("correlation_id"))},
+${generated("seal_version", field("seal_version"))},
+${generated("environment", field("environment"))},
+${generated("prev_hash", field("prev_hash"))},
+  entry_hash TEXT NOT NULL,
+  canonical TEXT NOT NULL
+)`;
 
 /**
  * Plain SQLite the `sqlite3` CLI reads. The triggers make UPDATE and DELETE fail for anyone using the
@@ -7,27 +43,11 @@ export const LEDGER_SCHEMA_VERSION = 1;
  * root and the signed checkpoints, which `verifyLedger` re-derives.
  */
 export const LEDGER_SCHEMA_SQL = `
-CREATE TABLE IF NOT EXISTS ledger (
-  seq INTEGER PRIMARY KEY,
-  id TEXT NOT NULL UNIQUE,
-  timestamp_utc TEXT NOT NULL,
-  timestamp_ct TEXT NOT NULL,
-  event_type TEXT NOT NULL,
-  level TEXT NOT NULL CHECK (level IN ('debug','info','warn','error','critical')),
-  actor_identity TEXT NOT NULL,
-  payload TEXT NOT NULL,
-  correlation_id TEXT NOT NULL,
-  seal_version TEXT,
-  environment TEXT NOT NULL,
-  prev_hash TEXT NOT NULL,
-  entry_hash TEXT NOT NULL,
-  canonical TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS ledger_correlation ON ledger (correlation_id, seq);
--- Lookups by type use an expression index, deliberately: an index holding the event_type column
--- itself would "cover" \`select event_type from ledger\`, and SQLite would answer that query in
--- index (alphabetical) order instead of ledger order.
-DROP INDEX IF EXISTS ledger_event_type;
+${LEDGER_TABLE_SQL.replace("CREATE TABLE ledger", "CREATE TABLE IF NOT EXISTS ledger")};
+-- Lookups use expression indexes, deliberately: an index holding a column itself would "cover"
+-- \`select event_type from ledger\` (or correlation_id), and SQLite would answer that query in index
+-- (alphabetical) order instead of ledger order.
+CREATE INDEX IF NOT EXISTS ledger_correlation ON ledger ((correlation_id || ''), seq);
 CREATE INDEX IF NOT EXISTS ledger_by_type ON ledger ((event_type || ''), seq);
 CREATE TRIGGER IF NOT EXISTS ledger_no_update BEFORE UPDATE ON ledger
 BEGIN SELECT RAISE(ABORT, 'ledger is append-only: UPDATE is not allowed'); END;
@@ -52,23 +72,7 @@ CREATE TABLE IF NOT EXISTS meta (
 );
 `;
 
-/** Column order of every full-row SELECT; the verifier's positional reads depend on it. */
-export const LEDGER_COLUMNS =
-  "seq, id, timestamp_utc, timestamp_ct, event_type, level, actor_identity, payload, correlation_id, seal_version, environment, prev_hash, entry_hash, canonical";
+/** What the ledger reads per row; everything else is in `canonical`. */
+export const LEDGER_COLUMNS = "seq, entry_hash, canonical";
 
-export type LedgerRowTuple = [
-  seq: number,
-  id: string,
-  timestampUtc: string,
-  timestampCt: string,
-  eventType: string,
-  level: string,
-  actorIdentity: string,
-  payload: string,
-  correlationId: string,
-  sealVersion: string | null,
-  environment: string,
-  prevHash: string,
-  entryHash: string,
-  canonical: string,
-];
+export type LedgerRowTuple = [seq: number, entryHash: string, canonical: string];

@@ -23,8 +23,8 @@ export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
  * the hash itself when a million-leaf tree is rebuilt. Inputs must be 64-char lowercase hex.
  */
 export function nodeHashHex(leftHex: string, rightHex: string): string {
-  nodeInput.write(leftHex, 1, 32, "hex");
-  nodeInput.write(rightHex, 33, 32, "hex");
+  // One write of the joined text: each Buffer#write call costs about as much as decoding 64 characters.
+  nodeInput.write(leftHex + rightHex, 1, 64, "hex");
   return hash("sha256", nodeInput, "hex");
 }
 

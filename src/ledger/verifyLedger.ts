@@ -4,7 +4,7 @@ import { MessageChannel, receiveMessageOnPort, Worker } from "node:worker_thread
 import Database from "better-sqlite3";
 import { CodexError, isCodexError } from "../core/CodexError.ts";
 import { ZERO_HASH } from "./ledgerEntry.ts";
-import { LEDGER_SCHEMA_VERSION } from "./ledgerSchema.ts";
+import { LEDGER_SCHEMA_VERSION, LEDGER_TABLE_SQL } from "./ledgerSchema.ts";
 import { foldRootHex, MerkleFrontier } from "./MerkleFrontier.ts";
 import { type NoteVerifier, newNoteVerifier, openNote, parseCheckpoint } from "./signedNote.ts";
 import { type RangeResult, type RangeTask, verifyRange } from "./verifyRange.ts";
@@ -17,7 +17,7 @@ export interface VerifyOptions {
   checkpoints?: string[];
   /** Worker threads besides the calling thread; default: one per extra core for ledgers of 64k+ entries. */
   workers?: number;
-  /** Also re-canonicalise every payload (slower; catches a hand-written non-canonical payload). */
+  /** Also parse and re-canonicalise every entry (slower; catches bytes the writer could not have made). */
   deep?: boolean;
 }
 
@@ -35,7 +35,13 @@ export interface VerifyReport {
   firstBad?: { seq: number; reason: string };
 }
 
-const PARALLEL_THRESHOLD = 65_536; // below this, starting a worker costs more than it saves
+/**
+ * A worker needs ~0.2 s to start (a fresh isolate loading and type-stripping the modules), about what the
+ * calling thread verifies in the meantime: WORKER_START_ROWS at ~3 µs a row. Below twice that, one thread
+ * is as fast; above it, the calling thread takes that many extra rows so that all parts end together.
+ */
+const WORKER_START_ROWS = 65_536;
+const PARALLEL_THRESHOLD = 2 * WORKER_START_ROWS;
 const WORKER_TIMEOUT_MS = 600_000;
 
 interface CheckpointClaim {
@@ -49,10 +55,12 @@ interface CheckpointClaim {
 }
 
 /**
- * Re-derives everything from the rows, opening the database read-only: every row's canonical bytes from
- * its columns, every entry hash, the prev_hash chain, seq contiguity, the genesis (naming this key), the
- * Merkle root, and every signed checkpoint (the table's and `checkpoints`) against the root rebuilt at
- * its size. Catches edits, re-hashed chains (which cannot re-sign checkpoints), truncation and reorders.
+ * Re-derives everything from the rows, opening the database read-only: every entry hash from the stored
+ * canonical bytes, the prev_hash chain and each row's seq as written in those bytes, seq contiguity, the
+ * genesis (naming this key), the Merkle root, and every signed checkpoint (the table's and `checkpoints`)
+ * against the root rebuilt at its size; and that the ledger table's definition is this build's, since the
+ * seed's columns are generated from the canonical bytes. Catches edits, re-hashed chains (which cannot
+ * re-sign checkpoints), truncation and reorders.
  */
 export function verifyLedger(opts: VerifyOptions): VerifyReport {
   const verifier = newNoteVerifier(opts.verifierKey);
@@ -78,6 +86,8 @@ export function verifyLedger(opts: VerifyOptions): VerifyReport {
 
 function verifyOpen(db: Database.Database, opts: VerifyOptions, verifier: NoteVerifier): VerifyReport {
   const rowFailures: { seq: number; reason: string }[] = [];
+  const schemaProblem = checkSchema(db, opts.path);
+  if (schemaProblem) rowFailures.push({ seq: 0, reason: schemaProblem });
   const maxSeq = db.prepare("SELECT max(seq) FROM ledger").pluck().get() as number | null;
   const expected = maxSeq === null ? 0 : maxSeq + 1;
 
@@ -183,21 +193,25 @@ function verifyOpen(db: Database.Database, opts: VerifyOptions, verifier: NoteVe
   return report;
 }
 
+/** Reads the genesis from its hashed bytes (the scan proves they are the ones in the chain). */
 function checkGenesis(db: Database.Database, verifierKey: string): { origin?: string; problem?: string } {
-  const row = db.prepare("SELECT event_type, payload FROM ledger WHERE seq = 0").raw().get() as
-    | [string, string]
-    | undefined;
-  if (!row) return { problem: "genesis missing: no entry at seq 0" };
-  let p: Record<string, unknown>;
+  const canonical = db.prepare("SELECT canonical FROM ledger WHERE seq = 0").pluck().get();
+  if (canonical === undefined) return { problem: "genesis missing: no entry at seq 0" };
+  let g: { event_type?: unknown; payload?: unknown };
   try {
-    p = JSON.parse(row[1]);
+    g = JSON.parse(String(canonical));
   } catch {
-    return { problem: "genesis: payload is not JSON" };
+    return { problem: "genesis: canonical bytes are not JSON" };
   }
+  const p = (typeof g?.payload === "object" && g.payload !== null ? g.payload : {}) as Record<
+    string,
+    unknown
+  >;
   const origin = typeof p.origin === "string" ? p.origin : undefined;
   const result: { origin?: string; problem?: string } = {};
   if (origin !== undefined) result.origin = origin;
-  if (row[0] !== "GENESIS") result.problem = `genesis: seq 0 is ${JSON.stringify(row[0])}, not GENESIS`;
+  if (g?.event_type !== "GENESIS")
+    result.problem = `genesis: seq 0 is ${JSON.stringify(g?.event_type)}, not GENESIS`;
   else if (p.publicKey !== verifierKey)
     result.problem = "genesis: names a different public key than the verifier key";
   else if (
@@ -208,6 +222,34 @@ function checkGenesis(db: Database.Database, verifierKey: string): { origin?: st
     result.problem = "genesis: payload lacks origin, createdBy or the schema version";
   }
   return result;
+}
+
+/**
+ * The file must be this version's, and its ledger table exactly this build's: the generated columns are
+ * only trustworthy if their expressions are the ones that read `canonical` (sqlite_master can be rewritten).
+ */
+function checkSchema(db: Database.Database, path: string): string | undefined {
+  const version = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get() as
+    | string
+    | undefined;
+  if (version !== undefined && Number(version) !== LEDGER_SCHEMA_VERSION) {
+    throw new CodexError(
+      "LEDGER_BROKEN",
+      `ledger ${path} has schema version ${version}; this build verifies ${LEDGER_SCHEMA_VERSION}`,
+      {
+        hint: "verify it with the MAOS Codex version that wrote it",
+        details: { path, version, supported: LEDGER_SCHEMA_VERSION },
+      },
+    );
+  }
+  const table = db
+    .prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'ledger'")
+    .pluck()
+    .get();
+  if (table !== LEDGER_TABLE_SQL) {
+    return "schema edited: the ledger table's definition is not this build's, so its columns may not show the hashed bytes";
+  }
+  return undefined;
 }
 
 function readCheckpoints(
@@ -278,15 +320,20 @@ function runRanges(
       ),
     ];
   }
-  // Eight blocks per part keeps the parts even whatever the size; the block size is a power of two so
-  // block roots are complete RFC 6962 subtrees.
+  // 32 blocks per part lets the parts be sized to within ~3% whatever the size; the block size is a power
+  // of two so block roots are complete RFC 6962 subtrees.
   let blockSize = 1;
-  while (blockSize * 2 <= Math.ceil(expected / (parts * 8))) blockSize *= 2;
+  while (blockSize * 2 <= Math.ceil(expected / (parts * 32))) blockSize *= 2;
   const blocks = Math.ceil(expected / blockSize);
+  // The calling thread's head start (see WORKER_START_ROWS), capped so that every worker keeps some work.
+  const headStart = Math.min(WORKER_START_ROWS * workers, expected / 2) / blockSize;
+  const mainBlocks = Math.min(blocks - workers, Math.round((blocks + headStart) / parts));
+  const boundary = (p: number) =>
+    p === 0 ? 0 : mainBlocks + Math.floor(((p - 1) * (blocks - mainBlocks)) / (parts - 1));
   const tasks: RangeTask[] = [];
   for (let p = 0; p < parts; p++) {
-    const b0 = Math.floor((p * blocks) / parts);
-    const b1 = Math.floor(((p + 1) * blocks) / parts);
+    const b0 = boundary(p);
+    const b1 = boundary(p + 1);
     const last = p === parts - 1;
     tasks.push({
       path: opts.path,

@@ -1,8 +1,6 @@
 import { hash } from "node:crypto";
 import Database from "better-sqlite3";
-import canonicalize from "canonicalize";
-import { canonicalEntry } from "./ledgerEntry.ts";
-import { LEDGER_COLUMNS, type LedgerRowTuple } from "./ledgerSchema.ts";
+import { canonicalProblem } from "./ledgerEntry.ts";
 import { MerkleFrontier } from "./MerkleFrontier.ts";
 
 /**
@@ -18,7 +16,7 @@ export interface RangeTask {
   blockSize: number;
   /** Ledger sizes (seq + 1) whose root the caller needs, sorted ascending; those in this range are kept. */
   sizes: number[];
-  /** Check every row in JS and re-canonicalise every payload (slower; catches a non-canonical payload). */
+  /** Also parse and re-canonicalise every entry (slower; catches bytes the writer could not have made). */
   deep: boolean;
 }
 
@@ -36,35 +34,62 @@ export interface RangeResult {
 }
 
 const MAX_SEQ = Number.MAX_SAFE_INTEGER;
-const TEXT_COLUMNS = [
-  "actor_identity",
-  "correlation_id",
-  "environment",
-  "event_type",
-  "id",
-  "level",
-  "prev_hash",
-  "timestamp_ct",
-  "timestamp_utc",
-];
+
+const PREV_KEY = ',"prev_hash":"';
+const SEAL_KEY = ',"seal_version":';
+const SEQ_KEY = ',"seq":';
+const TIME_KEY = ',"timestamp_ct":"';
+/** `,"timestamp_ct":"…","timestamp_utc":"…"}` as utcIso and chicagoIso write them: 17 + 29 + 19 + 24 + 2. */
+const TIME_TAIL = 91;
+const NULL_SEAL = ',"seal_version":null';
 
 /**
- * The fast path: SQLite rebuilds each row's canonical text from its columns with one concat() and
- * compares it to the stored bytes, so only 4 values per row cross into JS. The concat puts the text
- * columns between literal quotes without escaping; the guard (every one TEXT, none holding '"' or '\';
- * LIKE, as GLOB costs four times more here, and neither character is special to LIKE)
- * makes that exactly JSON.stringify (a raw control character cannot match, since canonical text never
- * holds one). Rows the fast path does not confirm get the exact check in JS (canonicalEntry).
+ * prev_hash and the seq text of a canonical entry, read from its end, or undefined when it does not end
+ * like one. In RFC 8785 key order `payload` comes before `prev_hash`, `seal_version`, `seq` and the
+ * timestamps, and none of those values can hold a structural `,"` (a quote inside a JSON string is always
+ * escaped), so the LAST `,"seq":` and `,"seal_version":` are the top-level keys even when the payload has
+ * keys of those names; prev_hash is the 64 characters just before `","seal_version":`.
+ * `seq` is the row's seq: the writer's layout (fixed-width timestamps, null seal) is checked at fixed
+ * offsets first, since this runs for every row of a verification; anything else is searched for.
  */
-const FAST_SAME = `(canonical = concat('{"actor_identity":"', actor_identity, '","correlation_id":"', correlation_id,
-  '","environment":"', environment, '","event_type":"', event_type, '","id":"', id, '","level":"', level,
-  '","payload":', payload, ',"prev_hash":"', prev_hash, '","seal_version":',
-  CASE WHEN seal_version IS NULL THEN 'null' ELSE concat('"', seal_version, '"') END,
-  ',"seq":', seq, ',"timestamp_ct":"', timestamp_ct, '","timestamp_utc":"', timestamp_utc, '"}')
-  AND ${TEXT_COLUMNS.map((c) => `typeof(${c}) = 'text'`).join(" AND ")}
-  AND typeof(payload) = 'text' AND (seal_version IS NULL OR typeof(seal_version) = 'text')
-  AND concat(${TEXT_COLUMNS.join(", ")}, seal_version) NOT LIKE '%"%'
-  AND concat(${TEXT_COLUMNS.join(", ")}, seal_version) NOT LIKE '%\\%')`;
+export function chainFields(
+  canonical: string,
+  seq: number,
+): { prevHash: string; seqText: string } | undefined {
+  const c = canonical;
+  const t = c.length - TIME_TAIL;
+  const seqText = String(seq);
+  const s = t - seqText.length - SEQ_KEY.length;
+  const sv = s - NULL_SEAL.length;
+  if (
+    c.startsWith(TIME_KEY, t) &&
+    c.startsWith(SEQ_KEY, s) &&
+    c.startsWith(seqText, s + SEQ_KEY.length) &&
+    c.startsWith(NULL_SEAL, sv)
+  ) {
+    return prevBefore(c, sv, seqText);
+  }
+  const time = c.lastIndexOf(TIME_KEY);
+  const seqAt = c.lastIndexOf(SEQ_KEY, time);
+  const sealAt = c.lastIndexOf(SEAL_KEY, seqAt);
+  if (time < 0 || seqAt < 0 || sealAt < 0) return undefined;
+  return prevBefore(c, sealAt, c.slice(seqAt + SEQ_KEY.length, time));
+}
+
+function prevBefore(c: string, sealAt: number, seqText: string) {
+  const at = sealAt - 65; // `"` + 64 hex characters
+  if (
+    at < PREV_KEY.length ||
+    !c.startsWith(PREV_KEY, at - PREV_KEY.length) ||
+    c.charCodeAt(sealAt - 1) !== 34
+  ) {
+    return undefined;
+  }
+  return { prevHash: c.slice(at, sealAt - 1), seqText };
+}
+
+/** Rows per read: large enough to amortise the statement, small enough to stay in the CPU cache. */
+const CHUNK = 1024;
 
 export function verifyRange(task: RangeTask, db?: Database.Database): RangeResult {
   const own = db === undefined;
@@ -91,101 +116,70 @@ function scan(task: RangeTask, db: Database.Database): RangeResult {
   const bad = (seq: number, reason: string) => {
     if (out.firstBad === undefined) out.firstBad = { seq, reason };
   };
-  const fullRow = db.prepare(`SELECT ${LEDGER_COLUMNS} FROM ledger WHERE seq = ?`).raw();
-  const rows = db
+  // Only the stored bytes and their hash are read: every other column is generated from `canonical`.
+  // Read in chunks (keyset pagination: seq is the primary key), which costs less than a row iterator.
+  const chunk = db
     .prepare(
-      `SELECT seq, prev_hash, entry_hash, canonical, ${deep ? "0" : FAST_SAME} FROM ledger WHERE seq >= ? AND seq < ? ORDER BY seq`,
+      `SELECT seq, entry_hash, canonical FROM ledger WHERE seq >= ? AND seq < ? ORDER BY seq LIMIT ${CHUNK}`,
     )
-    .raw()
-    .iterate(task.startSeq, Math.min(task.endSeq, MAX_SEQ)) as IterableIterator<
-    [number, string, string, string, number | null]
-  >;
+    .raw();
+  const endSeq = Math.min(task.endSeq, MAX_SEQ);
 
   let block = new MerkleFrontier();
   let blockStart = task.startSeq;
   // Leaf index: the position in seq order, which equals seq while the ledger has no gaps.
   let index = task.startSeq;
   let prevEntryHash: string | null = null;
-  for (const [seq, prevHash, storedHash, stored, same] of rows) {
-    if (out.firstSeq === null) {
-      out.firstSeq = seq;
-      out.firstPrevHash = prevHash;
-    }
-    if (seq !== index) bad(index, `gap: expected seq ${index}, found ${seq} (rows deleted or renumbered)`);
-    if (same !== 1 && out.firstBad === undefined) {
-      const problem = checkRowInJs(fullRow.get(seq) as LedgerRowTuple, deep);
-      if (problem) bad(seq, problem);
-    }
-    // The leaf is the hash of the stored bytes; "\0" is the RFC 6962 leaf prefix byte 0x00.
-    const leaf = hash("sha256", `\0${stored}`, "hex");
-    if (leaf !== storedHash) bad(seq, "row edited: entry_hash does not match the canonical bytes");
-    if (prevEntryHash !== null && prevHash !== prevEntryHash) bad(seq, "chain broken: prev_hash mismatch");
-    prevEntryHash = storedHash;
+  for (let from = task.startSeq; from < endSeq; ) {
+    const rows = chunk.all(from, endSeq) as [number, unknown, unknown][];
+    if (rows.length === 0) break;
+    from = (rows[rows.length - 1] as [number, unknown, unknown])[0] + 1;
+    for (const [seq, storedHash, stored] of rows) {
+      if (seq !== index) bad(index, `gap: expected seq ${index}, found ${seq} (rows deleted or renumbered)`);
+      let canonical: string;
+      let entryHash: string;
+      if (typeof stored === "string" && typeof storedHash === "string") {
+        canonical = stored;
+        entryHash = storedHash;
+      } else {
+        // A BLOB with the same bytes would hash alike, but the generated columns would not read it as JSON.
+        bad(seq, "row edited: canonical or entry_hash is not TEXT");
+        canonical = String(stored);
+        entryHash = String(storedHash);
+      }
+      // The leaf is the hash of the stored bytes; "\0" is the RFC 6962 leaf prefix byte 0x00.
+      const leaf = hash("sha256", `\0${canonical}`, "hex");
+      const chain = chainFields(canonical, seq);
+      if (out.firstSeq === null) {
+        out.firstSeq = seq;
+        out.firstPrevHash = chain?.prevHash ?? null;
+      }
+      if (leaf !== entryHash) bad(seq, "row edited: entry_hash does not match the canonical bytes");
+      if (chain === undefined) bad(seq, "row edited: canonical bytes do not end like a ledger entry");
+      else if (chain.seqText !== String(seq)) {
+        bad(seq, `reordered: the row at seq ${seq} holds the entry written as seq ${chain.seqText}`);
+      } else if (prevEntryHash !== null && chain.prevHash !== prevEntryHash) {
+        bad(seq, "chain broken: prev_hash mismatch");
+      }
+      if (deep && out.firstBad === undefined) {
+        const problem = canonicalProblem(canonical);
+        if (problem) bad(seq, `row edited: ${problem}`);
+      }
+      prevEntryHash = entryHash;
 
-    if (index > blockStart && (index - blockStart) % blockSize === 0) {
-      out.blocks.push({ start: blockStart, size: block.size, root: block.rootHex() });
-      block = new MerkleFrontier();
-      blockStart = index;
+      if (index > blockStart && (index - blockStart) % blockSize === 0) {
+        out.blocks.push({ start: blockStart, size: block.size, root: block.rootHex() });
+        block = new MerkleFrontier();
+        blockStart = index;
+      }
+      block.push(leaf);
+      index++;
+      out.count++;
+      if (wanted.has(index)) out.snapshots.push({ size: index, nodes: block.nodesHex() });
+      out.lastSeq = seq;
+      out.lastEntryHash = entryHash;
     }
-    block.push(leaf);
-    index++;
-    out.count++;
-    if (wanted.has(index)) out.snapshots.push({ size: index, nodes: block.nodesHex() });
-    out.lastSeq = seq;
-    out.lastEntryHash = storedHash;
   }
   if (block.size > 0) out.blocks.push({ start: blockStart, size: block.size, root: block.rootHex() });
   return out;
-}
-
-/** The exact check: rebuild the canonical text in JS from the columns and compare. */
-function checkRowInJs(r: LedgerRowTuple, deep: boolean): string | undefined {
-  const canonical = canonicalEntry(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11]);
-  if (canonical !== r[13] || r.some((v, i) => i !== 0 && i !== 9 && typeof v !== "string")) {
-    return explainMismatch(r);
-  }
-  if (deep && !isCanonicalJson(r[7])) return "row edited: payload is not RFC 8785 canonical JSON";
-  return undefined;
-}
-
-/** Only on the failure path: says whether the row moved (reorder) or which columns were edited. */
-function explainMismatch(r: LedgerRowTuple): string {
-  let written: Record<string, unknown>;
-  try {
-    written = JSON.parse(String(r[13]));
-  } catch {
-    return "row edited: canonical bytes are not valid JSON";
-  }
-  if (written.seq !== r[0]) {
-    return `reordered: the row at seq ${r[0]} holds the entry written as seq ${String(written.seq)}`;
-  }
-  const columns: [string, unknown][] = [
-    ["id", r[1]],
-    ["timestamp_utc", r[2]],
-    ["timestamp_ct", r[3]],
-    ["event_type", r[4]],
-    ["level", r[5]],
-    ["actor_identity", r[6]],
-    ["correlation_id", r[8]],
-    ["seal_version", r[9]],
-    ["environment", r[10]],
-    ["prev_hash", r[11]],
-  ];
-  const changed = columns.filter(([k, v]) => written[k] !== v).map(([k]) => k);
-  let payloadText: string | undefined;
-  try {
-    payloadText = canonicalize(written.payload);
-  } catch {
-    payloadText = undefined;
-  }
-  if (payloadText !== r[7]) changed.push("payload");
-  return `row edited: canonical bytes do not match columns${changed.length > 0 ? ` (${changed.join(", ")})` : ""}`;
-}
-
-function isCanonicalJson(text: string): boolean {
-  try {
-    return canonicalize(JSON.parse(text)) === text;
-  } catch {
-    return false;
-  }
 }

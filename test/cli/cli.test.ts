@@ -113,7 +113,14 @@ describe("the maos CLI", () => {
       name: string;
     }[];
     for (const t of triggers) db.exec(`drop trigger "${t.name}"`);
-    db.prepare("update ledger set actor_identity = 'cli:mallory' where seq = 3").run();
+    // actor_identity is generated from the hashed canonical bytes, so those bytes are what gets edited.
+    db.prepare(
+      `update ledger set canonical = replace(canonical, '"actor_identity":"', '"actor_identity":"mallory-') where seq = 3`,
+    ).run();
+    assert.match(
+      db.prepare("select actor_identity from ledger where seq = 3").pluck().get() as string,
+      /^mallory-/,
+    );
     db.close();
     const r = maos(["ledger", "verify"], env);
     assert.equal(r.code, 1);

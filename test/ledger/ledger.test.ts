@@ -4,6 +4,7 @@ import { test } from "node:test";
 import Database from "better-sqlite3";
 import { Ledger } from "../../src/ledger/Ledger.ts";
 import { canonicalEntry, entryHash, ZERO_HASH } from "../../src/ledger/ledgerEntry.ts";
+import { LEDGER_SCHEMA_VERSION } from "../../src/ledger/ledgerSchema.ts";
 import { verifyConsistency } from "../../src/ledger/merkle.ts";
 import {
   generateNoteKey,
@@ -24,7 +25,7 @@ test("genesis: seq 0 names the origin and the verifier key", (t) => {
   assert.equal(g.eventType, "GENESIS");
   assert.equal(g.prevHash, ZERO_HASH);
   assert.deepEqual(g.payload, {
-    schemaVersion: 1,
+    schemaVersion: LEDGER_SCHEMA_VERSION,
     origin: "maos-codex/ledger/test",
     publicKey: testVerifierKey,
     createdBy: "maos-codex",
@@ -114,8 +115,13 @@ test("triggers reject UPDATE and DELETE on ledger and checkpoints", (t) => {
   const db = new Database(path);
   t.after(() => db.close());
   assert.throws(
-    () => db.prepare("UPDATE ledger SET level = 'error' WHERE seq = 1").run(),
+    () => db.prepare("UPDATE ledger SET canonical = canonical WHERE seq = 1").run(),
     /append-only: UPDATE/,
+  );
+  // The seed's columns are generated from the canonical bytes: SQL cannot set them at all.
+  assert.throws(
+    () => db.prepare("UPDATE ledger SET level = 'error' WHERE seq = 1").run(),
+    /cannot UPDATE generated column "level"/,
   );
   assert.throws(() => db.prepare("DELETE FROM ledger WHERE seq = 3").run(), /append-only: DELETE/);
   assert.throws(() => db.prepare("UPDATE checkpoints SET size = 1").run(), /append-only: UPDATE/);
@@ -309,4 +315,48 @@ test("the sqlite3 command-line tool reads the ledger", {
     },
   );
   assert.equal(out, "0|GENESIS|info|genesis\n1|run.step|info|run-1\n2|run.step|info|run-1\n1\n");
+});
+
+test("the seed's fields are generated from the canonical bytes, and plain selects come back in ledger order", (t) => {
+  const { ledger, path } = openTestLedger(t);
+  // Types and correlations out of alphabetical order, so an index-ordered answer would show.
+  ledger.appendSync({ eventType: "zeta", actor: "U2", correlationId: "r-9", payload: "text" });
+  ledger.appendSync({ eventType: "alpha", actor: "U1", correlationId: "r-1", payload: [1, { b: 2, a: 1 }] });
+  ledger.appendSync({
+    eventType: "mid",
+    level: "critical",
+    actor: "U3",
+    correlationId: "r-5",
+    sealVersion: "v2",
+  });
+  ledger.close();
+  const queries = [
+    "SELECT event_type FROM ledger",
+    "SELECT correlation_id FROM ledger",
+    "SELECT id FROM ledger",
+    "SELECT payload FROM ledger",
+  ];
+  const db = new Database(path, { readonly: true });
+  t.after(() => db.close());
+  const read = (sql: string) => (db.prepare(sql).raw().all() as unknown[][]).map((r) => r[0]);
+  const bySeq = (col: string) => read(`SELECT ${col} FROM ledger ORDER BY seq`);
+  assert.deepEqual(read(queries[0] as string), ["GENESIS", "zeta", "alpha", "mid"]);
+  assert.deepEqual(read(queries[1] as string), ["genesis", "r-9", "r-1", "r-5"]);
+  assert.deepEqual(read(queries[2] as string), bySeq("id"));
+  assert.deepEqual(read(queries[3] as string).slice(1), ['"text"', '[1,{"a":1,"b":2}]', "{}"]);
+  const row = db.prepare("SELECT * FROM ledger WHERE seq = 3").get() as Record<string, unknown>;
+  const written = JSON.parse(row.canonical as string);
+  for (const key of ["id", "timestamp_utc", "timestamp_ct", "event_type", "level", "actor_identity"]) {
+    assert.equal(row[key], written[key], key);
+  }
+  assert.deepEqual(
+    [row.level, row.correlation_id, row.seal_version, row.environment, row.prev_hash],
+    ["critical", "r-5", "v2", "test", written.prev_hash],
+  );
+  if (hasSqlite3) {
+    for (const sql of queries) {
+      const out = execFileSync("sqlite3", [path, `${sql};`], { encoding: "utf8" });
+      assert.deepEqual(out.trimEnd().split("\n"), read(sql).map(String), sql);
+    }
+  }
 });

@@ -1,8 +1,24 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { test } from "node:test";
+import Database from "better-sqlite3";
+import type { CodexError } from "../../src/core/CodexError.ts";
+import { ManualClock } from "../../src/core/clock.ts";
+import { Ledger } from "../../src/ledger/Ledger.ts";
+import { entryHash } from "../../src/ledger/ledgerEntry.ts";
 import { generateNoteKey, newNoteSigner, signNote } from "../../src/ledger/signedNote.ts";
 import { verifyLedger } from "../../src/ledger/verifyLedger.ts";
-import { fill, openTestLedger, rehashFrom, tamper, testSigner, testVerifierKey } from "./helpers.ts";
+import {
+  editCanonical,
+  fill,
+  openTestLedger,
+  patchFile,
+  rehashFrom,
+  tamper,
+  testSigner,
+  testVerifierKey,
+} from "./helpers.ts";
 
 function build(t: Parameters<typeof openTestLedger>[0], n = 20, checkpointsAt: number[] = [10, 20]) {
   const tl = openTestLedger(t);
@@ -28,24 +44,23 @@ test("intact ledger verifies", (t) => {
 
 test("a row edited after DROP TRIGGER is caught at its seq", (t) => {
   const { path } = build(t);
-  tamper(path, (db) => db.prepare("UPDATE ledger SET actor_identity = 'mallory' WHERE seq = 7").run());
-  const r = verify(path);
-  assert.equal(r.ok, false);
-  assert.equal(r.firstBad?.seq, 7);
-  assert.match(
-    r.firstBad?.reason ?? "",
-    /^row edited: canonical bytes do not match columns \(actor_identity\)/,
-  );
+  // The seed's columns are generated from the canonical bytes, so those bytes are what an attacker edits.
+  tamper(path, (db) => editCanonical(db, 7, '"actor_identity":"agent:prime"', '"actor_identity":"mallory"'));
+  const db = new Database(path, { readonly: true });
+  assert.equal(db.prepare("SELECT actor_identity FROM ledger WHERE seq = 7").pluck().get(), "mallory");
+  db.close();
+  assert.deepEqual(verify(path).firstBad, {
+    seq: 7,
+    reason: "row edited: entry_hash does not match the canonical bytes",
+  });
 });
 
 test("an edited payload and an edited stored hash are caught", (t) => {
   const { path } = build(t);
-  tamper(path, (db) =>
-    db.prepare(`UPDATE ledger SET payload = '{"note":"step 2","step":99}' WHERE seq = 3`).run(),
-  );
+  tamper(path, (db) => editCanonical(db, 3, '"step":0}', '"step":99}'));
   assert.deepEqual(verify(path).firstBad, {
     seq: 3,
-    reason: "row edited: canonical bytes do not match columns (payload)",
+    reason: "row edited: entry_hash does not match the canonical bytes",
   });
   const b = build(t);
   tamper(b.path, (db) =>
@@ -60,7 +75,7 @@ test("an edited payload and an edited stored hash are caught", (t) => {
 test("a re-hashed chain (edit + recompute every hash) is caught by the signed checkpoint", (t) => {
   const { path } = build(t);
   tamper(path, (db) => {
-    db.prepare(`UPDATE ledger SET payload = '{"note":"forged","step":0}' WHERE seq = 14`).run();
+    editCanonical(db, 14, '"note":"step 0"', '"note":"forged"');
     rehashFrom(db, 14);
   });
   const r = verify(path);
@@ -77,13 +92,13 @@ test("a re-hashed chain (edit + recompute every hash) is caught by the signed ch
 test("a re-hashed chain before the first checkpoint points at seq 0; without checkpoints it is unattested", (t) => {
   const { path } = build(t);
   tamper(path, (db) => {
-    db.prepare(`UPDATE ledger SET level = 'debug' WHERE seq = 2`).run();
+    editCanonical(db, 2, '"level":"info"', '"level":"debug"');
     rehashFrom(db, 2);
   });
   assert.equal(verify(path).firstBad?.seq, 0);
   const bare = build(t, 20, []);
   tamper(bare.path, (db) => {
-    db.prepare(`UPDATE ledger SET level = 'debug' WHERE seq = 2`).run();
+    editCanonical(db, 2, '"level":"info"', '"level":"debug"');
     rehashFrom(db, 2);
   });
   const r = verify(bare.path);
@@ -125,8 +140,7 @@ test("truncation that also deletes the checkpoint rows is caught by a checkpoint
 test("two swapped rows are caught at the first of them", (t) => {
   const { path } = build(t);
   tamper(path, (db) => {
-    const cols =
-      "id, timestamp_utc, timestamp_ct, event_type, level, actor_identity, payload, correlation_id, seal_version, environment, prev_hash, entry_hash, canonical";
+    const cols = "entry_hash, canonical";
     db.exec(`
       CREATE TEMP TABLE a AS SELECT ${cols} FROM ledger WHERE seq = 5;
       CREATE TEMP TABLE b AS SELECT ${cols} FROM ledger WHERE seq = 6;
@@ -198,50 +212,74 @@ test("a ledger checked against the wrong key fails at genesis", (t) => {
   });
 });
 
-test("a type-only edit (TEXT to BLOB with the same bytes) is caught by the exact check", (t) => {
+test("a type-only edit (TEXT to BLOB with the same bytes) is caught", (t) => {
   const tl = openTestLedger(t);
-  tl.ledger.appendSync({ eventType: "x", actor: "12345", correlationId: "c" });
+  fill(tl.ledger, 3);
   tl.ledger.close();
-  // TEXT affinity turns an INTEGER back into text, but a BLOB keeps its type.
-  tamper(tl.path, (db) => db.prepare("UPDATE ledger SET actor_identity = X'3132333435' WHERE seq = 1").run());
+  // The hash of the bytes is unchanged, but a BLOB is not what the writer stored (nor JSON text to SQLite).
+  tamper(tl.path, (db) => {
+    db.prepare("UPDATE ledger SET canonical = CAST(canonical AS BLOB) WHERE seq = 1").run();
+    db.prepare("UPDATE ledger SET entry_hash = CAST(entry_hash AS BLOB) WHERE seq = 2").run();
+  });
   assert.deepEqual(verify(tl.path).firstBad, {
     seq: 1,
-    reason: "row edited: canonical bytes do not match columns (actor_identity)",
+    reason: "row edited: canonical or entry_hash is not TEXT",
+  });
+  tamper(tl.path, (db) =>
+    db.prepare("UPDATE ledger SET canonical = CAST(canonical AS TEXT) WHERE seq = 1").run(),
+  );
+  assert.deepEqual(verify(tl.path).firstBad, {
+    seq: 2,
+    reason: "row edited: canonical or entry_hash is not TEXT",
   });
 });
 
-test("rows whose text needs JSON escaping take the exact path and still verify", (t) => {
+test("rows whose text needs JSON escaping, or a seal version, verify and are checked like any other", (t) => {
   const tl = openTestLedger(t);
   tl.ledger.appendSync({
     eventType: 'quote"d',
     actor: "back\\slash",
     correlationId: "tab\there",
     payload: { s: '"\\\n' },
+    sealVersion: 'v"2\\',
   });
+  fill(tl.ledger, 2);
   tl.ledger.close();
   assert.equal(verify(tl.path).ok, true);
   assert.equal(verify(tl.path, { deep: true }).ok, true);
-  tamper(tl.path, (db) =>
-    db.prepare(`UPDATE ledger SET actor_identity = 'back\\\\slash' WHERE seq = 1`).run(),
+  const db = new Database(tl.path, { readonly: true });
+  assert.deepEqual(
+    db
+      .prepare(
+        "SELECT event_type, actor_identity, correlation_id, seal_version, payload FROM ledger WHERE seq = 1",
+      )
+      .get(),
+    {
+      event_type: 'quote"d',
+      actor_identity: "back\\slash",
+      correlation_id: "tab\there",
+      seal_version: 'v"2\\',
+      payload: '{"s":"\\"\\\\\\n"}',
+    },
   );
+  db.close();
+  tamper(tl.path, (db) => editCanonical(db, 1, "back\\\\slash", "back\\\\\\\\slash"));
   assert.equal(verify(tl.path).firstBad?.seq, 1);
 });
 
 test("deep mode catches a non-canonical payload that the writer could not have produced", (t) => {
   const { path } = build(t);
-  tamper(path, (db) => {
-    db.prepare(`UPDATE ledger SET payload = '{"step":0, "note":"step 0"}' WHERE seq = 1`).run();
+  const forge = (db: Database.Database) => {
+    editCanonical(db, 1, '"payload":{"note":"step 0","step":0}', '"payload":{"step":0, "note":"step 0"}');
     rehashFrom(db, 1);
-  });
+  };
+  tamper(path, forge);
   assert.match(
     verify(path, { deep: true }).firstBad?.reason ?? "",
     /not RFC 8785 canonical|checkpoint root mismatch/,
   );
   const bare = build(t, 5, []);
-  tamper(bare.path, (db) => {
-    db.prepare(`UPDATE ledger SET payload = '{"step":0, "note":"step 0"}' WHERE seq = 1`).run();
-    rehashFrom(db, 1);
-  });
+  tamper(bare.path, forge);
   assert.equal(verify(bare.path).ok, true);
   assert.deepEqual(verify(bare.path, { deep: true }).firstBad, {
     seq: 1,
@@ -261,12 +299,137 @@ test("the parallel path (worker thread, small blocks) gives the same report, int
   assert.equal(single.ok, true, JSON.stringify(single.firstBad));
   assert.deepEqual(parallel, single);
   tamper(tl.path, (db) => {
-    db.prepare(`UPDATE ledger SET level = 'error' WHERE seq = 250`).run();
+    editCanonical(db, 250, '"level":"info"', '"level":"error"');
     rehashFrom(db, 250);
   });
   const s2 = verify(tl.path, { workers: 0 });
   assert.deepEqual(verify(tl.path, { workers: 1 }), s2);
   assert.equal(s2.firstBad?.seq, 200);
-  tamper(tl.path, (db) => db.prepare(`UPDATE ledger SET event_type = 'x' WHERE seq = 260`).run());
+  tamper(tl.path, (db) => editCanonical(db, 260, '"event_type":"run.step"', '"event_type":"x"'));
   assert.equal(verify(tl.path, { workers: 1 }).firstBad?.seq, 260);
+});
+
+test("payload keys named prev_hash and seq, and a seal version holding them as text, do not confuse the chain", (t) => {
+  const tl = openTestLedger(t);
+  const genesisHash = tl.ledger.head().hash;
+  for (let i = 1; i <= 8; i++) {
+    // Each payload claims another entry's seq and links to the genesis: a reader taking the FIRST
+    // occurrence of these keys would see a broken chain or a reorder where there is none.
+    tl.ledger.appendSync({
+      eventType: "run.step",
+      actor: "agent:prime",
+      correlationId: "run-1",
+      payload: { prev_hash: genesisHash, seq: 9 - i, nested: { seq: 0, prev_hash: genesisHash } },
+      sealVersion: i % 2 === 0 ? ',"seq":1,"prev_hash":"' : null,
+    });
+  }
+  tl.ledger.checkpoint();
+  tl.ledger.close();
+  for (const workers of [0, 1]) {
+    const r = verify(tl.path, { workers });
+    assert.equal(r.ok, true, JSON.stringify(r.firstBad));
+    assert.equal(verify(tl.path, { workers, deep: true }).ok, true);
+  }
+  tamper(tl.path, (db) => {
+    db.exec(`
+      UPDATE ledger SET seq = -1 WHERE seq = 3;
+      UPDATE ledger SET seq = 3 WHERE seq = 6;
+      UPDATE ledger SET seq = 6 WHERE seq = -1;
+    `);
+  });
+  assert.deepEqual(verify(tl.path).firstBad, {
+    seq: 3,
+    reason: "reordered: the row at seq 3 holds the entry written as seq 6",
+  });
+});
+
+test("the top-level prev_hash is the one checked: editing it (and re-hashing the row) breaks the chain there", (t) => {
+  const { path } = build(t, 20, []);
+  tamper(path, (db) => {
+    const canonical = db.prepare("SELECT canonical FROM ledger WHERE seq = 9").pluck().get() as string;
+    const at = canonical.lastIndexOf(',"prev_hash":"') + 14;
+    const forged = `${canonical.slice(0, at)}${"ab".repeat(32)}${canonical.slice(at + 64)}`;
+    db.prepare("UPDATE ledger SET canonical = ?, entry_hash = ? WHERE seq = 9").run(
+      forged,
+      entryHash(forged),
+    );
+  });
+  assert.deepEqual(verify(path).firstBad, { seq: 9, reason: "chain broken: prev_hash mismatch" });
+});
+
+test("canonical bytes SQL would refuse (not JSON), written into the file directly, are caught at their seq", (t) => {
+  const { path } = build(t);
+  const db = new Database(path, { readonly: true });
+  const canonical = db.prepare("SELECT canonical FROM ledger WHERE seq = 12").pluck().get() as string;
+  db.close();
+  patchFile(path, canonical, `#${canonical.slice(1)}`);
+  for (const workers of [0, 1]) {
+    assert.deepEqual(verify(path, { workers }).firstBad, {
+      seq: 12,
+      reason: "row edited: entry_hash does not match the canonical bytes",
+    });
+  }
+});
+
+test("a ledger table whose generated columns were rewritten in the file fails as a schema edit", (t) => {
+  const { path } = build(t);
+  // Same length, so the file stays valid SQLite: actor_identity now shows a constant, not the bytes.
+  const expr = "json_extract(canonical, '$.actor_identity')";
+  patchFile(path, expr, `'mallory'${" ".repeat(expr.length - 9)}`);
+  const db = new Database(path, { readonly: true });
+  assert.equal(db.prepare("SELECT actor_identity FROM ledger WHERE seq = 3").pluck().get(), "mallory");
+  db.close();
+  const r = verify(path);
+  assert.equal(r.ok, false);
+  assert.deepEqual(r.firstBad, {
+    seq: 0,
+    reason:
+      "schema edited: the ledger table's definition is not this build's, so its columns may not show the hashed bytes",
+  });
+  assert.throws(
+    () =>
+      Ledger.open({
+        path,
+        signer: testSigner,
+        clock: new ManualClock(),
+        environment: "test",
+        origin: "maos-codex/ledger/test",
+      }),
+    { code: "LEDGER_BROKEN", message: /the ledger table is not the schema 2 layout/ },
+  );
+});
+
+test("a schema version 1 ledger is refused with a clear error, unchanged", (t) => {
+  const tl = openTestLedger(t);
+  tl.ledger.close();
+  const v1 = join(tl.dir, "v1.db");
+  const db = new Database(v1);
+  db.exec(readFileSync(new URL("../fixtures/ledger/ledger-v1-schema.sql", import.meta.url), "utf8"));
+  db.close();
+  const before = readFileSync(v1);
+  assert.throws(
+    () => verify(v1),
+    (err: CodexError) => {
+      assert.equal(err.code, "LEDGER_BROKEN");
+      assert.match(err.message, /has schema version 1; this build verifies 2/);
+      return true;
+    },
+  );
+  assert.throws(
+    () =>
+      Ledger.open({
+        path: v1,
+        signer: testSigner,
+        clock: tl.clock,
+        environment: "test",
+        origin: "maos-codex/ledger/test",
+      }),
+    (err: CodexError) => {
+      assert.equal(err.code, "LEDGER_BROKEN");
+      assert.match(err.message, /has schema version 1; this build reads 2/);
+      assert.match(err.hint ?? "", /move ledger\.db aside/);
+      return true;
+    },
+  );
+  assert.deepEqual(readFileSync(v1), before);
 });
