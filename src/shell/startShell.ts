@@ -36,6 +36,11 @@ export async function startShell(opts: ShellOptions): Promise<void> {
     output.write(text.endsWith("\n") ? text : `${text}\n`);
   };
   rl.on("SIGINT", () => rl.close());
+  // Input can end (Ctrl-D, a closed pipe) while a command is still running: never prompt after that.
+  let closed = false;
+  rl.once("close", () => {
+    closed = true;
+  });
 
   write(
     `MAOS Codex shell: you are ${actorIdentity(actor)}. Type a /codex command (the /codex is optional), \`help\`, or \`exit\`.`,
@@ -60,7 +65,7 @@ export async function startShell(opts: ShellOptions): Promise<void> {
           write("that command could not be shown; the details are in the log.");
         }
       }
-      rl.prompt();
+      if (!closed) rl.prompt();
     }
   } finally {
     rl.close();
