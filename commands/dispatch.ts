@@ -3,14 +3,20 @@ import { actorIdentity } from "../src/core/Actor.ts";
 import { isCodexError } from "../src/core/CodexError.ts";
 import type { Reply } from "../src/core/Reply.ts";
 import { closestMatch } from "../src/stacks/closestMatch.ts";
+import { activateCommand } from "./activate.ts";
 import { approveCommand, rejectCommand } from "./approve.ts";
 import type { CommandContext, CommandSpec } from "./CommandSpec.ts";
+import { clientCommand } from "./client.ts";
 import { helpCommand } from "./help.ts";
+import { incidentCommand } from "./incident.ts";
 import { ledgerCommand } from "./ledger.ts";
 import { NOT_YET_AVAILABLE } from "./notYetAvailable.ts";
 import { checkPermission, permissionOf } from "./permissions.ts";
 import { errorReply, orList } from "./replies.ts";
 import { runCommand } from "./run.ts";
+import { sealCommand } from "./seal.ts";
+import { snapshotCommand } from "./snapshot.ts";
+import { resumeCommand, stopCommand } from "./srr.ts";
 import { stacksCommand } from "./stacks.ts";
 import { statusCommand } from "./status.ts";
 
@@ -55,6 +61,13 @@ COMMANDS.push(
   ledgerCommand,
   approveCommand,
   rejectCommand,
+  activateCommand,
+  sealCommand,
+  incidentCommand,
+  stopCommand,
+  resumeCommand,
+  snapshotCommand,
+  clientCommand,
   ...NOT_YET_AVAILABLE,
 );
 

@@ -25,6 +25,16 @@ export async function run(
   app: App,
   onProgress?: ProgressListener,
 ): Promise<RunSummary> {
+  const srr = app.autonomy().srr();
+  if (srr.state === "HALTED" && app.charter().srr.blockRuns) {
+    throw new CodexError(
+      "REFUSED",
+      `runs are paused: STOP–RESET–REALIGN halted the autonomy loop (${srr.reason ?? "see the open incidents"})`,
+      {
+        hint: `approve and resolve the open incidents (/codex incident list), then /codex resume; or set srr.block_runs: false in ${app.charter().file}`,
+      },
+    );
+  }
   const stack = findStack(app.stacksDir, args.stack);
   // Resolve the override before anything is written, so a bad spec is a usage error with no side effects.
   if (args.provider) app.providerFor(args.provider);

@@ -2,7 +2,9 @@ import { existsSync } from "node:fs";
 import type { App } from "../src/app/createApp.ts";
 import { CodexError, isCodexError } from "../src/core/CodexError.ts";
 import type { Reply, ReplyPart } from "../src/core/Reply.ts";
+import { chicagoIso } from "../src/core/timestamps.ts";
 import type { LedgerEntry } from "../src/ledger/Ledger.ts";
+import { lastSecretsLoad } from "../src/secrets/loadNotionSecrets.ts";
 import type { CommandSpec } from "./CommandSpec.ts";
 import { verify } from "./ledger.ts";
 
@@ -103,9 +105,11 @@ export async function statusReply(app: App): Promise<Reply> {
       label: "Providers",
       value: `prime \`${env.MAOS_PRIME}\`, backup ${env.MAOS_BACKUP ? `\`${env.MAOS_BACKUP}\`` : "none"}`,
     },
-    { label: "Autonomy", value: "not started (arrives with the autonomy kernel)" },
+    ...autonomyFields(app),
   );
   parts.push({ kind: "fields", fields });
+  const drift = driftLines(app);
+  if (drift) parts.push({ kind: "text", text: drift });
 
   parts.push({
     kind: "text",
@@ -113,6 +117,8 @@ export async function statusReply(app: App): Promise<Reply> {
       runs.length > 0 ? `*Last runs*\n${runs.map(runLine).join("\n")}` : "*Last runs*\nno runs recorded yet",
   });
   parts.push({ kind: "text", text: `*Integrations*\n${integrations(app).join("\n")}` });
+  const outbox = outboxLines(app);
+  if (outbox) parts.push({ kind: "text", text: outbox });
   parts.push({
     kind: "context",
     text: `charter ${app.charter().file} (sha256 ${app.charter().hash.slice(0, 12)}) · environment ${app.charter().identity.environment}`,
@@ -133,7 +139,10 @@ function integrations(app: App): string[] {
   const slack = env.SLACK_BOT_TOKEN
     ? `on (${env.SLACK_APP_TOKEN ? "Socket Mode" : "HTTP mode at /slack/events"})`
     : "off (SLACK_BOT_TOKEN not set)";
-  const notion = env.NOTION_TOKEN ? "configured (NOTION_TOKEN set)" : "off (NOTION_TOKEN not set)";
+  const notionOff = app.relays().notionOff();
+  const notion = notionOff
+    ? `evidence relay off (${notionOff})`
+    : "evidence relay configured (MAOS Activation Ledger)";
   const teamworkVars = {
     TEAMWORK_SITE: env.TEAMWORK_SITE,
     TEAMWORK_API_KEY: env.TEAMWORK_API_KEY,
@@ -148,5 +157,98 @@ function integrations(app: App): string[] {
       : missing.length === 3
         ? "off (TEAMWORK_SITE not set)"
         : `off (incomplete: set ${missing.join(", ")})`;
-  return [`• Slack: ${slack}`, `• Notion: ${notion}`, `• Teamwork: ${teamwork}`];
+  const secrets = lastSecretsLoad();
+  const clients = app.clients();
+  const sync = clients.off() ? undefined : clients.status();
+  const matrix = clients.off()
+    ? `off (${clients.off()})`
+    : sync
+      ? `${clients.list().length} client(s), last sync ${sync.at}${sync.ok ? "" : ` FAILED: ${sync.error}`}`
+      : "configured, not synced yet (maos client --sync)";
+  return [
+    `• Slack: ${slack}`,
+    `• Notion: ${notion}`,
+    `• Teamwork: ${teamwork}`,
+    `• Secrets registry: ${secrets.status}: ${secrets.detail}`,
+    `• Client matrix: ${matrix}`,
+    `• Egress allowlist: ${app.egress().hosts().join(", ") || "no outbound host (everything offline)"}`,
+  ];
+}
+
+/** The evidence outbox: pending, delivered, dead letters (with why), from ledger.db. */
+function outboxLines(app: App): string | undefined {
+  if (!existsSync(app.ledgerPath())) return undefined;
+  const relays = app.relays();
+  const c = relays.counts();
+  const sinks = (Object.entries(c.bySink) as [string, { pending: number; delivered: number; dead: number }][])
+    .filter(([, n]) => n.pending + n.delivered + n.dead > 0)
+    .map(([sink, n]) => `${sink} ${n.delivered} delivered, ${n.pending} pending, ${n.dead} dead`);
+  const lines = [
+    `*Evidence outbox*: ${c.pending} pending, ${c.delivered} delivered, ${c.dead} dead letter(s)${c.oldestPendingUtc ? ` · oldest pending since ${c.oldestPendingUtc}` : ""}`,
+    ...(sinks.length > 0 ? [`• ${sinks.join(" · ")}`] : []),
+  ];
+  const dead = relays.outbox().deadLetters(5);
+  if (dead.length > 0) {
+    lines.push(
+      ...dead.map(
+        (d) =>
+          `• dead #${d.id} ${d.sink}: ${d.body.item.title} — ${d.lastError ?? "?"} (${d.attempts} tries)`,
+      ),
+      "Redrive with `maos relay redrive` once the cause is fixed.",
+    );
+  }
+  return lines.join("\n");
+}
+
+/** SRR state, the loop, the last heartbeat's drift, open incidents and the last seal. */
+function autonomyFields(app: App): { label: string; value: string }[] {
+  const kernel = app.autonomy();
+  const srr = kernel.srr();
+  const loop = kernel.loopStatus();
+  const ledgerExists = existsSync(app.ledgerPath());
+  const last = ledgerExists ? kernel.lastHeartbeat() : undefined;
+  const drift = payload(last).drift as { score?: number; band?: string } | undefined;
+  const open = app.state().listIncidents({ status: "open" });
+  const seal = kernel.seals.latest();
+  const aligned = payload(last).sealAlignment as { aligned?: boolean } | undefined;
+  return [
+    {
+      label: "Autonomy",
+      value: `${srr.state === "HALTED" ? `HALTED since ${chicagoIso(new Date(srr.since ?? 0))} (${srr.reason ?? "?"})` : "RUNNING"} · loop ${loop.running ? `running in ${loop.where}` : `not running: ${loop.where}`}`,
+    },
+    {
+      label: "Drift",
+      value: last
+        ? `${drift?.score ?? "?"} (${drift?.band ?? "?"}) at heartbeat seq ${last.seq}, ${last.timestampCt}`
+        : "no heartbeat yet",
+    },
+    {
+      label: "Incidents",
+      value: open.length > 0 ? `${open.length} open: ${open.map((i) => i.id).join(", ")}` : "none open",
+    },
+    {
+      label: "Seal",
+      value: seal
+        ? `MVP_${seal.version} (${seal.sealedAt}, commit \`${seal.commit.slice(0, 12)}\`)${aligned?.aligned === false ? ", config changed since" : ""}`
+        : "no MVP seal yet",
+    },
+  ];
+}
+
+/** Each drift component's points and share of the score, from the last heartbeat. */
+function driftLines(app: App): string | undefined {
+  if (!existsSync(app.ledgerPath())) return undefined;
+  const last = app.autonomy().lastHeartbeat();
+  const drift = payload(last).drift as
+    | {
+        score: number;
+        band: string;
+        components: { name: string; points: number; share: number; detail: string }[];
+      }
+    | undefined;
+  if (!drift?.components) return undefined;
+  const lines = drift.components.map(
+    (c) => `• ${c.name}: ${c.points} points (${Math.round(c.share * 100)}% of ${drift.score}): ${c.detail}`,
+  );
+  return `*Drift components* (score ${drift.score}, ${drift.band})\n${lines.join("\n")}`;
 }

@@ -1,9 +1,11 @@
 import { type App, createApp } from "./app/createApp.ts";
 import { commandApprovals } from "./approvals/commandApprovals.ts";
+import { hostHeadless, hostOnSlack, hostShell } from "./autonomy/hostAutonomy.ts";
 import { loadEnv, secretValues } from "./config/loadEnv.ts";
 import { localActor } from "./core/Actor.ts";
 import { isCodexError } from "./core/CodexError.ts";
 import { createLogger } from "./core/logger.ts";
+import { loadNotionSecrets } from "./secrets/loadNotionSecrets.ts";
 import { recordMcpStart, relayRequestHandler } from "./server/createRelayServer.ts";
 import { relayRoutes } from "./server/relayRoutes.ts";
 import { startHeadless } from "./server/startHeadless.ts";
@@ -35,6 +37,8 @@ async function runOnSlack(app: App): Promise<Running> {
   const routes = relayRoutes();
   const runtime = await startSlack(app, { routes: relayRequestHandler(app, routes) });
   if (runtime.port !== undefined) recordMcpStart(app, { address: null, port: runtime.port }, routes);
+  // The autonomy loop runs beside Slack; its evidence goes to the charter's channels.
+  await hostOnSlack(app, runtime);
   app.log.info({ mode: runtime.mode, port: runtime.port }, "MAOS Codex is running on Slack");
   return runtime;
 }
@@ -43,6 +47,9 @@ async function main(): Promise<void> {
   let app: App;
   const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
   try {
+    // Activation step 2, "Load Secrets": the Notion registry fills the environment (set variables win).
+    const secretsLoad = await loadNotionSecrets({ source: process.env });
+    if (secretsLoad.status === "failed") process.stderr.write(`maos-codex: warning: ${secretsLoad.detail}\n`);
     const env = loadEnv();
     // On a terminal, info logs would interleave with the console; keep them at warn unless asked.
     const quiet = !env.SLACK_BOT_TOKEN && interactive && !env.LOG_LEVEL_SET;
@@ -82,6 +89,17 @@ async function main(): Promise<void> {
     if (app.env.SLACK_BOT_TOKEN) {
       running = await runOnSlack(app);
     } else if (interactive) {
+      // `/codex activate` in the shell starts the relay server and the autonomy loop in this process.
+      let relay: Awaited<ReturnType<typeof startHeadless>> | undefined;
+      hostShell(app, {
+        write: (text) => process.stdout.write(text),
+        color: true,
+        startRelay: async () => {
+          relay ??= await startHeadless(app);
+          return { port: Number(new URL(relay.url).port) };
+        },
+      });
+      running = { stop: async () => relay?.stop() };
       // The same approvals service Slack uses, so typed approvals are checked and recorded the same way.
       await startShell({
         app,
@@ -90,14 +108,17 @@ async function main(): Promise<void> {
         actor: localActor("shell"),
         approvals: commandApprovals(app.approvals()),
       });
+      await app.autonomy().stopLoop();
+      await running.stop();
       await app.close();
       process.exit(0);
     } else {
       const headless = await startHeadless(app);
       running = headless;
+      await hostHeadless(app);
       app.log.info(
-        { url: headless.url },
-        `MAOS Codex is running headless: relay server at ${headless.url} (the autonomy loop arrives with the autonomy kernel)`,
+        { url: headless.url, heartbeatSeconds: app.charter().schedules.heartbeatSeconds },
+        `MAOS Codex is running headless: relay server at ${headless.url}, autonomy loop started`,
       );
     }
   } catch (err) {

@@ -1,4 +1,5 @@
 import path from "node:path";
+import type { Client as NotionClient } from "@notionhq/client";
 import { AgentHub } from "../agents/AgentHub.ts";
 import type { AttemptRecord } from "../agents/AttemptRecord.ts";
 import { createProvider } from "../agents/createProvider.ts";
@@ -6,9 +7,13 @@ import type { Provider } from "../agents/Provider.ts";
 import { providersFromEnv } from "../agents/providersFromEnv.ts";
 import { ApprovalService } from "../approvals/ApprovalService.ts";
 import { AutonomyKernel } from "../autonomy/AutonomyKernel.ts";
+import { ClientMatrix } from "../clients/ClientMatrix.ts";
 import { type Env, loadEnv, secretValues } from "../config/loadEnv.ts";
 import { type Clock, systemClock } from "../core/clock.ts";
 import { createLogger, type Logger } from "../core/logger.ts";
+import { EgressGuard } from "../egress/EgressGuard.ts";
+import { egressAllowlist } from "../egress/egressAllowlist.ts";
+import { recordEgressRefusal } from "../egress/recordEgressRefusal.ts";
 import { markAbortedRuns } from "../executor/markAbortedRuns.ts";
 import { runContext } from "../executor/runContext.ts";
 import type { RunDeps } from "../executor/runStack.ts";
@@ -16,6 +21,10 @@ import { type Charter, loadCharter } from "../governance/charter.ts";
 import { parseRoleEnv, type RoleMembers } from "../governance/roles.ts";
 import { Ledger } from "../ledger/Ledger.ts";
 import { type LedgerKey, ledgerKeyFromString, loadOrCreateLedgerKey } from "../ledger/ledgerKey.ts";
+import { limitedFetch } from "../relays/limitedFetch.ts";
+import { createNotionClient } from "../relays/notion/createNotionClient.ts";
+import { Relays } from "../relays/Relays.ts";
+import { NOTION_INTERVAL_MS, SinkLimiter } from "../relays/SinkLimiter.ts";
 import { StateStore } from "../state/StateStore.ts";
 import { Vault } from "../vault/Vault.ts";
 
@@ -37,6 +46,14 @@ export interface App {
   approvals(): ApprovalService;
   /** The autonomy kernel: heartbeat loop, telemetry, drift, STOP–RESET–REALIGN, incidents, seals, snapshots. */
   autonomy(): AutonomyKernel;
+  /** The one outbound HTTP path (allowlisted hosts only); every SDK and client gets `egress().fetch`. */
+  egress(): EgressGuard;
+  /** The shared Notion client (API 2025-09-03, paced at ~3 req/s), when NOTION_TOKEN is set. */
+  notion(): NotionClient | undefined;
+  /** The evidence relays: the outbox, its dispatcher and sinks, the publisher the kernel uses. */
+  relays(): Relays;
+  /** The Client Intelligence Layer (the MASTER CLIENT OPERATIONAL MATRIX). */
+  clients(): ClientMatrix;
   ledgerKey(): LedgerKey;
   ledger(): Ledger;
   /** Path of the ledger file, for read-only verification. */
@@ -58,7 +75,7 @@ export interface AppOptions {
   ledger?: Ledger;
   vault?: Vault;
   hub?: AgentHub;
-  /** The HTTP client the LLM SDKs use (tests point it at loopback fakes through base URLs instead). */
+  /** The HTTP client under the egress guard (tests point SDKs at loopback fakes through base URLs instead). */
   fetch?: typeof fetch;
   random?: () => number;
 }
@@ -73,7 +90,19 @@ export function createApp(opts: AppOptions = {}): App {
   const secrets = secretValues(env);
   const log = opts.log ?? createLogger({ level: env.LOG_LEVEL, secrets });
   const home = env.MAOS_HOME;
-  const fetchOpt = opts.fetch ? { fetch: opts.fetch } : {};
+  // Every SDK and client sends through the egress guard; a refused host is a governance violation.
+  const egress = new EgressGuard({
+    allowed: egressAllowlist(env),
+    ...(opts.fetch ? { fetch: opts.fetch } : {}),
+    onRefused: (r) =>
+      recordEgressRefusal(app, r).catch((err: unknown) =>
+        log.error({ err }, "could not record a refused egress"),
+      ),
+  });
+  const fetchOpt = { fetch: egress.fetch };
+  let notion: NotionClient | undefined;
+  let relays: Relays | undefined;
+  let clients: ClientMatrix | undefined;
 
   let charter = opts.charter;
   let key: LedgerKey | undefined;
@@ -99,8 +128,64 @@ export function createApp(opts: AppOptions = {}): App {
       return charter;
     },
     extraRoles() {
-      extraRoles ??= env.MAOS_ROLES ? parseRoleEnv(env.MAOS_ROLES, app.charter()) : {};
+      if (!extraRoles) {
+        extraRoles = env.MAOS_ROLES ? parseRoleEnv(env.MAOS_ROLES, app.charter()) : {};
+        mergeClientRoles(extraRoles, app);
+      }
       return extraRoles;
+    },
+    egress: () => egress,
+    notion() {
+      if (!notion && env.NOTION_TOKEN) {
+        notion = createNotionClient({
+          token: env.NOTION_TOKEN,
+          baseUrl: env.NOTION_BASE_URL,
+          fetch: limitedFetch(
+            egress.fetch,
+            new SinkLimiter({ clock, intervalMs: NOTION_INTERVAL_MS }),
+            clock,
+          ),
+          log,
+        });
+      }
+      return notion;
+    },
+    relays() {
+      relays ??= new Relays({
+        env,
+        clock,
+        log,
+        secrets: () => app.secrets,
+        charter: () => app.charter(),
+        state: () => app.state(),
+        ledger: () => app.ledger(),
+        ledgerPath: () => app.ledgerPath(),
+        fetch: egress.fetch,
+        notion: () => app.notion(),
+        ...(opts.random ? { random: opts.random } : {}),
+      });
+      return relays;
+    },
+    clients() {
+      clients ??= new ClientMatrix({
+        notion: () => app.notion(),
+        dataSourceId: env.NOTION_CLIENT_MATRIX_DATA_SOURCE_ID,
+        state: () => app.state(),
+        charter: () => app.charter(),
+        clock,
+        log,
+        cron: env.MAOS_CLIENT_SYNC_CRON,
+        // Approval authority from the matrix feeds the charter roles (kept in the same object).
+        onSynced: () => {
+          if (extraRoles)
+            mergeClientRoles(
+              extraRoles,
+              app,
+              env.MAOS_ROLES ? parseRoleEnv(env.MAOS_ROLES, app.charter()) : {},
+            );
+        },
+      });
+      return clients;
     },
     state() {
       state ??= StateStore.open(path.join(home, "state.db"), clock);
@@ -116,7 +201,11 @@ export function createApp(opts: AppOptions = {}): App {
       return approvals;
     },
     autonomy() {
-      autonomy ??= new AutonomyKernel(app);
+      if (!autonomy) {
+        autonomy = new AutonomyKernel(app);
+        // Evidence is durable from the start: queued in the outbox, delivered by whichever process runs the dispatcher.
+        autonomy.configure({ publisher: app.relays().publisher() });
+      }
       return autonomy;
     },
     ledgerKey() {
@@ -191,6 +280,9 @@ export function createApp(opts: AppOptions = {}): App {
     async close() {
       await autonomy?.close();
       autonomy = undefined;
+      await clients?.stop();
+      await egress.idle();
+      await relays?.close();
       state?.close();
       state = undefined;
       approvals = undefined;
@@ -199,6 +291,25 @@ export function createApp(opts: AppOptions = {}): App {
     },
   };
   return app;
+}
+
+/**
+ * Role members from the client matrix's approval authority, merged into `into` in place (ApprovalService
+ * holds that object), on top of `base` (MAOS_ROLES) when given.
+ */
+function mergeClientRoles(into: RoleMembers, app: App, base?: RoleMembers): void {
+  if (base) {
+    for (const k of Object.keys(into)) delete into[k];
+    Object.assign(into, base);
+  }
+  let fromMatrix: RoleMembers = {};
+  try {
+    fromMatrix = app.clients().off() ? {} : app.clients().roleMembers();
+  } catch (err) {
+    app.log.warn({ err }, "client matrix roles unavailable");
+  }
+  for (const [role, members] of Object.entries(fromMatrix))
+    into[role] = [...new Set([...(into[role] ?? []), ...members])];
 }
 
 /** Every provider attempt is a ledger entry, threaded into the run that made it. */

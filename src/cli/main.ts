@@ -1,13 +1,28 @@
+import { existsSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
+import { activateOutcome } from "../../commands/activate.ts";
+import type { CommandContext } from "../../commands/CommandSpec.ts";
+import { clientPermission, clientReply } from "../../commands/client.ts";
+import { authorize, type Outcome } from "../../commands/governed.ts";
+import { incidentApprove, incidentList, incidentResolve, incidentShow } from "../../commands/incident.ts";
 import { tail, verify } from "../../commands/ledger.ts";
+import { redriveOutcome } from "../../commands/relay.ts";
 import { run } from "../../commands/run.ts";
+import { sealOutcome } from "../../commands/seal.ts";
+import { snapshotOutcome } from "../../commands/snapshot.ts";
+import { resumeOutcome, stopOutcome } from "../../commands/srr.ts";
 import { listStacks, validateStacks } from "../../commands/stacks.ts";
+import { statusReply } from "../../commands/status.ts";
 import { verifyVault } from "../../commands/vault.ts";
 import { type App, createApp } from "../app/createApp.ts";
+import { commandApprovals } from "../approvals/commandApprovals.ts";
 import { loadEnv } from "../config/loadEnv.ts";
 import { localActor } from "../core/Actor.ts";
 import { CodexError, isCodexError } from "../core/CodexError.ts";
 import { createLogger } from "../core/logger.ts";
+import { replyToText } from "../core/replyText.ts";
+import { setupNotion } from "../relays/notion/setupNotion.ts";
+import { loadNotionSecrets } from "../secrets/loadNotionSecrets.ts";
 import { exitCodeFor } from "./exitCode.ts";
 import { progressRenderer } from "./progressRenderer.ts";
 import {
@@ -57,6 +72,18 @@ export async function main(
       json = Boolean(opts?.json);
       exitCode = await fn(...args);
     };
+
+  // The seed's activation step 2: the Notion secrets registry fills the environment (variables already set win).
+  if (!io.app) {
+    try {
+      const load = await loadNotionSecrets({ source: process.env });
+      if (load.status === "failed") io.stderr.write(`maos: warning: ${load.detail}\n`);
+    } catch (err) {
+      if (!isCodexError(err)) throw err;
+      io.stderr.write(`maos: ${err.toUserText()}\n`);
+      return 2;
+    }
+  }
 
   const program = new Command("maos")
     .description("MAOS Codex: run governed agent stacks, and verify the ledger and the vault")
@@ -152,6 +179,154 @@ export async function main(
         return report.ok ? 0 : 1;
       }),
     );
+
+  // The /codex governance commands, on the terminal: the same modules and charter checks as chat.
+  const governed =
+    <A extends unknown[]>(
+      permission: string | ((...args: A) => string),
+      build: (ctx: CommandContext, ...args: A) => Promise<Outcome<unknown>> | Outcome<unknown>,
+    ) =>
+    async (...args: A) => {
+      const a = getApp();
+      const ctx: CommandContext = {
+        app: a,
+        actor: localActor("cli"),
+        approvals: commandApprovals(a.approvals()),
+      };
+      await authorize(ctx, typeof permission === "string" ? permission : permission(...args));
+      const o = await build(ctx, ...args);
+      emit(o.data, () => replyToText(o.reply));
+      return o.ok ? 0 : 1;
+    };
+
+  program
+    .command("activate")
+    .description("run the boot order and the 13-item MVP activation checklist; exit 0 only when ACTIVE")
+    .option("--json", "print one JSON document")
+    .action(act(governed("activate", (ctx) => activateOutcome(ctx))));
+
+  program
+    .command("status")
+    .description("the ledger, SRR state, the loop, drift and its components, incidents, seals")
+    .option("--json", "print one JSON document")
+    .action(
+      act(
+        governed("status", async (ctx) => {
+          const reply = await statusReply(ctx.app);
+          const outbox = existsSync(ctx.app.ledgerPath()) ? ctx.app.relays().counts() : null;
+          return { ok: true, data: { ...ctx.app.autonomy().stateJson(), outbox }, reply };
+        }),
+      ),
+    );
+
+  program
+    .command("relay")
+    .description("the evidence outbox")
+    .command("redrive")
+    .description("send dead letters again (all, or the given outbox ids) and run one delivery pass")
+    .argument("[ids...]", "outbox ids, as maos status lists them")
+    .option("--json", "print one JSON document")
+    .action(act(governed("activate", (ctx, ids: string[]) => redriveOutcome(ctx.app, ctx.actor, ids))));
+
+  program
+    .command("notion")
+    .description("the Notion relay")
+    .command("setup")
+    .description('create the "MAOS Activation Ledger" database under a page shared with the integration')
+    .requiredOption("--parent <page>", "the parent page id or URL")
+    .option("--json", "print one JSON document")
+    .action(
+      act(
+        governed("activate", async (ctx, opts: { parent: string }) => {
+          const r = await setupNotion(ctx.app, opts.parent, ctx.actor);
+          const text = `Created the MAOS Activation Ledger (database ${r.databaseId}, data source ${r.dataSourceId}). Put this in the environment:\n${r.env.join("\n")}`;
+          return { ok: true, data: r, reply: { summary: text, parts: [{ kind: "text", text }] } };
+        }),
+      ),
+    );
+
+  program
+    .command("client")
+    .description("a client's card from the MASTER CLIENT OPERATIONAL MATRIX; list; or --sync")
+    .argument("[name...]", "the client's name (none: list them)")
+    .option("--sync", "pull the matrix from Notion now")
+    .option("--json", "print one JSON document")
+    .action(
+      act(async (name: string[], opts: { sync?: boolean; json?: boolean }) => {
+        const args = opts.sync ? ["sync"] : name.length > 0 ? name : ["list"];
+        return governed(clientPermission(args), async (ctx) => {
+          const reply = await clientReply(ctx.app, args);
+          const data = { clients: ctx.app.clients().list(), sync: ctx.app.clients().status() ?? null };
+          return { ok: !reply.isError, data, reply };
+        })();
+      }),
+    );
+
+  program
+    .command("seal")
+    .description("take an MVP seal (v0…v4) once its conditions hold; exit 1 listing every failing one")
+    .argument("<version>", "v0, v1, v2, v3 or v4")
+    .option("--json", "print one JSON document")
+    .action(act(governed("seal", (ctx, version: string) => sealOutcome(ctx, version))));
+
+  const incident = program.command("incident").description("governance incidents");
+  incident
+    .command("list")
+    .description("incidents, newest first")
+    .argument("[filter]", "open, resolved or all", "open")
+    .option("--json", "print one JSON document")
+    .action(
+      act(
+        governed("incident", (ctx, filter: string) => {
+          if (!["open", "resolved", "all"].includes(filter)) {
+            throw new CodexError("USAGE", `incident list takes open, resolved or all, not "${filter}"`);
+          }
+          return incidentList(ctx, filter as "open" | "resolved" | "all");
+        }),
+      ),
+    );
+  incident
+    .command("show")
+    .description("an incident's report, approval and resolution")
+    .argument("<id>", "INC-n")
+    .option("--json", "print one JSON document")
+    .action(act(governed("incident", (ctx, id: string) => incidentShow(ctx, id))));
+  incident
+    .command("approve")
+    .description("approve an incident (the same as the reaction or the Approve button)")
+    .argument("<id>", "INC-n")
+    .option("--json", "print one JSON document")
+    .action(act(governed("incident.approve", (ctx, id: string) => incidentApprove(ctx, id))));
+  incident
+    .command("resolve")
+    .description("record what was found and done; the incident must be approved first")
+    .argument("<id>", "INC-n")
+    .argument("<note...>", "the resolution note")
+    .option("--json", "print one JSON document")
+    .action(
+      act(
+        governed("incident.resolve", (ctx, id: string, note: string[]) =>
+          incidentResolve(ctx, id, note.join(" ")),
+        ),
+      ),
+    );
+
+  program
+    .command("stop")
+    .description("STOP–RESET–REALIGN by hand: halt the autonomy loop, freeze configs, open an incident")
+    .argument("[reason...]", "why")
+    .option("--json", "print one JSON document")
+    .action(act(governed("stop", (ctx, reason: string[]) => stopOutcome(ctx, reason.join(" ")))));
+  program
+    .command("resume")
+    .description("resume the autonomy loop; exit 1 listing why while the conditions do not hold")
+    .option("--json", "print one JSON document")
+    .action(act(governed("resume", (ctx) => resumeOutcome(ctx))));
+  program
+    .command("snapshot")
+    .description("take the daily autonomy snapshot now (vault, ledger, evidence)")
+    .option("--json", "print one JSON document")
+    .action(act(governed("snapshot", (ctx) => snapshotOutcome(ctx))));
 
   try {
     await program.parseAsync(argv, { from: "user" });

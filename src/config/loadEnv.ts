@@ -2,6 +2,7 @@ import path from "node:path";
 import { z } from "zod";
 import { CodexError } from "../core/CodexError.ts";
 import { MIN_SECRET_LENGTH } from "../core/scrubValues.ts";
+import { registeredSecretValues } from "../secrets/secretRegistry.ts";
 
 /** Every variable the process reads, documented in .env.example. Unset optional integrations are "off". */
 export interface Env {
@@ -29,6 +30,14 @@ export interface Env {
   SLACK_API_URL: string | undefined;
   NOTION_TOKEN: string | undefined;
   NOTION_BASE_URL: string | undefined;
+  /** The "MAOS Activation Ledger" data source (`maos notion setup` prints it): the Notion evidence relay. */
+  NOTION_LEDGER_DATA_SOURCE_ID: string | undefined;
+  /** The secrets registry data source (Name/Value rows) read into the environment at start-up. */
+  NOTION_SECRETS_DATA_SOURCE_ID: string | undefined;
+  /** The "MASTER CLIENT OPERATIONAL MATRIX" data source: the Client Intelligence Layer. */
+  NOTION_CLIENT_MATRIX_DATA_SOURCE_ID: string | undefined;
+  /** Cron (America/Chicago) for the client-matrix sync. */
+  MAOS_CLIENT_SYNC_CRON: string;
   TEAMWORK_SITE: string | undefined;
   TEAMWORK_API_KEY: string | undefined;
   TEAMWORK_TASKLIST_ID: string | undefined;
@@ -48,6 +57,12 @@ const url: VarRule = {
 const provider: VarRule = {
   schema: z.string().regex(PROVIDER_SPEC),
   fix: "use offline, openai:MODEL or anthropic:MODEL (for example openai:gpt-4o-mini)",
+};
+
+/** A Notion id: 32 hex digits, with or without the dashes of a UUID. */
+const notionId: VarRule = {
+  schema: z.string().regex(/^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i),
+  fix: "use the data source id (32 hex digits; `maos notion setup` prints the ledger's, and a data source's ••• menu copies it)",
 };
 
 const RULES: Partial<Record<keyof Env, VarRule>> = {
@@ -75,6 +90,13 @@ const RULES: Partial<Record<keyof Env, VarRule>> = {
     fix: "use an app-level token with connections:write (it starts with xapp-), or unset it for HTTP mode",
   },
   TEAMWORK_TASKLIST_ID: { schema: z.string().regex(/^\d+$/), fix: "use the numeric id of the task list" },
+  NOTION_LEDGER_DATA_SOURCE_ID: notionId,
+  NOTION_SECRETS_DATA_SOURCE_ID: notionId,
+  NOTION_CLIENT_MATRIX_DATA_SOURCE_ID: notionId,
+  MAOS_CLIENT_SYNC_CRON: {
+    schema: z.string().refine((v) => v.trim().split(/\s+/).length >= 5 && v.trim().split(/\s+/).length <= 6),
+    fix: 'use a cron expression such as "*/15 * * * *" (read in America/Chicago)',
+  },
 };
 
 /**
@@ -123,6 +145,10 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env, cwd = process.c
     SLACK_API_URL: read<string>("SLACK_API_URL"),
     NOTION_TOKEN: raw("NOTION_TOKEN"),
     NOTION_BASE_URL: read<string>("NOTION_BASE_URL"),
+    NOTION_LEDGER_DATA_SOURCE_ID: read<string>("NOTION_LEDGER_DATA_SOURCE_ID"),
+    NOTION_SECRETS_DATA_SOURCE_ID: read<string>("NOTION_SECRETS_DATA_SOURCE_ID"),
+    NOTION_CLIENT_MATRIX_DATA_SOURCE_ID: read<string>("NOTION_CLIENT_MATRIX_DATA_SOURCE_ID"),
+    MAOS_CLIENT_SYNC_CRON: read<string>("MAOS_CLIENT_SYNC_CRON") ?? "*/15 * * * *",
     TEAMWORK_SITE: read<string>("TEAMWORK_SITE"),
     TEAMWORK_API_KEY: raw("TEAMWORK_API_KEY"),
     TEAMWORK_TASKLIST_ID: read<string>("TEAMWORK_TASKLIST_ID"),
@@ -147,5 +173,7 @@ export function secretValues(env: Env): string[] {
     env.TEAMWORK_API_KEY,
     env.MAOS_LEDGER_KEY,
     env.MAOS_RELAY_TOKEN,
+    // Values the Notion secrets registry loaded: every one is a secret, whatever its name.
+    ...registeredSecretValues(),
   ].filter((v): v is string => typeof v === "string" && v.length >= MIN_SECRET_LENGTH);
 }

@@ -52,6 +52,16 @@ export const SEAL_CONDITIONS = [
 ] as const;
 export type SealCondition = (typeof SEAL_CONDITIONS)[number];
 
+/** What halts the autonomy loop (STOP–RESET–REALIGN), as the seed lists them; `/codex stop` always does. */
+export const SRR_TRIGGERS = [
+  "drift_red",
+  "governance_violation",
+  "telemetry_fault",
+  "identity_mismatch",
+  "custody_break",
+] as const;
+export type SrrTrigger = (typeof SRR_TRIGGERS)[number];
+
 const V1: SealCondition[] = [...V0_CONDITIONS, "slack_live", "teamwork_live"];
 const V2: SealCondition[] = [...V1, "multi_agent_runs"];
 const V3: SealCondition[] = [...V2, "kpi_layer_synced"];
@@ -188,6 +198,18 @@ const bandsShape = {
 const driftShape = {
   weights: section(weightsShape),
   bands: section(bandsShape),
+  // Provider errors, run scores and violations are counted over this many minutes.
+  window_minutes: z
+    .int()
+    .min(1)
+    .max(7 * 24 * 60)
+    .default(60),
+  // Missed and late heartbeats are counted over this many heartbeats.
+  window_cycles: z.int().min(1).max(1000).default(10),
+};
+const srrShape = {
+  halt_on: z.array(z.enum(SRR_TRIGGERS)).default(() => [...SRR_TRIGGERS]),
+  block_runs: z.boolean().default(true),
 };
 const channel = z.string().regex(CHANNEL, { error: "expected a Slack channel id (C… or G…), not a #name" });
 const channelsShape = { signals: channel.optional(), evidence: channel.optional(), runs: channel.optional() };
@@ -233,6 +255,7 @@ const charterShape = {
   schedules: section(schedulesShape),
   seal_conditions: section(sealShape),
   server: section(serverShape),
+  srr: section(srrShape),
 };
 
 const charterYamlSchema = z.strictObject(charterShape);
@@ -253,6 +276,7 @@ const CHARTER_KEYS: Record<string, readonly string[]> = {
   schedules: Object.keys(schedulesShape),
   seal_conditions: Object.keys(sealShape),
   server: Object.keys(serverShape),
+  srr: Object.keys(srrShape),
 };
 
 export interface DriftWeights {
@@ -276,12 +300,19 @@ export interface Charter {
   approvals: { emoji: string; rejectEmoji: string; selfApproval: boolean };
   guardrails: GuardrailRules & { maxChars: number };
   evaluator: { targetScore: number; passThreshold: number };
-  drift: { weights: DriftWeights; bands: { greenMax: number; yellowMax: number } };
+  drift: {
+    weights: DriftWeights;
+    bands: { greenMax: number; yellowMax: number };
+    windowMinutes: number;
+    windowCycles: number;
+  };
   channels: { signals: string | undefined; evidence: string | undefined; runs: string | undefined };
   /** `dailySnapshot` is a cron expression read in `timezone` (always America/Chicago). */
   schedules: { heartbeatSeconds: number; dailySnapshot: string; timezone: string };
   sealConditions: Record<SealVersion, SealCondition[]>;
   server: { bearerTokenEnv: string };
+  /** STOP–RESET–REALIGN: which triggers halt the loop, and whether stack runs wait while halted. */
+  srr: { haltOn: SrrTrigger[]; blockRuns: boolean };
 }
 
 function toCharter(c: z.output<typeof charterYamlSchema>, file: string, hash: string): Charter {
@@ -319,6 +350,8 @@ function toCharter(c: z.output<typeof charterYamlSchema>, file: string, hash: st
         evidence: c.drift.weights.evidence,
       },
       bands: { greenMax: c.drift.bands.green_max, yellowMax: c.drift.bands.yellow_max },
+      windowMinutes: c.drift.window_minutes,
+      windowCycles: c.drift.window_cycles,
     },
     channels: { signals: c.channels.signals, evidence: c.channels.evidence, runs: c.channels.runs },
     schedules: {
@@ -328,6 +361,7 @@ function toCharter(c: z.output<typeof charterYamlSchema>, file: string, hash: st
     },
     sealConditions: c.seal_conditions,
     server: { bearerTokenEnv: c.server.bearer_token_env },
+    srr: { haltOn: c.srr.halt_on, blockRuns: c.srr.block_runs },
   };
 }
 

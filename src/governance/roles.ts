@@ -96,7 +96,9 @@ export function parseRoleEnv(value: string, charter?: Pick<Charter, "roles">): R
       if (m === "*")
         throw invalid(`"*" (everyone) cannot be granted by env; put it in the charter's roles instead`);
       if (!MEMBER_ID.test(m))
-        throw invalid(`"${m}" is not a Slack user or user-group id (U…, W… or S…) nor a local user (local:alice)`);
+        throw invalid(
+          `"${m}" is not a Slack user or user-group id (U…, W… or S…) nor a local user (local:alice)`,
+        );
     }
     out[role] = [...new Set([...(out[role] ?? []), ...members])];
   }

@@ -52,6 +52,18 @@ export interface LedgerQuery {
   newestFirst?: boolean;
 }
 
+/** A row for the evidence outbox, inserted with its ledger entry (see OUTBOX_SCHEMA_SQL). */
+export interface OutboxInsert {
+  sink: string;
+  /** The item as JSON text. */
+  body: string;
+}
+
+export interface AppendOptions {
+  /** Outbox rows written in the same transaction as the entry, referencing its seq. */
+  outbox?: readonly OutboxInsert[];
+}
+
 /** An append validated and stamped at call time, waiting for its seq and hashes. */
 interface Prepared {
   id: string;
@@ -63,6 +75,7 @@ interface Prepared {
   payloadJson: string;
   correlationId: string;
   sealVersion: string | null;
+  outbox: readonly OutboxInsert[];
 }
 
 interface Waiter {
@@ -95,6 +108,7 @@ export class Ledger {
   #flushScheduled = false;
   #closed = false;
   readonly #insert: Database.Statement;
+  readonly #insertOutbox: Database.Statement;
   readonly #saveFrontier: Database.Statement;
 
   private constructor(opts: LedgerOptions, db: Database.Database) {
@@ -106,6 +120,9 @@ export class Ledger {
     this.#signer = opts.signer;
     this.#clock = opts.clock;
     this.#insert = db.prepare(`INSERT INTO ledger (${LEDGER_COLUMNS}) VALUES (?, ?, ?)`);
+    this.#insertOutbox = db.prepare(
+      "INSERT INTO outbox (ledger_seq, sink, body, created_utc) VALUES (?, ?, ?, ?)",
+    );
     this.#saveFrontier = db.prepare(
       "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     );
@@ -286,7 +303,7 @@ export class Ledger {
   }
 
   /** Validates and stamps an append now, so the entry carries the time it was requested. */
-  #prepare(e: LedgerAppend): Prepared {
+  #prepare(e: LedgerAppend, opts: AppendOptions = {}): Prepared {
     assertEntryText("eventType", e.eventType);
     assertEntryText("actor", e.actor);
     assertEntryText("correlationId", e.correlationId);
@@ -294,6 +311,14 @@ export class Ledger {
     const level = e.level ?? "info";
     assertLevel(level);
     const payloadJson = canonicalPayload(e.payload === undefined ? {} : e.payload);
+    const outbox = opts.outbox ?? [];
+    for (const o of outbox) {
+      if (typeof o.sink !== "string" || o.sink === "" || typeof o.body !== "string") {
+        throw new CodexError("INTERNAL", "an outbox row needs a sink name and a text body", {
+          hint: "pass { sink, body } with body as JSON text",
+        });
+      }
+    }
     const now = this.#clock.now();
     return {
       id: randomUUID(),
@@ -305,6 +330,7 @@ export class Ledger {
       payloadJson,
       correlationId: e.correlationId,
       sealVersion: e.sealVersion ?? null,
+      outbox,
     };
   }
 
@@ -332,6 +358,8 @@ export class Ledger {
         );
         const h = entryHash(canonical);
         this.#insert.run(seq, h, canonical);
+        // Evidence rows commit (or roll back) with the entry that queued them.
+        for (const o of p.outbox) this.#insertOutbox.run(seq, o.sink, o.body, p.timestampUtc);
         out.push({
           seq,
           id: p.id,
@@ -374,10 +402,10 @@ export class Ledger {
    * Queues an append; every append made before the queue drains (the same event-loop turn) is written in
    * one transaction and one fsync, then each promise resolves with its entry. Invalid input rejects at once.
    */
-  append(e: LedgerAppend): Promise<LedgerEntry> {
+  append(e: LedgerAppend, opts?: AppendOptions): Promise<LedgerEntry> {
     try {
       this.#assertOpen();
-      const prepared = this.#prepare(e);
+      const prepared = this.#prepare(e, opts);
       return new Promise((resolve, reject) => {
         this.#queue.push({ prepared, resolve, reject });
         if (!this.#flushScheduled) {
@@ -408,9 +436,9 @@ export class Ledger {
   }
 
   /** Writes one entry now, in its own transaction; queued appends made earlier are written first, in order. */
-  appendSync(e: LedgerAppend): LedgerEntry {
+  appendSync(e: LedgerAppend, opts?: AppendOptions): LedgerEntry {
     this.#assertOpen();
-    const prepared = this.#prepare(e);
+    const prepared = this.#prepare(e, opts);
     const waiters = this.#queue;
     this.#queue = [];
     let entries: LedgerEntry[];

@@ -38,6 +38,34 @@ ${generated("prev_hash", field("prev_hash"))},
 )`;
 
 /**
+ * The evidence outbox (src/relays): operational delivery state beside the ledger. Rows are inserted in
+ * the same transaction as the ledger entry that queued them (`Ledger.append(entry, { outbox })`), then
+ * their status, attempts and remote ids change as they are delivered, so this table has no append-only
+ * triggers and is not covered by the hash chain; verifyLedger never reads it.
+ */
+export const OUTBOX_SCHEMA_SQL = `
+CREATE TABLE IF NOT EXISTS outbox (
+  id INTEGER PRIMARY KEY,
+  ledger_seq INTEGER NOT NULL,
+  sink TEXT NOT NULL,
+  body TEXT NOT NULL,
+  created_utc TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'dead')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_ms INTEGER NOT NULL DEFAULT 0,
+  claimed_by TEXT,
+  claimed_until_ms INTEGER,
+  remote_id TEXT,
+  progress TEXT,
+  last_error TEXT,
+  updated_utc TEXT,
+  delivered_utc TEXT
+);
+CREATE INDEX IF NOT EXISTS outbox_by_sink ON outbox (sink, status, id);
+CREATE INDEX IF NOT EXISTS outbox_by_seq ON outbox (ledger_seq);
+`;
+
+/**
  * Plain SQLite the `sqlite3` CLI reads. The triggers make UPDATE and DELETE fail for anyone using the
  * file through SQLite; they are a guard rail, not the proof. The proof is the hash chain, the Merkle
  * root and the signed checkpoints, which `verifyLedger` re-derives.
@@ -70,7 +98,7 @@ CREATE TABLE IF NOT EXISTS meta (
   key TEXT PRIMARY KEY,
   value TEXT NOT NULL
 );
-`;
+${OUTBOX_SCHEMA_SQL}`;
 
 /** What the ledger reads per row; everything else is in `canonical`. */
 export const LEDGER_COLUMNS = "seq, entry_hash, canonical";

@@ -62,6 +62,7 @@ export function recordMcpStart(
   } catch (err) {
     app.log.error({ err }, "relay server: could not record MCP_START in the ledger");
   }
+  app.autonomy().noteRelayStart(where.port);
 }
 
 /**

@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { App } from "../app/createApp.ts";
+import { checkBearer, relayToken } from "./relayToken.ts";
 
 export type RelayHandler = (req: IncomingMessage, res: ServerResponse, app: App) => void | Promise<void>;
 
-/** One route of the relay server. The autonomy work adds `/heartbeat`, `/status` and `/metrics` here. */
+/** One route of the relay server. */
 export interface RelayRoute {
   method: "GET" | "POST";
   path: string;
@@ -20,13 +21,55 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(text);
 }
 
-/** The relay server's routes, in one table. */
+/** Answers 401/503 unless the request carries the charter's bearer token; true when it may proceed. */
+function authorized(req: IncomingMessage, res: ServerResponse, app: App): boolean {
+  const check = checkBearer(req, relayToken(app));
+  if (check.ok) return true;
+  if (check.status === 401) res.setHeader("www-authenticate", 'Bearer realm="maos-relay"');
+  sendJson(res, check.status, { error: check.error, hint: check.hint });
+  return false;
+}
+
+/**
+ * The relay server's routes, in one table. `/health` and `/metrics` are open; `/heartbeat` (it writes
+ * the ledger) and `/status` (it names actors and incidents) need the bearer token.
+ */
 export function relayRoutes(): RelayRoute[] {
   return [
     {
       method: "GET",
       path: "/health",
       handle: (_req, res) => sendJson(res, 200, { status: "ok" }),
+    },
+    {
+      method: "GET",
+      path: "/heartbeat",
+      handle: async (req, res, app) => {
+        if (!authorized(req, res, app)) return;
+        sendJson(res, 200, await app.autonomy().heartbeat("relay"));
+      },
+    },
+    {
+      method: "GET",
+      path: "/status",
+      handle: (req, res, app) => {
+        if (!authorized(req, res, app)) return;
+        sendJson(res, 200, app.autonomy().stateJson());
+      },
+    },
+    {
+      method: "GET",
+      path: "/metrics",
+      handle: async (_req, res, app) => {
+        const metrics = app.autonomy().metrics;
+        const text = await metrics.text();
+        res.writeHead(200, {
+          "content-type": metrics.contentType,
+          "content-length": Buffer.byteLength(text),
+          "cache-control": "no-store",
+        });
+        res.end(text);
+      },
     },
   ];
 }

@@ -68,6 +68,8 @@ export interface SlackApp {
   /** HTTP mode: a node request listener (routes first, then signed Slack requests at /slack/events). */
   requestListener: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   directory: SlackDirectory;
+  /** The per-channel pacing every post goes through (evidence posts share it). */
+  limiter: ChannelRateLimiter;
   /** Records a request and posts its Approve/Reject message in `channel`; reactions on it then count. */
   requestApproval(req: ApprovalRequest & { channel: string; threadTs?: string }): Promise<ApprovalRecord>;
   /** Resolves once the work started so far (runs, replies, Home updates) has finished. */
@@ -105,7 +107,11 @@ export function createSlackApp(opts: CreateSlackAppOptions): SlackApp {
     ignoreSelf: false,
     convoStore: false,
     logger,
-    clientOptions: opts.clientOptions ?? slackWebClientOptions({ apiUrl: app.env.SLACK_API_URL }),
+    clientOptions: opts.clientOptions ?? {
+      ...slackWebClientOptions({ apiUrl: app.env.SLACK_API_URL }),
+      // Through the egress guard, like every outbound client ("no third-party relays").
+      fetch: app.egress().fetch,
+    },
   });
   const client = bolt.client;
 
@@ -305,6 +311,7 @@ export function createSlackApp(opts: CreateSlackAppOptions): SlackApp {
     receiver,
     requestListener,
     directory,
+    limiter,
     async requestApproval(req) {
       const approval = await approvals.request(req);
       const reply: Reply = {

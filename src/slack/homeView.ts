@@ -25,7 +25,7 @@ export type LedgerCheck =
 export interface HomeSnapshot {
   runs: HomeRun[];
   ledger: { size: number; head: string; check: LedgerCheck };
-  /** What is true about the autonomy loop; it has not landed yet, and the view says so. */
+  /** What is true about the autonomy loop: SRR state, last heartbeat and drift, incidents, seal. */
   autonomy: string;
   approvals: ApprovalRecord[];
   at: Date;
@@ -60,7 +60,7 @@ export class HomeDashboard {
     return {
       runs: recentRuns(ledger),
       ledger: { size, head: ledger.head().hash, check: this.#check(size) },
-      autonomy: "not running yet (the autonomy loop is not part of this build)",
+      autonomy: this.#app.autonomy().homeSummary(),
       approvals: this.#openApprovals(),
       at: this.#app.clock.now(),
     };

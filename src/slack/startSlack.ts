@@ -43,7 +43,11 @@ export async function startSlack(app: App, opts: StartSlackOptions = {}): Promis
   const clock = opts.clock ?? app.clock;
   app.charter(); // a broken charter stops start-up before Slack connects
   const extraRoles = app.extraRoles();
-  const clientOptions = slackWebClientOptions({ apiUrl: app.env.SLACK_API_URL });
+  // Through the egress guard, like every outbound client ("no third-party relays").
+  const clientOptions = {
+    ...slackWebClientOptions({ apiUrl: app.env.SLACK_API_URL }),
+    fetch: app.egress().fetch,
+  };
   const bot = await authTest(
     new webApi.WebClient(mode.botToken, { ...clientOptions, logLevel: webApi.LogLevel.ERROR }),
   );

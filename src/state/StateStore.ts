@@ -48,6 +48,52 @@ export interface NewApproval {
   ts?: string | undefined;
 }
 
+export type IncidentStatus = "open" | "resolved";
+
+/** A governance incident as stored; `report` is the JSON the incident service wrote. */
+export interface IncidentRow {
+  n: number;
+  id: string;
+  trigger: string;
+  summary: string;
+  report: unknown;
+  correlationId: string;
+  approvalId: string | undefined;
+  status: IncidentStatus;
+  openedBy: string;
+  openedAt: string;
+  openedSeq: number;
+  resolution: string | undefined;
+  resolvedBy: string | undefined;
+  resolvedAt: string | undefined;
+}
+
+export interface NewIncident {
+  trigger: string;
+  summary: string;
+  report: unknown;
+  correlationId: string;
+  openedBy: string;
+  openedSeq: number;
+}
+
+interface IncidentDbRow {
+  n: number;
+  id: string;
+  trigger: string;
+  summary: string;
+  report: string;
+  correlation_id: string;
+  approval_id: string | null;
+  status: IncidentStatus;
+  opened_by: string;
+  opened_at: string;
+  opened_seq: number;
+  resolution: string | null;
+  resolved_by: string | null;
+  resolved_at: string | null;
+}
+
 interface ApprovalRow {
   id: string;
   kind: string;
@@ -97,6 +143,48 @@ const MIGRATIONS: readonly string[] = [
      consumed_at TEXT
    ) STRICT;
    CREATE UNIQUE INDEX approvals_message ON approvals (channel, ts) WHERE channel IS NOT NULL;`,
+  // 2: the autonomy kernel: SRR state and other small current values, incidents, MVP seals, and the
+  // Slack threads evidence updates go into.
+  `CREATE TABLE autonomy_kv (
+     key TEXT PRIMARY KEY,
+     value TEXT NOT NULL,
+     updated_at TEXT NOT NULL
+   ) STRICT;
+   CREATE TABLE incidents (
+     n INTEGER PRIMARY KEY AUTOINCREMENT,
+     id TEXT NOT NULL UNIQUE,
+     trigger TEXT NOT NULL,
+     summary TEXT NOT NULL,
+     report TEXT NOT NULL,
+     correlation_id TEXT NOT NULL,
+     approval_id TEXT,
+     status TEXT NOT NULL CHECK (status IN ('open', 'resolved')),
+     opened_by TEXT NOT NULL,
+     opened_at TEXT NOT NULL,
+     opened_seq INTEGER NOT NULL,
+     resolution TEXT,
+     resolved_by TEXT,
+     resolved_at TEXT
+   ) STRICT;
+   CREATE TABLE seals (
+     n INTEGER PRIMARY KEY AUTOINCREMENT,
+     version TEXT NOT NULL,
+     record TEXT NOT NULL,
+     sealed_at TEXT NOT NULL
+   ) STRICT;
+   CREATE TABLE evidence_threads (
+     thread_key TEXT PRIMARY KEY,
+     channel TEXT NOT NULL,
+     ts TEXT NOT NULL
+   ) STRICT;`,
+  // 3: the Client Intelligence Layer: the MASTER CLIENT OPERATIONAL MATRIX as last synced from Notion.
+  `CREATE TABLE clients (
+     key TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     page_id TEXT NOT NULL,
+     record TEXT NOT NULL,
+     synced_at TEXT NOT NULL
+   ) STRICT;`,
 ];
 
 export const STATE_SCHEMA_VERSION = MIGRATIONS.length;
@@ -263,6 +351,152 @@ export class StateStore {
     return changes === 1 ? this.#mustGet(id) : undefined;
   }
 
+  /** A small current value of the autonomy kernel (SRR state, last band, frozen hashes), JSON-decoded. */
+  getValue<T>(key: string): T | undefined {
+    const row = this.#db.prepare("SELECT value FROM autonomy_kv WHERE key = ?").get(key) as
+      | { value: string }
+      | undefined;
+    return row ? (JSON.parse(row.value) as T) : undefined;
+  }
+
+  setValue(key: string, value: unknown): void {
+    this.#db
+      .prepare(
+        "INSERT INTO autonomy_kv (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+      )
+      .run(key, JSON.stringify(value), utcIso(this.#clock.now()));
+  }
+
+  deleteValue(key: string): void {
+    this.#db.prepare("DELETE FROM autonomy_kv WHERE key = ?").run(key);
+  }
+
+  /** Stores a new open incident as `INC-<n>` (n counting from 1, never reused). */
+  insertIncident(i: NewIncident): IncidentRow {
+    const openedAt = utcIso(this.#clock.now());
+    const id = this.#db.transaction(() => {
+      const info = this.#db
+        .prepare(
+          `INSERT INTO incidents (id, trigger, summary, report, correlation_id, status, opened_by, opened_at, opened_seq)
+           VALUES ('pending', ?, ?, ?, ?, 'open', ?, ?, ?)`,
+        )
+        .run(
+          i.trigger,
+          i.summary,
+          JSON.stringify(i.report),
+          i.correlationId,
+          i.openedBy,
+          openedAt,
+          i.openedSeq,
+        );
+      const incidentId = `INC-${info.lastInsertRowid}`;
+      this.#db.prepare("UPDATE incidents SET id = ? WHERE n = ?").run(incidentId, info.lastInsertRowid);
+      return incidentId;
+    })();
+    return this.getIncident(id) as IncidentRow;
+  }
+
+  getIncident(id: string): IncidentRow | undefined {
+    const row = this.#db.prepare("SELECT * FROM incidents WHERE id = ?").get(id) as IncidentDbRow | undefined;
+    return row ? incidentFromRow(row) : undefined;
+  }
+
+  /** Incidents, newest first, optionally only those in one status. */
+  listIncidents(opts: { status?: IncidentStatus; limit?: number } = {}): IncidentRow[] {
+    const limit = opts.limit ?? 100;
+    const rows = (
+      opts.status
+        ? this.#db
+            .prepare("SELECT * FROM incidents WHERE status = ? ORDER BY n DESC LIMIT ?")
+            .all(opts.status, limit)
+        : this.#db.prepare("SELECT * FROM incidents ORDER BY n DESC LIMIT ?").all(limit)
+    ) as IncidentDbRow[];
+    return rows.map(incidentFromRow);
+  }
+
+  /** The seq of the incident's INCIDENT_OPENED ledger entry, written once it exists. */
+  setIncidentOpenedSeq(id: string, seq: number): void {
+    this.#db.prepare("UPDATE incidents SET opened_seq = ? WHERE id = ?").run(seq, id);
+  }
+
+  setIncidentApproval(id: string, approvalId: string): void {
+    this.#db.prepare("UPDATE incidents SET approval_id = ? WHERE id = ?").run(approvalId, id);
+  }
+
+  /** Records the resolution once: false when the incident was already resolved (a compare-and-set). */
+  resolveIncident(id: string, resolution: string, by: string): boolean {
+    return (
+      this.#db
+        .prepare(
+          "UPDATE incidents SET status = 'resolved', resolution = ?, resolved_by = ?, resolved_at = ? WHERE id = ? AND status = 'open'",
+        )
+        .run(resolution, by, utcIso(this.#clock.now()), id).changes === 1
+    );
+  }
+
+  /** Records an MVP seal; `record` is the seal service's JSON (hashes, commit, checkpoint). */
+  insertSeal(version: string, record: unknown): void {
+    this.#db
+      .prepare("INSERT INTO seals (version, record, sealed_at) VALUES (?, ?, ?)")
+      .run(version, JSON.stringify(record), utcIso(this.#clock.now()));
+  }
+
+  /** The latest seal (of one version, or of any), or undefined before the first. */
+  latestSeal<T>(version?: string): { version: string; record: T; sealedAt: string } | undefined {
+    const row = (
+      version
+        ? this.#db.prepare("SELECT * FROM seals WHERE version = ? ORDER BY n DESC LIMIT 1").get(version)
+        : this.#db.prepare("SELECT * FROM seals ORDER BY n DESC LIMIT 1").get()
+    ) as { version: string; record: string; sealed_at: string } | undefined;
+    return row
+      ? { version: row.version, record: JSON.parse(row.record) as T, sealedAt: row.sealed_at }
+      : undefined;
+  }
+
+  /** The Slack message an evidence thread hangs from (an incident's first message). */
+  getThread(threadKey: string): { channel: string; ts: string } | undefined {
+    return this.#db.prepare("SELECT channel, ts FROM evidence_threads WHERE thread_key = ?").get(threadKey) as
+      | { channel: string; ts: string }
+      | undefined;
+  }
+
+  setThread(threadKey: string, channel: string, ts: string): void {
+    this.#db
+      .prepare("INSERT OR IGNORE INTO evidence_threads (thread_key, channel, ts) VALUES (?, ?, ?)")
+      .run(threadKey, channel, ts);
+  }
+
+  /** Replaces the synced client matrix in one transaction: rows gone from Notion are gone here too. */
+  replaceClients(rows: readonly { key: string; name: string; pageId: string; record: unknown }[]): void {
+    const at = utcIso(this.#clock.now());
+    const insert = this.#db.prepare(
+      "INSERT INTO clients (key, name, page_id, record, synced_at) VALUES (?, ?, ?, ?, ?)",
+    );
+    this.#db.transaction(() => {
+      this.#db.prepare("DELETE FROM clients").run();
+      for (const r of rows) insert.run(r.key, r.name, r.pageId, JSON.stringify(r.record), at);
+    })();
+  }
+
+  listClients<T = unknown>(): { key: string; name: string; pageId: string; record: T; syncedAt: string }[] {
+    const rows = this.#db
+      .prepare("SELECT key, name, page_id, record, synced_at FROM clients ORDER BY name")
+      .all() as {
+      key: string;
+      name: string;
+      page_id: string;
+      record: string;
+      synced_at: string;
+    }[];
+    return rows.map((r) => ({
+      key: r.key,
+      name: r.name,
+      pageId: r.page_id,
+      record: JSON.parse(r.record) as T,
+      syncedAt: r.synced_at,
+    }));
+  }
+
   close(): void {
     if (this.#db.open) this.#db.close();
   }
@@ -315,5 +549,24 @@ function fromRow(r: ApprovalRow): ApprovalRecord {
     createdAt: r.created_at,
     decidedAt: r.decided_at ?? undefined,
     consumedAt: r.consumed_at ?? undefined,
+  };
+}
+
+function incidentFromRow(r: IncidentDbRow): IncidentRow {
+  return {
+    n: r.n,
+    id: r.id,
+    trigger: r.trigger,
+    summary: r.summary,
+    report: JSON.parse(r.report) as unknown,
+    correlationId: r.correlation_id,
+    approvalId: r.approval_id ?? undefined,
+    status: r.status,
+    openedBy: r.opened_by,
+    openedAt: r.opened_at,
+    openedSeq: r.opened_seq,
+    resolution: r.resolution ?? undefined,
+    resolvedBy: r.resolved_by ?? undefined,
+    resolvedAt: r.resolved_at ?? undefined,
   };
 }

@@ -95,7 +95,8 @@ describe("dispatch", () => {
     assert.match(asOperator, /your roles: member, operator/);
     assert.deepEqual(
       commandsFor({ app: strict.app, actor: member }).map((c) => c.name),
-      ["help", "stacks", "status", "ledger"],
+      // `client` (the client matrix card) is read under the `status` permission.
+      ["help", "stacks", "status", "ledger", "client"],
     );
   });
 
@@ -130,12 +131,12 @@ describe("dispatch", () => {
     }
   });
 
-  test("later-issue commands answer 'not yet available' once permitted", async () => {
+  test("activate runs once permitted and reports the checklist; incident approve checks its own entry", async () => {
     const withOperator = testApp({ MAOS_ROLES: "operator=U0OPERATOR" });
     try {
       const reply = await dispatch("activate", { app: withOperator.app, actor: operator });
-      assert.equal(reply.isError, true);
-      assert.match(replyToText(reply), /not yet available in this version/);
+      assert.equal(reply.isError, true, "not ACTIVE without a seal, approvers or a relay token");
+      assert.match(replyToText(reply), /MAOS ACTIVATION: NOT ACTIVE/);
       // incident approve checks its own charter entry, which the operator role does not grant.
       const refused = await dispatch("incident approve I-1", { app: withOperator.app, actor: operator });
       assert.match(

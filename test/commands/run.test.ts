@@ -73,7 +73,8 @@ test("run, then status and ledger verify, through dispatch", async () => {
   assert.match(status, /Ledger:\s+\d+ entries, intact \(verified now/);
   assert.match(status, /prime `offline`, backup none/);
   assert.match(status, /Slack: off \(SLACK_BOT_TOKEN not set\)/);
-  assert.match(status, /Autonomy:\s+not started \(arrives with the autonomy kernel\)/);
+  assert.match(status, /Autonomy:\s+RUNNING · loop not running: no loop is running/);
+  assert.match(status, /Drift:\s+no heartbeat yet/);
 
   const verify = await dispatch("ledger verify", { app, actor: member });
   assert.equal(verify.isError, undefined);

@@ -1,0 +1,60 @@
+import { randomUUID } from "node:crypto";
+import { actorIdentity } from "../src/core/Actor.ts";
+import { CodexError } from "../src/core/CodexError.ts";
+import type { Reply } from "../src/core/Reply.ts";
+import { rolesFor, rolesOf } from "../src/governance/roles.ts";
+import type { CommandContext } from "./CommandSpec.ts";
+import { checkPermission } from "./permissions.ts";
+import { orList } from "./replies.ts";
+
+/** What a governed command did: its data (the CLI's --json), its Reply (every adapter), and whether it was refused. */
+export interface Outcome<T> {
+  ok: boolean;
+  data: T;
+  reply: Reply;
+}
+
+/** The caller's roles that grant `permission`: recorded on governed ledger entries (the identity check reads them). */
+export function grantingRoles(ctx: CommandContext, permission: string): string[] {
+  const charter = ctx.app.charter();
+  const held = rolesOf(charter, ctx.actor.id, ctx.actor.groups ?? [], ctx.app.extraRoles());
+  const needed = rolesFor(charter, permission);
+  return held.filter((r) => needed.includes(r));
+}
+
+/**
+ * The dispatcher's permission check for callers that do not go through it (the CLI): a refusal is a
+ * GOVERNANCE_REFUSAL ledger entry and a PERMISSION_DENIED error naming the roles that would allow it.
+ */
+export async function authorize(ctx: CommandContext, permission: string): Promise<void> {
+  const { allowed, needed } = checkPermission(ctx, permission);
+  if (allowed) return;
+  await ctx.app.ledger().append({
+    eventType: "GOVERNANCE_REFUSAL",
+    level: "warn",
+    actor: actorIdentity(ctx.actor),
+    correlationId: randomUUID(),
+    payload: { command: permission, needed, via: ctx.actor.source },
+  });
+  throw new CodexError(
+    "PERMISSION_DENIED",
+    `${permission.replaceAll(".", " ")} needs the ${orList(needed) || "(no)"} role; ${actorIdentity(ctx.actor)} does not hold it`,
+    {
+      hint: `roles and their members are set in ${ctx.app.charter().file} (MAOS_CHARTER) or by MAOS_ROLES (local users as local:NAME); the refusal is recorded in the ledger`,
+    },
+  );
+}
+
+/** A refusal with its reasons as a list, shown only to the caller. */
+export function refusedReply(summary: string, reasons: string[], hint?: string): Reply {
+  return {
+    summary: `${summary}: ${reasons.join("; ")}`,
+    isError: true,
+    ephemeral: true,
+    parts: [
+      { kind: "text", text: summary },
+      { kind: "text", text: reasons.map((r) => `• ${r}`).join("\n") },
+      ...(hint ? [{ kind: "context" as const, text: hint }] : []),
+    ],
+  };
+}

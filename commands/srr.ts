@@ -1,0 +1,79 @@
+import type { IncidentView } from "../src/autonomy/IncidentService.ts";
+import { incidentReply } from "../src/autonomy/IncidentService.ts";
+import { CodexError, isCodexError } from "../src/core/CodexError.ts";
+import type { CommandContext, CommandSpec } from "./CommandSpec.ts";
+import { grantingRoles, type Outcome, refusedReply } from "./governed.ts";
+
+/** `/codex stop`: STOP–RESET–REALIGN by hand. */
+export async function stopOutcome(
+  ctx: CommandContext,
+  reason: string,
+): Promise<Outcome<{ halted: boolean; incident?: IncidentView; reasons?: string[] }>> {
+  try {
+    const incident = await ctx.app
+      .autonomy()
+      .stop(ctx.actor, reason || "no reason given", grantingRoles(ctx, "stop"));
+    const reply = incidentReply(incident);
+    return {
+      ok: true,
+      data: { halted: true, incident },
+      reply: {
+        ...reply,
+        summary: `STOP–RESET–REALIGN: the autonomy loop is HALTED; ${incident.id} opened`,
+        parts: [
+          { kind: "text", text: `🛑 The autonomy loop is HALTED; ${incident.id} is open.` },
+          ...reply.parts,
+        ],
+      },
+    };
+  } catch (err) {
+    if (!isCodexError(err) || err.code !== "REFUSED") throw err;
+    return {
+      ok: false,
+      data: { halted: false, reasons: [err.message] },
+      reply: refusedReply("stop refused.", [err.message], err.hint),
+    };
+  }
+}
+
+/** `/codex resume`: refused, with every reason, until the halt's incidents are approved and resolved. */
+export async function resumeOutcome(
+  ctx: CommandContext,
+): Promise<Outcome<{ resumed: boolean; reasons?: string[]; seq?: number; incidents?: string[] }>> {
+  try {
+    const r = await ctx.app.autonomy().resume(ctx.actor, grantingRoles(ctx, "resume"));
+    const text = `▶️ The autonomy loop is RUNNING again (ledger seq ${r.seq}).${r.incidents.length > 0 ? ` Incidents of the halt: ${r.incidents.join(", ")}.` : ""}`;
+    return {
+      ok: true,
+      data: { resumed: true, ...r },
+      reply: { summary: text, parts: [{ kind: "text", text }] },
+    };
+  } catch (err) {
+    if (!isCodexError(err) || err.code !== "REFUSED") throw err;
+    const reasons = (err.details as { reasons?: string[] } | undefined)?.reasons ?? [err.message];
+    return {
+      ok: false,
+      data: { resumed: false, reasons },
+      reply: refusedReply("resume refused: the loop stays HALTED.", reasons, err.hint),
+    };
+  }
+}
+
+export const stopCommand: CommandSpec = {
+  name: "stop",
+  usage: "stop [reason …]",
+  summary: "STOP–RESET–REALIGN by hand: halt the autonomy loop, freeze configs, open an incident",
+  async run(args, ctx) {
+    return (await stopOutcome(ctx, args.join(" ").trim())).reply;
+  },
+};
+
+export const resumeCommand: CommandSpec = {
+  name: "resume",
+  usage: "resume",
+  summary: "resume the autonomy loop once every incident of the halt is approved and resolved",
+  async run(args, ctx) {
+    if (args.length > 0) throw new CodexError("USAGE", "/codex resume takes no arguments");
+    return (await resumeOutcome(ctx)).reply;
+  },
+};

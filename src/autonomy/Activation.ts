@@ -1,0 +1,458 @@
+import { randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
+import type { App } from "../app/createApp.ts";
+import { type Actor, actorIdentity } from "../core/Actor.ts";
+import type { Reply } from "../core/Reply.ts";
+import { chicagoIso, compactUtc, utcIso } from "../core/timestamps.ts";
+import type { LedgerEntry } from "../ledger/Ledger.ts";
+import { lastSecretsLoad } from "../secrets/loadNotionSecrets.ts";
+import { MIN_TOKEN_CHARS, relayToken } from "../server/relayToken.ts";
+import { loadStacks } from "../stacks/loadStacks.ts";
+import type { AutonomyKernel, HeartbeatResult } from "./AutonomyKernel.ts";
+import { manifestPath } from "./configHashes.ts";
+
+export interface ActivationStep {
+  n: number;
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface ChecklistItem {
+  item: string;
+  ok: boolean;
+  detail: string;
+}
+
+/** The activation log record (the seed's layer 8). */
+export interface ActivationRecord {
+  run_id: string;
+  correlation_id: string;
+  environment: string;
+  seal_version: string | null;
+  evidence_links: { ledger: number[]; vault?: string; slack?: string };
+  governance_status: string;
+  telemetry_summary: Record<string, unknown>;
+  autonomy_loop: { running: boolean; where: string; verified_at: string };
+  actor: string;
+  roles: string[];
+  started_at: string;
+  steps: ActivationStep[];
+  checklist: ChecklistItem[];
+}
+
+export interface ActivationResult {
+  status: "ACTIVE" | "NOT ACTIVE";
+  runId: string;
+  correlationId: string;
+  steps: ActivationStep[];
+  checklist: ChecklistItem[];
+  record: ActivationRecord;
+  recordFile: string;
+  recordCommit: string | null;
+  seq: number;
+}
+
+/** The seed's MVP activation checklist, in its order. */
+export const CHECKLIST = [
+  "Core Pack v1 installed",
+  "Secrets loaded",
+  "MCP online",
+  "Heartbeat emitted",
+  "Agents activated",
+  "Autonomy loop running",
+  "Telemetry emitting",
+  "Ledger writing",
+  "Drift < 10",
+  "Governance enforced",
+  "Seal created",
+  "Evidence logged",
+  "Activation log stored",
+] as const;
+
+function obj(e: LedgerEntry | undefined): Record<string, unknown> {
+  const p = e?.payload;
+  return p && typeof p === "object" ? (p as Record<string, unknown>) : {};
+}
+
+/**
+ * `/codex activate`: the seed's canonical boot order (core pack, secrets, relay server, heartbeat,
+ * agents, autonomy loop, report), then its 13-item checklist. The system is ACTIVE only when every
+ * item passes; each item says why it passed or failed. The activation record is committed to the
+ * vault and written to the ledger either way.
+ */
+export async function activate(
+  app: App,
+  kernel: AutonomyKernel,
+  actor: Actor,
+  roles: string[],
+): Promise<ActivationResult> {
+  const runId = randomUUID();
+  const correlationId = randomUUID();
+  const ledger = app.ledger();
+  const startedAt = app.clock.now();
+  const started = await ledger.append({
+    eventType: "ACTIVATION_STARTED",
+    level: "info",
+    actor: actorIdentity(actor),
+    correlationId,
+    payload: { runId, roles, mode: kernel.host.mode },
+  });
+  await kernel.publisher.publish({
+    kind: "activation",
+    title: "MAOS activation started",
+    reply: {
+      summary: "MAOS activation started",
+      parts: [
+        { kind: "header", text: "⚙️ MAOS activation started" },
+        { kind: "context", text: `run ${runId} · by ${actorIdentity(actor)} · ${chicagoIso(startedAt)}` },
+      ],
+    },
+    markdown: `# MAOS activation started\n\nRun \`${runId}\` by ${actorIdentity(actor)} at ${chicagoIso(startedAt)}.\n`,
+    correlationId,
+    ledgerSeq: started.seq,
+    governanceStatus: kernel.srr().state,
+    occurredAt: startedAt,
+    channel: "evidence",
+  });
+
+  const steps: ActivationStep[] = [];
+  const step = (name: string, ok: boolean, detail: string) => {
+    steps.push({ n: steps.length + 1, name, ok, detail });
+  };
+
+  // 1. The core pack.
+  const core = await corePack(app);
+  step("Verify the core pack", core.ok, core.detail);
+
+  // 2. Secrets.
+  const secrets = secretsLoaded(app);
+  step("Load secrets", secrets.ok, secrets.detail);
+
+  // 3. The relay server.
+  let relay = await kernel.probeRelay();
+  if (!relay.online && kernel.host.startRelay) {
+    try {
+      const { port } = await kernel.host.startRelay();
+      relay = { ...kernel.relayStatus(), detail: `started by activation in this process on port ${port}` };
+    } catch (err) {
+      relay = {
+        online: false,
+        uptimeSeconds: null,
+        detail: `could not start: ${err instanceof Error ? err.message : String(err)}`,
+      };
+    }
+  }
+  step("Relay server online", relay.online, relay.detail);
+
+  // 4. A heartbeat.
+  let beat: HeartbeatResult | undefined;
+  try {
+    beat = await kernel.heartbeat("activation");
+    step(
+      "Emit a heartbeat",
+      true,
+      `ledger seq ${beat.seq}, drift ${beat.drift.score} (${beat.drift.band})${beat.incident ? `; it tripped STOP–RESET–REALIGN (${beat.incident})` : ""}`,
+    );
+  } catch (err) {
+    step("Emit a heartbeat", false, err instanceof Error ? err.message : String(err));
+  }
+
+  // 5. Agents.
+  const probes = await app.hub().probe();
+  const agentsOk = probes.every((p) => p.ok);
+  const activation = await ledger.append({
+    eventType: "AGENT_ACTIVATION",
+    level: agentsOk ? "info" : "warn",
+    actor: actorIdentity(actor),
+    correlationId,
+    payload: {
+      providers: probes,
+      governanceHooks: "charter guardrails check every agent output before it is sealed",
+    },
+  });
+  step(
+    "Activate agents",
+    agentsOk,
+    `${probes.map((p) => `${p.provider} ${p.ok ? "answered its probe" : `did not answer (${p.error})`}`).join("; ")} (ledger seq ${activation.seq})`,
+  );
+
+  // 6. The autonomy loop.
+  const startedHere = await kernel.startLoop();
+  const loop = kernel.loopStatus();
+  step(
+    "Start the autonomy loop",
+    loop.running,
+    loop.running
+      ? `${startedHere && loop.where === "this process" ? "running in this process" : `running in ${loop.where}`}, a heartbeat every ${loop.intervalSeconds} s${loop.nextHeartbeatAt ? `, next at ${loop.nextHeartbeatAt}` : ""}`
+      : loop.where,
+  );
+
+  // 7. Report: the checklist.
+  const charter = app.charter();
+  const checklist: ChecklistItem[] = [];
+  const check = (i: number, ok: boolean, detail: string) => {
+    checklist.push({ item: CHECKLIST[i] as string, ok, detail });
+  };
+  check(0, core.ok, core.detail);
+  check(1, secrets.ok, secrets.detail);
+  check(2, relay.online, relay.detail);
+  check(
+    3,
+    beat !== undefined,
+    beat ? `heartbeat at ledger seq ${beat.seq}` : "no heartbeat could be written",
+  );
+  check(4, agentsOk, steps[4]?.detail ?? "");
+  check(5, loop.running, steps[5]?.detail ?? loop.where);
+  const metricsText = await kernel.metrics.text();
+  const faults = beat?.signals.faults ?? ["no heartbeat"];
+  check(
+    6,
+    beat !== undefined && faults.length === 0 && metricsText.includes("maos_drift_score"),
+    faults.length === 0
+      ? "every signal measured; /metrics, /status and the heartbeat ledger entry carry them"
+      : `faults: ${faults.join("; ")}`,
+  );
+  const ledgerOk = beat?.signals.ledger.ok === true;
+  check(
+    7,
+    ledgerOk,
+    ledgerOk
+      ? `appends at seq ${started.seq}…${activation.seq}; the chain verifies (${beat?.signals.ledger.size} entries, ${beat?.signals.ledger.checkpoints} checkpoints)`
+      : `the ledger fails verification${beat?.signals.ledger.firstBad ? ` at seq ${beat.signals.ledger.firstBad.seq}` : ""}`,
+  );
+  const greenMax = charter.drift.bands.greenMax;
+  check(
+    8,
+    beat !== undefined && beat.drift.score < greenMax,
+    beat ? `drift ${beat.drift.score} (must be under ${greenMax})` : "no heartbeat, no drift score",
+  );
+  const governance = kernel.governanceCheck();
+  check(9, governance.ok, governance.detail);
+  const seal = kernel.seals.latest();
+  check(
+    10,
+    seal !== undefined,
+    seal
+      ? `MVP_${seal.version} sealed ${seal.sealedAt} (vault commit ${seal.commit.slice(0, 12)})`
+      : `no MVP seal yet: after ${3} green heartbeats run /codex seal v0, then activate again`,
+  );
+  // Delivered to Slack if it already was; else queued in the evidence outbox; else only noted.
+  const linked = ledger.byCorrelation(correlationId).filter((e) => obj(e).ledgerSeq === started.seq);
+  const evidence =
+    linked.find((e) => e.eventType === "EVIDENCE_POSTED" && (obj(e).sink ?? "slack") === "slack") ??
+    linked.find((e) => e.eventType === "EVIDENCE_QUEUED") ??
+    linked.find((e) => e.eventType === "EVIDENCE_NOTED");
+  const evidenceWhere =
+    evidence?.eventType === "EVIDENCE_POSTED"
+      ? `activation start posted to Slack ${String(obj(evidence).channel)} (ts ${String(obj(evidence).ts)}), ledger seq ${evidence.seq}`
+      : evidence?.eventType === "EVIDENCE_QUEUED"
+        ? `activation start queued in the evidence outbox for ${(obj(evidence).sinks as string[] | undefined)?.join(", ") ?? "?"} (ledger seq ${evidence.seq}; delivered with retries, see maos status)`
+        : evidence
+          ? `activation start noted in the ledger (seq ${evidence.seq}): ${String(obj(evidence).reason ?? "")}`
+          : "the activation-start evidence was not recorded (see EVIDENCE_FAILED in the ledger)";
+  check(11, evidence !== undefined, evidenceWhere);
+
+  const recordFile = `activations/${compactUtc(startedAt)}-${runId.slice(0, 8)}.json`;
+  const record: ActivationRecord = {
+    run_id: runId,
+    correlation_id: correlationId,
+    environment: ledger.environment,
+    seal_version: seal ? `MVP_${seal.version}` : null,
+    evidence_links: {
+      ledger: [started.seq, ...(beat ? [beat.seq] : []), activation.seq, ...(evidence ? [evidence.seq] : [])],
+      vault: recordFile,
+      ...(evidence?.eventType === "EVIDENCE_POSTED"
+        ? { slack: `${String(obj(evidence).channel)}/${String(obj(evidence).ts)}` }
+        : {}),
+    },
+    governance_status: governance.ok ? "enforced" : `not enforced: ${governance.detail}`,
+    telemetry_summary: beat
+      ? {
+          drift: beat.drift.score,
+          band: beat.drift.band,
+          load: beat.signals.load.index,
+          agents: beat.signals.agents.status,
+          ledger: beat.signals.ledger.ok ? "verifies" : "broken",
+          sealAligned: beat.signals.sealAlignment.aligned,
+          relay: beat.signals.relay.online ? "online" : "offline",
+          faults: beat.signals.faults,
+        }
+      : {},
+    autonomy_loop: { running: loop.running, where: loop.where, verified_at: utcIso(app.clock.now()) },
+    actor: actorIdentity(actor),
+    roles,
+    started_at: utcIso(startedAt),
+    steps,
+    checklist: [...checklist],
+  };
+  let recordCommit: string | null = null;
+  try {
+    recordCommit = await (await app.vault()).commitFiles(
+      { [recordFile]: `${JSON.stringify(record, null, 2)}\n` },
+      `Activation ${runId.slice(0, 8)}: ${checklist.every((c) => c.ok) ? "all checks so far pass" : "checks failing"}`,
+    );
+    check(
+      12,
+      true,
+      `${recordFile} committed to the vault (${recordCommit.slice(0, 12)}) and written to the ledger`,
+    );
+  } catch (err) {
+    check(
+      12,
+      false,
+      `the record could not be committed: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+  step("Report", true, `${checklist.filter((c) => c.ok).length} of ${checklist.length} checks pass`);
+
+  const status = checklist.every((c) => c.ok) ? "ACTIVE" : "NOT ACTIVE";
+  const completed = await ledger.append({
+    eventType: "ACTIVATION_COMPLETED",
+    level: status === "ACTIVE" ? "info" : "warn",
+    actor: actorIdentity(actor),
+    correlationId,
+    ...(seal ? { sealVersion: `MVP_${seal.version}` } : {}),
+    payload: { status, roles, record: { ...record, checklist }, recordCommit },
+  });
+  app.state().setValue("activation.last", { status, runId, at: utcIso(app.clock.now()), seq: completed.seq });
+  const result: ActivationResult = {
+    status,
+    runId,
+    correlationId,
+    steps,
+    checklist,
+    record: { ...record, checklist },
+    recordFile,
+    recordCommit,
+    seq: completed.seq,
+  };
+  await kernel.publisher.publish({
+    kind: "activation",
+    title: status === "ACTIVE" ? "MAOS activation succeeded: ACTIVE" : "MAOS activation finished: NOT ACTIVE",
+    reply: activationReply(result),
+    markdown: activationMarkdown(result),
+    correlationId,
+    ledgerSeq: completed.seq,
+    ...(seal ? { sealVersion: `MVP_${seal.version}` } : {}),
+    ...(beat ? { drift: beat.drift.score } : {}),
+    governanceStatus: record.governance_status,
+    ...(recordCommit ? { vaultCommit: recordCommit } : {}),
+    occurredAt: app.clock.now(),
+    channel: "evidence",
+  });
+  return result;
+}
+
+async function corePack(app: App): Promise<{ ok: boolean; detail: string }> {
+  const missing: string[] = [];
+  const found: string[] = [];
+  const charter = app.charter();
+  found.push(`charter ${charter.file}`);
+  const { stacks, errors } = loadStacks(app.stacksDir);
+  if (stacks.length === 0) missing.push(`no valid stack in ${app.stacksDir} (MAOS_STACKS)`);
+  else found.push(`${stacks.length} stacks`);
+  if (errors.length > 0)
+    missing.push(`${errors.length} invalid stack file(s): ${errors.map((e) => e.message).join("; ")}`);
+  const manifest = manifestPath(app);
+  if (existsSync(manifest)) found.push("manifest.yml");
+  else missing.push(`the Slack manifest ${manifest}`);
+  try {
+    app.ledgerKey();
+    found.push("ledger key");
+    const head = await (await app.vault()).headCommit();
+    found.push(`vault (HEAD ${head?.slice(0, 12) ?? "none"})`);
+    found.push(`state.db schema v${app.state().schemaVersion()}`);
+  } catch (err) {
+    missing.push(err instanceof Error ? err.message : String(err));
+  }
+  return missing.length === 0
+    ? { ok: true, detail: `present: ${found.join(", ")}` }
+    : { ok: false, detail: `missing: ${missing.join("; ")}` };
+}
+
+/** Which secrets the configured integrations need, and whether each is set (names only, never values). */
+function secretsLoaded(app: App): { ok: boolean; detail: string } {
+  const env = app.env;
+  const need: { name: string; set: boolean; why: string }[] = [];
+  for (const spec of [env.MAOS_PRIME, env.MAOS_BACKUP]) {
+    if (spec?.startsWith("openai:")) {
+      need.push({
+        name: "OPENAI_API_KEY",
+        set: Boolean(env.OPENAI_API_KEY || env.OPENAI_BASE_URL),
+        why: spec,
+      });
+    }
+    if (spec?.startsWith("anthropic:"))
+      need.push({ name: "ANTHROPIC_API_KEY", set: Boolean(env.ANTHROPIC_API_KEY), why: spec });
+  }
+  if (env.SLACK_BOT_TOKEN) {
+    need.push({
+      name: "SLACK_APP_TOKEN or SLACK_SIGNING_SECRET",
+      set: Boolean(env.SLACK_APP_TOKEN || env.SLACK_SIGNING_SECRET),
+      why: "Slack",
+    });
+  }
+  const token = relayToken(app);
+  need.push({
+    name: token.name,
+    set: (token.value?.length ?? 0) >= MIN_TOKEN_CHARS,
+    why: `the relay's /heartbeat and /status (at least ${MIN_TOKEN_CHARS} characters)`,
+  });
+  const missing = need.filter((n) => !n.set);
+  const loaded = need.filter((n) => n.set).map((n) => n.name);
+  const load = lastSecretsLoad();
+  const registry = `Notion secrets registry: ${load.status === "loaded" ? load.detail : `${load.status}, ${load.detail}`}`;
+  if (load.status === "failed")
+    missing.push({ name: "NOTION_SECRETS_DATA_SOURCE_ID", set: false, why: load.detail });
+  return missing.length === 0
+    ? {
+        ok: true,
+        detail: `loaded from the environment: ${loaded.join(", ") || "none needed"} (values never shown); ${registry}`,
+      }
+    : {
+        ok: false,
+        detail: `not set: ${missing.map((m) => `${m.name} (for ${m.why})`).join(", ")}; ${registry}`,
+      };
+}
+
+export function activationReply(r: ActivationResult): Reply {
+  const active = r.status === "ACTIVE";
+  return {
+    summary: `activation: ${r.status} (${r.checklist.filter((c) => c.ok).length}/${r.checklist.length} checks pass)`,
+    ...(active ? {} : { isError: true }),
+    parts: [
+      { kind: "header", text: `MAOS activation: ${r.status}` },
+      {
+        kind: "text",
+        text: `*Boot order*\n${r.steps.map((s) => `${s.ok ? "✅" : "❌"} ${s.n}. ${s.name}: ${s.detail}`).join("\n")}`,
+      },
+      {
+        kind: "text",
+        text: `*MVP activation checklist*\n${r.checklist.map((c) => `${c.ok ? "✅" : "❌"} ${c.item}: ${c.detail}`).join("\n")}`,
+      },
+      {
+        kind: "context",
+        text: `run ${r.runId} · correlation ${r.correlationId} · record ${r.recordFile}${r.recordCommit ? ` (commit ${r.recordCommit.slice(0, 12)})` : ""} · ledger seq ${r.seq}`,
+      },
+    ],
+  };
+}
+
+function activationMarkdown(r: ActivationResult): string {
+  return `# MAOS activation: ${r.status}
+
+Run \`${r.runId}\`, correlation \`${r.correlationId}\`, environment ${r.record.environment}, seal ${r.record.seal_version ?? "none"}.
+
+## Boot order
+
+${r.steps.map((s) => `${s.n}. ${s.ok ? "✅" : "❌"} ${s.name}: ${s.detail}`).join("\n")}
+
+## MVP activation checklist
+
+${r.checklist.map((c) => `- ${c.ok ? "✅" : "❌"} ${c.item}: ${c.detail}`).join("\n")}
+
+Governance: ${r.record.governance_status}. Autonomy loop: ${r.record.autonomy_loop.running ? "running" : "not running"} (${r.record.autonomy_loop.where}).
+Ledger links: ${r.record.evidence_links.ledger.join(", ")}. Vault: ${r.recordFile}.
+`;
+}

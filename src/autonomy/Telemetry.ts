@@ -1,0 +1,352 @@
+import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import path from "node:path";
+import { type ELDHistogram, monitorEventLoopDelay } from "node:perf_hooks";
+import v8 from "node:v8";
+import type { App } from "../app/createApp.ts";
+import { utcIso } from "../core/timestamps.ts";
+import type { LedgerEntry } from "../ledger/Ledger.ts";
+import { verifyLedger } from "../ledger/verifyLedger.ts";
+import { type ConfigChange, type ConfigHashes, configHashes, diffHashes } from "./configHashes.ts";
+import { type DriftInput, type DriftResult, scoreDrift } from "./drift.ts";
+import type { Tick } from "./TickScheduler.ts";
+
+export interface RelayStatus {
+  online: boolean;
+  uptimeSeconds: number | null;
+  /** Where it answers, or why it is not known to be online. */
+  detail: string;
+}
+
+export interface LoadReading {
+  /** 0..1: the worst of the four normalised measures below. */
+  index: number;
+  eventLoopLagMs: number;
+  /** Process CPU time over wall time, per core, 0..1. */
+  cpu: number;
+  /** V8 heap used over its limit, 0..1. */
+  memory: number;
+  rssBytes: number;
+  /** Runs started and not yet finished. */
+  runQueue: number;
+}
+
+export interface AgentStatus {
+  status: "ok" | "degraded" | "failing" | "idle";
+  attempts: number;
+  failed: number;
+  byProvider: Record<string, { attempts: number; failed: number }>;
+}
+
+export interface TelemetryReading {
+  at: string;
+  heartbeatAgeSeconds: number | null;
+  tick: { scheduledAt: string; firedAt: string; lateMs: number; missedSlots: number; late: boolean };
+  load: LoadReading;
+  drift: DriftResult;
+  agents: AgentStatus;
+  governance: {
+    compliant: boolean;
+    violations: number;
+    refusals: number;
+    srr: string;
+    openIncidents: number;
+  };
+  sealAlignment: { sealVersion: string | null; aligned: boolean; changes: ConfigChange[] };
+  ledger: { ok: boolean; size: number; checkpoints: number; firstBad?: { seq: number; reason: string } };
+  vault: { ok: boolean; runs: number; problem?: string };
+  relay: RelayStatus;
+  /** Signals that could not be measured this cycle (a telemetry fault), with why. */
+  faults: string[];
+}
+
+export interface TelemetryContext {
+  tick: Tick;
+  srr: string;
+  openIncidents: number;
+  relay: RelayStatus;
+  /** The hashes the last MVP seal recorded, if there is one. */
+  seal: { version: string; hashes: ConfigHashes } | undefined;
+}
+
+/** Event-loop lag at which the lag measure reads 1 (a UI would feel it; Slack's 3 s ack is at risk). */
+const LAG_FULL_MS = 200;
+/** Concurrent runs at which the queue measure reads 1. */
+const QUEUE_FULL = 4;
+/** How many recent entries of one type are read to find the window's (the window rarely holds more). */
+const WINDOW_SCAN = 2000;
+const TERMINAL_RUN = ["RUN_COMPLETED", "RUN_FAILED", "RUN_ABORTED"] as const;
+
+function obj(e: LedgerEntry | undefined): Record<string, unknown> {
+  const p = e?.payload;
+  return p && typeof p === "object" ? (p as Record<string, unknown>) : {};
+}
+
+/**
+ * Measures the telemetry signals of one heartbeat: heartbeat age, load, drift (and everything drift is
+ * computed from), agent status, governance compliance, seal alignment, ledger and vault health, relay
+ * uptime. Each signal is measured on its own; one that fails is listed in `faults` (a telemetry fault,
+ * an SRR trigger) and reads as unhealthy rather than stopping the others.
+ */
+export class Telemetry {
+  readonly #app: App;
+  readonly #lag: ELDHistogram;
+  #cpu = process.cpuUsage();
+  // CPU time is real process time, so its denominator is real wall time, not the injected clock.
+  #cpuWall = performance.now();
+
+  constructor(app: App) {
+    this.#app = app;
+    this.#lag = monitorEventLoopDelay({ resolution: 20 });
+    this.#lag.enable();
+  }
+
+  close(): void {
+    this.#lag.disable();
+  }
+
+  async measure(ctx: TelemetryContext): Promise<TelemetryReading> {
+    const app = this.#app;
+    const charter = app.charter();
+    const now = app.clock.now();
+    const faults: string[] = [];
+    const attempt = <T>(signal: string, fallback: T, f: () => T): T => {
+      try {
+        return f();
+      } catch (err) {
+        faults.push(`${signal}: ${err instanceof Error ? err.message : String(err)}`);
+        return fallback;
+      }
+    };
+    const ledger = app.ledger();
+    const since = utcIso(new Date(now.getTime() - charter.drift.windowMinutes * 60_000));
+    const inWindow = (type: string) =>
+      ledger
+        .query({ eventType: type, newestFirst: true, limit: WINDOW_SCAN })
+        .filter((e) => e.timestampUtc >= since);
+
+    const previous = attempt("heartbeat", [] as LedgerEntry[], () =>
+      ledger.query({
+        eventType: "HEARTBEAT",
+        newestFirst: true,
+        limit: Math.max(0, charter.drift.windowCycles - 1),
+      }),
+    );
+    const last = previous[0];
+    const heartbeatAgeSeconds = last
+      ? Math.max(0, Math.round((now.getTime() - Date.parse(last.timestampUtc)) / 1000))
+      : null;
+    const ticks = [
+      { missedSlots: ctx.tick.missedSlots, late: ctx.tick.late },
+      ...previous.map((e) => {
+        const t = obj(e).tick as { missedSlots?: unknown; late?: unknown } | undefined;
+        return {
+          missedSlots: typeof t?.missedSlots === "number" ? t.missedSlots : 0,
+          late: t?.late === true,
+        };
+      }),
+    ];
+
+    const agents = attempt<AgentStatus>(
+      "agents",
+      { status: "idle", attempts: 0, failed: 0, byProvider: {} },
+      () => agentStatus(inWindow("AGENT_ATTEMPT")),
+    );
+    const runs = attempt("runs", { scores: [] as number[], failed: 0 }, () => {
+      const scores = inWindow("RUN_COMPLETED")
+        .map((e) => obj(e).score)
+        .filter((s): s is number => typeof s === "number");
+      return { scores, failed: inWindow("RUN_FAILED").length };
+    });
+    const violations = attempt("governance", 0, () =>
+      ["GOVERNANCE_VIOLATION", "IDENTITY_MISMATCH"].reduce((n, t) => n + inWindow(t).length, 0),
+    );
+    const refusals = attempt("governance", 0, () =>
+      ["GOVERNANCE_REFUSAL", "APPROVAL_REFUSED"].reduce((n, t) => n + inWindow(t).length, 0),
+    );
+    const evidence = attempt("evidence", { delivered: 0, failed: 0 }, () => ({
+      delivered: inWindow("EVIDENCE_POSTED").length,
+      // Dead letters in the outbox count until they are redriven, not only while their entry is recent.
+      failed: Math.max(inWindow("EVIDENCE_FAILED").length, app.relays().deadLetterCount()),
+    }));
+    const current = attempt<ConfigHashes>("seal alignment", {}, () => configHashes(app));
+    const changes = ctx.seal ? diffHashes(ctx.seal.hashes, current) : [];
+
+    const ledgerHealth = await this.#ledgerHealth(faults);
+    const vaultHealth = await this.#vaultHealth(faults);
+    const load = attempt<LoadReading>(
+      "load",
+      { index: 0, eventLoopLagMs: 0, cpu: 0, memory: 0, rssBytes: 0, runQueue: 0 },
+      () => this.#load(),
+    );
+
+    const input: DriftInput = {
+      heartbeat: {
+        window: charter.drift.windowCycles,
+        counted: ticks.length,
+        missedSlots: ticks.reduce((n, t) => n + t.missedSlots, 0),
+        lateTicks: ticks.filter((t) => t.late).length,
+      },
+      providers: { attempts: agents.attempts, failed: agents.failed },
+      runs,
+      governance: { violations },
+      unsealed: {
+        sealed: ctx.seal !== undefined,
+        files: Object.keys(current).length,
+        changed: changes.length,
+      },
+      evidence,
+      custody: {
+        ledgerOk: ledgerHealth.ok,
+        vaultOk: vaultHealth.ok,
+        ...(!ledgerHealth.ok
+          ? {
+              reason: `the ledger${ledgerHealth.firstBad ? ` (seq ${ledgerHealth.firstBad.seq}: ${ledgerHealth.firstBad.reason})` : ""}`,
+            }
+          : !vaultHealth.ok
+            ? { reason: `the vault (${vaultHealth.problem ?? "mismatch"})` }
+            : {}),
+      },
+    };
+    const drift = scoreDrift(input, charter);
+    return {
+      at: utcIso(now),
+      heartbeatAgeSeconds,
+      tick: {
+        scheduledAt: utcIso(ctx.tick.scheduledAt),
+        firedAt: utcIso(ctx.tick.firedAt),
+        lateMs: ctx.tick.lateMs,
+        missedSlots: ctx.tick.missedSlots,
+        late: ctx.tick.late,
+      },
+      load,
+      drift,
+      agents,
+      governance: {
+        compliant: violations === 0 && ctx.srr === "RUNNING",
+        violations,
+        refusals,
+        srr: ctx.srr,
+        openIncidents: ctx.openIncidents,
+      },
+      sealAlignment: {
+        sealVersion: ctx.seal?.version ?? null,
+        aligned: ctx.seal !== undefined && changes.length === 0,
+        changes,
+      },
+      ledger: ledgerHealth,
+      vault: vaultHealth,
+      relay: ctx.relay,
+      faults,
+    };
+  }
+
+  async #ledgerHealth(faults: string[]): Promise<TelemetryReading["ledger"]> {
+    const app = this.#app;
+    try {
+      const checkpoints = existsSync(path.join(app.home, "vault", ".git"))
+        ? await (await app.vault()).readCheckpoints()
+        : [];
+      const r = verifyLedger({
+        path: app.ledgerPath(),
+        verifierKey: app.ledgerKey().verifierKey,
+        checkpoints,
+      });
+      return {
+        ok: r.ok,
+        size: r.size,
+        checkpoints: r.checkpointsChecked,
+        ...(r.firstBad ? { firstBad: r.firstBad } : {}),
+      };
+    } catch (err) {
+      // Unreadable counts as broken custody, and as a fault of the ledger-health signal.
+      const reason = err instanceof Error ? err.message : String(err);
+      faults.push(`ledger health: ${reason}`);
+      return { ok: false, size: 0, checkpoints: 0, firstBad: { seq: -1, reason } };
+    }
+  }
+
+  async #vaultHealth(faults: string[]): Promise<TelemetryReading["vault"]> {
+    const app = this.#app;
+    if (!existsSync(path.join(app.home, "vault", ".git"))) return { ok: true, runs: 0 };
+    try {
+      const report = await (await app.vault()).verify();
+      const bad = report.runs.find((r) => !r.ok);
+      return {
+        ok: report.ok,
+        runs: report.runs.length,
+        ...(bad
+          ? {
+              problem: `${bad.folder}: ${[...bad.changed.map((f) => `${f} changed`), ...bad.missing.map((f) => `${f} missing`), ...bad.extra.map((f) => `${f} extra`), ...(bad.sealError ? [bad.sealError] : []), ...(bad.rootMismatch ? ["root mismatch"] : [])].join(", ")}`,
+            }
+          : {}),
+      };
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      faults.push(`vault health: ${reason}`);
+      return { ok: false, runs: 0, problem: reason };
+    }
+  }
+
+  #load(): LoadReading {
+    const lagMs = Number.isFinite(this.#lag.percentile(99)) ? this.#lag.percentile(99) / 1e6 : 0;
+    this.#lag.reset();
+    const wall = performance.now();
+    const used = process.cpuUsage(this.#cpu);
+    const elapsedUs = Math.max(1, (wall - this.#cpuWall) * 1000);
+    this.#cpu = process.cpuUsage();
+    this.#cpuWall = wall;
+    const cpu = Math.min(1, (used.user + used.system) / elapsedUs / availableParallelism());
+    const heap = v8.getHeapStatistics();
+    const memory = heap.heap_size_limit > 0 ? heap.used_heap_size / heap.heap_size_limit : 0;
+    const runQueue = this.#runQueue();
+    const index = Math.max(Math.min(1, lagMs / LAG_FULL_MS), cpu, memory, Math.min(1, runQueue / QUEUE_FULL));
+    const r3 = (x: number) => Math.round(x * 1000) / 1000;
+    return {
+      index: r3(index),
+      eventLoopLagMs: Math.round(lagMs * 10) / 10,
+      cpu: r3(cpu),
+      memory: r3(memory),
+      rssBytes: process.memoryUsage.rss(),
+      runQueue,
+    };
+  }
+
+  /** Runs whose RUN_STARTED has no completed, failed or aborted entry yet, among the recent ones. */
+  #runQueue(): number {
+    const ledger = this.#app.ledger();
+    const ended = new Set<string>();
+    for (const type of TERMINAL_RUN)
+      for (const e of ledger.query({ eventType: type, newestFirst: true, limit: 200 }))
+        ended.add(e.correlationId);
+    return ledger
+      .query({ eventType: "RUN_STARTED", newestFirst: true, limit: 50 })
+      .filter((e) => !ended.has(e.correlationId)).length;
+  }
+}
+
+/** Provider health from the window's attempts: failing when most fail, degraded when any do. */
+function agentStatus(attempts: LedgerEntry[]): AgentStatus {
+  const byProvider: AgentStatus["byProvider"] = {};
+  let failed = 0;
+  for (const e of attempts) {
+    const p = obj(e);
+    const provider = typeof p.provider === "string" ? p.provider : "unknown";
+    const slot = byProvider[provider] ?? { attempts: 0, failed: 0 };
+    byProvider[provider] = slot;
+    slot.attempts++;
+    if (p.outcome !== "ok") {
+      slot.failed++;
+      failed++;
+    }
+  }
+  const status =
+    attempts.length === 0
+      ? "idle"
+      : failed === 0
+        ? "ok"
+        : failed / attempts.length > 0.5
+          ? "failing"
+          : "degraded";
+  return { status, attempts: attempts.length, failed, byProvider };
+}

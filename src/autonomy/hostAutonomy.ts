@@ -1,0 +1,59 @@
+import type { App } from "../app/createApp.ts";
+import type { SlackRuntime } from "../slack/startSlack.ts";
+
+/**
+ * On Slack: evidence goes to the charter's channels through the Slack app's client and limiter, the
+ * incident message becomes the approval target, and the loop starts.
+ */
+export async function hostOnSlack(
+  app: App,
+  runtime: Pick<SlackRuntime, "slack" | "state" | "approvals">,
+): Promise<void> {
+  const kernel = app.autonomy();
+  // Evidence goes through the durable outbox (evidence relays); this process's dispatcher delivers it
+  // to Slack (with the app's client and limiter), Notion and Teamwork.
+  const relays = app.relays();
+  relays.attachSlack({
+    client: runtime.slack.client,
+    limiter: runtime.slack.limiter,
+    onApprovalMessage: (id, channel, ts) => {
+      runtime.approvals.attachMessage(id, channel, ts);
+    },
+  });
+  relays.start();
+  app.clients().start();
+  kernel.configure({ mode: "slack", slackLive: true, publisher: relays.publisher() });
+  await kernel.startLoop();
+}
+
+/** Headless: the relay server is already listening; evidence goes out through the outbox; the loop starts. */
+export async function hostHeadless(app: App): Promise<void> {
+  const kernel = app.autonomy();
+  kernel.configure({ mode: "headless", publisher: app.relays().publisher() });
+  app.relays().start();
+  app.clients().start();
+  await kernel.startLoop();
+}
+
+/**
+ * The shell: evidence is announced where the operator types and queued in the outbox; `/codex activate`
+ * starts the relay server (through `startRelay`) and the loop in this process.
+ */
+export function hostShell(
+  app: App,
+  opts: { write: (text: string) => void; color: boolean; startRelay: () => Promise<{ port: number }> },
+): void {
+  app.autonomy().configure({
+    mode: "shell",
+    startRelay: opts.startRelay,
+    // Queued in the outbox (Notion and Teamwork when configured), and shown here.
+    publisher: app.relays().publisher({
+      // One line per item: a command's own reply already shows the details, so the full text would repeat it.
+      echo: (item) => {
+        const line = `📣 ${item.kind}: ${item.title} (ledger seq ${item.ledgerSeq})`;
+        opts.write(`\n${opts.color ? `\x1b[2m${line}\x1b[22m` : line}\n`);
+      },
+    }),
+  });
+  app.relays().start();
+}

@@ -1,0 +1,43 @@
+import type { App } from "../app/createApp.ts";
+import { actorIdentity, SYSTEM_ACTOR } from "../core/Actor.ts";
+import { runContext } from "../executor/runContext.ts";
+import type { EgressRefusal } from "./EgressGuard.ts";
+
+/**
+ * A refused outbound request is a governance violation ("no third-party relays"): it is written to the
+ * ledger and STOP–RESET–REALIGN is triggered through the autonomy kernel — a heartbeat now, whose SRR
+ * checks see the new violation (trigger governance_violation); if that heartbeat could not count it
+ * (the very first heartbeat only sets the scan mark), the kernel is stopped with the violation as the
+ * reason. Nothing happens to SRR when the charter's srr.halt_on leaves governance_violation out.
+ */
+export async function recordEgressRefusal(app: App, refusal: EgressRefusal): Promise<void> {
+  app.log.error(
+    { host: refusal.host, target: refusal.target, method: refusal.method },
+    "egress refused: host not in the allowlist",
+  );
+  const run = runContext.getStore();
+  const entry = await app.ledger().append({
+    eventType: "GOVERNANCE_VIOLATION",
+    level: "error",
+    actor: actorIdentity(SYSTEM_ACTOR),
+    correlationId: run?.correlationId ?? "egress",
+    payload: {
+      rule: "egress_refused",
+      host: refusal.host,
+      target: refusal.target,
+      method: refusal.method,
+      allowed: refusal.allowed,
+      ...(run ? { runId: run.runId } : {}),
+    },
+  });
+  const kernel = app.autonomy();
+  if (kernel.srr().state !== "RUNNING" || !app.charter().srr.haltOn.includes("governance_violation")) return;
+  await kernel.heartbeat("governance");
+  if (kernel.srr().state === "RUNNING") {
+    await kernel.stop(
+      SYSTEM_ACTOR,
+      `egress refused: ${refusal.host} (GOVERNANCE_VIOLATION, ledger seq ${entry.seq})`,
+      [],
+    );
+  }
+}

@@ -1,0 +1,254 @@
+import { randomUUID } from "node:crypto";
+import { actorIdentity, SYSTEM_ACTOR } from "../core/Actor.ts";
+import type { Clock } from "../core/clock.ts";
+import type { Logger } from "../core/logger.ts";
+import { scrubValues } from "../core/scrubValues.ts";
+import type { LedgerAppend, LedgerEntry } from "../ledger/Ledger.ts";
+import { SerialQueue } from "../vault/SerialQueue.ts";
+import { type BackoffPolicy, backoffMs, DEFAULT_BACKOFF } from "./backoff.ts";
+import { DeliveryError } from "./DeliveryError.ts";
+import type { Delivered, EvidenceSink } from "./EvidenceSink.ts";
+import type { SinkName } from "./evidenceBody.ts";
+import { type Outbox, type OutboxRow, ownerId } from "./Outbox.ts";
+
+/**
+ * Tries per item before it becomes a dead letter. With DEFAULT_BACKOFF (1 s doubling to 5 min, equal
+ * jitter) twelve tries span at least about 20 minutes of outage, so a short outage never dead-letters.
+ */
+export const DEFAULT_MAX_ATTEMPTS = 12;
+/** The background loop looks for rows other processes queued this often (CLI commands queue evidence too). */
+export const POLL_MS = 60_000;
+
+export interface OutboxDispatcherOptions {
+  outbox: Outbox;
+  clock: Clock;
+  log: Logger;
+  ledger: { append(e: LedgerAppend): Promise<LedgerEntry> };
+  /** Jitter source, injected so tests are deterministic. */
+  random?: () => number;
+  maxAttempts?: number;
+  backoff?: BackoffPolicy;
+  /** Exact secret values scrubbed from stored errors and ledger entries. */
+  secrets?: readonly string[];
+}
+
+export interface PassResult {
+  delivered: number;
+  retried: number;
+  deadLettered: number;
+  /** When the earliest waiting row is due again. */
+  nextDueAt: Date | undefined;
+  /** Sinks whose head row another live process holds. */
+  busy: SinkName[];
+}
+
+/**
+ * Delivers the outbox: each sink's rows in queue order, one at a time, sinks in parallel (a Notion outage
+ * never holds up Teamwork). A failure waits max(backoff, what the server asked) before the row is tried
+ * again, and the sink waits with it (rows stay in order); a refusal that cannot succeed later (400, 401,
+ * 403, 404) or the last allowed try makes the row a dead letter and the sink moves on. Every try is
+ * counted before it is made and every remote id saved as soon as it is known, so a restart (even after
+ * kill -9) resumes without repeating what the service already has.
+ */
+export class OutboxDispatcher {
+  readonly #o: OutboxDispatcherOptions;
+  readonly #sinks = new Map<SinkName, EvidenceSink>();
+  readonly #owner = ownerId(randomUUID().slice(0, 8));
+  readonly #passes = new SerialQueue();
+  readonly #maxAttempts: number;
+  #running = false;
+  #loop: Promise<void> | undefined;
+  #wake: (() => void) | undefined;
+
+  constructor(opts: OutboxDispatcherOptions) {
+    this.#o = opts;
+    this.#maxAttempts = opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  }
+
+  setSink(sink: EvidenceSink): void {
+    this.#sinks.set(sink.name, sink);
+    this.kick();
+  }
+
+  /** The background loop runs in this process. */
+  get running(): boolean {
+    return this.#running;
+  }
+
+  sinks(): SinkName[] {
+    return [...this.#sinks.keys()];
+  }
+
+  /** One pass: every sink delivers its due rows until it has none, or must wait. */
+  deliverDue(): Promise<PassResult> {
+    return this.#passes.run(async () => {
+      const result: PassResult = {
+        delivered: 0,
+        retried: 0,
+        deadLettered: 0,
+        nextDueAt: undefined,
+        busy: [],
+      };
+      await Promise.all([...this.#sinks.values()].map((s) => this.#drain(s, result)));
+      return result;
+    });
+  }
+
+  /** Runs passes in the background: after each, sleeps until the next row is due, a kick, or POLL_MS. */
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#loop = this.#run();
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.kick();
+    await this.#loop;
+    this.#loop = undefined;
+  }
+
+  /** New rows were queued: wake the background loop. */
+  kick(): void {
+    const w = this.#wake;
+    this.#wake = undefined;
+    w?.();
+  }
+
+  /** Resolves once the pass in progress (if any) has finished. */
+  idle(): Promise<void> {
+    return this.#passes.run(async () => undefined);
+  }
+
+  async #run(): Promise<void> {
+    const { clock, log } = this.#o;
+    while (this.#running) {
+      let wait = POLL_MS;
+      try {
+        const r = await this.deliverDue();
+        if (r.nextDueAt) wait = Math.min(wait, Math.max(0, r.nextDueAt.getTime() - clock.now().getTime()));
+      } catch (err) {
+        log.error({ err }, "evidence outbox: delivery pass failed");
+      }
+      if (!this.#running) break;
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+        void clock.sleep(wait).then(resolve);
+      });
+      this.#wake = undefined;
+    }
+  }
+
+  async #drain(sink: EvidenceSink, result: PassResult): Promise<void> {
+    const { outbox, clock } = this.#o;
+    for (;;) {
+      const row = outbox.head(sink.name);
+      if (!row) return;
+      const now = clock.now().getTime();
+      if (row.nextAttemptMs > now) {
+        this.#due(result, row.nextAttemptMs);
+        return;
+      }
+      if (!outbox.claim(row.id, this.#owner)) {
+        result.busy.push(sink.name);
+        return;
+      }
+      const attempt = outbox.startAttempt(row.id);
+      const outcome = await this.#attempt(sink, row, attempt);
+      if (outcome === "delivered") result.delivered++;
+      else if (outcome === "dead") result.deadLettered++;
+      else {
+        result.retried++;
+        const next = outbox.get(row.id)?.nextAttemptMs;
+        if (next !== undefined) this.#due(result, next);
+        return;
+      }
+    }
+  }
+
+  #due(result: PassResult, atMs: number): void {
+    if (!result.nextDueAt || atMs < result.nextDueAt.getTime()) result.nextDueAt = new Date(atMs);
+  }
+
+  async #attempt(
+    sink: EvidenceSink,
+    row: OutboxRow,
+    attempt: number,
+  ): Promise<"delivered" | "retry" | "dead"> {
+    const { outbox, clock, log, ledger } = this.#o;
+    const secrets = this.#o.secrets ?? [];
+    const item = row.body.item;
+    const base = {
+      kind: item.kind,
+      title: item.title,
+      ledgerSeq: item.ledgerSeq,
+      queuedSeq: row.ledgerSeq,
+      outboxId: row.id,
+      sink: sink.name,
+      key: row.body.key,
+      attempts: attempt,
+    };
+    let done: Delivered;
+    try {
+      done = await sink.deliver(row.body, {
+        attempt,
+        remoteId: row.remoteId,
+        progress: row.progress,
+        save: (id, p) => outbox.saveProgress(row.id, id, p),
+      });
+    } catch (err) {
+      const e =
+        err instanceof DeliveryError
+          ? err
+          : new DeliveryError(err instanceof Error ? err.message : String(err), {
+              retryable: true,
+              cause: err,
+            });
+      const message = scrubValues(`${e.status ? `HTTP ${e.status}: ` : ""}${e.message}`, secrets);
+      if (!e.retryable || attempt >= this.#maxAttempts) {
+        outbox.deadLetter(row.id, message);
+        log.error(
+          { sink: sink.name, outboxId: row.id, attempts: attempt, error: message },
+          "evidence dead-lettered",
+        );
+        await ledger.append({
+          eventType: "EVIDENCE_FAILED",
+          level: "error",
+          actor: actorIdentity(SYSTEM_ACTOR),
+          correlationId: item.correlationId,
+          ...(item.sealVersion ? { sealVersion: item.sealVersion } : {}),
+          payload: {
+            ...base,
+            delivered: [],
+            deadLetter: true,
+            reason: message,
+            fix: e.retryable
+              ? `${sink.name} kept failing; once it is reachable, run maos relay redrive`
+              : (e.hint ?? `fix the ${sink.name} configuration, then run maos relay redrive`),
+          },
+        });
+        return "dead";
+      }
+      const wait = Math.max(
+        backoffMs(attempt, this.#o.random ?? Math.random, this.#o.backoff ?? DEFAULT_BACKOFF),
+        e.waitMs ?? 0,
+      );
+      outbox.retryLater(row.id, clock.now().getTime() + wait, message);
+      log.warn(
+        { sink: sink.name, outboxId: row.id, attempts: attempt, waitMs: wait, error: message },
+        "evidence delivery will be retried",
+      );
+      return "retry";
+    }
+    outbox.delivered(row.id, done.remoteId);
+    await ledger.append({
+      eventType: "EVIDENCE_POSTED",
+      level: "info",
+      actor: actorIdentity(SYSTEM_ACTOR),
+      correlationId: item.correlationId,
+      ...(item.sealVersion ? { sealVersion: item.sealVersion } : {}),
+      payload: { ...base, delivered: [sink.name], remoteId: done.remoteId, ...(done.details ?? {}) },
+    });
+    return "delivered";
+  }
+}

@@ -1,0 +1,152 @@
+import type { webApi } from "@slack/bolt";
+import type { Clock } from "../../core/clock.ts";
+import type { Charter } from "../../governance/charter.ts";
+import type { ChannelRateLimiter } from "../../slack/channelRateLimiter.ts";
+import { retryAfterMs } from "../../slack/channelRateLimiter.ts";
+import { approvalIds, platformError } from "../../slack/deliverReply.ts";
+import { replyToBlocks } from "../../slack/replyBlocks.ts";
+import type { StateStore } from "../../state/StateStore.ts";
+import { DeliveryError, retryableStatus } from "../DeliveryError.ts";
+import type { Delivered, DeliveryContext, EvidenceSink } from "../EvidenceSink.ts";
+import type { EvidenceBody } from "../evidenceBody.ts";
+
+export interface SlackSinkOptions {
+  client: webApi.WebClient;
+  /** The Slack app's limiter: evidence shares each channel's one-message-a-second lane. */
+  limiter: ChannelRateLimiter;
+  charter: () => Charter;
+  /** Thread roots by threadKey (state.db), so an incident's updates find its thread after a restart. */
+  state: StateStore;
+  clock: Clock;
+  /** A posted message carries Approve/Reject buttons (an incident): register it so reactions count. */
+  onApprovalMessage?: (approvalId: string, channel: string, ts: string) => void;
+}
+
+interface SlackProgress {
+  channel: string;
+  /** ts of each message of the reply already posted, in order. */
+  posted: string[];
+  uploaded?: boolean;
+}
+
+/** Slack answers that no retry can fix: the bot cannot post there, or its token is wrong. */
+const PERMANENT = new Set([
+  "channel_not_found",
+  "not_in_channel",
+  "is_archived",
+  "invalid_auth",
+  "not_authed",
+  "account_inactive",
+  "token_revoked",
+  "missing_scope",
+  "invalid_blocks",
+  "msg_too_long",
+]);
+
+function slackDeliveryError(err: unknown): DeliveryError {
+  const wait = retryAfterMs(err);
+  if (wait !== undefined)
+    return new DeliveryError("Slack rate-limited the post", {
+      retryable: true,
+      status: 429,
+      waitMs: wait,
+      cause: err,
+    });
+  const code = platformError(err);
+  if (code) {
+    return new DeliveryError(`Slack refused the post: ${code}`, {
+      retryable: !PERMANENT.has(code),
+      hint:
+        code === "not_in_channel" || code === "channel_not_found"
+          ? "invite the bot to the charter's channels (/invite @codex) and check channels.signals / channels.evidence hold channel ids"
+          : "check SLACK_BOT_TOKEN and the app's scopes (manifest.yml)",
+      cause: err,
+    });
+  }
+  const status = (err as { statusCode?: unknown } | undefined)?.statusCode;
+  return new DeliveryError(`Slack post failed: ${err instanceof Error ? err.message : String(err)}`, {
+    retryable: typeof status === "number" ? retryableStatus(status) : true,
+    ...(typeof status === "number" ? { status } : {}),
+    cause: err,
+  });
+}
+
+/**
+ * Slack SignalBot through the outbox: the evidence pack (activation start and success, drift alert and
+ * recovery, seal confirmation, incidents, the daily summary) goes to the charter's channels (`evidence`
+ * falls back to `signals`). The first item with a threadKey opens a thread, later ones reply in it. The
+ * ts of every posted message is saved as it is posted, so a retry posts only what is missing.
+ */
+export class SlackSink implements EvidenceSink {
+  readonly name = "slack" as const;
+  readonly #o: SlackSinkOptions;
+
+  constructor(opts: SlackSinkOptions) {
+    this.#o = opts;
+  }
+
+  async deliver(body: EvidenceBody, ctx: DeliveryContext): Promise<Delivered> {
+    const { client, limiter, state, charter } = this.#o;
+    const item = body.item;
+    const earlier = ctx.progress as SlackProgress | undefined;
+    const thread = item.threadKey ? state.getThread(item.threadKey) : undefined;
+    const channels = charter().channels;
+    const channel =
+      earlier?.channel ??
+      thread?.channel ??
+      (item.channel === "evidence" ? (channels.evidence ?? channels.signals) : channels.signals);
+    if (!channel) {
+      throw new DeliveryError(`no Slack channel for ${item.channel} evidence`, {
+        retryable: false,
+        hint: `set channels.signals (and optionally channels.evidence) in ${charter().file}, then run maos relay redrive`,
+      });
+    }
+    const progress: SlackProgress = {
+      channel,
+      posted: [...(earlier?.posted ?? [])],
+      uploaded: earlier?.uploaded ?? false,
+    };
+    const out = replyToBlocks({ ...item.reply, ephemeral: false });
+    let threadTs = thread?.ts ?? progress.posted[0];
+    try {
+      for (const [i, blocks] of out.messages.entries()) {
+        if (i < progress.posted.length) continue;
+        const text = out.messages.length > 1 ? `${out.text} (${i + 1}/${out.messages.length})` : out.text;
+        const parent = threadTs;
+        const res = await limiter.schedule(channel, () =>
+          client.chat.postMessage({ channel, text, blocks, ...(parent ? { thread_ts: parent } : {}) }),
+        );
+        if (!res.ts)
+          throw new DeliveryError("Slack accepted the post but returned no ts", { retryable: true });
+        progress.posted.push(res.ts);
+        ctx.save(progress.posted[0], progress);
+        if (i === 0 && item.threadKey && !thread) state.setThread(item.threadKey, channel, res.ts);
+        for (const id of approvalIds(blocks)) this.#o.onApprovalMessage?.(id, channel, res.ts);
+        threadTs ??= res.ts;
+      }
+      if (out.uploads.length > 0 && !progress.uploaded && threadTs) {
+        const parent = threadTs;
+        await limiter.schedule(channel, () =>
+          client.filesUploadV2({
+            channel_id: channel,
+            thread_ts: parent,
+            file_uploads: out.uploads.map((u) => ({
+              content: u.content,
+              filename: u.filename,
+              title: u.title,
+            })),
+          }),
+        );
+        progress.uploaded = true;
+        ctx.save(progress.posted[0], progress);
+      }
+    } catch (err) {
+      throw err instanceof DeliveryError ? err : slackDeliveryError(err);
+    }
+    const ts = progress.posted[0] as string;
+    return {
+      remoteId: ts,
+      details: { channel, ts, ...(thread ? { threadTs: thread.ts } : {}) },
+    };
+  }
+}
