@@ -10,7 +10,6 @@ import { clientCommand } from "./client.ts";
 import { helpCommand } from "./help.ts";
 import { incidentCommand } from "./incident.ts";
 import { ledgerCommand } from "./ledger.ts";
-import { NOT_YET_AVAILABLE } from "./notYetAvailable.ts";
 import { checkPermission, permissionOf } from "./permissions.ts";
 import { errorReply, orList } from "./replies.ts";
 import { runCommand } from "./run.ts";
@@ -68,7 +67,6 @@ COMMANDS.push(
   resumeCommand,
   snapshotCommand,
   clientCommand,
-  ...NOT_YET_AVAILABLE,
 );
 
 /** The commands the caller may run, for help and for "unknown command" answers. */

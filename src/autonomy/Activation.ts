@@ -10,6 +10,7 @@ import { MIN_TOKEN_CHARS, relayToken } from "../server/relayToken.ts";
 import { loadStacks } from "../stacks/loadStacks.ts";
 import type { AutonomyKernel, HeartbeatResult } from "./AutonomyKernel.ts";
 import { manifestPath } from "./configHashes.ts";
+import { evidenceRecords } from "./evidenceRecord.ts";
 
 export interface ActivationStep {
   n: number;
@@ -91,30 +92,31 @@ export async function activate(
   const correlationId = randomUUID();
   const ledger = app.ledger();
   const startedAt = app.clock.now();
-  const started = await ledger.append({
-    eventType: "ACTIVATION_STARTED",
-    level: "info",
-    actor: actorIdentity(actor),
-    correlationId,
-    payload: { runId, roles, mode: kernel.host.mode },
-  });
-  await kernel.publisher.publish({
-    kind: "activation",
-    title: "MAOS activation started",
-    reply: {
-      summary: "MAOS activation started",
-      parts: [
-        { kind: "header", text: "⚙️ MAOS activation started" },
-        { kind: "context", text: `run ${runId} · by ${actorIdentity(actor)} · ${chicagoIso(startedAt)}` },
-      ],
+  const started = await kernel.publisher.publish(
+    {
+      kind: "activation",
+      title: "MAOS activation started",
+      reply: {
+        summary: "MAOS activation started",
+        parts: [
+          { kind: "header", text: "⚙️ MAOS activation started" },
+          { kind: "context", text: `run ${runId} · by ${actorIdentity(actor)} · ${chicagoIso(startedAt)}` },
+        ],
+      },
+      markdown: `# MAOS activation started\n\nRun \`${runId}\` by ${actorIdentity(actor)} at ${chicagoIso(startedAt)}.\n`,
+      correlationId,
+      governanceStatus: kernel.srr().state,
+      occurredAt: startedAt,
+      channel: "evidence",
     },
-    markdown: `# MAOS activation started\n\nRun \`${runId}\` by ${actorIdentity(actor)} at ${chicagoIso(startedAt)}.\n`,
-    correlationId,
-    ledgerSeq: started.seq,
-    governanceStatus: kernel.srr().state,
-    occurredAt: startedAt,
-    channel: "evidence",
-  });
+    {
+      eventType: "ACTIVATION_STARTED",
+      level: "info",
+      actor: actorIdentity(actor),
+      correlationId,
+      payload: { runId, roles, mode: kernel.host.mode },
+    },
+  );
 
   const steps: ActivationStep[] = [];
   const step = (name: string, ok: boolean, detail: string) => {
@@ -237,21 +239,25 @@ export async function activate(
       ? `MVP_${seal.version} sealed ${seal.sealedAt} (vault commit ${seal.commit.slice(0, 12)})`
       : `no MVP seal yet: after ${3} green heartbeats run /codex seal v0, then activate again`,
   );
-  // Delivered to Slack if it already was; else queued in the evidence outbox; else only noted.
-  const linked = ledger.byCorrelation(correlationId).filter((e) => obj(e).ledgerSeq === started.seq);
-  const evidence =
-    linked.find((e) => e.eventType === "EVIDENCE_POSTED" && (obj(e).sink ?? "slack") === "slack") ??
-    linked.find((e) => e.eventType === "EVIDENCE_QUEUED") ??
-    linked.find((e) => e.eventType === "EVIDENCE_NOTED");
-  const evidenceWhere =
-    evidence?.eventType === "EVIDENCE_POSTED"
-      ? `activation start posted to Slack ${String(obj(evidence).channel)} (ts ${String(obj(evidence).ts)}), ledger seq ${evidence.seq}`
-      : evidence?.eventType === "EVIDENCE_QUEUED"
-        ? `activation start queued in the evidence outbox for ${(obj(evidence).sinks as string[] | undefined)?.join(", ") ?? "?"} (ledger seq ${evidence.seq}; delivered with retries, see maos status)`
-        : evidence
-          ? `activation start noted in the ledger (seq ${evidence.seq}): ${String(obj(evidence).reason ?? "")}`
-          : "the activation-start evidence was not recorded (see EVIDENCE_FAILED in the ledger)";
-  check(11, evidence !== undefined, evidenceWhere);
+  // Delivered to Slack if it already was; else queued in the evidence outbox; else only noted. The
+  // ACTIVATION_STARTED entry records which, having been written with the evidence.
+  const posted = ledger
+    .byCorrelation(correlationId)
+    .find(
+      (e) =>
+        e.eventType === "EVIDENCE_POSTED" &&
+        obj(e).ledgerSeq === started.seq &&
+        (obj(e).sink ?? "slack") === "slack",
+    );
+  const recorded = evidenceRecords(started)[0];
+  const evidenceWhere = posted
+    ? `activation start posted to Slack ${String(obj(posted).channel)} (ts ${String(obj(posted).ts)}), ledger seq ${posted.seq}`
+    : recorded && recorded.sinks.length > 0
+      ? `activation start queued in the evidence outbox for ${recorded.sinks.join(", ")} (ledger seq ${started.seq}; delivered with retries, see maos status)`
+      : recorded
+        ? `activation start noted in the ledger (seq ${started.seq}): ${recorded.reason ?? ""}`
+        : `the activation-start entry (seq ${started.seq}) records no evidence: the configured publisher did not record it`;
+  check(11, posted !== undefined || recorded !== undefined, evidenceWhere);
 
   const recordFile = `activations/${compactUtc(startedAt)}-${runId.slice(0, 8)}.json`;
   const record: ActivationRecord = {
@@ -260,11 +266,9 @@ export async function activate(
     environment: ledger.environment,
     seal_version: seal ? `MVP_${seal.version}` : null,
     evidence_links: {
-      ledger: [started.seq, ...(beat ? [beat.seq] : []), activation.seq, ...(evidence ? [evidence.seq] : [])],
+      ledger: [started.seq, ...(beat ? [beat.seq] : []), activation.seq, ...(posted ? [posted.seq] : [])],
       vault: recordFile,
-      ...(evidence?.eventType === "EVIDENCE_POSTED"
-        ? { slack: `${String(obj(evidence).channel)}/${String(obj(evidence).ts)}` }
-        : {}),
+      ...(posted ? { slack: `${String(obj(posted).channel)}/${String(obj(posted).ts)}` } : {}),
     },
     governance_status: governance.ok ? "enforced" : `not enforced: ${governance.detail}`,
     telemetry_summary: beat
@@ -307,16 +311,8 @@ export async function activate(
   step("Report", true, `${checklist.filter((c) => c.ok).length} of ${checklist.length} checks pass`);
 
   const status = checklist.every((c) => c.ok) ? "ACTIVE" : "NOT ACTIVE";
-  const completed = await ledger.append({
-    eventType: "ACTIVATION_COMPLETED",
-    level: status === "ACTIVE" ? "info" : "warn",
-    actor: actorIdentity(actor),
-    correlationId,
-    ...(seal ? { sealVersion: `MVP_${seal.version}` } : {}),
-    payload: { status, roles, record: { ...record, checklist }, recordCommit },
-  });
-  app.state().setValue("activation.last", { status, runId, at: utcIso(app.clock.now()), seq: completed.seq });
-  const result: ActivationResult = {
+  // The evidence is written with ACTIVATION_COMPLETED, so it cannot quote that entry's seq; sinks show it.
+  const outcome: Omit<ActivationResult, "seq"> = {
     status,
     runId,
     correlationId,
@@ -325,23 +321,33 @@ export async function activate(
     record: { ...record, checklist },
     recordFile,
     recordCommit,
-    seq: completed.seq,
   };
-  await kernel.publisher.publish({
-    kind: "activation",
-    title: status === "ACTIVE" ? "MAOS activation succeeded: ACTIVE" : "MAOS activation finished: NOT ACTIVE",
-    reply: activationReply(result),
-    markdown: activationMarkdown(result),
-    correlationId,
-    ledgerSeq: completed.seq,
-    ...(seal ? { sealVersion: `MVP_${seal.version}` } : {}),
-    ...(beat ? { drift: beat.drift.score } : {}),
-    governanceStatus: record.governance_status,
-    ...(recordCommit ? { vaultCommit: recordCommit } : {}),
-    occurredAt: app.clock.now(),
-    channel: "evidence",
-  });
-  return result;
+  const completed = await kernel.publisher.publish(
+    {
+      kind: "activation",
+      title:
+        status === "ACTIVE" ? "MAOS activation succeeded: ACTIVE" : "MAOS activation finished: NOT ACTIVE",
+      reply: activationReply(outcome),
+      markdown: activationMarkdown(outcome),
+      correlationId,
+      ...(seal ? { sealVersion: `MVP_${seal.version}` } : {}),
+      ...(beat ? { drift: beat.drift.score } : {}),
+      governanceStatus: record.governance_status,
+      ...(recordCommit ? { vaultCommit: recordCommit } : {}),
+      occurredAt: app.clock.now(),
+      channel: "evidence",
+    },
+    {
+      eventType: "ACTIVATION_COMPLETED",
+      level: status === "ACTIVE" ? "info" : "warn",
+      actor: actorIdentity(actor),
+      correlationId,
+      ...(seal ? { sealVersion: `MVP_${seal.version}` } : {}),
+      payload: { status, roles, record: { ...record, checklist }, recordCommit },
+    },
+  );
+  app.state().setValue("activation.last", { status, runId, at: utcIso(app.clock.now()), seq: completed.seq });
+  return { ...outcome, seq: completed.seq };
 }
 
 async function corePack(app: App): Promise<{ ok: boolean; detail: string }> {
@@ -416,7 +422,8 @@ function secretsLoaded(app: App): { ok: boolean; detail: string } {
       };
 }
 
-export function activationReply(r: ActivationResult): Reply {
+/** The activation as a Reply; `seq` (ACTIVATION_COMPLETED) is quoted once it is known. */
+export function activationReply(r: Omit<ActivationResult, "seq"> & { seq?: number }): Reply {
   const active = r.status === "ACTIVE";
   return {
     summary: `activation: ${r.status} (${r.checklist.filter((c) => c.ok).length}/${r.checklist.length} checks pass)`,
@@ -433,13 +440,13 @@ export function activationReply(r: ActivationResult): Reply {
       },
       {
         kind: "context",
-        text: `run ${r.runId} · correlation ${r.correlationId} · record ${r.recordFile}${r.recordCommit ? ` (commit ${r.recordCommit.slice(0, 12)})` : ""} · ledger seq ${r.seq}`,
+        text: `run ${r.runId} · correlation ${r.correlationId} · record ${r.recordFile}${r.recordCommit ? ` (commit ${r.recordCommit.slice(0, 12)})` : ""}${r.seq === undefined ? "" : ` · ledger seq ${r.seq}`}`,
       },
     ],
   };
 }
 
-function activationMarkdown(r: ActivationResult): string {
+function activationMarkdown(r: Omit<ActivationResult, "seq">): string {
   return `# MAOS activation: ${r.status}
 
 Run \`${r.runId}\`, correlation \`${r.correlationId}\`, environment ${r.record.environment}, seal ${r.record.seal_version ?? "none"}.

@@ -7,7 +7,7 @@ import type { Reply } from "../core/Reply.ts";
 import { chicagoIso, utcIso } from "../core/timestamps.ts";
 import type { SrrTrigger } from "../governance/charter.ts";
 import { rolesFor, rolesOf } from "../governance/roles.ts";
-import type { LedgerEntry } from "../ledger/Ledger.ts";
+import type { LedgerAppend, LedgerEntry } from "../ledger/Ledger.ts";
 import { SerialQueue } from "../vault/SerialQueue.ts";
 import { AutonomyMetrics } from "./AutonomyMetrics.ts";
 import { type ConfigHashes, configHashes, diffHashes } from "./configHashes.ts";
@@ -459,23 +459,25 @@ export class AutonomyKernel {
         .state()
         .listIncidents({ limit: 100 })
         .filter((i) => i.openedAt >= (srr.since ?? ""));
-      const entry = await app.ledger().append({
-        eventType: "SRR_RESUMED",
-        level: "info",
-        actor: actorIdentity(actor),
-        correlationId: srr.correlationId ?? randomUUID(),
-        payload: { roles, haltedSince: srr.since, incidents: mine.map((i) => i.id) },
-      });
+      // SRR_RESUMED carries an update for the thread of every incident of the halt.
+      const entry = await this.#host.publisher.publish(
+        mine.map((i) =>
+          this.incidents.threadUpdate(
+            i,
+            "Autonomy resumed",
+            `▶️ The autonomy loop is RUNNING again: resumed by ${actorIdentity(actor)}.`,
+          ),
+        ),
+        {
+          eventType: "SRR_RESUMED",
+          level: "info",
+          actor: actorIdentity(actor),
+          correlationId: srr.correlationId ?? randomUUID(),
+          payload: { roles, haltedSince: srr.since, incidents: mine.map((i) => i.id) },
+        },
+      );
       app.state().setValue(SRR_KEY, { state: "RUNNING", since: utcIso(app.clock.now()) } satisfies SrrRecord);
       this.metrics.setGovernance(false, app.state().listIncidents({ status: "open" }).length);
-      for (const i of mine) {
-        await this.incidents.update(
-          i,
-          "Autonomy resumed",
-          `▶️ The autonomy loop is RUNNING again: resumed by ${actorIdentity(actor)} (ledger seq ${entry.seq}).`,
-          entry.seq,
-        );
-      }
       return { seq: entry.seq, incidents: mine.map((i) => i.id) };
     });
   }
@@ -689,14 +691,17 @@ export class AutonomyKernel {
     if (from === to) return `band unchanged (${to}): nothing posted`;
     app.state().setValue(BAND_KEY, to);
     const top = topComponents(reading.drift);
-    const changed = await app.ledger().append({
+    const changed: LedgerAppend = {
       eventType: "DRIFT_BAND_CHANGED",
       level: to === "green" ? "info" : to === "yellow" ? "warn" : "error",
       actor: actorIdentity(SYSTEM_ACTOR),
       correlationId: this.#loopCorrelation,
       payload: { from: from ?? null, to, score: reading.drift.score, heartbeatSeq: heartbeat.seq, top },
-    });
-    if (from === undefined) return `first band recorded (${to}): nothing posted`;
+    };
+    if (from === undefined) {
+      await app.ledger().append(changed);
+      return `first band recorded (${to}): nothing posted`;
+    }
     const rank = { green: 0, yellow: 1, red: 2 } as const;
     const recovery = rank[to] < rank[from];
     const title = recovery
@@ -720,18 +725,20 @@ export class AutonomyKernel {
         },
       ],
     };
-    await this.#host.publisher.publish({
-      kind: "drift",
-      title,
-      reply,
-      markdown: `# ${title}\n\n${reading.drift.components.map((c) => `- ${c.name}: ${c.points} (${c.detail})`).join("\n")}\n\nHeartbeat seq ${heartbeat.seq}.\n`,
-      correlationId: this.#loopCorrelation,
-      ledgerSeq: changed.seq,
-      drift: reading.drift.score,
-      governanceStatus: this.srr().state,
-      occurredAt: app.clock.now(),
-      channel: "signals",
-    });
+    await this.#host.publisher.publish(
+      {
+        kind: "drift",
+        title,
+        reply,
+        markdown: `# ${title}\n\n${reading.drift.components.map((c) => `- ${c.name}: ${c.points} (${c.detail})`).join("\n")}\n\nHeartbeat seq ${heartbeat.seq}.\n`,
+        correlationId: this.#loopCorrelation,
+        drift: reading.drift.score,
+        governanceStatus: this.srr().state,
+        occurredAt: app.clock.now(),
+        channel: "signals",
+      },
+      changed,
+    );
     return `${recovery ? "recovery" : "alert"} posted (${from} → ${to})`;
   }
 

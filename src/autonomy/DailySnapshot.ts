@@ -189,28 +189,29 @@ export class DailySnapshot {
       { [file]: markdown, [`snapshots/${summary.date}.json`]: `${JSON.stringify(summary, null, 2)}\n` },
       `Daily autonomy snapshot ${summary.date} (America/Chicago)`,
     );
-    const entry = await app.ledger().append({
-      eventType: "SNAPSHOT_TAKEN",
-      level: "info",
-      actor: actorIdentity(actor),
-      correlationId,
-      ...(summary.seal ? { sealVersion: `MVP_${summary.seal.version}` } : {}),
-      payload: { source, file, commit, summary },
-    });
-    await this.#kernel.publisher.publish({
-      kind: "snapshot",
-      title: `Daily autonomy snapshot ${summary.date}`,
-      reply: snapshotReply(summary, commit),
-      markdown,
-      correlationId,
-      ledgerSeq: entry.seq,
-      ...(summary.seal ? { sealVersion: `MVP_${summary.seal.version}` } : {}),
-      ...(summary.drift ? { drift: summary.drift.max } : {}),
-      governanceStatus: summary.components.srr,
-      vaultCommit: commit,
-      occurredAt: app.clock.now(),
-      channel: "evidence",
-    });
+    const entry = await this.#kernel.publisher.publish(
+      {
+        kind: "snapshot",
+        title: `Daily autonomy snapshot ${summary.date}`,
+        reply: snapshotReply(summary, commit),
+        markdown,
+        correlationId,
+        ...(summary.seal ? { sealVersion: `MVP_${summary.seal.version}` } : {}),
+        ...(summary.drift ? { drift: summary.drift.max } : {}),
+        governanceStatus: summary.components.srr,
+        vaultCommit: commit,
+        occurredAt: app.clock.now(),
+        channel: "evidence",
+      },
+      {
+        eventType: "SNAPSHOT_TAKEN",
+        level: "info",
+        actor: actorIdentity(actor),
+        correlationId,
+        ...(summary.seal ? { sealVersion: `MVP_${summary.seal.version}` } : {}),
+        payload: { source, file, commit, summary },
+      },
+    );
     return { summary, file, commit, seq: entry.seq, correlationId };
   }
 }

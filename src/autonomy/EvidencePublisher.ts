@@ -1,4 +1,5 @@
 import type { Reply } from "../core/Reply.ts";
+import type { LedgerAppend, LedgerEntry } from "../ledger/Ledger.ts";
 
 /** What a piece of evidence is about; the outbox of the evidence relays routes on this. */
 export type EvidenceKind = "activation" | "seal" | "incident" | "snapshot" | "drift";
@@ -6,7 +7,8 @@ export type EvidenceKind = "activation" | "seal" | "incident" | "snapshot" | "dr
 /**
  * One piece of evidence (activation start/success, drift alert/recovery, seal confirmation, incidents,
  * the daily summary), in every form a sink needs: Slack shows `reply`, Notion and Teamwork take
- * `markdown`. `ledgerSeq` is the ledger entry it stands for, so every sink can cross-link to it.
+ * `markdown`. `ledgerSeq` is the ledger entry that caused it (written with it), so every sink can
+ * cross-link to it.
  */
 export interface EvidenceItem {
   kind: EvidenceKind;
@@ -28,10 +30,18 @@ export interface EvidenceItem {
 }
 
 /**
- * Where evidence goes. This build posts to Slack (SlackEvidencePublisher) or only notes it in the
- * ledger (LedgerNotePublisher); the durable outbox of the evidence relays replaces both behind this
- * interface. `publish` must not throw for a sink being down: it records the failure and returns.
+ * An item before its causing entry exists: the publisher appends that entry and the item's seq is the
+ * entry's. Its text therefore cannot quote that seq; sinks show `ledgerSeq` themselves.
+ */
+export type EvidenceDraft = Omit<EvidenceItem, "ledgerSeq">;
+
+/**
+ * Where evidence goes: the durable outbox of the evidence relays (OutboxPublisher) or, with no relays, a
+ * note in the ledger (LedgerNotePublisher). `publish` appends `cause` (the entry the evidence is about:
+ * ACTIVATION_STARTED, SEAL_CREATED, …) with every item recorded under its payload's `evidence`, and the
+ * outbox rows in the same transaction, so a crash keeps both or neither. It resolves with the entry;
+ * a sink being down never makes it fail, only a ledger that cannot be written does.
  */
 export interface EvidencePublisher {
-  publish(item: EvidenceItem): Promise<void>;
+  publish(items: EvidenceDraft | readonly EvidenceDraft[], cause: LedgerAppend): Promise<LedgerEntry>;
 }

@@ -4,10 +4,11 @@ import { type Actor, actorIdentity } from "../core/Actor.ts";
 import { CodexError } from "../core/CodexError.ts";
 import type { Reply, ReplyPart } from "../core/Reply.ts";
 import { chicagoIso } from "../core/timestamps.ts";
+import type { LedgerAppend, LedgerEntry } from "../ledger/Ledger.ts";
 import type { IncidentRow } from "../state/StateStore.ts";
 import type { ConfigHashes } from "./configHashes.ts";
 import type { DriftComponent, DriftResult } from "./drift.ts";
-import type { EvidencePublisher } from "./EvidencePublisher.ts";
+import type { EvidenceDraft, EvidencePublisher } from "./EvidencePublisher.ts";
 
 export type { IncidentRow } from "../state/StateStore.ts";
 
@@ -85,14 +86,8 @@ export class IncidentService {
       openedBy: actorIdentity(input.actor),
       openedSeq: -1,
     });
-    const opened = await app.ledger().append({
-      eventType: "INCIDENT_OPENED",
-      level: "error",
-      actor: actorIdentity(input.actor),
-      correlationId: input.correlationId,
-      payload: { incidentId: row.id, trigger: input.trigger, summary: input.summary, report },
-    });
-    store.setIncidentOpenedSeq(row.id, opened.seq);
+    // The approval comes first: the opening message carries its buttons, and that message is written
+    // with INCIDENT_OPENED (whose seq it therefore cannot quote until it is known).
     const approval = await app.approvals().request({
       kind: "incident",
       subjectId: row.id,
@@ -101,21 +96,30 @@ export class IncidentService {
       correlationId: input.correlationId,
     });
     store.setIncidentApproval(row.id, approval.id);
-    const view = this.mustGet(row.id);
-    await this.#publisher().publish({
-      kind: "incident",
-      title: `${row.id} opened: ${input.summary}`,
-      reply: incidentReply(view, { opening: true, approverRoles: this.approverRoles() }),
-      markdown: incidentMarkdown(view),
-      correlationId: input.correlationId,
-      ledgerSeq: opened.seq,
-      ...(input.drift ? { drift: input.drift.score } : {}),
-      governanceStatus: "HALTED",
-      occurredAt: app.clock.now(),
-      channel: "signals",
-      threadKey: row.id,
-    });
-    return view;
+    const pending = this.mustGet(row.id);
+    const opened = await this.#publisher().publish(
+      {
+        kind: "incident",
+        title: `${row.id} opened: ${input.summary}`,
+        reply: incidentReply(pending, { opening: true, approverRoles: this.approverRoles() }),
+        markdown: incidentMarkdown(pending),
+        correlationId: input.correlationId,
+        ...(input.drift ? { drift: input.drift.score } : {}),
+        governanceStatus: "HALTED",
+        occurredAt: app.clock.now(),
+        channel: "signals",
+        threadKey: row.id,
+      },
+      {
+        eventType: "INCIDENT_OPENED",
+        level: "error",
+        actor: actorIdentity(input.actor),
+        correlationId: input.correlationId,
+        payload: { incidentId: row.id, trigger: input.trigger, summary: input.summary, report },
+      },
+    );
+    store.setIncidentOpenedSeq(row.id, opened.seq);
+    return this.mustGet(row.id);
   }
 
   get(id: string): IncidentView | undefined {
@@ -195,36 +199,42 @@ export class IncidentService {
         hint: `see it with /codex incident show ${view.id}`,
       });
     }
-    const entry = await app.ledger().append({
-      eventType: "INCIDENT_RESOLVED",
-      level: "info",
-      actor: actorIdentity(actor),
-      correlationId: view.correlationId,
-      payload: { incidentId: view.id, resolution: note.trim(), roles, approvalId: view.approvalId ?? null },
-    });
     const resolved = this.mustGet(view.id);
     await this.update(
       resolved,
       `${view.id} resolved`,
       `✅ *${view.id} resolved* by ${actorIdentity(actor)}: ${note.trim()}\nAn operator can now resume the autonomy loop with \`/codex resume\`.`,
-      entry.seq,
+      {
+        eventType: "INCIDENT_RESOLVED",
+        level: "info",
+        actor: actorIdentity(actor),
+        correlationId: view.correlationId,
+        payload: { incidentId: view.id, resolution: note.trim(), roles, approvalId: view.approvalId ?? null },
+      },
     );
     return resolved;
   }
 
-  /** Posts an update in the incident's thread. */
-  async update(view: IncidentRow, title: string, text: string, ledgerSeq: number): Promise<void> {
-    await this.#publisher().publish({
+  /** Writes `cause` with an update for the incident's thread; resolves with the entry. */
+  update(view: IncidentRow, title: string, text: string, cause: LedgerAppend): Promise<LedgerEntry> {
+    return this.#publisher().publish(this.threadUpdate(view, title, text), cause);
+  }
+
+  /**
+   * An update for the incident's thread, to publish with the entry it reports. Sinks show that entry's
+   * seq beside the text (Notion's Ledger seq, Teamwork's facts); the correlation finds the whole thread.
+   */
+  threadUpdate(view: IncidentRow, title: string, text: string): EvidenceDraft {
+    return {
       kind: "incident",
       title,
       reply: { summary: title, parts: [{ kind: "text", text }] },
-      markdown: `## ${title}\n\n${text}\n\nLedger seq ${ledgerSeq}, correlation \`${view.correlationId}\`.\n`,
+      markdown: `## ${title}\n\n${text}\n\nCorrelation \`${view.correlationId}\`.\n`,
       correlationId: view.correlationId,
-      ledgerSeq,
       occurredAt: this.#app.clock.now(),
       channel: "signals",
       threadKey: view.id,
-    });
+    };
   }
 
   #view(row: IncidentRow): IncidentView {
@@ -236,6 +246,11 @@ export class IncidentService {
       approved: approval?.status === "approved" || approval?.status === "consumed",
     };
   }
+}
+
+/** The INCIDENT_OPENED seq, once known: the opening evidence is written with that entry, before it has one. */
+function seqText(view: IncidentView, before: string, after: string): string {
+  return view.openedSeq >= 0 ? `${before}${view.openedSeq}${after}` : "";
 }
 
 function approvalLine(view: IncidentView): string {
@@ -269,7 +284,7 @@ export function incidentReply(
         { label: "Approval", value: approvalLine(view) },
         { label: "Opened", value: `${chicagoIso(new Date(view.openedAt))} by ${view.openedBy}` },
         ...(r.drift ? [{ label: "Drift", value: `${r.drift.score} (${r.drift.band})` }] : []),
-        { label: "Ledger", value: `seq ${view.openedSeq} · correlation \`${view.correlationId}\`` },
+        { label: "Ledger", value: `${seqText(view, "seq ", " · ")}correlation \`${view.correlationId}\`` },
       ],
     },
   ];
@@ -315,7 +330,7 @@ export function incidentMarkdown(view: IncidentView): string {
     `- Opened: ${chicagoIso(new Date(view.openedAt))} by ${view.openedBy}`,
     `- Status: ${view.status}`,
     `- Approval: ${approvalLine(view)}`,
-    `- Ledger: seq ${view.openedSeq}, correlation \`${view.correlationId}\``,
+    `- Ledger: ${seqText(view, "seq ", ", ")}correlation \`${view.correlationId}\``,
     "",
     "## Reasons",
     ...r.reasons.map((x) => `- ${x}`),

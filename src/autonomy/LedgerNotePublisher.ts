@@ -1,6 +1,6 @@
-import { actorIdentity, SYSTEM_ACTOR } from "../core/Actor.ts";
 import type { LedgerAppend, LedgerEntry } from "../ledger/Ledger.ts";
-import type { EvidenceItem, EvidencePublisher } from "./EvidencePublisher.ts";
+import type { EvidenceDraft, EvidenceItem, EvidencePublisher } from "./EvidencePublisher.ts";
+import { asDrafts, recordBase, withEvidence } from "./evidenceRecord.ts";
 
 export interface LedgerNotePublisherOptions {
   ledger: { append(e: LedgerAppend): Promise<LedgerEntry> };
@@ -11,9 +11,9 @@ export interface LedgerNotePublisherOptions {
 }
 
 /**
- * The publisher when no chat surface runs (headless, the shell, the CLI): each item becomes an
- * EVIDENCE_NOTED ledger entry that says it was not delivered anywhere else, and is echoed to the
- * operator when an echo is given. The ledger entry it stands for is cross-linked by seq.
+ * The publisher when no evidence relay is wired in: the causing entry is written with a note per item
+ * (under payload.evidence) saying it was queued for no sink and why, and each item is echoed to the
+ * operator, with the entry's seq, when an echo is given.
  */
 export class LedgerNotePublisher implements EvidencePublisher {
   readonly #opts: LedgerNotePublisherOptions;
@@ -22,25 +22,17 @@ export class LedgerNotePublisher implements EvidencePublisher {
     this.#opts = opts;
   }
 
-  async publish(item: EvidenceItem): Promise<void> {
-    await this.#opts.ledger.append({
-      eventType: "EVIDENCE_NOTED",
-      level: "info",
-      actor: actorIdentity(SYSTEM_ACTOR),
-      correlationId: item.correlationId,
-      ...(item.sealVersion ? { sealVersion: item.sealVersion } : {}),
-      payload: {
-        kind: item.kind,
-        title: item.title,
-        ledgerSeq: item.ledgerSeq,
-        channel: item.channel,
-        ...(item.threadKey ? { threadKey: item.threadKey } : {}),
-        delivered: [],
-        reason:
-          this.#opts.reason ??
-          "Slack is off (SLACK_BOT_TOKEN not set); Notion and Teamwork arrive with the evidence relays",
-      },
-    });
-    this.#opts.echo?.(item);
+  async publish(items: EvidenceDraft | readonly EvidenceDraft[], cause: LedgerAppend): Promise<LedgerEntry> {
+    const drafts = asDrafts(items);
+    const reason =
+      this.#opts.reason ?? "no evidence relay in this process: Slack, Notion and Teamwork are all off";
+    const entry = await this.#opts.ledger.append(
+      withEvidence(
+        cause,
+        drafts.map((d) => ({ ...recordBase(d), sinks: [], reason })),
+      ),
+    );
+    for (const d of drafts) this.#opts.echo?.({ ...d, ledgerSeq: entry.seq });
+    return entry;
   }
 }

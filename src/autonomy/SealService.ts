@@ -143,22 +143,58 @@ export class SealService {
       { [file]: doc, [`checkpoints/MVP_${version}-${compactUtc(now)}.txt`]: checkpoint.note },
       `MVP ${version} sealed — system online`,
     );
-    const sealed = await ledger.append({
-      eventType: "SEAL_CREATED",
-      level: "info",
-      actor: actorIdentity(actor),
-      correlationId,
-      sealVersion: `MVP_${version}`,
-      payload: {
-        version,
-        file,
-        commit,
-        roles,
-        hashes,
-        checkpoint: { size: checkpoint.size, root: checkpoint.root },
-        conditions: evaluation.conditions,
+    const title = `MVP ${version} sealed: ${SEAL_MEANING[version]}`;
+    // SEAL_CREATED is written with its confirmation, which therefore cannot quote its seq.
+    const sealed = await this.#kernel.publisher.publish(
+      {
+        kind: "seal",
+        title,
+        reply: {
+          summary: title,
+          parts: [
+            { kind: "header", text: `🔏 ${title}` },
+            { kind: "text", text: evaluation.conditions.map((c) => `✅ ${c.name}: ${c.detail}`).join("\n") },
+            {
+              kind: "fields",
+              fields: [
+                {
+                  label: "Seal document",
+                  value: `\`${file}\` in the vault, commit \`${commit.slice(0, 12)}\``,
+                },
+                {
+                  label: "Ledger checkpoint",
+                  value: `size ${checkpoint.size}, root \`${checkpoint.root.slice(0, 16)}…\``,
+                },
+                { label: "Sealed", value: `${chicagoIso(now)} by ${actorIdentity(actor)}` },
+              ],
+            },
+          ],
+        },
+        markdown: doc,
+        correlationId,
+        sealVersion: `MVP_${version}`,
+        governanceStatus: this.#kernel.srr().state,
+        vaultCommit: commit,
+        occurredAt: now,
+        channel: "evidence",
       },
-    });
+      {
+        eventType: "SEAL_CREATED",
+        level: "info",
+        actor: actorIdentity(actor),
+        correlationId,
+        sealVersion: `MVP_${version}`,
+        payload: {
+          version,
+          file,
+          commit,
+          roles,
+          hashes,
+          checkpoint: { size: checkpoint.size, root: checkpoint.root },
+          conditions: evaluation.conditions,
+        },
+      },
+    );
     // Every seal-state change creates a ledger checkpoint (the seed's governance rule).
     const after = ledger.checkpoint();
     await ledger.append({
@@ -182,40 +218,6 @@ export class SealService {
       conditions: evaluation.conditions,
     };
     app.state().insertSeal(version, record);
-    const title = `MVP ${version} sealed: ${SEAL_MEANING[version]}`;
-    await this.#kernel.publisher.publish({
-      kind: "seal",
-      title,
-      reply: {
-        summary: title,
-        parts: [
-          { kind: "header", text: `🔏 ${title}` },
-          { kind: "text", text: evaluation.conditions.map((c) => `✅ ${c.name}: ${c.detail}`).join("\n") },
-          {
-            kind: "fields",
-            fields: [
-              {
-                label: "Seal document",
-                value: `\`${file}\` in the vault, commit \`${commit.slice(0, 12)}\``,
-              },
-              {
-                label: "Ledger checkpoint",
-                value: `size ${checkpoint.size}, root \`${checkpoint.root.slice(0, 16)}…\``,
-              },
-              { label: "Sealed", value: `${chicagoIso(now)} by ${actorIdentity(actor)}` },
-            ],
-          },
-        ],
-      },
-      markdown: doc,
-      correlationId,
-      ledgerSeq: sealed.seq,
-      sealVersion: `MVP_${version}`,
-      governanceStatus: this.#kernel.srr().state,
-      vaultCommit: commit,
-      occurredAt: now,
-      channel: "evidence",
-    });
     return { granted: true, evaluation, record };
   }
 

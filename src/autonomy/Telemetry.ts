@@ -6,7 +6,7 @@ import v8 from "node:v8";
 import type { App } from "../app/createApp.ts";
 import { utcIso } from "../core/timestamps.ts";
 import type { LedgerEntry } from "../ledger/Ledger.ts";
-import { verifyLedger } from "../ledger/verifyLedger.ts";
+import { FULL_VERIFY_EVERY, LedgerWatch } from "../ledger/LedgerWatch.ts";
 import { type ConfigChange, type ConfigHashes, configHashes, diffHashes } from "./configHashes.ts";
 import { type DriftInput, type DriftResult, scoreDrift } from "./drift.ts";
 import type { Tick } from "./TickScheduler.ts";
@@ -94,6 +94,11 @@ export class Telemetry {
   #cpu = process.cpuUsage();
   // CPU time is real process time, so its denominator is real wall time, not the injected clock.
   #cpuWall = performance.now();
+  /** Ledger custody checked incrementally: each heartbeat verifies the entries since the last one. */
+  #ledgerWatch: LedgerWatch | undefined;
+  /** Run folders verified so far (folder → HEAD digest), and heartbeats since the vault's last full pass. */
+  #vaultVerified = new Map<string, string>();
+  #vaultCalls = 0;
 
   constructor(app: App) {
     this.#app = app;
@@ -247,11 +252,12 @@ export class Telemetry {
       const checkpoints = existsSync(path.join(app.home, "vault", ".git"))
         ? await (await app.vault()).readCheckpoints()
         : [];
-      const r = verifyLedger({
-        path: app.ledgerPath(),
-        verifierKey: app.ledgerKey().verifierKey,
-        checkpoints,
-      });
+      const ledgerPath = app.ledgerPath();
+      const verifierKey = app.ledgerKey().verifierKey;
+      if (this.#ledgerWatch?.path !== ledgerPath) {
+        this.#ledgerWatch = new LedgerWatch({ path: ledgerPath, verifierKey });
+      }
+      const r = this.#ledgerWatch.verify(checkpoints);
       return {
         ok: r.ok,
         size: r.size,
@@ -270,7 +276,14 @@ export class Telemetry {
     const app = this.#app;
     if (!existsSync(path.join(app.home, "vault", ".git"))) return { ok: true, runs: 0 };
     try {
-      const report = await (await app.vault()).verify();
+      // Only folders sealed or changed in HEAD since the last heartbeat are re-hashed, except on a full
+      // pass: every FULL_VERIFY_EVERY heartbeats (working-tree edits to old folders show there) and after
+      // any failure, so a repaired vault turns green at once.
+      const vault = await app.vault();
+      const full = this.#vaultCalls % FULL_VERIFY_EVERY === 0;
+      const { report, verified } = await vault.verifyChanged(full ? new Map() : this.#vaultVerified);
+      this.#vaultCalls = report.ok ? this.#vaultCalls + 1 : 0;
+      this.#vaultVerified = verified;
       const bad = report.runs.find((r) => !r.ok);
       return {
         ok: report.ok,
@@ -284,6 +297,7 @@ export class Telemetry {
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       faults.push(`vault health: ${reason}`);
+      this.#vaultCalls = 0;
       return { ok: false, runs: 0, problem: reason };
     }
   }

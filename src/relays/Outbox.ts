@@ -9,7 +9,7 @@ export type OutboxStatus = "pending" | "delivered" | "dead";
 
 export interface OutboxRow {
   id: number;
-  /** The ledger entry written in the same transaction as this row (EVIDENCE_QUEUED). */
+  /** The ledger entry written in the same transaction as this row: the entry that caused the evidence. */
   ledgerSeq: number;
   sink: SinkName;
   body: EvidenceBody;
@@ -127,7 +127,7 @@ export class Outbox {
       id: r.id,
       ledgerSeq: r.ledger_seq,
       sink: r.sink as SinkName,
-      body: parseBody(r.body),
+      body: parseBody(r.body, r.ledger_seq),
       status: r.status,
       attempts: r.attempts,
       nextAttemptMs: r.next_attempt_ms,
@@ -259,7 +259,7 @@ export class Outbox {
     ).map((r) => this.#row(r));
   }
 
-  /** Rows queued by one ledger entry (EVIDENCE_QUEUED seq). */
+  /** Rows queued with one ledger entry (the causing entry's seq). */
   byLedgerSeq(seq: number): OutboxRow[] {
     return (
       this.#db.prepare("SELECT * FROM outbox WHERE ledger_seq = ? ORDER BY id").all(seq) as DbRow[]

@@ -182,7 +182,8 @@ export class OutboxDispatcher {
       kind: item.kind,
       title: item.title,
       ledgerSeq: item.ledgerSeq,
-      queuedSeq: row.ledgerSeq,
+      // Only rows queued beside an EVIDENCE_QUEUED entry (older builds) have a seq of their own.
+      ...(row.ledgerSeq === item.ledgerSeq ? {} : { queuedSeq: row.ledgerSeq }),
       outboxId: row.id,
       sink: sink.name,
       key: row.body.key,

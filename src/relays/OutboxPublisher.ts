@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
-import type { EvidenceItem, EvidencePublisher } from "../autonomy/EvidencePublisher.ts";
-import { actorIdentity, SYSTEM_ACTOR } from "../core/Actor.ts";
+import type { EvidenceDraft, EvidenceItem, EvidencePublisher } from "../autonomy/EvidencePublisher.ts";
+import { asDrafts, type EvidenceRecord, recordBase, withEvidence } from "../autonomy/evidenceRecord.ts";
 import type { LedgerAppend, LedgerEntry } from "../ledger/Ledger.ts";
-import { type EvidenceBody, type SinkName, storeItem } from "./evidenceBody.ts";
+import type { QueuedEvidenceBody, SinkName } from "./evidenceBody.ts";
+import { storeItem } from "./evidenceBody.ts";
 
 /** A row for Ledger.append to insert into the outbox in the same transaction as its entry. */
 export interface OutboxInsert {
@@ -18,7 +19,7 @@ export interface QueueingLedger {
 export interface OutboxPublisherOptions {
   ledger: QueueingLedger;
   /** The sinks configured for this item (Slack needs a channel; Notion and Teamwork their ids). */
-  sinksFor: (item: EvidenceItem) => { sinks: SinkName[]; off: string[] };
+  sinksFor: (item: Pick<EvidenceDraft, "channel" | "threadKey">) => { sinks: SinkName[]; off: string[] };
   environment: string;
   /** The seal version in force now: names the Teamwork task of items without their own. */
   sealVersion: () => string;
@@ -34,11 +35,11 @@ export interface OutboxPublisherOptions {
 }
 
 /**
- * The evidence publisher of the relays: each item is written to the outbox (one row per configured
- * sink) in the same SQLite transaction as the EVIDENCE_QUEUED ledger entry that records it, then the
- * dispatcher is woken. Delivery happens later, with retries, and survives restarts; publish itself
- * only fails when the ledger cannot be written. With no sink configured the item is noted in the ledger
- * (EVIDENCE_NOTED), saying which sinks are off and why.
+ * The evidence publisher of the relays: the causing entry and each item's outbox rows (one per
+ * configured sink, referencing the entry's seq) are written in ONE SQLite transaction, so a crash keeps
+ * both or neither; the entry's payload.evidence records each item's key and sinks, or, with no sink
+ * configured, which sinks are off and why. Then the dispatcher is woken. Delivery happens later, with
+ * retries, and survives restarts; publish itself only fails when the ledger cannot be written.
  */
 export class OutboxPublisher implements EvidencePublisher {
   readonly #o: OutboxPublisherOptions;
@@ -47,31 +48,20 @@ export class OutboxPublisher implements EvidencePublisher {
     this.#o = opts;
   }
 
-  async publish(item: EvidenceItem): Promise<void> {
+  async publish(items: EvidenceDraft | readonly EvidenceDraft[], cause: LedgerAppend): Promise<LedgerEntry> {
+    const drafts = asDrafts(items);
     const secrets = this.#o.secrets();
-    const stored = storeItem(item, secrets);
-    const { sinks, off } = this.#o.sinksFor(item);
-    const common = {
-      actor: actorIdentity(SYSTEM_ACTOR),
-      correlationId: item.correlationId,
-      ...(item.sealVersion ? { sealVersion: item.sealVersion } : {}),
-    };
-    const payload = {
-      kind: stored.kind,
-      title: stored.title,
-      ledgerSeq: item.ledgerSeq,
-      channel: item.channel,
-      ...(stored.threadKey ? { threadKey: stored.threadKey } : {}),
-    };
-    if (sinks.length === 0) {
-      await this.#o.ledger.append({
-        eventType: "EVIDENCE_NOTED",
-        level: "info",
-        ...common,
-        payload: { ...payload, delivered: [], reason: `no evidence sink is configured: ${off.join("; ")}` },
-      });
-    } else {
-      const body: EvidenceBody = {
+    const records: EvidenceRecord[] = [];
+    const rows: OutboxInsert[] = [];
+    for (const draft of drafts) {
+      const stored = storeItem(draft, secrets);
+      const { sinks, off } = this.#o.sinksFor(draft);
+      const base = recordBase(stored);
+      if (sinks.length === 0) {
+        records.push({ ...base, sinks: [], reason: `no evidence sink is configured: ${off.join("; ")}` });
+        continue;
+      }
+      const body: QueuedEvidenceBody = {
         v: 1,
         key: randomUUID(),
         environment: this.#o.environment,
@@ -79,17 +69,15 @@ export class OutboxPublisher implements EvidencePublisher {
         item: stored,
       };
       const text = JSON.stringify(body);
-      await this.#o.ledger.append(
-        {
-          eventType: "EVIDENCE_QUEUED",
-          level: "info",
-          ...common,
-          payload: { ...payload, key: body.key, sinks, ...(off.length > 0 ? { off } : {}) },
-        },
-        { outbox: sinks.map((sink) => ({ sink, body: text })) },
-      );
-      await this.#o.deliverNow?.()?.catch(() => undefined);
+      for (const sink of sinks) rows.push({ sink, body: text });
+      records.push({ ...base, key: body.key, sinks, ...(off.length > 0 ? { off } : {}) });
     }
-    this.#o.echo?.(item);
+    const entry = await this.#o.ledger.append(
+      withEvidence(cause, records),
+      rows.length > 0 ? { outbox: rows } : undefined,
+    );
+    if (rows.length > 0) await this.#o.deliverNow?.()?.catch(() => undefined);
+    for (const draft of drafts) this.#o.echo?.({ ...draft, ledgerSeq: entry.seq });
+    return entry;
   }
 }

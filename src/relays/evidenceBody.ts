@@ -1,11 +1,17 @@
-import type { EvidenceItem } from "../autonomy/EvidencePublisher.ts";
+import type { EvidenceDraft, EvidenceItem } from "../autonomy/EvidencePublisher.ts";
 import { scrubValues } from "../core/scrubValues.ts";
 
 export const SINKS = ["slack", "notion", "teamwork"] as const;
 export type SinkName = (typeof SINKS)[number];
 
-/** An evidence item as the outbox stores it: JSON, time as ISO text, secrets already scrubbed. */
+/** An evidence item as a sink gets it: JSON, time as ISO text, secrets already scrubbed. */
 export type StoredEvidenceItem = Omit<EvidenceItem, "occurredAt"> & { occurredAt: string };
+
+/**
+ * An item as the outbox row stores it: without `ledgerSeq`, which is the row's `ledger_seq` (the
+ * causing entry, written in the same transaction, so its seq is not known when the body is made).
+ */
+export type QueuedEvidenceItem = Omit<StoredEvidenceItem, "ledgerSeq">;
 
 /** One outbox row's body: the item and what every sink needs to deliver it idempotently. */
 export interface EvidenceBody {
@@ -17,6 +23,9 @@ export interface EvidenceBody {
   sealVersion: string;
   item: StoredEvidenceItem;
 }
+
+/** The body as stored in the row. */
+export type QueuedEvidenceBody = Omit<EvidenceBody, "item"> & { item: QueuedEvidenceItem };
 
 /** Every string in `value`, deep, with each known secret value replaced; shapes are kept. */
 export function scrubDeep<T>(value: T, secrets: readonly string[]): T {
@@ -32,15 +41,20 @@ export function scrubDeep<T>(value: T, secrets: readonly string[]): T {
   return walk(value) as T;
 }
 
-export function storeItem(item: EvidenceItem, secrets: readonly string[]): StoredEvidenceItem {
+export function storeItem(item: EvidenceDraft, secrets: readonly string[]): QueuedEvidenceItem {
   const { occurredAt, ...rest } = item;
   return scrubDeep({ ...rest, occurredAt: occurredAt.toISOString() }, secrets);
 }
 
-export function parseBody(text: string): EvidenceBody {
-  const body = JSON.parse(text) as EvidenceBody;
-  if (body?.v !== 1 || typeof body.key !== "string" || typeof body.item !== "object") {
+/**
+ * A row's body with its item's `ledgerSeq` filled from the row's `ledgerSeq`. Rows queued before the
+ * causing entry carried its rows (beside an EVIDENCE_QUEUED entry) hold their own `ledgerSeq`: it wins.
+ */
+export function parseBody(text: string, ledgerSeq: number): EvidenceBody {
+  const body = JSON.parse(text) as QueuedEvidenceBody & { item: { ledgerSeq?: unknown } };
+  if (body?.v !== 1 || typeof body.key !== "string" || typeof body.item !== "object" || body.item === null) {
     throw new Error("not a version 1 evidence body");
   }
-  return body;
+  const own = body.item.ledgerSeq;
+  return { ...body, item: { ...body.item, ledgerSeq: typeof own === "number" ? own : ledgerSeq } };
 }

@@ -4,6 +4,7 @@ import path from "node:path";
 import { after, before, test } from "node:test";
 import { dispatch } from "../../commands/dispatch.ts";
 import type { SnapshotSummary } from "../../src/autonomy/DailySnapshot.ts";
+import { evidenceRecords } from "../../src/autonomy/evidenceRecord.ts";
 import { replyToText } from "../../src/core/replyText.ts";
 import { type AutonomyHarness, startAutonomyHarness } from "./autonomyHarness.ts";
 
@@ -40,13 +41,10 @@ test("the daily snapshot fires at its Chicago time, summarises the day, and is c
     encoding: "utf8",
   });
   assert.match(doc, /# Daily autonomy snapshot 2026-11-21 \(America\/Chicago\)/);
-  const noted = h.app
-    .ledger()
-    .query({ eventType: "EVIDENCE_NOTED" })
-    .find((e) => (e.payload as { kind: string }).kind === "snapshot");
-  assert.equal(
-    (noted?.payload as { ledgerSeq?: number } | undefined)?.ledgerSeq,
-    taken[0]?.seq,
+  // Published as evidence with the entry itself: it records the item and where it was queued.
+  assert.deepEqual(
+    evidenceRecords(taken[0]).map((r) => [r.kind, r.title]),
+    [["snapshot", "Daily autonomy snapshot 2026-11-21"]],
     "published as evidence",
   );
 

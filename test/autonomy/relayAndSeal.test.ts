@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { dispatch } from "../../commands/dispatch.ts";
+import { evidenceRecords } from "../../src/autonomy/evidenceRecord.ts";
 import type { Actor } from "../../src/core/Actor.ts";
 import { replyToText } from "../../src/core/replyText.ts";
 import { createRelayServer } from "../../src/server/createRelayServer.ts";
@@ -181,6 +182,11 @@ describe("the relay server over real HTTP, and MVP seal v0", () => {
     const p = sealed[0]?.payload as { commit: string; file: string; hashes: Record<string, string> };
     assert.equal(sealed[0]?.sealVersion, "MVP_v0");
     assert.equal(p.file, "MVP_v0_SEAL.md");
+    // The confirmation was published with SEAL_CREATED itself (no sink here: noted, with the reason).
+    assert.deepEqual(
+      evidenceRecords(sealed[0]).map((r) => [r.kind, r.sinks]),
+      [["seal", []]],
+    );
     const vault = path.join(h.app.home, "vault");
     const tracked = execFileSync("git", ["-C", vault, "ls-tree", "--name-only", p.commit], {
       encoding: "utf8",

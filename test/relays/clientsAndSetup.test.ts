@@ -13,7 +13,7 @@ import type { Actor } from "../../src/core/Actor.ts";
 import { localActor } from "../../src/core/Actor.ts";
 import { replyToText } from "../../src/core/replyText.ts";
 import { type TestApp, testApp } from "../helpers/testApp.ts";
-import { type RelayFakes, relaySkip, startRelayFakes } from "./relayKit.ts";
+import { type RelayFakes, relaySkip, startRelayFakes, testCause } from "./relayKit.ts";
 
 const text = (content: string) => [{ type: "text", text: { content } }];
 const MATRIX_SCHEMA = {
@@ -123,18 +123,20 @@ describe("Notion setup, the client matrix and the seal conditions they make real
       await relay.app
         .relays()
         .publisher()
-        .publish({
-          kind: "seal",
-          title: "MVP_v0 sealed",
-          reply: { summary: "sealed", parts: [] },
-          markdown: "# MVP v0 sealed\n",
-          correlationId: "setup-check",
-          ledgerSeq: 3,
-          sealVersion: "v0",
-          vaultCommit: "b".repeat(40),
-          occurredAt: relay.clock.now(),
-          channel: "evidence",
-        });
+        .publish(
+          {
+            kind: "seal",
+            title: "MVP_v0 sealed",
+            reply: { summary: "sealed", parts: [] },
+            markdown: "# MVP v0 sealed\n",
+            correlationId: "setup-check",
+            sealVersion: "v0",
+            vaultCommit: "b".repeat(40),
+            occurredAt: relay.clock.now(),
+            channel: "evidence",
+          },
+          testCause("setup-check"),
+        );
       assert.equal((await relay.app.relays().dispatcher().deliverDue()).delivered, 2);
       assert.equal(fakes.notion.pagesIn(r.dataSourceId).length, 1);
     } finally {

@@ -9,10 +9,10 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import path from "node:path";
 import { test } from "node:test";
-import type { EvidenceItem } from "../../src/autonomy/EvidencePublisher.ts";
+import type { EvidenceDraft } from "../../src/autonomy/EvidencePublisher.ts";
 import { TW_CREATE_COMMENT, TW_CREATE_TASK } from "../fakes/teamworkServer.ts";
 import { REPO, testApp } from "../helpers/testApp.ts";
-import { pageKeys, relaySkip, startRelayFakes, teamworkKeys } from "./relayKit.ts";
+import { pageKeys, queuedKeys, relaySkip, startRelayFakes, teamworkKeys, testCause } from "./relayKit.ts";
 
 const ITEMS = 4;
 
@@ -24,17 +24,16 @@ test("kill -9 during dispatch, then a restart: pending items are delivered, none
   const first = testApp(fakes.env);
   const { home } = first;
   for (let i = 1; i <= ITEMS; i++) {
-    const item: EvidenceItem = {
+    const item: EvidenceDraft = {
       kind: i === 1 ? "activation" : "drift",
       title: `item ${i}`,
       reply: { summary: `item ${i}`, parts: [{ kind: "text", text: `item ${i}` }] },
       markdown: `# item ${i}\n\nqueued before the crash\n`,
       correlationId: `kill9-${i}`,
-      ledgerSeq: i,
       occurredAt: first.clock.now(),
       channel: "signals",
     };
-    await first.app.relays().publisher().publish(item);
+    await first.app.relays().publisher().publish(item, testCause(item.correlationId));
   }
   assert.equal(first.app.relays().counts().pending, ITEMS * 2);
   await first.app.close();
@@ -84,11 +83,8 @@ test("kill -9 during dispatch, then a restart: pending items are delivered, none
   }
   const counts = second.app.relays().counts();
   assert.deepEqual([counts.pending, counts.dead, counts.delivered], [0, 0, ITEMS * 2]);
-  const keys = second.app
-    .ledger()
-    .query({ eventType: "EVIDENCE_QUEUED" })
-    .map((e) => (e.payload as { key: string }).key)
-    .sort();
+  const keys = queuedKeys(second.app.ledger()).sort();
+  assert.equal(keys.length, ITEMS);
   assert.deepEqual(pageKeys(fakes).sort(), keys, "each item one Notion page");
   assert.deepEqual(teamworkKeys(fakes).sort(), keys, "each item one Teamwork task or comment");
   assert.equal(fakes.notion.count("post-page"), ITEMS, "no create was repeated");

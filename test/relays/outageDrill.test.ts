@@ -12,6 +12,7 @@ import path from "node:path";
 import { test } from "node:test";
 import { dispatch } from "../../commands/dispatch.ts";
 import { createApp } from "../../src/app/createApp.ts";
+import { evidenceRecords } from "../../src/autonomy/evidenceRecord.ts";
 import { loadEnv } from "../../src/config/loadEnv.ts";
 import type { Actor } from "../../src/core/Actor.ts";
 import { ManualClock } from "../../src/core/clock.ts";
@@ -19,7 +20,7 @@ import { createLogger } from "../../src/core/logger.ts";
 import { replyToText } from "../../src/core/replyText.ts";
 import { verifyLedger } from "../../src/ledger/verifyLedger.ts";
 import { REPO } from "../helpers/testApp.ts";
-import { pageKeys, relaySkip, startRelayFakes, teamworkKeys } from "./relayKit.ts";
+import { pageKeys, queuedKeys, relaySkip, startRelayFakes, teamworkKeys } from "./relayKit.ts";
 
 const operator: Actor = { source: "shell", id: "local:olive" };
 const approver: Actor = { source: "shell", id: "local:abe" };
@@ -106,12 +107,30 @@ test("outage drill: 10 minutes of 503, then 429 with Retry-After, then recovery;
   assert.match(await run("snapshot", operator), /Daily autonomy snapshot/);
   while (clock.now().getTime() < outageEnds) await beat();
 
-  const queuedDuringOutage = app.ledger().query({ eventType: "EVIDENCE_QUEUED" }).length;
+  const queuedDuringOutage = queuedKeys(app.ledger()).length;
   assert.ok(
     queuedDuringOutage >= 6,
     `activation, incident, approval, resolution, resume and snapshot evidence (${queuedDuringOutage})`,
   );
   assert.equal(fakes.notion.pages.length, 0, "nothing got through during the outage");
+  // Each piece of evidence was queued with the entry that caused it, its rows on that entry's seq.
+  for (const type of [
+    "ACTIVATION_STARTED",
+    "ACTIVATION_COMPLETED",
+    "INCIDENT_OPENED",
+    "INCIDENT_RESOLVED",
+    "SRR_RESUMED",
+    "SNAPSHOT_TAKEN",
+  ]) {
+    const cause = app.ledger().query({ eventType: type }).at(-1);
+    assert.ok(cause, type);
+    const keys = evidenceRecords(cause).map((r) => r.key);
+    assert.ok(keys.length > 0 && keys.every((k) => k !== undefined), `${type} records its queued evidence`);
+    const rows = app.relays().outbox().byLedgerSeq(cause.seq);
+    assert.deepEqual(new Set(rows.map((r) => r.body.key)), new Set(keys), `${type}'s outbox rows`);
+    assert.ok(rows.every((r) => r.body.item.ledgerSeq === cause.seq));
+  }
+  assert.equal(app.ledger().query({ eventType: "EVIDENCE_QUEUED" }).length, 0);
 
   // Recovery: the dispatcher waits as it was told and drains the backlog.
   for (let i = 0; i < 200 && app.relays().counts().pending > 0; i++) {
@@ -124,8 +143,7 @@ test("outage drill: 10 minutes of 503, then 429 with Retry-After, then recovery;
   assert.equal(app.ledger().query({ eventType: "EVIDENCE_FAILED" }).length, 0);
 
   // Exactly once: one page, and one task or comment, per queued item, each with its own Evidence ID.
-  const queued = app.ledger().query({ eventType: "EVIDENCE_QUEUED" });
-  const keys = queued.map((e) => (e.payload as { key: string }).key).sort();
+  const keys = queuedKeys(app.ledger()).sort();
   assert.deepEqual(pageKeys(fakes).sort(), keys, "Notion: every item once");
   assert.deepEqual(teamworkKeys(fakes).sort(), keys, "Teamwork: every item once");
   const tasks = fakes.teamwork.tasks.map((x) => x.name);

@@ -3,7 +3,8 @@ import { after, before, describe, test } from "node:test";
 import Database from "better-sqlite3";
 import { redriveOutcome } from "../../commands/relay.ts";
 import { statusReply } from "../../commands/status.ts";
-import type { EvidenceItem } from "../../src/autonomy/EvidencePublisher.ts";
+import type { EvidenceDraft } from "../../src/autonomy/EvidencePublisher.ts";
+import { evidenceRecords } from "../../src/autonomy/evidenceRecord.ts";
 import { localActor } from "../../src/core/Actor.ts";
 import { replyToText } from "../../src/core/replyText.ts";
 import { verifyLedger } from "../../src/ledger/verifyLedger.ts";
@@ -11,12 +12,19 @@ import { markdownToBlocks } from "../../src/relays/notion/markdownBlocks.ts";
 import { DEFAULT_MAX_ATTEMPTS } from "../../src/relays/OutboxDispatcher.ts";
 import { TW_CREATE_COMMENT, TW_CREATE_TASK } from "../fakes/teamworkServer.ts";
 import { type TestApp, testApp } from "../helpers/testApp.ts";
-import { pageKeys, type RelayFakes, relaySkip, startRelayFakes, teamworkKeys } from "./relayKit.ts";
+import {
+  pageKeys,
+  type RelayFakes,
+  relaySkip,
+  startRelayFakes,
+  teamworkKeys,
+  testCause,
+} from "./relayKit.ts";
 
 const skip = relaySkip();
 
 let n = 0;
-function item(over: Partial<EvidenceItem> = {}): EvidenceItem {
+function item(over: Partial<EvidenceDraft> = {}): EvidenceDraft {
   n++;
   return {
     kind: "activation",
@@ -24,7 +32,6 @@ function item(over: Partial<EvidenceItem> = {}): EvidenceItem {
     reply: { summary: `activation ${n}`, parts: [{ kind: "text", text: `activation ${n}` }] },
     markdown: `# Activation ${n}\n\nAll checks pass.\n\n- relay online\n- ledger healthy\n`,
     correlationId: `corr-${n}`,
-    ledgerSeq: 1,
     occurredAt: new Date("2026-11-21T15:00:00.000Z"),
     channel: "evidence",
     ...over,
@@ -43,22 +50,47 @@ describe("the evidence outbox: Notion and Teamwork relays", { skip }, () => {
     await fakes.close();
   });
 
-  test("an item's outbox rows commit in the transaction of its EVIDENCE_QUEUED entry, and roll back with it", async () => {
+  test("the causing entry and its outbox rows commit in one transaction: the rows reference its seq", async () => {
     const { app } = t;
     const ledger = app.ledger();
-    await app.relays().publisher().publish(item());
-    const queued = ledger.query({ eventType: "EVIDENCE_QUEUED" }).at(-1);
-    assert.ok(queued);
-    assert.deepEqual((queued.payload as { sinks: string[] }).sinks, ["notion", "teamwork"]);
-    const rows = app.relays().outbox().byLedgerSeq(queued.seq);
+    const entry = await app
+      .relays()
+      .publisher()
+      .publish(item({ correlationId: "corr-atomic" }), testCause("corr-atomic", { what: "activation" }));
+    const stored = ledger.query({ eventType: "TEST_EVIDENCE" }).at(-1);
+    assert.ok(stored);
+    assert.equal(stored.seq, entry.seq);
+    assert.equal((stored.payload as { what: string }).what, "activation", "the cause's own payload is kept");
+    const [record] = evidenceRecords(stored);
+    assert.ok(record?.key);
+    assert.deepEqual(record.sinks, ["notion", "teamwork"]);
+    assert.equal(
+      ledger.query({ eventType: "EVIDENCE_QUEUED" }).length,
+      0,
+      "no second entry: the cause says it",
+    );
+    const rows = app.relays().outbox().byLedgerSeq(entry.seq);
     assert.deepEqual(
-      rows.map((r) => [r.sink, r.status]),
+      rows.map((r) => [r.sink, r.status, r.body.key, r.body.item.ledgerSeq]),
       [
-        ["notion", "pending"],
-        ["teamwork", "pending"],
+        ["notion", "pending", record.key, entry.seq],
+        ["teamwork", "pending", record.key, entry.seq],
       ],
     );
+    // Written in the entry's own batch: stamped with the entry's time.
+    assert.ok(rows.every((r) => r.createdUtc === entry.timestampUtc));
+    const pass = await app.relays().dispatcher().deliverDue();
+    assert.equal(pass.delivered, 2);
+    const posted = ledger
+      .query({ eventType: "EVIDENCE_POSTED" })
+      .map((e) => e.payload as { ledgerSeq: number });
+    assert.ok(posted.length === 2 && posted.every((p) => p.ledgerSeq === entry.seq));
+    assert.deepEqual(fakes.problems(), []);
+  });
 
+  test("an outbox insert that fails takes its causing entry with it: neither is written", async () => {
+    const { app } = t;
+    const ledger = app.ledger();
     // A failure inside the transaction (here: the outbox refuses the insert) writes neither.
     const db = new Database(app.ledgerPath());
     db.exec(
@@ -66,17 +98,59 @@ describe("the evidence outbox: Notion and Teamwork relays", { skip }, () => {
     );
     const size = ledger.size();
     const pending = app.relays().counts().pending;
-    await assert.rejects(app.relays().publisher().publish(item()), /could not write 1 ledger entries/);
-    assert.equal(ledger.size(), size, "no ledger entry without its outbox rows");
-    assert.equal(app.relays().counts().pending, pending, "no outbox row without its ledger entry");
-    db.exec("DROP TRIGGER refuse_outbox");
-    db.close();
+    try {
+      await assert.rejects(
+        app
+          .relays()
+          .publisher()
+          .publish(item({ correlationId: "corr-refused" }), testCause("corr-refused")),
+        /could not write 1 ledger entries/,
+      );
+    } finally {
+      db.exec("DROP TRIGGER refuse_outbox");
+      db.close();
+    }
+    assert.equal(ledger.size(), size, "no causing entry without its outbox rows");
+    assert.deepEqual(ledger.byCorrelation("corr-refused"), [], "the cause was not written");
+    assert.equal(app.relays().counts().pending, pending, "no outbox row without its causing entry");
 
-    const pass = await app.relays().dispatcher().deliverDue();
-    assert.equal(pass.delivered, 2);
-    // Delivery state changed under the ledger; the ledger's proofs do not cover the outbox and still hold.
+    // The ledger goes on from where it was, and its proofs hold: the outbox is outside the chain.
+    const next = await app
+      .relays()
+      .publisher()
+      .publish(item({ correlationId: "corr-after" }), testCause("corr-after"));
+    assert.equal(next.seq, size);
+    assert.equal(app.relays().outbox().byLedgerSeq(next.seq).length, 2);
+    assert.equal((await app.relays().dispatcher().deliverDue()).delivered, 2);
     const v = verifyLedger({ path: app.ledgerPath(), verifierKey: app.ledgerKey().verifierKey });
     assert.equal(v.ok, true, JSON.stringify(v.firstBad));
+    assert.deepEqual(fakes.problems(), []);
+  });
+
+  test("one cause can carry several items: each has its key and rows, all on the cause's seq", async () => {
+    const { app } = t;
+    const entry = await app
+      .relays()
+      .publisher()
+      .publish(
+        [
+          item({ title: "INC-7 resumed", threadKey: "INC-7" }),
+          item({ title: "INC-8 resumed", threadKey: "INC-8" }),
+        ],
+        testCause("corr-several"),
+      );
+    const records = evidenceRecords(entry);
+    assert.deepEqual(
+      records.map((r) => [r.title, r.threadKey, r.sinks]),
+      [
+        ["INC-7 resumed", "INC-7", ["notion", "teamwork"]],
+        ["INC-8 resumed", "INC-8", ["notion", "teamwork"]],
+      ],
+    );
+    const rows = app.relays().outbox().byLedgerSeq(entry.seq);
+    assert.equal(rows.length, 4);
+    assert.deepEqual(new Set(rows.map((r) => r.body.key)), new Set(records.map((r) => r.key)));
+    assert.equal((await app.relays().dispatcher().deliverDue()).delivered, 4);
     assert.deepEqual(fakes.problems(), []);
   });
 
@@ -89,14 +163,12 @@ describe("the evidence outbox: Notion and Teamwork relays", { skip }, () => {
         title: "Drift alert: green → yellow (14)",
         drift: 14,
         governanceStatus: "RUNNING",
-        ledgerSeq: 7,
       }),
       item({
         kind: "seal",
         title: "MVP_v1 sealed",
         sealVersion: "v1",
         vaultCommit: "a".repeat(40),
-        ledgerSeq: 9,
       }),
       item({
         kind: "incident",
@@ -106,7 +178,9 @@ describe("the evidence outbox: Notion and Teamwork relays", { skip }, () => {
         threadKey: "INC-1",
       }),
     ];
-    for (const i of items) await app.relays().publisher().publish(i);
+    const seqs: number[] = [];
+    for (const i of items)
+      seqs.push((await app.relays().publisher().publish(i, testCause(i.correlationId))).seq);
     const pass = await app.relays().dispatcher().deliverDue();
     assert.equal(pass.delivered, 6);
     assert.equal(fakes.notion.pages.length, before.pages + 3);
@@ -114,7 +188,7 @@ describe("the evidence outbox: Notion and Teamwork relays", { skip }, () => {
     assert.ok(drift);
     assert.deepEqual(drift.properties.Kind, { select: { name: "drift" } });
     assert.deepEqual(drift.properties.Drift, { number: 14 });
-    assert.deepEqual(drift.properties["Ledger seq"], { number: 7 });
+    assert.deepEqual(drift.properties["Ledger seq"], { number: seqs[0] }, "the causing entry's seq");
     assert.deepEqual(drift.properties["Governance status"], { select: { name: "RUNNING" } });
     assert.deepEqual(
       drift.properties.Date,
@@ -149,7 +223,7 @@ describe("the evidence outbox: Notion and Teamwork relays", { skip }, () => {
     await app
       .relays()
       .publisher()
-      .publish(item({ title: "rate limited" }));
+      .publish(item({ title: "rate limited" }), testCause("rate limited"));
     const now = clock.now().getTime();
     const first = await d.deliverDue();
     assert.equal(first.retried, 2);
@@ -175,7 +249,7 @@ describe("the evidence outbox: Notion and Teamwork relays", { skip }, () => {
     await app
       .relays()
       .publisher()
-      .publish(item({ title: "lost answer" }));
+      .publish(item({ title: "lost answer" }), testCause("lost answer"));
     const pass = d.deliverDue();
     await fakes.notion.waitFor("post-page", creates.pages + 1);
     await fakes.teamwork.waitFor(TW_CREATE_COMMENT, creates.comments + 1);
@@ -204,7 +278,7 @@ describe("the evidence outbox: Notion and Teamwork relays", { skip }, () => {
     await app
       .relays()
       .publisher()
-      .publish(item({ kind: "snapshot", title: "Daily snapshot", markdown }));
+      .publish(item({ kind: "snapshot", title: "Daily snapshot", markdown }), testCause("snapshot"));
     assert.equal((await app.relays().dispatcher().deliverDue()).delivered, 2);
     const page = fakes.notion.pages.at(-1);
     assert.equal(page?.children.length, markdownToBlocks(markdown).length);
@@ -224,7 +298,7 @@ describe("the evidence outbox: Notion and Teamwork relays", { skip }, () => {
     await app
       .relays()
       .publisher()
-      .publish(item({ title: "outlasted" }));
+      .publish(item({ title: "outlasted" }), testCause("outlasted"));
     const waits: number[] = [];
     for (let i = 0; i < DEFAULT_MAX_ATTEMPTS; i++) {
       const r = await d.deliverDue();
@@ -281,7 +355,7 @@ describe("a sink that refuses the request itself", { skip }, () => {
       await t.app
         .relays()
         .publisher()
-        .publish(item({ title: "unshared" }));
+        .publish(item({ title: "unshared" }), testCause("unshared"));
       const pass = await t.app.relays().dispatcher().deliverDue();
       assert.equal(pass.deadLettered, 1);
       const failed = t.app.ledger().query({ eventType: "EVIDENCE_FAILED" })[0]?.payload as {
@@ -304,6 +378,32 @@ describe("a sink that refuses the request itself", { skip }, () => {
     } finally {
       await t.cleanup();
       await fakes.close();
+    }
+  });
+});
+
+describe("no evidence sink configured", () => {
+  test("the causing entry notes which sinks are off and why; nothing is queued", async () => {
+    const t = testApp();
+    try {
+      const echoed: string[] = [];
+      const entry = await t.app
+        .relays()
+        .publisher({ echo: (i) => echoed.push(`${i.title}@${i.ledgerSeq}`) })
+        .publish(item({ title: "noted only" }), testCause("corr-noted"));
+      const [record] = evidenceRecords(t.app.ledger().query({ eventType: "TEST_EVIDENCE" }).at(-1));
+      assert.equal(record?.key, undefined);
+      assert.deepEqual(record?.sinks, []);
+      assert.match(record?.reason ?? "", /no evidence sink is configured: Slack: SLACK_BOT_TOKEN not set/);
+      assert.match(record?.reason ?? "", /Notion: NOTION_TOKEN not set/);
+      assert.match(
+        record?.reason ?? "",
+        /Teamwork: TEAMWORK_SITE, TEAMWORK_API_KEY, TEAMWORK_TASKLIST_ID not set/,
+      );
+      assert.deepEqual(t.app.relays().outbox().byLedgerSeq(entry.seq), []);
+      assert.deepEqual(echoed, [`noted only@${entry.seq}`], "the operator sees it with the cause's seq");
+    } finally {
+      await t.cleanup();
     }
   });
 });

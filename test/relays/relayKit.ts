@@ -3,6 +3,8 @@
  * data source already made (as `maos notion setup` makes it), and the environment that points the app
  * at them.
  */
+import { evidenceRecords } from "../../src/autonomy/evidenceRecord.ts";
+import type { Ledger, LedgerAppend } from "../../src/ledger/Ledger.ts";
 import { activationLedgerProperties } from "../../src/relays/notion/activationLedgerSchema.ts";
 import {
   type FakeDataSource,
@@ -76,4 +78,17 @@ export function teamworkKeys(fakes: RelayFakes): string[] {
     }
   }
   return keys;
+}
+
+/** A causing entry for evidence published by hand in a test (the kernel passes ACTIVATION_STARTED etc.). */
+export function testCause(correlationId: string, payload: Record<string, unknown> = {}): LedgerAppend {
+  return { eventType: "TEST_EVIDENCE", level: "info", actor: "system", correlationId, payload };
+}
+
+/** Every outbox key the ledger records: each causing entry lists the keys of the items it queued. */
+export function queuedKeys(ledger: Pick<Ledger, "query">): string[] {
+  return ledger
+    .query()
+    .flatMap((e) => evidenceRecords(e))
+    .flatMap((r) => (r.key ? [r.key] : []));
 }

@@ -22,7 +22,7 @@ import { replyToText } from "../../src/core/replyText.ts";
 import { loadNotionSecrets } from "../../src/secrets/loadNotionSecrets.ts";
 import { clearRegisteredSecretValues } from "../../src/secrets/secretRegistry.ts";
 import { REPO } from "../helpers/testApp.ts";
-import { relaySkip, startRelayFakes, TEAMWORK_KEY } from "./relayKit.ts";
+import { relaySkip, startRelayFakes, TEAMWORK_KEY, testCause } from "./relayKit.ts";
 
 const operator: Actor = { source: "shell", id: "local:olive" };
 
@@ -127,19 +127,21 @@ test("secrets from the environment and the Notion registry never reach logs, led
   await app
     .relays()
     .publisher()
-    .publish({
-      kind: "incident",
-      title: `leak attempt ${ENV_SECRETS.MAOS_RELAY_TOKEN}`,
-      reply: {
-        summary: `token ${ENV_SECRETS.ANTHROPIC_API_KEY}`,
-        parts: [{ kind: "text", text: REFUSED_VALUE }],
+    .publish(
+      {
+        kind: "incident",
+        title: `leak attempt ${ENV_SECRETS.MAOS_RELAY_TOKEN}`,
+        reply: {
+          summary: `token ${ENV_SECRETS.ANTHROPIC_API_KEY}`,
+          parts: [{ kind: "text", text: REFUSED_VALUE }],
+        },
+        markdown: `# Leak attempt\n\n${REGISTRY_SECRETS.OPENAI_API_KEY} and ${ENV_SECRETS.OPENAI_API_KEY} and ${TEAMWORK_KEY}\n`,
+        correlationId: "secrets-scan",
+        occurredAt: clock.now(),
+        channel: "signals",
       },
-      markdown: `# Leak attempt\n\n${REGISTRY_SECRETS.OPENAI_API_KEY} and ${ENV_SECRETS.OPENAI_API_KEY} and ${TEAMWORK_KEY}\n`,
-      correlationId: "secrets-scan",
-      ledgerSeq: 1,
-      occurredAt: clock.now(),
-      channel: "signals",
-    });
+      testCause("secrets-scan"),
+    );
   for (let i = 0; i < 20 && app.relays().counts().pending > 0; i++) {
     const r = await d.deliverDue();
     if (r.nextDueAt) await clock.advance(Math.max(1, r.nextDueAt.getTime() - clock.now().getTime()));

@@ -7,15 +7,16 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { test } from "node:test";
 import { webApi } from "@slack/bolt";
-import type { EvidenceItem } from "../../src/autonomy/EvidencePublisher.ts";
+import type { EvidenceDraft } from "../../src/autonomy/EvidencePublisher.ts";
 import { ChannelRateLimiter } from "../../src/slack/channelRateLimiter.ts";
 import { slackWebClientOptions } from "../../src/slack/webClientOptions.ts";
 import { startFakeSlack } from "../fakes/slackWebApi.ts";
 import { REPO, testApp } from "../helpers/testApp.ts";
+import { testCause } from "./relayKit.ts";
 
 const TOKEN = "xoxb-relay-test-token-0123456789";
 
-function item(over: Partial<EvidenceItem>): EvidenceItem {
+function item(over: Partial<EvidenceDraft>): EvidenceDraft {
   const title = over.title ?? "INC-1 opened";
   return {
     kind: "incident",
@@ -23,7 +24,6 @@ function item(over: Partial<EvidenceItem>): EvidenceItem {
     reply: { summary: title, parts: [{ kind: "text", text: title }] },
     markdown: "# INC-1\n",
     correlationId: "slack-sink",
-    ledgerSeq: 1,
     occurredAt: new Date("2026-11-21T15:00:00.000Z"),
     channel: "signals",
     ...over,
@@ -72,9 +72,13 @@ test("evidence reaches the charter's channels in threads, and a partly posted re
         parts: [{ kind: "approval", approvalId: "APR-1", prompt: "Approve INC-1?" }],
       },
     }),
+    testCause("INC-1 opened"),
   );
-  await publisher.publish(item({ title: "INC-1 approved", threadKey: "INC-1" }));
-  await publisher.publish(item({ kind: "seal", title: "MVP_v0 sealed", channel: "evidence" }));
+  await publisher.publish(item({ title: "INC-1 approved", threadKey: "INC-1" }), testCause("INC-1 approved"));
+  await publisher.publish(
+    item({ kind: "seal", title: "MVP_v0 sealed", channel: "evidence" }),
+    testCause("MVP_v0 sealed"),
+  );
   assert.equal((await d.deliverDue()).delivered, 3);
   const root = slack.messages.find((m) => m.channel === "C0SIGNALS" && !m.threadTs);
   assert.ok(root, "the incident opens a message in signals");
@@ -96,6 +100,7 @@ test("evidence reaches the charter's channels in threads, and a partly posted re
   dropPost = posts + 2;
   await publisher.publish(
     item({ kind: "snapshot", title: "Daily summary", reply: { summary: "Daily summary", parts } }),
+    testCause("Daily summary"),
   );
   const r1 = await d.deliverDue();
   assert.equal(r1.retried, 1);
