@@ -67,6 +67,7 @@ if (want("ledger")) {
     ["durable appends/s, 1 producer", String(Math.round(l.appendsPerSecSingle)), "—"],
     ["durable appends/s, 50 producers", String(Math.round(l.appendsPerSecConcurrent50)), "≥ 10000"],
     ["ledger verify, 100k entries (ms)", String(Math.round(l.verify100kMs)), "—"],
+    ["heartbeat ledger check, 100k + 20 new entries (ms)", String(l.heartbeatVerify100kPlus20Ms), "—"],
     ["ledger verify, 1M entries (ms)", String(Math.round(l.verify1MMs)), "≤ 2000"],
   );
 }

@@ -44,8 +44,13 @@ const WORKER_START_ROWS = 65_536;
 const PARALLEL_THRESHOLD = 2 * WORKER_START_ROWS;
 const WORKER_TIMEOUT_MS = 600_000;
 
-interface CheckpointClaim {
+/** One signed checkpoint as read and checked (signature, origin, columns), before its root is compared. */
+export interface CheckpointClaim {
   source: string;
+  /** The signed note text. */
+  note: string;
+  /** Its row id, for a checkpoint from the ledger's table. */
+  tableId?: number;
   /** Verified body, when signature and format are fine. */
   size?: number;
   root?: string;
@@ -63,6 +68,20 @@ interface CheckpointClaim {
  * re-sign checkpoints), truncation and reorders.
  */
 export function verifyLedger(opts: VerifyOptions): VerifyReport {
+  return verifyLedgerDetailed(opts).report;
+}
+
+/** What a full verification saw besides its report: the state an incremental verifier continues from. */
+export interface VerifyDetail {
+  report: VerifyReport;
+  /** The RFC 6962 frontier nodes (hex, largest subtree first) at `report.size`, when the rows had no gap. */
+  frontier?: string[];
+  /** Every checkpoint read (the table's in id order, then `checkpoints`), with what its check found. */
+  claims: CheckpointClaim[];
+}
+
+/** verifyLedger, also returning the Merkle frontier and checkpoints it verified (see LedgerWatch). */
+export function verifyLedgerDetailed(opts: VerifyOptions): VerifyDetail {
   const verifier = newNoteVerifier(opts.verifierKey);
   if (!existsSync(opts.path)) {
     throw new CodexError("NOT_FOUND", `no ledger at ${opts.path}`, {
@@ -72,7 +91,10 @@ export function verifyLedger(opts: VerifyOptions): VerifyReport {
   let db: Database.Database | undefined;
   try {
     db = new Database(opts.path, { readonly: true, fileMustExist: true });
-    return verifyOpen(db, opts, verifier);
+    const open = db;
+    // One read transaction: the size, the genesis and the checkpoints are read from the same snapshot,
+    // so a checkpoint the writer signs meanwhile cannot look like one beyond the rows (a false truncation).
+    return open.transaction(() => verifyOpen(open, opts, verifier))();
   } catch (err) {
     if (isCodexError(err)) throw err;
     throw new CodexError("LEDGER_BROKEN", `cannot read ${opts.path} as a MAOS ledger`, {
@@ -84,7 +106,7 @@ export function verifyLedger(opts: VerifyOptions): VerifyReport {
   }
 }
 
-function verifyOpen(db: Database.Database, opts: VerifyOptions, verifier: NoteVerifier): VerifyReport {
+function verifyOpen(db: Database.Database, opts: VerifyOptions, verifier: NoteVerifier): VerifyDetail {
   const rowFailures: { seq: number; reason: string }[] = [];
   const schemaProblem = checkSchema(db, opts.path);
   if (schemaProblem) rowFailures.push({ seq: 0, reason: schemaProblem });
@@ -115,7 +137,8 @@ function verifyOpen(db: Database.Database, opts: VerifyOptions, verifier: NoteVe
     prevHash = r.lastEntryHash;
   }
 
-  const roots = combineRoots(ranges, sizes);
+  const frontiers = combineFrontiers(ranges, sizes);
+  const roots = new Map([...frontiers].map(([s, nodes]) => [s, foldRootHex(nodes)]));
   const root = roots.get(expected) ?? foldRootHex([]);
   let headSeq = -1;
   let headHash = ZERO_HASH;
@@ -190,11 +213,17 @@ function verifyOpen(db: Database.Database, opts: VerifyOptions, verifier: NoteVe
   };
   if (genesis.origin !== undefined) report.origin = genesis.origin;
   if (firstBad) report.firstBad = firstBad;
-  return report;
+  const detail: VerifyDetail = { report, claims };
+  const frontier = frontiers.get(expected);
+  if (frontier && size === expected) detail.frontier = frontier;
+  return detail;
 }
 
 /** Reads the genesis from its hashed bytes (the scan proves they are the ones in the chain). */
-function checkGenesis(db: Database.Database, verifierKey: string): { origin?: string; problem?: string } {
+export function checkGenesis(
+  db: Database.Database,
+  verifierKey: string,
+): { origin?: string; problem?: string } {
   const canonical = db.prepare("SELECT canonical FROM ledger WHERE seq = 0").pluck().get();
   if (canonical === undefined) return { problem: "genesis missing: no entry at seq 0" };
   let g: { event_type?: unknown; payload?: unknown };
@@ -228,7 +257,7 @@ function checkGenesis(db: Database.Database, verifierKey: string): { origin?: st
  * The file must be this version's, and its ledger table exactly this build's: the generated columns are
  * only trustworthy if their expressions are the ones that read `canonical` (sqlite_master can be rewritten).
  */
-function checkSchema(db: Database.Database, path: string): string | undefined {
+export function checkSchema(db: Database.Database, path: string): string | undefined {
   const version = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get() as
     | string
     | undefined;
@@ -265,40 +294,54 @@ function readCheckpoints(
     string,
   ][];
   const claims: CheckpointClaim[] = [];
-  const check = (note: string, source: string, columns?: { size: number; root: string }) => {
-    const claim: CheckpointClaim = { source };
-    claims.push(claim);
-    try {
-      claim.claimedSize = parseCheckpoint(note.slice(0, note.lastIndexOf("\n\n") + 1)).size;
-    } catch {
-      // The problem is reported below by openNote/parseCheckpoint.
-    }
-    try {
-      const body = parseCheckpoint(openNote(note, [verifier]).text);
-      const rootHex = body.root.toString("hex");
-      if (origin !== undefined && body.origin !== origin) {
-        claim.problem = `checkpoint origin ${JSON.stringify(body.origin)} is not the ledger's ${JSON.stringify(origin)} (${source})`;
-      } else if (columns && (columns.size !== body.size || columns.root !== rootHex)) {
-        claim.problem = `checkpoint row edited: its size/root columns differ from its signed note (${source})`;
-      } else {
-        claim.size = body.size;
-        claim.root = rootHex;
-      }
-    } catch (err) {
-      const kind = isCodexError(err) ? (err.details as { kind?: string } | undefined)?.kind : undefined;
-      claim.problem =
-        kind === "bad-signature"
-          ? `bad signature on checkpoint (${source})`
-          : kind === "unknown-key"
-            ? `checkpoint not signed by the ledger key (${source})`
-            : `malformed checkpoint (${source}): ${err instanceof Error ? err.message : String(err)}`;
-    }
-  };
-  for (const [id, size, root, note] of rows) check(note, `table id ${id}`, { size, root });
+  for (const [id, size, root, note] of rows) {
+    claims.push(checkCheckpointNote(note, `table id ${id}`, verifier, origin, { id, size, root }));
+  }
   extra.forEach((note, i) => {
-    check(note, `extra #${i + 1}`);
+    claims.push(checkCheckpointNote(note, `extra #${i + 1}`, verifier, origin));
   });
   return claims;
+}
+
+/**
+ * Opens one checkpoint note: signed by the ledger key, well formed, naming the ledger's origin and, for a
+ * table row, agreeing with its size/root columns. The root is compared by the caller, which knows the rows.
+ */
+export function checkCheckpointNote(
+  note: string,
+  source: string,
+  verifier: NoteVerifier,
+  origin: string | undefined,
+  row?: { id: number; size: number; root: string },
+): CheckpointClaim {
+  const claim: CheckpointClaim = { source, note };
+  if (row) claim.tableId = row.id;
+  try {
+    claim.claimedSize = parseCheckpoint(note.slice(0, note.lastIndexOf("\n\n") + 1)).size;
+  } catch {
+    // The problem is reported below by openNote/parseCheckpoint.
+  }
+  try {
+    const body = parseCheckpoint(openNote(note, [verifier]).text);
+    const rootHex = body.root.toString("hex");
+    if (origin !== undefined && body.origin !== origin) {
+      claim.problem = `checkpoint origin ${JSON.stringify(body.origin)} is not the ledger's ${JSON.stringify(origin)} (${source})`;
+    } else if (row && (row.size !== body.size || row.root !== rootHex)) {
+      claim.problem = `checkpoint row edited: its size/root columns differ from its signed note (${source})`;
+    } else {
+      claim.size = body.size;
+      claim.root = rootHex;
+    }
+  } catch (err) {
+    const kind = isCodexError(err) ? (err.details as { kind?: string } | undefined)?.kind : undefined;
+    claim.problem =
+      kind === "bad-signature"
+        ? `bad signature on checkpoint (${source})`
+        : kind === "unknown-key"
+          ? `checkpoint not signed by the ledger key (${source})`
+          : `malformed checkpoint (${source}): ${err instanceof Error ? err.message : String(err)}`;
+  }
+  return claim;
 }
 
 /** Splits [0, expected) into aligned block ranges and scans them: one here, the rest in worker threads. */
@@ -381,13 +424,14 @@ function runRanges(
 }
 
 /**
- * Root at each requested size from block roots and block-local frontiers: the frontier of an aligned
+ * Frontier at each requested size from block roots and block-local frontiers: the frontier of an aligned
  * prefix is a frontier over its complete block roots; appending a block-local frontier gives the frontier
- * at any size inside the next block, and foldRootHex turns it into the RFC 6962 root.
+ * at any size inside the next block (every prefix node covers at least a block, every block-local node
+ * less), and foldRootHex turns it into the RFC 6962 root.
  */
-function combineRoots(ranges: readonly RangeResult[], sizes: readonly number[]): Map<number, string> {
-  const roots = new Map<number, string>();
-  if (sizes.includes(0)) roots.set(0, foldRootHex([]));
+function combineFrontiers(ranges: readonly RangeResult[], sizes: readonly number[]): Map<number, string[]> {
+  const frontiers = new Map<number, string[]>();
+  if (sizes.includes(0)) frontiers.set(0, []);
   const snapshots = new Map<number, string[]>();
   for (const r of ranges) for (const s of r.snapshots) snapshots.set(s.size, s.nodes);
   const prefix = new MerkleFrontier();
@@ -396,9 +440,9 @@ function combineRoots(ranges: readonly RangeResult[], sizes: readonly number[]):
   for (const b of blocks) {
     for (const s of sizes) {
       const nodes = s > b.start && s <= b.start + b.size ? snapshots.get(s) : undefined;
-      if (nodes) roots.set(s, foldRootHex([...prefix.nodesHex(), ...nodes]));
+      if (nodes) frontiers.set(s, [...prefix.nodesHex(), ...nodes]);
     }
     if (b.size === blockSize) prefix.push(b.root);
   }
-  return roots;
+  return frontiers;
 }

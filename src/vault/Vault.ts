@@ -356,6 +356,38 @@ export class Vault {
     return { ok: runs.every((r) => r.ok), runs };
   }
 
+  /**
+   * verify() for what changed since an earlier call: a folder whose files in HEAD (every path and blob id,
+   * SEAL.json's included) are those recorded in `verified` and that is still in the working tree is
+   * reported ok without re-hashing; every other folder is verified in full. Returns the report (all
+   * folders, as verify() lists them) and the record to pass next time: the HEAD digest of each folder
+   * that verified. Pass an empty map for a full pass. Costs one `git ls-tree` and a directory listing,
+   * plus hashing the new or changed folders. Not seen until a full pass: a file edited, added or removed
+   * in the working tree of an already-verified folder without a commit.
+   */
+  async verifyChanged(
+    verified: ReadonlyMap<string, string>,
+  ): Promise<{ report: VaultVerifyReport; verified: Map<string, string> }> {
+    const committed = await this.#committedRuns();
+    const onDisk = new Set(await this.#runFolders());
+    const folders = [...new Set([...onDisk, ...committed.keys()])].sort(comparePaths);
+    const next = new Map<string, string>();
+    const runs: VaultRunReport[] = [];
+    for (const folder of folders) {
+      const inHead = committed.get(folder);
+      const digest = inHead ? treeDigest(inHead) : undefined;
+      if (digest !== undefined && onDisk.has(folder) && verified.get(folder) === digest) {
+        runs.push({ folder, ok: true, changed: [], missing: [], extra: [], rootMismatch: false });
+        next.set(folder, digest);
+        continue;
+      }
+      const report = await this.#verifyFolder(folder, await this.#readSeal(folder), committed);
+      runs.push(report);
+      if (report.ok && digest !== undefined) next.set(folder, digest);
+    }
+    return { report: { ok: runs.every((r) => r.ok), runs }, verified: next };
+  }
+
   /** Sealed runs in the working tree, oldest folder first; folders without a readable SEAL.json are skipped. */
   async listRuns(): Promise<
     { folder: string; runId: string; stack: string; sealedAtUtc: string; root: string }[]
@@ -708,6 +740,13 @@ async function listFiles(base: string): Promise<string[]> {
   };
   await walk(base, "");
   return out.sort(comparePaths);
+}
+
+/** One hash of a run folder's files as HEAD holds them: each path and its blob id, in path order. */
+function treeDigest(files: ReadonlyMap<string, string>): string {
+  const h = createHash("sha256");
+  for (const path of [...files.keys()].sort(comparePaths)) h.update(JSON.stringify([path, files.get(path)]));
+  return h.digest("hex");
 }
 
 /** Git's object id of a blob: sha1 (40 hex) or sha256 (64 hex) over `blob <len>\0<bytes>`. */

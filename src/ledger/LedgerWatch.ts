@@ -1,0 +1,411 @@
+import { createHash, hash } from "node:crypto";
+import { existsSync, statSync } from "node:fs";
+import Database from "better-sqlite3";
+import { CodexError, isCodexError } from "../core/CodexError.ts";
+import { canonicalProblem, ZERO_HASH } from "./ledgerEntry.ts";
+import { MerkleFrontier } from "./MerkleFrontier.ts";
+import { type NoteVerifier, newNoteVerifier } from "./signedNote.ts";
+import {
+  type CheckpointClaim,
+  checkCheckpointNote,
+  checkSchema,
+  type VerifyReport,
+  verifyLedgerDetailed,
+} from "./verifyLedger.ts";
+import { chainFields } from "./verifyRange.ts";
+
+/**
+ * Heartbeats between full verifications: 60 at the 60 s heartbeat is one full pass an hour (~2-3 s at 1M
+ * entries), which bounds how long an edit that no cheap check sees (see LedgerWatch) can go unnoticed.
+ */
+export const FULL_VERIFY_EVERY = 60;
+
+export interface LedgerWatchOptions {
+  path: string;
+  /** The ledger's verifier key (`name+hex8+base64`), from ledger.vkey: the trust anchor. */
+  verifierKey: string;
+  /** Calls between full verifications; default FULL_VERIFY_EVERY. 1 makes every call a full one. */
+  fullEvery?: number;
+  /** Passed to the full verifications (see VerifyOptions). */
+  workers?: number;
+  /** Also re-canonicalise every entry checked (see VerifyOptions). */
+  deep?: boolean;
+}
+
+export interface LedgerWatchReport extends VerifyReport {
+  /** "full": verifyLedger ran over every row; "incremental": only what changed since the last call. */
+  mode: "full" | "incremental";
+  /** Why this call was a full one. */
+  fullReason?: string;
+}
+
+/** What the last good verification established; every later call starts from it. */
+interface Verified {
+  size: number;
+  headHash: string;
+  frontier: MerkleFrontier;
+  genesisHash: string;
+  origin: string | undefined;
+  /** The file and its SQLite schema cookie: a replaced file or any schema change (as DROP TRIGGER) is unexpected. */
+  fileId: string;
+  schemaCookie: number;
+  table: { count: number; maxId: number; lastSize: number | undefined; goodSizes: number[] };
+  /** sha256 of every extra checkpoint note that verified → its size. */
+  extras: Map<string, number>;
+}
+
+/** Raised inside a call when a cheap check fails: the call falls back to a full verification. */
+class Escalate extends Error {}
+
+const CHUNK = 1024;
+
+/**
+ * Incremental ledger verification for the heartbeat: each call checks only the entries and checkpoints
+ * added since the last call, so a heartbeat costs O(new entries), plus a full verifyLedger every
+ * `fullEvery` calls and whenever something looks changed. Reports agree with verifyLedger's.
+ *
+ * Every call, in one read transaction:
+ * - the file is the same (device and inode) and its SQLite schema cookie has not moved: editing or
+ *   deleting a row through SQLite needs the append-only triggers dropped, which bumps the cookie;
+ * - the ledger table's definition is this build's, and the genesis row still has its hash and bytes;
+ * - the ledger did not shrink, and the row at the last verified head still has the same entry hash,
+ *   and its canonical bytes still hash to it (the chain binds every earlier row to that hash);
+ * - each new row: contiguous seq, entry hash of its bytes, its own seq and prev_hash in those bytes
+ *   (the first new row's prev_hash is the verified head's hash), pushed onto the kept Merkle frontier;
+ * - the checkpoint table lost no row, and each new checkpoint (table row or extra note) is signed by
+ *   the ledger key, names the origin, is in order, and matches the root rebuilt at its size.
+ * Any failure, or a new checkpoint below the verified size, falls back to a full verification, whose
+ * report (firstBad and all) is the one returned; while the ledger fails, every call is a full one, so a
+ * restored ledger reads ok at the next call.
+ *
+ * Beyond verifyLedger, the watch remembers the largest verified size and head: a ledger that later has
+ * fewer entries, or another entry at that seq, is reported even when no signed checkpoint covers it.
+ *
+ * What gets past until the next full pass (at most `fullEvery` calls): a row of the verified prefix,
+ * other than the genesis and the last verified head, edited by writing the file's bytes directly (a
+ * hex editor, or SQLite with the schema cookie restored by hand), since only those rows are re-read.
+ * Edits through SQLite, a replaced file, truncation, a rewritten head and anything appended are seen
+ * at the next call.
+ */
+export class LedgerWatch {
+  readonly path: string;
+  readonly #verifier: NoteVerifier;
+  readonly #fullEvery: number;
+  readonly #workers: number | undefined;
+  readonly #deep: boolean;
+  #verified: Verified | undefined;
+  #callsSinceFull = 0;
+  #fullRequested: string | undefined;
+  /** The largest size and the head verified so far: what must never disappear or change. */
+  #highWater: { size: number; headSeq: number; headHash: string } | undefined;
+
+  constructor(opts: LedgerWatchOptions) {
+    this.path = opts.path;
+    this.#verifier = newNoteVerifier(opts.verifierKey);
+    const every = opts.fullEvery ?? FULL_VERIFY_EVERY;
+    if (!Number.isSafeInteger(every) || every < 1) {
+      throw new CodexError("CONFIG_INVALID", `fullEvery must be a whole number ≥ 1, not ${every}`, {
+        hint: "pass fullEvery: 1 for a full verification on every call",
+      });
+    }
+    this.#fullEvery = every;
+    this.#workers = opts.workers;
+    this.#deep = opts.deep ?? false;
+  }
+
+  /** Makes the next call a full verification. */
+  requestFull(reason = "requested"): void {
+    this.#fullRequested = reason;
+  }
+
+  /** Verifies what changed since the last call (see the class comment); `checkpoints` as in VerifyOptions. */
+  verify(checkpoints: readonly string[] = []): LedgerWatchReport {
+    const state = this.#verified;
+    const why =
+      this.#fullRequested ??
+      (state === undefined
+        ? "first verification"
+        : this.#callsSinceFull + 1 >= this.#fullEvery
+          ? `periodic: every ${this.#fullEvery} calls`
+          : undefined);
+    if (why !== undefined || state === undefined) return this.#full(checkpoints, why ?? "first verification");
+    let db: Database.Database | undefined;
+    try {
+      if (!existsSync(this.path)) return this.#full(checkpoints, "the ledger file is gone");
+      db = new Database(this.path, { readonly: true, fileMustExist: true });
+      const conn = db;
+      const report = conn.transaction(() => this.#incremental(conn, state, checkpoints))();
+      this.#callsSinceFull++;
+      return report;
+    } catch (err) {
+      if (err instanceof Escalate) return this.#full(checkpoints, err.message);
+      if (isCodexError(err)) throw err;
+      throw new CodexError("LEDGER_BROKEN", `cannot read ${this.path} as a MAOS ledger`, {
+        hint: "check that MAOS_HOME points at the folder holding ledger.db and that the file is a SQLite database",
+        cause: err,
+      });
+    } finally {
+      db?.close();
+    }
+  }
+
+  #incremental(db: Database.Database, state: Verified, extra: readonly string[]): LedgerWatchReport {
+    if (fileId(this.path) !== state.fileId) throw new Escalate("the ledger file was replaced");
+    if (schemaCookie(db) !== state.schemaCookie) {
+      throw new Escalate("the database schema changed (e.g. the append-only triggers were dropped)");
+    }
+    const schemaProblem = checkSchema(db, this.path);
+    if (schemaProblem) throw new Escalate(schemaProblem);
+    const rowAt = db.prepare("SELECT entry_hash, canonical FROM ledger WHERE seq = ?").raw();
+    const unchanged = (seq: number, want: string): boolean => {
+      const row = rowAt.get(seq) as [unknown, unknown] | undefined;
+      return (
+        row !== undefined &&
+        row[0] === want &&
+        typeof row[1] === "string" &&
+        hash("sha256", `\0${row[1]}`, "hex") === want
+      );
+    };
+    if (!unchanged(0, state.genesisHash)) throw new Escalate("the genesis entry changed");
+    const maxSeq = db.prepare("SELECT max(seq) FROM ledger").pluck().get() as number | null;
+    const size = maxSeq === null ? 0 : maxSeq + 1;
+    if (size < state.size) throw new Escalate(`the ledger shrank from ${state.size} to ${size} entries`);
+    if (!unchanged(state.size - 1, state.headHash)) {
+      throw new Escalate(`the entry at seq ${state.size - 1} (the verified head) changed`);
+    }
+
+    // New checkpoints, read from this snapshot: their sizes are the roots the scan must keep.
+    const oldCount = db
+      .prepare("SELECT count(*) FROM checkpoints WHERE id <= ?")
+      .pluck()
+      .get(state.table.maxId) as number;
+    if (oldCount !== state.table.count) throw new Escalate("checkpoint rows were removed");
+    const newRows = db
+      .prepare("SELECT id, size, root, note FROM checkpoints WHERE id > ? ORDER BY id")
+      .raw()
+      .all(state.table.maxId) as [number, number, string, string][];
+    const claims: CheckpointClaim[] = newRows.map(([id, s, root, note]) =>
+      checkCheckpointNote(note, `table id ${id}`, this.#verifier, state.origin, { id, size: s, root }),
+    );
+    const extraKeys = extra.map(noteKey);
+    const extraNew = new Map<string, CheckpointClaim>();
+    extra.forEach((note, i) => {
+      const key = extraKeys[i] as string;
+      if (state.extras.has(key) || extraNew.has(key)) return;
+      extraNew.set(key, checkCheckpointNote(note, `extra #${i + 1}`, this.#verifier, state.origin));
+    });
+    const fresh = [...claims, ...extraNew.values()];
+    for (const c of fresh) if (c.problem !== undefined) throw new Escalate(c.problem);
+    const wanted = new Set<number>();
+    for (const c of fresh) {
+      const s = c.size as number;
+      if (s > size) throw new Escalate(`a checkpoint at size ${s} is beyond the ${size} entries`);
+      if (s < state.size) throw new Escalate(`a new checkpoint at size ${s}, inside the verified prefix`);
+      wanted.add(s);
+    }
+
+    const frontier = state.frontier.clone();
+    const roots = new Map<number, string>();
+    if (wanted.has(state.size)) roots.set(state.size, frontier.rootHex());
+    const headHash = this.#scan(db, state, size, frontier, wanted, roots);
+
+    let lastSize = state.table.lastSize;
+    for (const c of claims) {
+      if (lastSize !== undefined && (c.size as number) < lastSize) {
+        throw new Escalate(`checkpoint order: size ${c.size} recorded after size ${lastSize}`);
+      }
+      lastSize = c.size;
+    }
+    for (const c of fresh) {
+      if (roots.get(c.size as number) !== c.root) {
+        throw new Escalate(`checkpoint root mismatch at size ${c.size} (${c.source})`);
+      }
+    }
+
+    // Everything checked: move the state on.
+    const goodSizes = [...state.table.goodSizes, ...claims.map((c) => c.size as number)];
+    const extras = new Map(state.extras);
+    for (const [key, c] of extraNew) extras.set(key, c.size as number);
+    this.#verified = {
+      ...state,
+      size,
+      headHash,
+      frontier,
+      table: {
+        count: state.table.count + claims.length,
+        maxId: claims.reduce((m, c) => Math.max(m, c.tableId as number), state.table.maxId),
+        lastSize,
+        goodSizes,
+      },
+      extras,
+    };
+    this.#raiseHighWater(size, headHash);
+    const attested = [...goodSizes, ...extraKeys.map((k) => extras.get(k) ?? 0)].reduce(
+      (m, s) => Math.max(m, s),
+      0,
+    );
+    const report: LedgerWatchReport = {
+      ok: true,
+      size,
+      root: frontier.rootHex(),
+      head: { seq: size - 1, hash: headHash },
+      checkpointsChecked: state.table.count + claims.length + extra.length,
+      unattestedTail: Math.max(0, size - attested),
+      mode: "incremental",
+    };
+    if (state.origin !== undefined) report.origin = state.origin;
+    return report;
+  }
+
+  /** Checks rows [state.size, size) as verifyRange does and pushes them onto `frontier`; returns the head hash. */
+  #scan(
+    db: Database.Database,
+    state: Verified,
+    size: number,
+    frontier: MerkleFrontier,
+    wanted: ReadonlySet<number>,
+    roots: Map<number, string>,
+  ): string {
+    const chunk = db
+      .prepare(
+        `SELECT seq, entry_hash, canonical FROM ledger WHERE seq >= ? AND seq < ? ORDER BY seq LIMIT ${CHUNK}`,
+      )
+      .raw();
+    let prev = state.headHash;
+    let index = state.size;
+    while (index < size) {
+      const rows = chunk.all(index, size) as [number, unknown, unknown][];
+      if (rows.length === 0) break;
+      for (const [seq, storedHash, canonical] of rows) {
+        if (seq !== index) throw new Escalate(`gap: expected seq ${index}, found ${seq}`);
+        if (typeof canonical !== "string" || typeof storedHash !== "string") {
+          throw new Escalate(`row edited: seq ${seq} is not TEXT`);
+        }
+        const leaf = hash("sha256", `\0${canonical}`, "hex");
+        if (leaf !== storedHash) throw new Escalate(`row edited: entry_hash at seq ${seq}`);
+        const chain = chainFields(canonical, seq);
+        if (chain === undefined || chain.seqText !== String(seq) || chain.prevHash !== prev) {
+          throw new Escalate(`chain broken at seq ${seq}`);
+        }
+        if (this.#deep) {
+          const problem = canonicalProblem(canonical);
+          if (problem) throw new Escalate(`row edited at seq ${seq}: ${problem}`);
+        }
+        frontier.push(leaf);
+        prev = leaf;
+        index++;
+        if (wanted.has(index)) roots.set(index, frontier.rootHex());
+      }
+    }
+    if (index !== size) throw new Escalate(`rows below seq ${size} went missing`);
+    return prev;
+  }
+
+  /** verifyLedger over every row, then the state it establishes, and the high-water checks. */
+  #full(extra: readonly string[], reason: string): LedgerWatchReport {
+    this.#fullRequested = undefined;
+    this.#callsSinceFull = 0;
+    this.#verified = undefined;
+    // Read before the rows, so that a change made during the pass shows at the next call.
+    const before = existsSync(this.path) ? this.#identity() : undefined;
+    const detail = verifyLedgerDetailed({
+      path: this.path,
+      verifierKey: this.#verifier.verifierKey,
+      checkpoints: [...extra],
+      deep: this.#deep,
+      ...(this.#workers !== undefined ? { workers: this.#workers } : {}),
+    });
+    const report: LedgerWatchReport = { ...detail.report, mode: "full", fullReason: reason };
+    const lost = this.#highWaterProblem(report);
+    if (lost) {
+      if (report.firstBad === undefined || lost.seq < report.firstBad.seq) report.firstBad = lost;
+      report.ok = false;
+      return report;
+    }
+    if (!report.ok || !detail.frontier || !before) return report;
+
+    const table = detail.claims.filter((c) => c.tableId !== undefined);
+    const extras = new Map<string, number>();
+    extra.forEach((note, i) => {
+      const c = detail.claims[table.length + i];
+      if (c?.size !== undefined) extras.set(noteKey(note), c.size);
+    });
+    this.#verified = {
+      size: report.size,
+      headHash: report.head.hash,
+      frontier: new MerkleFrontier(report.size, detail.frontier),
+      genesisHash: before.genesisHash,
+      origin: report.origin,
+      fileId: before.fileId,
+      schemaCookie: before.schemaCookie,
+      table: {
+        count: table.length,
+        maxId: table.reduce((m, c) => Math.max(m, c.tableId as number), 0),
+        lastSize: table.at(-1)?.size,
+        goodSizes: table.map((c) => c.size as number),
+      },
+      extras,
+    };
+    this.#raiseHighWater(report.size, report.head.hash);
+    return report;
+  }
+
+  /** The verified ledger must not have lost entries, nor hold another entry at the highest verified head. */
+  #highWaterProblem(report: VerifyReport): { seq: number; reason: string } | undefined {
+    const hw = this.#highWater;
+    if (hw === undefined) return undefined;
+    if (report.size < hw.size) {
+      return {
+        seq: report.size,
+        reason: `truncated: ${hw.size} entries were verified earlier, the ledger now has ${report.size}`,
+      };
+    }
+    const db = new Database(this.path, { readonly: true, fileMustExist: true });
+    try {
+      const stored = db.prepare("SELECT entry_hash FROM ledger WHERE seq = ?").pluck().get(hw.headSeq);
+      if (stored !== hw.headHash) {
+        return {
+          seq: hw.headSeq,
+          reason: `row edited: the entry at seq ${hw.headSeq} is not the one verified earlier (a rewritten tail?)`,
+        };
+      }
+    } finally {
+      db.close();
+    }
+    return undefined;
+  }
+
+  #raiseHighWater(size: number, headHash: string): void {
+    if (this.#highWater === undefined || size >= this.#highWater.size) {
+      this.#highWater = { size, headSeq: size - 1, headHash };
+    }
+  }
+
+  #identity(): { fileId: string; schemaCookie: number; genesisHash: string } {
+    const db = new Database(this.path, { readonly: true, fileMustExist: true });
+    try {
+      const genesis = db.prepare("SELECT entry_hash FROM ledger WHERE seq = 0").pluck().get();
+      return {
+        fileId: fileId(this.path),
+        schemaCookie: schemaCookie(db),
+        genesisHash: typeof genesis === "string" ? genesis : ZERO_HASH,
+      };
+    } finally {
+      db.close();
+    }
+  }
+}
+
+function fileId(path: string): string {
+  const st = statSync(path, { bigint: true });
+  return `${st.dev}:${st.ino}`;
+}
+
+/** SQLite's schema cookie: bumped by every CREATE, DROP or ALTER, including the triggers'. */
+function schemaCookie(db: Database.Database): number {
+  return Number(db.pragma("schema_version", { simple: true }));
+}
+
+function noteKey(note: string): string {
+  return createHash("sha256").update(note).digest("hex");
+}

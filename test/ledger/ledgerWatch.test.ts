@@ -1,0 +1,334 @@
+import assert from "node:assert/strict";
+import { copyFileSync, renameSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import Database from "better-sqlite3";
+import { LedgerWatch, type LedgerWatchReport } from "../../src/ledger/LedgerWatch.ts";
+import { entryHash } from "../../src/ledger/ledgerEntry.ts";
+import { formatCheckpoint, generateNoteKey, newNoteSigner, signNote } from "../../src/ledger/signedNote.ts";
+import { verifyLedger } from "../../src/ledger/verifyLedger.ts";
+import {
+  editCanonical,
+  fill,
+  openTestLedger,
+  patchFile,
+  rehashFrom,
+  tamper,
+  testSigner,
+  testVerifierKey,
+} from "./helpers.ts";
+
+const ORIGIN = "maos-codex/ledger/test";
+
+const watchOf = (path: string, fullEvery = 1000) =>
+  new LedgerWatch({ path, verifierKey: testVerifierKey, fullEvery });
+
+/** The report without the watch's own fields, to compare with verifyLedger's. */
+function plain(r: LedgerWatchReport) {
+  const { mode: _mode, fullReason: _why, ...rest } = r;
+  return rest;
+}
+
+const verify = (path: string, checkpoints: string[] = []) =>
+  verifyLedger({ path, verifierKey: testVerifierKey, checkpoints });
+
+/** A deterministic pseudo-random sequence (mulberry32), so every run appends the same pattern. */
+function rng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+test("agrees with verifyLedger on an intact ledger across many appends, checkpoints and extra notes", (t) => {
+  const tl = openTestLedger(t);
+  const watch = watchOf(tl.path);
+  const extras: string[] = [];
+  const random = rng(7);
+  const modes: string[] = [];
+  for (let round = 0; round < 40; round++) {
+    fill(tl.ledger, Math.floor(random() * 25), `run-${round}`);
+    const roll = random();
+    if (roll < 0.25) tl.ledger.checkpoint();
+    else if (roll < 0.4) extras.push(tl.ledger.checkpoint().note);
+    else if (roll < 0.5) {
+      // A vault copy of a checkpoint also in the table, and the same note passed twice.
+      const note = tl.ledger.checkpoint().note;
+      extras.push(note, note);
+    }
+    const got = watch.verify(extras);
+    modes.push(got.mode);
+    const want = verify(tl.path, extras);
+    assert.equal(want.ok, true, JSON.stringify(want.firstBad));
+    assert.deepEqual(plain(got), want, `round ${round}`);
+    assert.equal(got.root, tl.ledger.root());
+  }
+  assert.equal(modes[0], "full");
+  assert.ok(
+    modes.slice(1).every((m) => m === "incremental"),
+    modes.join(","),
+  );
+});
+
+test("a full verification every fullEvery calls, and on request", (t) => {
+  const tl = openTestLedger(t);
+  const watch = watchOf(tl.path, 3);
+  const modes: string[] = [];
+  for (let i = 0; i < 7; i++) {
+    fill(tl.ledger, 2);
+    modes.push(watch.verify().mode);
+  }
+  assert.deepEqual(modes, [
+    "full",
+    "incremental",
+    "incremental",
+    "full",
+    "incremental",
+    "incremental",
+    "full",
+  ]);
+  watch.requestFull("operator asked");
+  const r = watch.verify();
+  assert.equal(r.mode, "full");
+  assert.equal(r.fullReason, "operator asked");
+});
+
+/** Inserts a row after the head, as an attacker with SQL access can (INSERT needs no trigger dropped). */
+function appendForged(path: string, f: (canonical: string, seq: number) => string, hashOf = entryHash) {
+  const db = new Database(path);
+  try {
+    const [seq, canonical] = db
+      .prepare("SELECT seq, canonical FROM ledger ORDER BY seq DESC LIMIT 1")
+      .raw()
+      .get() as [number, string];
+    const next = f(canonical.replace(`,"seq":${seq},`, `,"seq":${seq + 1},`), seq + 1);
+    db.prepare("INSERT INTO ledger (seq, entry_hash, canonical) VALUES (?, ?, ?)").run(
+      seq + 1,
+      hashOf(next),
+      next,
+    );
+  } finally {
+    db.close();
+  }
+}
+
+test("an appended forged row is caught at the next call", (t) => {
+  const tl = openTestLedger(t);
+  fill(tl.ledger, 10);
+  const watch = watchOf(tl.path);
+  assert.equal(watch.verify().ok, true);
+  assert.equal(watch.verify().mode, "incremental");
+  tl.ledger.close();
+  // The copy of the head with its own seq keeps the head's prev_hash: the chain does not link.
+  appendForged(tl.path, (c) => c);
+  const r = watch.verify();
+  assert.equal(r.ok, false);
+  assert.deepEqual(r.firstBad, { seq: 11, reason: "chain broken: prev_hash mismatch" });
+  assert.equal(r.mode, "full");
+  assert.match(r.fullReason ?? "", /chain broken at seq 11/);
+  assert.deepEqual(plain(r), verify(tl.path));
+});
+
+test("an appended row whose stored hash is not its bytes' is caught", (t) => {
+  const tl = openTestLedger(t);
+  fill(tl.ledger, 4);
+  const watch = watchOf(tl.path);
+  assert.equal(watch.verify().ok, true);
+  const head = tl.ledger.head().hash;
+  tl.ledger.close();
+  appendForged(
+    tl.path,
+    (c) => c.replace(/,"prev_hash":"[0-9a-f]{64}"/, `,"prev_hash":"${head}"`),
+    () => "ab".repeat(32),
+  );
+  const r = watch.verify();
+  assert.deepEqual(r.firstBad, {
+    seq: 5,
+    reason: "row edited: entry_hash does not match the canonical bytes",
+  });
+});
+
+test("an edit through SQLite to an already-verified row is caught at once (the triggers had to go)", (t) => {
+  const tl = openTestLedger(t);
+  fill(tl.ledger, 20);
+  const watch = watchOf(tl.path);
+  assert.equal(watch.verify().ok, true);
+  tamper(tl.path, (db) => editCanonical(db, 7, '"note":"step 6"', '"note":"step X"'));
+  const r = watch.verify();
+  assert.equal(r.mode, "full");
+  assert.match(r.fullReason ?? "", /schema changed/);
+  assert.deepEqual(r.firstBad, {
+    seq: 7,
+    reason: "row edited: entry_hash does not match the canonical bytes",
+  });
+});
+
+test("an edit written into the file's bytes is caught at the next full pass; the head at once", (t) => {
+  const tl = openTestLedger(t);
+  fill(tl.ledger, 30);
+  tl.ledger.close();
+  const watch = watchOf(tl.path, 3);
+  assert.equal(watch.verify().mode, "full");
+  // A hex editor leaves the schema cookie alone; only the rows the watch re-reads can show it.
+  patchFile(tl.path, '"note":"step 5"', '"note":"step X"');
+  const quiet = [watch.verify(), watch.verify()];
+  assert.ok(
+    quiet.every((r) => r.ok && r.mode === "incremental"),
+    "what a full pass would see, two calls later",
+  );
+  const caught = watch.verify();
+  assert.equal(caught.mode, "full");
+  assert.match(caught.fullReason ?? "", /periodic/);
+  assert.deepEqual(caught.firstBad, {
+    seq: 6,
+    reason: "row edited: entry_hash does not match the canonical bytes",
+  });
+
+  const b = openTestLedger(t);
+  fill(b.ledger, 30);
+  b.ledger.close();
+  const w2 = watchOf(b.path, 1000);
+  assert.equal(w2.verify().ok, true);
+  patchFile(b.path, '"note":"step 29"', '"note":"step XX"');
+  const head = w2.verify();
+  assert.equal(head.mode, "full");
+  assert.match(head.fullReason ?? "", /the entry at seq 30 \(the verified head\) changed/);
+  assert.deepEqual(head.firstBad, {
+    seq: 30,
+    reason: "row edited: entry_hash does not match the canonical bytes",
+  });
+});
+
+test("a head rewritten consistently (bytes and hash) passes verifyLedger, not the watch", (t) => {
+  const tl = openTestLedger(t);
+  fill(tl.ledger, 12);
+  const watch = watchOf(tl.path);
+  assert.equal(watch.verify().ok, true);
+  tl.ledger.close();
+  tamper(tl.path, (db) => {
+    editCanonical(db, 12, '"note":"step 11"', '"note":"forged!"');
+    rehashFrom(db, 12);
+  });
+  assert.equal(verify(tl.path).ok, true, "no checkpoint covers the head");
+  const r = watch.verify();
+  assert.equal(r.ok, false);
+  assert.deepEqual(r.firstBad, {
+    seq: 12,
+    reason: "row edited: the entry at seq 12 is not the one verified earlier (a rewritten tail?)",
+  });
+});
+
+test("truncation is caught, with or without a checkpoint covering the lost entries", (t) => {
+  const tl = openTestLedger(t);
+  fill(tl.ledger, 20);
+  tl.ledger.checkpoint();
+  fill(tl.ledger, 5);
+  const watch = watchOf(tl.path);
+  assert.equal(watch.verify().ok, true);
+  tl.ledger.close();
+  tamper(tl.path, (db) => db.prepare("DELETE FROM ledger WHERE seq >= 23").run());
+  const unsigned = watch.verify();
+  assert.equal(verify(tl.path).ok, true, "the file alone cannot tell");
+  assert.deepEqual(unsigned.firstBad, {
+    seq: 23,
+    reason: "truncated: 26 entries were verified earlier, the ledger now has 23",
+  });
+  tamper(tl.path, (db) => db.prepare("DELETE FROM ledger WHERE seq >= 15").run());
+  const signed = watch.verify();
+  assert.equal(signed.firstBad?.seq, 15);
+  assert.match(signed.firstBad?.reason ?? "", /^truncated: checkpoint at size 21 but ledger has 15 entries/);
+});
+
+test("a new bad checkpoint is caught at the next call: foreign key, edited row, wrong root", (t) => {
+  const tl = openTestLedger(t);
+  fill(tl.ledger, 8);
+  tl.ledger.checkpoint();
+  const watch = watchOf(tl.path);
+  assert.equal(watch.verify().ok, true);
+
+  // Signed by another key, inserted as a row (checkpoints accept INSERT).
+  const other = newNoteSigner(generateNoteKey("mallory").signerKey);
+  const foreign = signNote(
+    formatCheckpoint({ origin: ORIGIN, size: tl.ledger.size(), root: Buffer.from(tl.ledger.root(), "hex") }),
+    other,
+  );
+  const db = new Database(tl.path);
+  db.prepare("INSERT INTO checkpoints (size, root, note, created_utc) VALUES (?, ?, ?, ?)").run(
+    tl.ledger.size(),
+    tl.ledger.root(),
+    foreign,
+    "2026-11-21T15:00:00.000Z",
+  );
+  db.close();
+  const r = watch.verify();
+  assert.equal(r.ok, false);
+  assert.equal(r.firstBad?.reason, "checkpoint not signed by the ledger key (table id 2)");
+  assert.deepEqual(plain(r), verify(tl.path));
+
+  // A well-signed extra note whose root is not the ledger's at its size.
+  const b = openTestLedger(t);
+  fill(b.ledger, 8);
+  const w2 = watchOf(b.path);
+  assert.equal(w2.verify().ok, true);
+  fill(b.ledger, 3);
+  const wrong = signNote(
+    formatCheckpoint({ origin: ORIGIN, size: b.ledger.size(), root: Buffer.alloc(32, 7) }),
+    testSigner,
+  );
+  const bad = w2.verify([wrong]);
+  assert.equal(bad.ok, false);
+  assert.match(bad.firstBad?.reason ?? "", /^checkpoint root mismatch at size 12/);
+  assert.deepEqual(plain(bad), verify(b.path, [wrong]));
+});
+
+test("a checkpoint below the verified size is checked by a full pass", (t) => {
+  const tl = openTestLedger(t);
+  fill(tl.ledger, 5);
+  const old = tl.ledger.checkpoint().note;
+  fill(tl.ledger, 5);
+  const watch = watchOf(tl.path);
+  assert.equal(watch.verify().ok, true);
+  const r = watch.verify([old]);
+  assert.equal(r.ok, true);
+  assert.equal(r.mode, "full");
+  assert.match(r.fullReason ?? "", /inside the verified prefix/);
+  assert.equal(watch.verify([old]).mode, "incremental", "seen once, it needs no root again");
+});
+
+test("a replaced file is verified in full; a restored backup missing entries stays red", (t) => {
+  const tl = openTestLedger(t);
+  fill(tl.ledger, 6);
+  tl.ledger.close();
+  const backup = join(tl.dir, "backup.db");
+  copyFileSync(tl.path, backup);
+  const ledger = tl.reopen();
+  fill(ledger, 4);
+  ledger.close();
+  const watch = watchOf(tl.path);
+  assert.equal(watch.verify().ok, true);
+  renameSync(backup, tl.path);
+  const r = watch.verify();
+  assert.equal(r.mode, "full");
+  assert.match(r.fullReason ?? "", /replaced/);
+  assert.deepEqual(r.firstBad, {
+    seq: 7,
+    reason: "truncated: 11 entries were verified earlier, the ledger now has 7",
+  });
+});
+
+test("the frontier carried over from a full pass is the ledger's, at sizes across block boundaries", (t) => {
+  const tl = openTestLedger(t);
+  // 300 rows with 2 workers makes verifyLedger split the rows into aligned blocks and combine them.
+  fill(tl.ledger, 300);
+  const watch = new LedgerWatch({ path: tl.path, verifierKey: testVerifierKey, workers: 2 });
+  const r = watch.verify();
+  assert.equal(r.ok, true);
+  fill(tl.ledger, 3);
+  tl.ledger.checkpoint();
+  const next = watch.verify();
+  assert.equal(next.mode, "incremental");
+  assert.equal(next.root, tl.ledger.root());
+});
