@@ -6,7 +6,6 @@ import { chicagoIso } from "../src/core/timestamps.ts";
 import type { LedgerEntry } from "../src/ledger/Ledger.ts";
 import { lastSecretsLoad } from "../src/secrets/loadNotionSecrets.ts";
 import type { CommandSpec } from "./CommandSpec.ts";
-import { verify } from "./ledger.ts";
 
 /** How many recent runs status lists. */
 const LAST_RUNS = 5;
@@ -81,9 +80,9 @@ export async function statusReply(app: App): Promise<Reply> {
     const head = ledger.head();
     let verified: string;
     try {
-      const r = await verify(app);
+      const r = await app.custody();
       verified = r.ok
-        ? `intact (verified now, ${r.checkpointsChecked} signed checkpoints)`
+        ? `intact (${r.mode === "full" ? "fully verified now" : "new entries verified now"}, ${r.checkpointsChecked} signed checkpoints)`
         : `BROKEN at seq ${r.firstBad?.seq}: ${r.firstBad?.reason}`;
     } catch (err) {
       if (!isCodexError(err)) throw err;

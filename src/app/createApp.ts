@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import path from "node:path";
 import type { Client as NotionClient } from "@notionhq/client";
 import { AgentHub } from "../agents/AgentHub.ts";
@@ -20,6 +21,7 @@ import type { RunDeps } from "../executor/runStack.ts";
 import { type Charter, loadCharter } from "../governance/charter.ts";
 import { parseRoleEnv, type RoleMembers } from "../governance/roles.ts";
 import { Ledger } from "../ledger/Ledger.ts";
+import { LedgerWatch, type LedgerWatchReport } from "../ledger/LedgerWatch.ts";
 import { type LedgerKey, ledgerKeyFromString, loadOrCreateLedgerKey } from "../ledger/ledgerKey.ts";
 import { limitedFetch } from "../relays/limitedFetch.ts";
 import { createNotionClient } from "../relays/notion/createNotionClient.ts";
@@ -58,6 +60,12 @@ export interface App {
   ledger(): Ledger;
   /** Path of the ledger file, for read-only verification. */
   ledgerPath(): string;
+  /**
+   * Custody as of now, cheaply: the shared incremental verifier (new entries, new checkpoints
+   * including the vault's copies, a full pass hourly or on any anomaly). Heartbeats, `status` and the
+   * App Home use it; `maos ledger verify` always runs the full verification.
+   */
+  custody(): Promise<LedgerWatchReport>;
   vault(): Promise<Vault>;
   hub(): AgentHub;
   providerFor(spec: string): Provider;
@@ -113,6 +121,7 @@ export function createApp(opts: AppOptions = {}): App {
   let state: StateStore | undefined;
   let approvals: ApprovalService | undefined;
   let recovered = false;
+  let watch: LedgerWatch | undefined;
   let autonomy: AutonomyKernel | undefined;
   const providers = new Map<string, Provider>();
 
@@ -215,6 +224,13 @@ export function createApp(opts: AppOptions = {}): App {
       return key;
     },
     ledgerPath: () => path.join(home, "ledger.db"),
+    async custody() {
+      const checkpoints = existsSync(path.join(home, "vault", ".git"))
+        ? await (await app.vault()).readCheckpoints()
+        : [];
+      watch ??= new LedgerWatch({ path: app.ledgerPath(), verifierKey: app.ledgerKey().verifierKey });
+      return watch.verify(checkpoints);
+    },
     ledger() {
       if (!ledger) {
         const c = app.charter();

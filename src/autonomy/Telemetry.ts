@@ -6,7 +6,7 @@ import v8 from "node:v8";
 import type { App } from "../app/createApp.ts";
 import { utcIso } from "../core/timestamps.ts";
 import type { LedgerEntry } from "../ledger/Ledger.ts";
-import { FULL_VERIFY_EVERY, LedgerWatch } from "../ledger/LedgerWatch.ts";
+import { FULL_VERIFY_EVERY } from "../ledger/LedgerWatch.ts";
 import { type ConfigChange, type ConfigHashes, configHashes, diffHashes } from "./configHashes.ts";
 import { type DriftInput, type DriftResult, scoreDrift } from "./drift.ts";
 import type { Tick } from "./TickScheduler.ts";
@@ -95,7 +95,6 @@ export class Telemetry {
   // CPU time is real process time, so its denominator is real wall time, not the injected clock.
   #cpuWall = performance.now();
   /** Ledger custody checked incrementally: each heartbeat verifies the entries since the last one. */
-  #ledgerWatch: LedgerWatch | undefined;
   /** Run folders verified so far (folder → HEAD digest), and heartbeats since the vault's last full pass. */
   #vaultVerified = new Map<string, string>();
   #vaultCalls = 0;
@@ -249,15 +248,7 @@ export class Telemetry {
   async #ledgerHealth(faults: string[]): Promise<TelemetryReading["ledger"]> {
     const app = this.#app;
     try {
-      const checkpoints = existsSync(path.join(app.home, "vault", ".git"))
-        ? await (await app.vault()).readCheckpoints()
-        : [];
-      const ledgerPath = app.ledgerPath();
-      const verifierKey = app.ledgerKey().verifierKey;
-      if (this.#ledgerWatch?.path !== ledgerPath) {
-        this.#ledgerWatch = new LedgerWatch({ path: ledgerPath, verifierKey });
-      }
-      const r = this.#ledgerWatch.verify(checkpoints);
+      const r = await app.custody();
       return {
         ok: r.ok,
         size: r.size,

@@ -270,7 +270,7 @@ export function createSlackApp(opts: CreateSlackAppOptions): SlackApp {
     track(
       "views.publish",
       afterAck.run(async () => {
-        const view = home.view();
+        const view = await home.view();
         await client.views.publish({ user_id: user, view });
       }),
     );

@@ -2,7 +2,6 @@ import type { App } from "../app/createApp.ts";
 import type { ApprovalRecord } from "../approvals/ApprovalService.ts";
 import { chicagoIso } from "../core/timestamps.ts";
 import type { LedgerEntry } from "../ledger/Ledger.ts";
-import { verifyLedger } from "../ledger/verifyLedger.ts";
 import { type Block, context, divider, escapeMrkdwn, header, section } from "./blockKit.ts";
 import { fitHomeTab } from "./packMessages.ts";
 
@@ -40,8 +39,8 @@ const RECENT_RUNS = 5;
 const SHOWN_APPROVALS = 15;
 
 /**
- * The App Home dashboard: reads the last runs and the ledger state from the ledger, verifies the ledger
- * (again only when it has grown since the last check, so opening Home repeatedly costs nothing), and
+ * The App Home dashboard: reads the last runs and the ledger state from the ledger, checks custody
+ * through the app's incremental verifier (only when the ledger has grown since the last check), and
  * lists open approvals.
  */
 export class HomeDashboard {
@@ -54,31 +53,28 @@ export class HomeDashboard {
     this.#openApprovals = openApprovals;
   }
 
-  snapshot(): HomeSnapshot {
+  async snapshot(): Promise<HomeSnapshot> {
     const ledger = this.#app.ledger();
     const size = ledger.size();
     return {
       runs: recentRuns(ledger),
-      ledger: { size, head: ledger.head().hash, check: this.#check(size) },
+      ledger: { size, head: ledger.head().hash, check: await this.#check(size) },
       autonomy: this.#app.autonomy().homeSummary(),
       approvals: this.#openApprovals(),
       at: this.#app.clock.now(),
     };
   }
 
-  view(): HomeView {
-    return buildHomeView(this.snapshot());
+  async view(): Promise<HomeView> {
+    return buildHomeView(await this.snapshot());
   }
 
-  #check(size: number): LedgerCheck {
+  async #check(size: number): Promise<LedgerCheck> {
     const last = this.#lastCheck;
     if (last && "size" in last && last.size === size) return last;
     let check: LedgerCheck;
     try {
-      const report = verifyLedger({
-        path: this.#app.ledgerPath(),
-        verifierKey: this.#app.ledgerKey().verifierKey,
-      });
+      const report = await this.#app.custody();
       check = report.ok
         ? { ok: true, size: report.size }
         : {

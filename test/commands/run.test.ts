@@ -70,7 +70,7 @@ test("run, then status and ledger verify, through dispatch", async () => {
   const status = replyToText(await dispatch("status", { app, actor: member }));
   assert.match(status, new RegExp(`marketing_ops\\* completed · score ${completed.score.toFixed(2)}`));
   assert.match(status, new RegExp(`seal \`${seal.sealRoot.slice(0, 16)}\``));
-  assert.match(status, /Ledger:\s+\d+ entries, intact \(verified now/);
+  assert.match(status, /Ledger:\s+\d+ entries, intact \(fully verified now/);
   assert.match(status, /prime `offline`, backup none/);
   assert.match(status, /Slack: off \(SLACK_BOT_TOKEN not set\)/);
   assert.match(status, /Autonomy:\s+RUNNING · loop not running: no loop is running/);
