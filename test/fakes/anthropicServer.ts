@@ -4,8 +4,10 @@
  * tool_choice forces a tool it answers with a tool_use block. Never touches the network beyond 127.0.0.1.
  */
 import { readFileSync } from "node:fs";
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+
+import { readBody, sendJson } from "./http.ts";
 
 export interface RecordedRequest {
   method: string;
@@ -84,29 +86,13 @@ export function validateMessagesRequest(body: unknown): string | undefined {
   return undefined;
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
-}
-
 function send(
   res: ServerResponse,
   status: number,
   body: unknown,
   headers: Record<string, string> = {},
 ): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    "content-type": "application/json",
-    "content-length": Buffer.byteLength(text),
-    "request-id": `req_fake_${status}`,
-    ...headers,
-  });
-  res.end(text);
+  sendJson(res, status, body, { "request-id": `req_fake_${status}`, ...headers });
 }
 
 function sendError(

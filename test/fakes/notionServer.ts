@@ -18,6 +18,7 @@ import {
   type SpecOperation,
   vendorSpecsSkip,
 } from "../relays/vendorSpec.ts";
+import { type Failure, type FaultControls, FaultPlan } from "./FaultPlan.ts";
 
 export const NOTION_SPEC = "notion-openapi.json";
 export const notionSpecSkip = (): string | undefined => vendorSpecsSkip(NOTION_SPEC);
@@ -249,17 +250,7 @@ export interface NotionRequest {
   problems: string[];
 }
 
-export interface NotionFailure {
-  status: 429 | 500 | 502 | 503 | 529;
-  /** Seconds, sent as Retry-After. */
-  retryAfter?: number;
-  /** Answer this many requests so (once when neither this nor `while` is given). */
-  times?: number;
-  /** Answer so while this holds (a simulated outage on an injected clock). */
-  while?: () => boolean;
-  /** Only for these operation ids. */
-  ops?: string[];
-}
+export type NotionFailure = Failure<429 | 500 | 502 | 503 | 529>;
 
 export interface FakePage {
   id: string;
@@ -284,24 +275,13 @@ export interface FakeNotionOptions {
   token: string;
 }
 
-export interface FakeNotion {
+export interface FakeNotion extends FaultControls<NotionFailure> {
   url: string;
   requests: NotionRequest[];
   pages: FakePage[];
   dataSources: Map<string, FakeDataSource>;
   /** Every validation problem seen, with the operation; a passing test expects none. */
   problems(): string[];
-  /** Requests that reached an operation, by operation id. */
-  count(op: string): number;
-  fail(f: NotionFailure): void;
-  clearFailures(): void;
-  /** Apply matching requests at once but answer them only after release() (an ambiguous outcome). */
-  hold(ops: string[]): void;
-  release(): void;
-  /** Cuts the connections of held requests: applied, but the client never learns it (a lost answer). */
-  dropHeld(): void;
-  /** Resolves when `n` requests of `op` have arrived. */
-  waitFor(op: string, n: number): Promise<void>;
   /** A data source with rows already in it (the secrets registry, the client matrix). */
   addDataSource(ds: {
     id?: string;
@@ -390,20 +370,8 @@ export async function startFakeNotion(opts: FakeNotionOptions): Promise<FakeNoti
   const requests: NotionRequest[] = [];
   const pages: FakePage[] = [];
   const dataSources = new Map<string, FakeDataSource>();
-  let failures: (NotionFailure & { left: number })[] = [];
-  let held: { ops: Set<string>; waiting: (() => void)[]; sockets: ServerResponse[] } | undefined;
-  const waiters: { op: string; n: number; resolve: () => void }[] = [];
+  const faults = new FaultPlan<NotionFailure>(() => requests.map((r) => r.op));
   let seq = 0;
-
-  const count = (op: string) => requests.filter((r) => r.op === op).length;
-  const notifyWaiters = () => {
-    for (const w of [...waiters]) {
-      if (count(w.op) >= w.n) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve();
-      }
-    }
-  };
 
   const pageObject = (p: FakePage) => {
     const ds = dataSources.get(p.dataSourceId);
@@ -631,13 +599,9 @@ export async function startFakeNotion(opts: FakeNotionOptions): Promise<FakeNoti
         } else if (rec.body !== undefined && rec.method === "GET") {
           rec.problems.push("a GET has a body");
         }
-        notifyWaiters();
-        const failure = failures.find(
-          (f) => (!f.ops || f.ops.includes(m.op.id)) && (f.while ? f.while() : f.left > 0),
-        );
+        faults.arrived();
+        const failure = faults.failureFor(m.op.id);
         if (failure) {
-          if (!failure.while) failure.left--;
-          failures = failures.filter((f) => (f.while ? f.while() : f.left > 0));
           const h: Record<string, string> =
             failure.retryAfter !== undefined ? { "retry-after": String(failure.retryAfter) } : {};
           return error(
@@ -649,27 +613,8 @@ export async function startFakeNotion(opts: FakeNotionOptions): Promise<FakeNoti
           );
         }
         if (rec.problems.length > 0) return error(res, 400, "validation_error", rec.problems.join("; "));
-        if (held?.ops.has(m.op.id)) {
-          // Applied now, answered later: the client cannot know whether it worked.
-          const h = held;
-          const buffered = { status: 200, headers: {} as Record<string, string>, body: "" };
-          const fakeRes = {
-            writeHead(status: number, hs: Record<string, string>) {
-              buffered.status = status;
-              buffered.headers = hs;
-            },
-            end(data: string) {
-              buffered.body = data;
-            },
-          } as unknown as ServerResponse;
-          await handle(fakeRes, rec.body, m.op, m.pathParams);
-          h.sockets.push(res);
-          h.waiting.push(() => {
-            res.writeHead(buffered.status, buffered.headers);
-            res.end(buffered.body);
-          });
-          return;
-        }
+        // Applied now, answered later: the client cannot know whether it worked.
+        if (await faults.holdIfHeld(m.op.id, res, (r) => handle(r, rec.body, m.op, m.pathParams))) return;
         await handle(res, rec.body, m.op, m.pathParams);
       })().catch((err: unknown) => {
         if (!res.headersSent) error(res, 500, "internal_server_error", String(err));
@@ -686,35 +631,18 @@ export async function startFakeNotion(opts: FakeNotionOptions): Promise<FakeNoti
     dataSources,
     problems: () =>
       requests.flatMap((r) => r.problems.map((p) => `${r.method} ${r.path} (${r.op ?? "?"}): ${p}`)),
-    count,
-    fail(f) {
-      failures.push({ ...f, left: f.times ?? 1 });
-    },
-    clearFailures() {
-      failures = [];
-    },
-    hold(list) {
-      held = { ops: new Set(list), waiting: [], sockets: [] };
-    },
-    release() {
-      const h = held;
-      held = undefined;
-      for (const w of h?.waiting ?? []) w();
-    },
-    dropHeld() {
-      const h = held;
-      held = undefined;
-      for (const r of h?.sockets ?? []) r.socket?.destroy();
-    },
-    waitFor(op, n) {
-      if (count(op) >= n) return Promise.resolve();
-      return new Promise((resolve) => waiters.push({ op, n, resolve }));
-    },
+    count: faults.count,
+    fail: faults.fail,
+    clearFailures: faults.clearFailures,
+    hold: faults.hold,
+    release: faults.release,
+    dropHeld: faults.dropHeld,
+    waitFor: faults.waitFor,
     addDataSource,
     pagesIn: (id) => pages.filter((p) => p.dataSourceId === id),
     close: () =>
       new Promise<void>((resolve) => {
-        held?.waiting.splice(0);
+        faults.forgetHeld();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

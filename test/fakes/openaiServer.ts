@@ -4,8 +4,10 @@
  * rate limits, failover and timeouts. It never touches the network beyond 127.0.0.1.
  */
 import { readFileSync } from "node:fs";
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+
+import { readBody, sendJson } from "./http.ts";
 
 export interface RecordedRequest {
   method: string;
@@ -163,29 +165,13 @@ export function sampleFromSchema(schema: Record<string, unknown>): unknown {
   }
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
-}
-
 function send(
   res: ServerResponse,
   status: number,
   body: unknown,
   headers: Record<string, string> = {},
 ): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    "content-type": "application/json",
-    "content-length": Buffer.byteLength(text),
-    "x-request-id": `req_fake_${status}`,
-    ...headers,
-  });
-  res.end(text);
+  sendJson(res, status, body, { "x-request-id": `req_fake_${status}`, ...headers });
 }
 
 function sendError(

@@ -17,6 +17,7 @@ import {
   type SpecOperation,
   vendorSpecsSkip,
 } from "../relays/vendorSpec.ts";
+import { type Failure, type FaultControls, FaultPlan } from "./FaultPlan.ts";
 
 export const TEAMWORK_SPEC = "teamwork-projects-api-v3.oas2.json";
 export const teamworkSpecSkip = (): string | undefined => vendorSpecsSkip(TEAMWORK_SPEC);
@@ -105,14 +106,8 @@ export interface TeamworkRequest {
   problems: string[];
 }
 
-export interface TeamworkFailure {
-  status: 429 | 500 | 502 | 503;
-  /** Seconds, sent as Retry-After (and as X-Rate-Limit-Reset on a 429). */
-  retryAfter?: number;
-  times?: number;
-  while?: () => boolean;
-  ops?: string[];
-}
+/** `retryAfter` is sent as Retry-After, and as X-Rate-Limit-Reset on a 429. */
+export type TeamworkFailure = Failure<429 | 500 | 502 | 503>;
 
 export interface FakeTask {
   id: number;
@@ -122,20 +117,12 @@ export interface FakeTask {
   comments: { id: number; body: string }[];
 }
 
-export interface FakeTeamwork {
+export interface FakeTeamwork extends FaultControls<TeamworkFailure> {
   /** The site URL (TEAMWORK_SITE). */
   url: string;
   requests: TeamworkRequest[];
   tasks: FakeTask[];
   problems(): string[];
-  count(op: string): number;
-  fail(f: TeamworkFailure): void;
-  clearFailures(): void;
-  hold(ops: string[]): void;
-  release(): void;
-  /** Cuts the connections of held requests: applied, but the client never learns it (a lost answer). */
-  dropHeld(): void;
-  waitFor(op: string, n: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -150,13 +137,10 @@ export async function startFakeTeamwork(opts: { apiKey: string; tasklistId: numb
   const bodies = new BodyValidator("swagger2", spec, SPEC_ID);
   const requests: TeamworkRequest[] = [];
   const tasks: FakeTask[] = [];
-  let failures: (TeamworkFailure & { left: number })[] = [];
-  let held: { ops: Set<string>; waiting: (() => void)[]; sockets: ServerResponse[] } | undefined;
-  const waiters: { op: string; n: number; resolve: () => void }[] = [];
+  const faults = new FaultPlan<TeamworkFailure>(() => requests.map((r) => r.op));
   let nextId = 1000;
   let used = 0;
 
-  const count = (op: string) => requests.filter((r) => r.op === op).length;
   const rateHeaders = (): Record<string, string> => ({
     "x-rate-limit-limit": String(RATE_LIMIT),
     "x-rate-limit-remaining": String(Math.max(0, RATE_LIMIT - used)),
@@ -291,18 +275,9 @@ export async function startFakeTeamwork(opts: { apiKey: string; tasklistId: numb
         if (rec.body === undefined && m.op.bodyRequired) rec.problems.push("body is required");
         if (rec.body !== undefined) rec.problems.push(...bodies.validate(m.op.bodyRef, rec.body));
       }
-      for (const w of [...waiters]) {
-        if (count(w.op) >= w.n) {
-          waiters.splice(waiters.indexOf(w), 1);
-          w.resolve();
-        }
-      }
-      const failure = failures.find(
-        (f) => (!f.ops || f.ops.includes(m.op.id)) && (f.while ? f.while() : f.left > 0),
-      );
+      faults.arrived();
+      const failure = faults.failureFor(m.op.id);
       if (failure) {
-        if (!failure.while) failure.left--;
-        failures = failures.filter((f) => (f.while ? f.while() : f.left > 0));
         const extra: Record<string, string> = {};
         if (failure.retryAfter !== undefined) extra["retry-after"] = String(failure.retryAfter);
         if (failure.status === 429) {
@@ -317,33 +292,11 @@ export async function startFakeTeamwork(opts: { apiKey: string; tasklistId: numb
       }
       if (rec.problems.length > 0)
         return reply(400, { errors: rec.problems.map((p) => ({ title: "Bad request", detail: p })) });
-      if (held?.ops.has(m.op.id)) {
-        const h = held;
-        const buffered: { status: number; headers: Record<string, string>; body: string } = {
-          status: 200,
-          headers: {},
-          body: "",
-        };
-        handle(
-          {
-            writeHead(status: number, hs: Record<string, string>) {
-              buffered.status = status;
-              buffered.headers = hs;
-            },
-            end(data: string) {
-              buffered.body = data;
-            },
-          } as unknown as ServerResponse,
-          m.op,
-          m.pathParams,
-          url.searchParams,
-          rec.body,
+      if (faults.isHeld(m.op.id)) {
+        // Applied now, answered later: the client cannot know whether it worked.
+        void faults.holdIfHeld(m.op.id, res, (r) =>
+          handle(r, m.op, m.pathParams, url.searchParams, rec.body),
         );
-        h.sockets.push(res);
-        h.waiting.push(() => {
-          res.writeHead(buffered.status, buffered.headers);
-          res.end(buffered.body);
-        });
         return;
       }
       handle(res, m.op, m.pathParams, url.searchParams, rec.body);
@@ -357,30 +310,13 @@ export async function startFakeTeamwork(opts: { apiKey: string; tasklistId: numb
     tasks,
     problems: () =>
       requests.flatMap((r) => r.problems.map((p) => `${r.method} ${r.path} (${r.op ?? "?"}): ${p}`)),
-    count,
-    fail(f) {
-      failures.push({ ...f, left: f.times ?? 1 });
-    },
-    clearFailures() {
-      failures = [];
-    },
-    hold(list) {
-      held = { ops: new Set(list), waiting: [], sockets: [] };
-    },
-    release() {
-      const h = held;
-      held = undefined;
-      for (const w of h?.waiting ?? []) w();
-    },
-    dropHeld() {
-      const h = held;
-      held = undefined;
-      for (const r of h?.sockets ?? []) r.socket?.destroy();
-    },
-    waitFor(op, n) {
-      if (count(op) >= n) return Promise.resolve();
-      return new Promise((resolve) => waiters.push({ op, n, resolve }));
-    },
+    count: faults.count,
+    fail: faults.fail,
+    clearFailures: faults.clearFailures,
+    hold: faults.hold,
+    release: faults.release,
+    dropHeld: faults.dropHeld,
+    waitFor: faults.waitFor,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
