@@ -381,7 +381,8 @@ function checkUpstream(f: Facts, u: DraftContext["upstream"][number]): UpstreamC
       ok: !placeholder,
       text: placeholder
         ? `Unresolved placeholder found: "${placeholder}"`
-        : "No unresolved placeholders (TBD, TODO, [insert …])",
+        : // Naming the markers here would make this very review fail its own placeholder check.
+          "No unresolved placeholders",
     },
     { ok: longSentences === 0, text: `Clarity: ${longSentences} sentence(s) over 30 words` },
   ];

@@ -78,7 +78,7 @@ export function renderLedgerVerify(r: VerifyReport & { vaultCheckpoints: number 
     `✔ ledger intact: ${r.size} entries, chain and Merkle root rebuilt`,
     `  root ${r.root}`,
     `  head ${r.head.hash} (seq ${r.head.seq})`,
-    `  ${r.checkpointsChecked} signed checkpoints verified (${r.vaultCheckpoints} copies from the vault)`,
+    `  ${r.checkpointsChecked} signed checkpoints verified (${r.vaultCheckpoints} ${r.vaultCheckpoints === 1 ? "copy" : "copies"} from the vault)`,
     ...(r.unattestedTail > 0
       ? [`  ${r.unattestedTail} newest entries are not yet covered by a checkpoint`]
       : []),
