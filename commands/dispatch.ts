@@ -10,7 +10,7 @@ import { clientCommand } from "./client.ts";
 import { helpCommand } from "./help.ts";
 import { incidentCommand } from "./incident.ts";
 import { ledgerCommand } from "./ledger.ts";
-import { checkPermission, permissionOf } from "./permissions.ts";
+import { checkPermission, permissionOf, unstaffedNote } from "./permissions.ts";
 import { errorReply, orList } from "./replies.ts";
 import { runCommand } from "./run.ts";
 import { sealCommand } from "./seal.ts";
@@ -139,7 +139,7 @@ function refusal(permission: string, needed: string[], ctx: CommandContext): Rep
   const who = needed.length > 0 ? `the ${orList(needed)} role` : "a role";
   const text =
     needed.length > 0
-      ? `/codex ${permission.replaceAll(".", " ")} needs ${who}; you (${actorIdentity(ctx.actor)}) do not hold it.`
+      ? `/codex ${permission.replaceAll(".", " ")} needs ${who}; you (${actorIdentity(ctx.actor)}) do not hold it.${unstaffedNote(ctx, needed)}`
       : `/codex ${permission.replaceAll(".", " ")} is not permitted to anyone: the charter has no permissions entry for "${permission}".`;
   return errorReply(text, [
     {

@@ -4,7 +4,7 @@ import { CodexError } from "../src/core/CodexError.ts";
 import type { Reply } from "../src/core/Reply.ts";
 import { rolesFor, rolesOf } from "../src/governance/roles.ts";
 import type { CommandContext } from "./CommandSpec.ts";
-import { checkPermission } from "./permissions.ts";
+import { checkPermission, unstaffedNote } from "./permissions.ts";
 import { orList } from "./replies.ts";
 
 /** What a governed command did: its data (the CLI's --json), its Reply (every adapter), and whether it was refused. */
@@ -38,7 +38,7 @@ export async function authorize(ctx: CommandContext, permission: string): Promis
   });
   throw new CodexError(
     "PERMISSION_DENIED",
-    `${permission.replaceAll(".", " ")} needs the ${orList(needed) || "(no)"} role; ${actorIdentity(ctx.actor)} does not hold it`,
+    `${permission.replaceAll(".", " ")} needs the ${orList(needed) || "(no)"} role; ${actorIdentity(ctx.actor)} does not hold it.${unstaffedNote(ctx, needed)}`,
     {
       hint: `roles and their members are set in ${ctx.app.charter().file} (MAOS_CHARTER) or by MAOS_ROLES (local users as local:NAME); the refusal is recorded in the ledger`,
     },
