@@ -94,19 +94,12 @@ export class FaultPlan<F extends Failure> implements FaultControls<F> {
     return failure;
   }
 
-  isHeld(op: string): boolean {
-    return this.#held?.ops.has(op) ?? false;
-  }
-
   /**
-   * When `op` is held: applies the request now through `apply` (against a response that only records),
-   * and answers the real response at release(). Returns false when `op` is not held.
+   * When `op` is held: applies the request now through `apply` (against a response that only records)
+   * and answers the real response at release(). Returns false when `op` is not held. The connection is
+   * registered before this returns, so a test that wakes on the request's arrival can drop it at once.
    */
-  async holdIfHeld(
-    op: string,
-    res: ServerResponse,
-    apply: (res: ServerResponse) => unknown,
-  ): Promise<boolean> {
+  holdIfHeld(op: string, res: ServerResponse, apply: (res: ServerResponse) => unknown): boolean {
     const h = this.#held;
     if (!h?.ops.has(op)) return false;
     const buffered = { status: 200, headers: {} as Record<string, string>, body: "" };
@@ -119,11 +112,13 @@ export class FaultPlan<F extends Failure> implements FaultControls<F> {
         buffered.body = data;
       },
     } as unknown as ServerResponse;
-    await apply(recorder);
+    const applied = Promise.resolve(apply(recorder));
     h.sockets.push(res);
     h.waiting.push(() => {
-      res.writeHead(buffered.status, buffered.headers);
-      res.end(buffered.body);
+      void applied.then(() => {
+        res.writeHead(buffered.status, buffered.headers);
+        res.end(buffered.body);
+      });
     });
     return true;
   }

@@ -614,7 +614,7 @@ export async function startFakeNotion(opts: FakeNotionOptions): Promise<FakeNoti
         }
         if (rec.problems.length > 0) return error(res, 400, "validation_error", rec.problems.join("; "));
         // Applied now, answered later: the client cannot know whether it worked.
-        if (await faults.holdIfHeld(m.op.id, res, (r) => handle(r, rec.body, m.op, m.pathParams))) return;
+        if (faults.holdIfHeld(m.op.id, res, (r) => handle(r, rec.body, m.op, m.pathParams))) return;
         await handle(res, rec.body, m.op, m.pathParams);
       })().catch((err: unknown) => {
         if (!res.headersSent) error(res, 500, "internal_server_error", String(err));

@@ -292,11 +292,8 @@ export async function startFakeTeamwork(opts: { apiKey: string; tasklistId: numb
       }
       if (rec.problems.length > 0)
         return reply(400, { errors: rec.problems.map((p) => ({ title: "Bad request", detail: p })) });
-      if (faults.isHeld(m.op.id)) {
-        // Applied now, answered later: the client cannot know whether it worked.
-        void faults.holdIfHeld(m.op.id, res, (r) =>
-          handle(r, m.op, m.pathParams, url.searchParams, rec.body),
-        );
+      // Applied now, answered later: the client cannot know whether it worked.
+      if (faults.holdIfHeld(m.op.id, res, (r) => handle(r, m.op, m.pathParams, url.searchParams, rec.body))) {
         return;
       }
       handle(res, m.op, m.pathParams, url.searchParams, rec.body);
