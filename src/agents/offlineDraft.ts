@@ -435,6 +435,7 @@ function reviewSections(f: Facts): Section[] {
     .join("\n")
     .trim();
   const fixes = checks.flatMap((c) => c.fixes);
+  const strengths = checks.flatMap((c) => c.items.filter((i) => i.ok).map((i) => `${c.agent}: ${i.text}`));
   return [
     { title: "Review summary", body: summary },
     { title: "Checklist", body: checklist },
@@ -443,6 +444,25 @@ function reviewSections(f: Facts): Section[] {
       body: fixes.length
         ? fixes.map((x) => `- ${x}`).join("\n")
         : "- None: every measured check passed. A human should still read for brand tone.",
+    },
+    {
+      title: "Strengths",
+      body: strengths.length
+        ? strengths
+            .slice(0, 8)
+            .map((x) => `- ${x}`)
+            .join("\n")
+        : "- None of the measured checks passed yet.",
+    },
+    {
+      title: "Issues",
+      body: fixes.length ? fixes.map((x) => `- ${x}`).join("\n") : "- None found by the measured checks.",
+    },
+    {
+      title: "Verdict",
+      body: fixes.length
+        ? `Needs changes before it goes out: ${fixes.length} measured check(s) failed (see Issues).`
+        : "Ready for a human read: every measured check passed. The offline reviewer cannot judge tone or truth.",
     },
   ];
 }
