@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { actorIdentity } from "../src/core/Actor.ts";
-import { CodexError } from "../src/core/CodexError.ts";
+import { CodexError, isCodexError } from "../src/core/CodexError.ts";
 import type { Reply } from "../src/core/Reply.ts";
 import { rolesFor, rolesOf } from "../src/governance/roles.ts";
 import type { CommandContext } from "./CommandSpec.ts";
@@ -43,6 +43,16 @@ export async function authorize(ctx: CommandContext, permission: string): Promis
       hint: `roles and their members are set in ${ctx.app.charter().file} (MAOS_CHARTER) or by MAOS_ROLES (local users as local:NAME); the refusal is recorded in the ledger`,
     },
   );
+}
+
+/**
+ * A REFUSED CodexError from the kernel as a refused Outcome listing its reasons (`details.reasons`, else
+ * the message); any other error is rethrown for the dispatcher to report.
+ */
+export function refusedOutcome<T>(err: unknown, summary: string, data: (reasons: string[]) => T): Outcome<T> {
+  if (!isCodexError(err) || err.code !== "REFUSED") throw err;
+  const reasons = (err.details as { reasons?: string[] } | undefined)?.reasons ?? [err.message];
+  return { ok: false, data: data(reasons), reply: refusedReply(summary, reasons, err.hint) };
 }
 
 /** A refusal with its reasons as a list, shown only to the caller. */

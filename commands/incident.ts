@@ -1,11 +1,11 @@
 import type { ApprovalOutcome } from "../src/approvals/ApprovalService.ts";
 import { outcomeReply } from "../src/approvals/commandApprovals.ts";
 import { INCIDENT_ID, type IncidentView, incidentReply } from "../src/autonomy/IncidentService.ts";
-import { CodexError, isCodexError } from "../src/core/CodexError.ts";
+import { CodexError } from "../src/core/CodexError.ts";
 import type { Reply } from "../src/core/Reply.ts";
 import { chicagoIso } from "../src/core/timestamps.ts";
 import type { CommandContext, CommandSpec } from "./CommandSpec.ts";
-import { grantingRoles, type Outcome, refusedReply } from "./governed.ts";
+import { grantingRoles, type Outcome, refusedOutcome } from "./governed.ts";
 
 function incidentId(word: string | undefined, sub: string): string {
   const id = word?.toUpperCase();
@@ -67,13 +67,7 @@ export async function incidentResolve(
       reply: { summary: text, parts: [{ kind: "text", text }] },
     };
   } catch (err) {
-    if (!isCodexError(err) || err.code !== "REFUSED") throw err;
-    const reasons = (err.details as { reasons?: string[] } | undefined)?.reasons ?? [err.message];
-    return {
-      ok: false,
-      data: { resolved: false, reasons },
-      reply: refusedReply(`${id} was not resolved.`, reasons, err.hint),
-    };
+    return refusedOutcome(err, `${id} was not resolved.`, (reasons) => ({ resolved: false, reasons }));
   }
 }
 

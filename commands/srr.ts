@@ -1,8 +1,8 @@
 import type { IncidentView } from "../src/autonomy/IncidentService.ts";
 import { incidentReply } from "../src/autonomy/IncidentService.ts";
-import { CodexError, isCodexError } from "../src/core/CodexError.ts";
+import { CodexError } from "../src/core/CodexError.ts";
 import type { CommandContext, CommandSpec } from "./CommandSpec.ts";
-import { grantingRoles, type Outcome, refusedReply } from "./governed.ts";
+import { grantingRoles, type Outcome, refusedOutcome } from "./governed.ts";
 
 /** `/codex stop`: STOP–RESET–REALIGN by hand. */
 export async function stopOutcome(
@@ -27,12 +27,7 @@ export async function stopOutcome(
       },
     };
   } catch (err) {
-    if (!isCodexError(err) || err.code !== "REFUSED") throw err;
-    return {
-      ok: false,
-      data: { halted: false, reasons: [err.message] },
-      reply: refusedReply("stop refused.", [err.message], err.hint),
-    };
+    return refusedOutcome(err, "stop refused.", (reasons) => ({ halted: false, reasons }));
   }
 }
 
@@ -49,13 +44,10 @@ export async function resumeOutcome(
       reply: { summary: text, parts: [{ kind: "text", text }] },
     };
   } catch (err) {
-    if (!isCodexError(err) || err.code !== "REFUSED") throw err;
-    const reasons = (err.details as { reasons?: string[] } | undefined)?.reasons ?? [err.message];
-    return {
-      ok: false,
-      data: { resumed: false, reasons },
-      reply: refusedReply("resume refused: the loop stays HALTED.", reasons, err.hint),
-    };
+    return refusedOutcome(err, "resume refused: the loop stays HALTED.", (reasons) => ({
+      resumed: false,
+      reasons,
+    }));
   }
 }
 
