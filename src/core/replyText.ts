@@ -31,7 +31,11 @@ function renderPart(part: ReplyPart, style: { bold(s: string): string; dim(s: st
       return `${style.bold(title)}\n${"═".repeat(Math.min(title.length, 72))}`;
     }
     case "text":
-      return part.text;
+      // Slack's *bold* is noise on a terminal: keep the words (bold them where styling is on).
+      return part.text.replace(
+        /(^|[\s(])\*([^*\n]+)\*(?=[\s).,:;!?]|$)/gm,
+        (_m, pre: string, words: string) => `${pre}${style.bold(words)}`,
+      );
     case "fields": {
       const width = Math.max(0, ...part.fields.map((f) => f.label.length));
       return part.fields.map((f) => `${`${f.label}:`.padEnd(width + 1)} ${f.value}`).join("\n");

@@ -79,7 +79,7 @@ describe("the same flows from the shell adapter", () => {
     assert.match(olive, /Drift:\s+0 \(green\) at heartbeat seq \d+/);
     assert.match(olive, /HALTED; INC-1 is open/);
     assert.match(olive, /resume refused: the loop stays HALTED\.\n• INC-1 is not approved/);
-    assert.match(olive, /\*INC-1\* open · manual/);
+    assert.match(olive, /INC-1 open · manual/);
     assert.match(olive, /🚨 INC-1: GOVERNANCE INCIDENT/);
     assert.match(olive, /stopped by hand by shell:local:olive: drill from the shell/);
 

@@ -28,7 +28,7 @@ test("replyToText shows every part: header, fields, document in full, approval c
     [
       "SEAL V0",
       "═══════",
-      "*Ready* to seal.",
+      "Ready to seal.",
       "Score:        0.91",
       "Vault commit: `abc`",
       "─".repeat(48),

@@ -68,7 +68,7 @@ test("run, then status and ledger verify, through dispatch", async () => {
   assert.equal(started?.actorIdentity, "slack:U0MEMBER <pat@example.com>");
 
   const status = replyToText(await dispatch("status", { app, actor: member }));
-  assert.match(status, new RegExp(`marketing_ops\\* completed · score ${completed.score.toFixed(2)}`));
+  assert.match(status, new RegExp(`marketing_ops completed · score ${completed.score.toFixed(2)}`));
   assert.match(status, new RegExp(`seal \`${seal.sealRoot.slice(0, 16)}\``));
   assert.match(status, /Ledger:\s+\d+ entries, intact \(fully verified now/);
   assert.match(status, /prime `offline`, backup none/);
