@@ -99,6 +99,7 @@ export async function runStack(
   const order = executionOrder(stack);
   const byId = new Map(stack.agents.map((a) => [a.id, a]));
   const scrub = (text: string) => scrubValues(text, deps.secrets);
+  const scrubbedInputs = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, scrub(v)]));
   const ctx = { runId, correlationId, actor: actorIdentity(actor) };
   const append = (
     eventType: string,
@@ -118,7 +119,7 @@ export async function runStack(
       stackFile: stack.file,
       stackHash: stack.hash,
       charterHash: deps.charter.hash,
-      inputs: Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, scrub(v)])),
+      inputs: scrubbedInputs,
       agents: order,
       providers: { prime: primeSpec, backup: deps.hub.backup?.spec ?? null },
     });
@@ -372,7 +373,7 @@ export async function runStack(
         charterHash: deps.charter.hash,
         actor: ctx.actor,
         status,
-        inputs: Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, scrub(v)])),
+        inputs: scrubbedInputs,
         providers: { prime: primeSpec, backup: deps.hub.backup?.spec ?? null },
         startedAtUtc: utcIso(startedAt),
         startedAtCt: chicagoIso(startedAt),

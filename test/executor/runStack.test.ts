@@ -103,20 +103,7 @@ describe("an offline run", () => {
 });
 
 describe("wisdom: reflect, then repeat, improved", () => {
-  let fake: FakeOpenAI;
-  let t: TestApp;
-  before(async () => {
-    fake = await startFakeOpenAI();
-    t = testApp({
-      MAOS_PRIME: "openai:gpt-test",
-      OPENAI_BASE_URL: fake.url,
-      OPENAI_API_KEY: "sk-test-0000000000",
-    });
-  });
-  after(async () => {
-    await t.cleanup();
-    await fake.close();
-  });
+  const env = withFakePrime();
 
   const judge = (lesson: string) => ({
     json: {
@@ -134,6 +121,8 @@ describe("wisdom: reflect, then repeat, improved", () => {
   });
 
   test("run N+1's prompts carry run N's lessons", async () => {
+    const fake = env.fake();
+    const t = env.t();
     const lesson = "Name the keynote speaker in the first line of every email";
     fake.script([draft("plan"), draft("copy"), draft("review"), judge(lesson)]);
     const first = await run({ stack: "marketing_ops", inputs: { event: "Expo" } }, actor, t.app);
@@ -155,23 +144,11 @@ describe("wisdom: reflect, then repeat, improved", () => {
 });
 
 describe("failover inside a run", () => {
-  let fake: FakeOpenAI;
-  let t: TestApp;
-  before(async () => {
-    fake = await startFakeOpenAI();
-    t = testApp({
-      MAOS_PRIME: "openai:gpt-test",
-      MAOS_BACKUP: "offline",
-      OPENAI_BASE_URL: fake.url,
-      OPENAI_API_KEY: "sk-test-0000000000",
-    });
-  });
-  after(async () => {
-    await t.cleanup();
-    await fake.close();
-  });
+  const env = withFakePrime({ MAOS_BACKUP: "offline" });
 
   test("a prime answering 503 three times fails over to the backup; every attempt is ledgered", async () => {
+    const fake = env.fake();
+    const t = env.t();
     fake.script([{ status: 503 }, { status: 503 }, { status: 503 }]);
     const s = await run(
       { stack: "field_estimator", inputs: { project: "Warehouse slab", location: "Peoria, IL" } },
@@ -204,6 +181,8 @@ describe("failover inside a run", () => {
   });
 
   test("a 400 is never retried nor failed over: the run fails and is still sealed", async () => {
+    const fake = env.fake();
+    const t = env.t();
     fake.script([{ status: 400 }]);
     const s = await run(
       { stack: "field_estimator", inputs: { project: "Warehouse slab", location: "Peoria, IL" } },
@@ -225,3 +204,27 @@ describe("failover inside a run", () => {
     assert.ok(types.includes("RUN_FAILED"));
   });
 });
+
+/** A test app whose prime is an OpenAI-compatible fake on loopback, for the life of the enclosing describe. */
+function withFakePrime(extraEnv: Record<string, string> = {}): { fake: () => FakeOpenAI; t: () => TestApp } {
+  let fake: FakeOpenAI | undefined;
+  let t: TestApp | undefined;
+  before(async () => {
+    fake = await startFakeOpenAI();
+    t = testApp({
+      MAOS_PRIME: "openai:gpt-test",
+      OPENAI_BASE_URL: fake.url,
+      OPENAI_API_KEY: "sk-test-0000000000",
+      ...extraEnv,
+    });
+  });
+  after(async () => {
+    await t?.cleanup();
+    await fake?.close();
+  });
+  const must = <T>(v: T | undefined): T => {
+    if (v === undefined) throw new Error("used before the describe's before() ran");
+    return v;
+  };
+  return { fake: () => must(fake), t: () => must(t) };
+}

@@ -471,13 +471,7 @@ export async function startFakeNotion(opts: FakeNotionOptions): Promise<FakeNoti
       }
       case "retrieve-a-data-source": {
         const ds = dataSources.get(params.data_source_id as string);
-        if (!ds)
-          return error(
-            res,
-            404,
-            "object_not_found",
-            `Could not find data_source with ID: ${params.data_source_id}.`,
-          );
+        if (!ds) return missingDataSource(res, params.data_source_id);
         const properties: Record<string, unknown> = {};
         for (const [name, type] of Object.entries(ds.schema))
           properties[name] = { id: name, name, type, [type]: {} };
@@ -491,13 +485,7 @@ export async function startFakeNotion(opts: FakeNotionOptions): Promise<FakeNoti
       }
       case "query-data-source": {
         const ds = dataSources.get(params.data_source_id as string);
-        if (!ds)
-          return error(
-            res,
-            404,
-            "object_not_found",
-            `Could not find data_source with ID: ${params.data_source_id}.`,
-          );
+        if (!ds) return missingDataSource(res, params.data_source_id);
         const size = Math.min(Number(b.page_size ?? 100), 100);
         const all = pages.filter((p) => p.dataSourceId === ds.id && matches(p, b.filter));
         const start = b.start_cursor ? all.findIndex((p) => p.id === b.start_cursor) : 0;
@@ -647,4 +635,9 @@ export async function startFakeNotion(opts: FakeNotionOptions): Promise<FakeNoti
         server.close(() => resolve());
       }),
   };
+}
+
+/** Notion's answer for a data source the integration cannot see (not shared with it, or deleted). */
+function missingDataSource(res: ServerResponse, id: unknown): void {
+  error(res, 404, "object_not_found", `Could not find data_source with ID: ${String(id)}.`);
 }
