@@ -28,6 +28,7 @@ import { AfterAckQueue } from "./AfterAckQueue.ts";
 import { ChannelRateLimiter } from "./channelRateLimiter.ts";
 import { deliverReply, type RespondFn } from "./deliverReply.ts";
 import { HomeDashboard } from "./homeView.ts";
+import { ReplayGuard } from "./ReplayGuard.ts";
 import { RunProgressMessage } from "./RunProgressMessage.ts";
 import { APPROVE_ACTION, REJECT_ACTION } from "./replyBlocks.ts";
 import { SlackDirectory } from "./SlackDirectory.ts";
@@ -43,6 +44,8 @@ export type Dispatch = (text: string, ctx: CommandContext) => Promise<Reply>;
 export const SLACK_EVENTS_PATH = "/slack/events";
 /** Slack's payloads are small (a command, an event, an interaction); 1 MiB is far above any of them. */
 const BODY_LIMIT_BYTES = 1024 * 1024;
+/** An oversized body up to this size is read and dropped so its connection stays usable; past it the connection closes. */
+const DRAIN_LIMIT_BYTES = 16 * 1024 * 1024;
 
 export interface CreateSlackAppOptions {
   app: App;
@@ -123,6 +126,19 @@ export function createSlackApp(opts: CreateSlackAppOptions): SlackApp {
     roleGroupIds: () => roleGroupIds(app, extraRoles),
   });
   const home = new HomeDashboard(app, () => approvals.open());
+  const replays = new ReplayGuard({ state, ledger: () => app.ledger(), log });
+  /** A command or interaction whose trigger_id was seen in the window (a redelivery or a replay). */
+  const replayedTrigger = (
+    triggerId: string | undefined,
+    user: string,
+    channel: string | undefined,
+    what: string,
+  ) => {
+    if (!triggerId) return false;
+    const r = replays.admit({ by: "trigger", key: triggerId, user, channel, what });
+    if (!r.fresh) track("replay record", r.recorded);
+    return !r.fresh;
+  };
   const afterAck = new AfterAckQueue({ clock });
   const pending = new Set<Promise<void>>();
   const track = (what: string, work: Promise<unknown>) => {
@@ -201,6 +217,8 @@ export function createSlackApp(opts: CreateSlackAppOptions): SlackApp {
     // Acknowledge before any I/O: Slack shows an error after 3 s without an ack. The work starts on a
     // later turn of the event loop (AfterAckQueue), so it never delays this ack or the next request's.
     await ack();
+    const first = command.text.trim().split(/\s+/)[0] || "help";
+    if (replayedTrigger(command.trigger_id, command.user_id, command.channel_id, `/codex ${first}`)) return;
     track(
       "/codex",
       afterAck.run(() => runCommand(command, respond as RespondFn | undefined)),
@@ -247,6 +265,9 @@ export function createSlackApp(opts: CreateSlackAppOptions): SlackApp {
         const user = body.user.id;
         const channel = body.channel?.id;
         if (!id) return;
+        const trigger = "trigger_id" in body ? body.trigger_id : undefined;
+        if (replayedTrigger(trigger, user, channel, decision === "approve" ? APPROVE_ACTION : REJECT_ACTION))
+          return;
         track(
           "approval button",
           afterAck.run(async () => {
@@ -297,6 +318,8 @@ export function createSlackApp(opts: CreateSlackAppOptions): SlackApp {
           clock,
           log,
           routes: opts.routes,
+          replays,
+          onReplay: (recorded) => track("replay record", recorded),
           onSlackRequest(res) {
             afterAck.requestStarted();
             // 'close' follows the response's end (or a dropped connection): either way no ack is owed.
@@ -362,6 +385,8 @@ function slackRequestListener(o: {
   routes: RouteHandler | undefined;
   /** Called once per request to /slack/events, before its body is read. */
   onSlackRequest: (res: ServerResponse) => void;
+  replays: ReplayGuard;
+  onReplay: (recorded: Promise<void>) => void;
 }): (req: IncomingMessage, res: ServerResponse) => void {
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     if (o.routes && (await o.routes(req, res))) return;
@@ -371,11 +396,16 @@ function slackRequestListener(o: {
       return;
     }
     o.onSlackRequest(res);
-    const raw = await readBody(req, BODY_LIMIT_BYTES);
-    if (!raw) {
-      res.writeHead(413).end();
+    const read = await readBody(req, BODY_LIMIT_BYTES);
+    if (!read.body) {
+      o.log.warn({ path, drained: read.drained }, "refused a Slack request body over 1 MiB");
+      res
+        .writeHead(413, { "content-type": "text/plain", ...(read.drained ? {} : { connection: "close" }) })
+        .end("request body too large\n");
+      if (!read.drained) res.once("finish", () => req.destroy());
       return;
     }
+    const raw = read.body;
     let body = raw;
     const form = req.headers["content-type"] === "application/x-www-form-urlencoded";
     const params = form ? new URLSearchParams(raw.toString("utf8")) : undefined;
@@ -397,6 +427,17 @@ function slackRequestListener(o: {
         res.writeHead(401, { "content-type": "text/plain" }).end("invalid signature\n");
         return;
       }
+      // A signed request seen before in the window is a replay: acknowledged, ignored, recorded once.
+      const replay = o.replays.admit({
+        by: "signature",
+        key: String(req.headers["x-slack-signature"]),
+        ...describeRequest(raw, params),
+      });
+      if (!replay.fresh) {
+        o.onReplay(replay.recorded);
+        res.writeHead(200).end();
+        return;
+      }
     }
     Object.assign(req, { rawBody: body });
     o.receiver.requestListener(req, res);
@@ -410,16 +451,70 @@ function slackRequestListener(o: {
   };
 }
 
-/** The body, or undefined when it exceeds `limit` bytes. */
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+/**
+ * The body, or undefined when it exceeds `limit` bytes. An oversized body is still read to its end
+ * (and dropped) up to DRAIN_LIMIT_BYTES, so the 413 leaves the keep-alive connection clean for the
+ * next request; `drained` is false when even that was exceeded and the connection must close.
+ */
+async function readBody(
+  req: IncomingMessage,
+  limit: number,
+): Promise<{ body: Buffer; drained: true } | { body: undefined; drained: boolean }> {
+  const declared = Number(req.headers["content-length"]);
+  if (Number.isFinite(declared) && declared > DRAIN_LIMIT_BYTES) return { body: undefined, drained: false };
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) return undefined;
-    chunks.push(chunk as Buffer);
+  // Consumed with events, not `for await`: leaving a for-await early destroys the socket.
+  return new Promise((resolve, reject) => {
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) chunks.push(chunk);
+      else if (size > DRAIN_LIMIT_BYTES) {
+        req.pause();
+        resolve({ body: undefined, drained: false });
+      }
+    });
+    req.on("end", () =>
+      resolve(
+        size <= limit ? { body: Buffer.concat(chunks), drained: true } : { body: undefined, drained: true },
+      ),
+    );
+    req.on("error", reject);
+  });
+}
+
+/** Who and what a signed request is about, for the replay record (never its text). */
+function describeRequest(
+  raw: Buffer,
+  params: URLSearchParams | undefined,
+): { user?: string; channel?: string; what?: string } {
+  try {
+    if (params?.has("command")) {
+      const first = (params.get("text") ?? "").trim().split(/\s+/)[0] || "help";
+      return {
+        user: params.get("user_id") ?? undefined,
+        channel: params.get("channel_id") ?? undefined,
+        what: `${params.get("command")} ${first}`,
+      };
+    }
+    const payload = params?.get("payload");
+    const body = JSON.parse(payload ?? raw.toString("utf8")) as {
+      user?: { id?: string } | string;
+      channel?: { id?: string };
+      actions?: { action_id?: string }[];
+      event?: { type?: string; user?: string };
+      type?: string;
+    };
+    const user = typeof body.user === "string" ? body.user : (body.user?.id ?? body.event?.user);
+    const what = body.actions?.[0]?.action_id ?? body.event?.type ?? body.type;
+    return {
+      ...(user ? { user } : {}),
+      ...(body.channel?.id ? { channel: body.channel.id } : {}),
+      ...(what ? { what } : {}),
+    };
+  } catch {
+    return {};
   }
-  return Buffer.concat(chunks);
 }
 
 /** Bolt's logger interface over pino; Bolt's level follows ours. */

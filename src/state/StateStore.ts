@@ -185,6 +185,20 @@ const MIGRATIONS: readonly string[] = [
      record TEXT NOT NULL,
      synced_at TEXT NOT NULL
    ) STRICT;`,
+  // 4: Slack: signed requests and trigger ids seen in the replay window (issue 12), and cancel requests
+  // for running runs (written by any process, read by the one running the run between agents).
+  `CREATE TABLE slack_requests (
+     key TEXT PRIMARY KEY,
+     seen_ms INTEGER NOT NULL,
+     replays INTEGER NOT NULL DEFAULT 0
+   ) STRICT;
+   CREATE INDEX slack_requests_seen ON slack_requests (seen_ms);
+   CREATE TABLE run_cancels (
+     run_id TEXT PRIMARY KEY,
+     requested_by TEXT NOT NULL,
+     requested_at TEXT NOT NULL,
+     via TEXT NOT NULL
+   ) STRICT;`,
 ];
 
 export const STATE_SCHEMA_VERSION = MIGRATIONS.length;
@@ -198,6 +212,7 @@ export class StateStore {
   readonly #db: Database.Database;
   readonly #clock: Clock;
   #insertsSincePrune = 0;
+  #requestsSincePrune = 0;
 
   private constructor(db: Database.Database, clock: Clock) {
     this.#db = db;
@@ -257,6 +272,53 @@ export class StateStore {
   pruneEvents(retentionMs: number = EVENT_RETENTION_MS): number {
     const cutoff = this.#clock.now().getTime() - retentionMs;
     return this.#db.prepare("DELETE FROM processed_events WHERE seen_ms < ?").run(cutoff).changes;
+  }
+
+  /**
+   * Records one Slack request key (a signature or a trigger id) for the replay window. `first` is true
+   * the first time within `windowMs`; otherwise the key's replay count is incremented and returned, so
+   * the caller can record the first replay and only count the rest.
+   */
+  claimSlackRequest(key: string, windowMs: number): { first: boolean; replays: number } {
+    const now = this.#clock.now().getTime();
+    return this.#db.transaction(() => {
+      if (++this.#requestsSincePrune >= PRUNE_EVERY) {
+        this.#requestsSincePrune = 0;
+        this.#db.prepare("DELETE FROM slack_requests WHERE seen_ms < ?").run(now - windowMs);
+      }
+      const row = this.#db.prepare("SELECT seen_ms, replays FROM slack_requests WHERE key = ?").get(key) as
+        | { seen_ms: number; replays: number }
+        | undefined;
+      if (row && now - row.seen_ms <= windowMs) {
+        this.#db.prepare("UPDATE slack_requests SET replays = replays + 1 WHERE key = ?").run(key);
+        return { first: false, replays: row.replays + 1 };
+      }
+      this.#db
+        .prepare(
+          "INSERT INTO slack_requests (key, seen_ms, replays) VALUES (?, ?, 0) ON CONFLICT (key) DO UPDATE SET seen_ms = excluded.seen_ms, replays = 0",
+        )
+        .run(key, now);
+      return { first: true, replays: 0 };
+    })();
+  }
+
+  /** Asks the process running `runId` to stop it between agents; false when a request is already on file. */
+  requestCancel(runId: string, by: string, via: string): boolean {
+    return (
+      this.#db
+        .prepare(
+          "INSERT OR IGNORE INTO run_cancels (run_id, requested_by, requested_at, via) VALUES (?, ?, ?, ?)",
+        )
+        .run(runId, by, utcIso(this.#clock.now()), via).changes === 1
+    );
+  }
+
+  /** The cancel request on file for a run, if any. */
+  cancelRequest(runId: string): { by: string; at: string; via: string } | undefined {
+    const row = this.#db
+      .prepare("SELECT requested_by, requested_at, via FROM run_cancels WHERE run_id = ?")
+      .get(runId) as { requested_by: string; requested_at: string; via: string } | undefined;
+    return row ? { by: row.requested_by, at: row.requested_at, via: row.via } : undefined;
   }
 
   /** Stores a new open request and returns it with its id (`APR-<n>`, n counting from 1). */

@@ -96,8 +96,20 @@ export async function startSlackHarness(clock: Clock): Promise<SlackHarness> {
   };
 }
 
-/** A `/codex …` slash-command form body as Slack sends it. */
-export function slashCommand(text: string, user = "U0OPERATOR", channel = "C0OPS"): string {
+let triggers = 0;
+/** A trigger id in Slack's shape, new on every call (Slack gives each command its own). */
+export function nextTriggerId(): string {
+  triggers++;
+  return `${398738663015 + triggers}.47445629121.${triggers.toString(16).padStart(32, "0")}`;
+}
+
+/** A `/codex …` slash-command form body as Slack sends it, with a trigger id of its own. */
+export function slashCommand(
+  text: string,
+  user = "U0OPERATOR",
+  channel = "C0OPS",
+  triggerId: string = nextTriggerId(),
+): string {
   return new URLSearchParams({
     token: "verification-token-unused",
     team_id: "T0MAOS",
@@ -110,7 +122,7 @@ export function slashCommand(text: string, user = "U0OPERATOR", channel = "C0OPS
     text,
     api_app_id: "A0MAOS",
     response_url: "http://127.0.0.1:9/commands/unused",
-    trigger_id: "398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c",
+    trigger_id: triggerId,
   }).toString();
 }
 
