@@ -1,5 +1,7 @@
 # MAOS Codex on the official Node.js 24 LTS image. Build: docker build -t maos-codex .
 # Run:   docker run --env-file .env -p 8000:8000 -v maos-data:/app/data maos-codex
+# The relay listens on every interface of the container (MAOS_BIND=0.0.0.0) so -p can reach it; then
+# /heartbeat and /status need MAOS_RELAY_TOKEN (in .env), while /health and /metrics stay open.
 FROM node:24-bookworm-slim AS deps
 WORKDIR /app
 # better-sqlite3 ships prebuilt binaries for this platform; the toolchain is only a fallback build path.
@@ -13,7 +15,7 @@ WORKDIR /app
 # git: the vault is a git repository; openssh-client: ssh-keygen for signed vault commits.
 RUN apt-get update && apt-get install -y --no-install-recommends git openssh-client tini \
   && rm -rf /var/lib/apt/lists/*
-ENV NODE_ENV=production MAOS_HOME=/app/data PORT=8000
+ENV NODE_ENV=production MAOS_HOME=/app/data PORT=8000 MAOS_BIND=0.0.0.0
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json charter.yml manifest.yml ./
 COPY bin ./bin

@@ -2,6 +2,7 @@ import { type App, createApp } from "./app/createApp.ts";
 import { commandApprovals } from "./approvals/commandApprovals.ts";
 import { hostHeadless, hostOnSlack, hostShell } from "./autonomy/hostAutonomy.ts";
 import { loadEnv, secretValues } from "./config/loadEnv.ts";
+import { relayBind } from "./config/relayBind.ts";
 import { localActor } from "./core/Actor.ts";
 import { isCodexError } from "./core/CodexError.ts";
 import { createLogger } from "./core/logger.ts";
@@ -116,9 +117,10 @@ async function main(): Promise<void> {
       const headless = await startHeadless(app);
       running = headless;
       await hostHeadless(app);
+      const bind = relayBind(app.env);
       app.log.info(
-        { url: headless.url, heartbeatSeconds: app.charter().schedules.heartbeatSeconds },
-        `MAOS Codex is running headless: relay server at ${headless.url}, autonomy loop started`,
+        { url: headless.url, bind: bind.host, heartbeatSeconds: app.charter().schedules.heartbeatSeconds },
+        `MAOS Codex is running headless: relay server at ${headless.url} (${bind.loopback ? "this machine only" : `on ${bind.host}`}), autonomy loop started`,
       );
     }
   } catch (err) {

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import type { App } from "../app/createApp.ts";
+import { relayBind } from "../config/relayBind.ts";
 import { type Actor, actorIdentity } from "../core/Actor.ts";
 import type { Reply } from "../core/Reply.ts";
 import { chicagoIso, compactUtc, utcIso } from "../core/timestamps.ts";
@@ -180,7 +181,8 @@ export async function activate(
   );
 
   // 6. The autonomy loop.
-  const startedHere = await kernel.startLoop();
+  // Step 4 has just emitted a heartbeat: the loop's first scheduled one follows an interval later.
+  const startedHere = await kernel.startLoop({ beatNow: beat === undefined });
   const loop = kernel.loopStatus();
   step(
     "Start the autonomy loop",
@@ -399,12 +401,16 @@ function secretsLoaded(app: App): { ok: boolean; detail: string } {
       why: "Slack",
     });
   }
+  // On a loopback-only relay, /heartbeat and /status answer this machine without a token.
+  const bind = relayBind(app.env);
   const token = relayToken(app);
-  need.push({
-    name: token.name,
-    set: (token.value?.length ?? 0) >= MIN_TOKEN_CHARS,
-    why: `the relay's /heartbeat and /status (at least ${MIN_TOKEN_CHARS} characters)`,
-  });
+  if (!bind.loopback || token.value !== undefined) {
+    need.push({
+      name: token.name,
+      set: (token.value?.length ?? 0) >= MIN_TOKEN_CHARS,
+      why: `the relay's /heartbeat and /status on ${bind.host} (at least ${MIN_TOKEN_CHARS} characters)`,
+    });
+  }
   const missing = need.filter((n) => !n.set);
   const loaded = need.filter((n) => n.set).map((n) => n.name);
   const load = lastSecretsLoad();

@@ -296,21 +296,28 @@ export class AutonomyKernel {
     return this.#loop?.nextAt();
   }
 
-  /** Starts the heartbeat and daily-snapshot schedules here; false where no loop can live (the CLI). */
-  async startLoop(): Promise<boolean> {
-    if (this.#loop?.running) return true;
+  /**
+   * Starts the heartbeat and daily-snapshot schedules here; false where no loop can live (the CLI). The
+   * first heartbeat is emitted at once, not one interval later (unless the caller has just emitted one,
+   * as activation does), so /metrics and status have real signals from the start.
+   */
+  async startLoop(opts: { beatNow?: boolean } = {}): Promise<boolean> {
+    if (this.#loop) return true;
     if (this.#host.mode === "cli") return false;
     const app = this.#app;
     const charter = app.charter();
     const intervalMs = charter.schedules.heartbeatSeconds * 1000;
-    this.#loop = new TickScheduler({
+    const beatNow = opts.beatNow ?? true;
+    const loop = new TickScheduler({
       clock: app.clock,
       next: intervalSchedule(charter.schedules.heartbeatSeconds),
       onTick: (tick) => this.#scheduledBeat(tick),
       onSkip: (tick) => this.#skipped(tick),
       lateToleranceMs: intervalMs * LATE_FRACTION,
       maxSleepMs: intervalMs,
+      fireImmediately: beatNow,
     });
+    this.#loop = loop;
     this.#snapshotLoop = new TickScheduler({
       clock: app.clock,
       next: cronSchedule(charter.schedules.dailySnapshot),
@@ -326,8 +333,6 @@ export class AutonomyKernel {
       maxSleepMs: 60_000,
     });
     this.#loopStartedAt = app.clock.now();
-    this.#loop.start();
-    this.#snapshotLoop.start();
     const lease: LoopLease = {
       pid: process.pid,
       host: os.hostname(),
@@ -339,6 +344,7 @@ export class AutonomyKernel {
       intervalSeconds: charter.schedules.heartbeatSeconds,
     };
     app.state().setValue(LEASE_KEY, lease);
+    // Recorded before the first beat, so the ledger reads in order: the loop started, then it beat.
     await app.ledger().append({
       eventType: "AUTONOMY_LOOP_STARTED",
       level: "info",
@@ -351,10 +357,17 @@ export class AutonomyKernel {
         heartbeatSeconds: charter.schedules.heartbeatSeconds,
         dailySnapshot: charter.schedules.dailySnapshot,
         timezone: charter.schedules.timezone,
-        firstHeartbeatAt: utcIso(this.#loop.nextAt() ?? app.clock.now()),
+        firstHeartbeatAt: utcIso(
+          beatNow
+            ? this.#loopStartedAt
+            : intervalSchedule(charter.schedules.heartbeatSeconds)(this.#loopStartedAt),
+        ),
         srr: this.srr().state,
       },
     });
+    if (this.#loop !== loop) return true; // stopped while the entry was being written
+    loop.start();
+    this.#snapshotLoop?.start();
     return true;
   }
 

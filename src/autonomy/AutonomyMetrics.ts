@@ -1,4 +1,4 @@
-import { Counter, Gauge, Registry } from "prom-client";
+import { Counter, Gauge, type Metric, Registry } from "prom-client";
 import { DRIFT_COMPONENTS } from "./drift.ts";
 import type { TelemetryReading } from "./Telemetry.ts";
 
@@ -7,6 +7,8 @@ const BANDS = ["green", "yellow", "red"] as const;
 /**
  * The telemetry signals as Prometheus metrics, in a registry of this app's own (never prom-client's
  * global one, so two apps in one process, as in tests, never collide). Updated on every heartbeat.
+ * Until the first heartbeat the signal gauges are absent (a gauge never set would read 0: drift 0, no
+ * faults, a healthy-looking lie); `maos_telemetry_ready 0` and the counters (0 heartbeats) say so.
  */
 export class AutonomyMetrics {
   readonly registry = new Registry();
@@ -37,12 +39,24 @@ export class AutonomyMetrics {
   readonly #halted: Gauge;
   readonly #incidents: Gauge;
   readonly #faults: Gauge;
+  readonly #ready: Gauge;
+  /** Gauges registered at the first heartbeat (or, for SRR's two, at the first change). */
+  readonly #pending = new Set<Metric>();
+  #beaten = false;
 
   constructor() {
     const registers = [this.registry];
-    const gauge = (name: string, help: string, labelNames: string[] = []) =>
-      new Gauge({ name, help, labelNames, registers });
+    const gauge = (name: string, help: string, labelNames: string[] = []) => {
+      const g = new Gauge({ name, help, labelNames, registers: [] });
+      this.#pending.add(g);
+      return g;
+    };
     const counter = (name: string, help: string) => new Counter({ name, help, registers });
+    this.#ready = new Gauge({
+      name: "maos_telemetry_ready",
+      help: "1 once a heartbeat has measured the signals; 0 before the first (the signal gauges are absent until then)",
+      registers,
+    });
     this.#heartbeatAge = gauge("maos_heartbeat_age_seconds", "Seconds between the last two heartbeats");
     this.#heartbeats = counter("maos_heartbeats_total", "Heartbeats emitted by this process");
     this.#missed = counter(
@@ -96,7 +110,17 @@ export class AutonomyMetrics {
     this.#skipped.inc();
   }
 
+  #show(metrics: Iterable<Metric>): void {
+    for (const m of metrics) {
+      if (!this.#pending.delete(m)) continue;
+      this.registry.registerMetric(m);
+    }
+  }
+
   update(r: TelemetryReading): void {
+    this.#beaten = true;
+    this.#ready.set(1);
+    this.#show([...this.#pending]);
     this.#heartbeats.inc();
     if (r.tick.missedSlots > 0) this.#missed.inc(r.tick.missedSlots);
     if (r.tick.late) this.#late.inc();
@@ -133,12 +157,18 @@ export class AutonomyMetrics {
 
   /** SRR and incident gauges change between heartbeats (stop, resume): kept current here. */
   setGovernance(halted: boolean, openIncidents: number): void {
+    this.#show([this.#halted, this.#incidents]);
     this.#halted.set(halted ? 1 : 0);
     this.#incidents.set(openIncidents);
   }
 
   text(): Promise<string> {
     return this.registry.metrics();
+  }
+
+  /** Whether this process has emitted a heartbeat yet. */
+  get beaten(): boolean {
+    return this.#beaten;
   }
 
   get contentType(): string {

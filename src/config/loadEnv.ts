@@ -3,6 +3,7 @@ import { z } from "zod";
 import { CodexError } from "../core/CodexError.ts";
 import { MIN_SECRET_LENGTH } from "../core/scrubValues.ts";
 import { registeredSecretValues } from "../secrets/secretRegistry.ts";
+import { isBindAddress } from "./relayBind.ts";
 
 /** Every variable the process reads, documented in .env.example. Unset optional integrations are "off". */
 export interface Env {
@@ -10,6 +11,8 @@ export interface Env {
   MAOS_CHARTER: string;
   MAOS_STACKS: string;
   PORT: number;
+  /** The relay server's bind address; unset: see relayBind (loopback, or every interface in Slack's HTTP mode). */
+  MAOS_BIND: string | undefined;
   LOG_LEVEL: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   LOG_LEVEL_SET: boolean;
   MAOS_PRIME: string;
@@ -70,6 +73,10 @@ const RULES: Partial<Record<keyof Env, VarRule>> = {
     schema: z.coerce.number().int().min(0).max(65535),
     fix: "use a TCP port number from 1 to 65535 (0 picks a free port)",
   },
+  MAOS_BIND: {
+    schema: z.string().refine(isBindAddress),
+    fix: "use an IP address to listen on: 127.0.0.1 (this machine only), 0.0.0.0 (every interface), or one interface's address",
+  },
   LOG_LEVEL: {
     schema: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
     fix: "use one of fatal, error, warn, info, debug, trace, silent",
@@ -125,6 +132,7 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env, cwd = process.c
     MAOS_CHARTER: abs(raw("MAOS_CHARTER") ?? "./charter.yml"),
     MAOS_STACKS: abs(raw("MAOS_STACKS") ?? "./stacks"),
     PORT: read<number>("PORT") ?? 8000,
+    MAOS_BIND: read<string>("MAOS_BIND"),
     LOG_LEVEL: read<Env["LOG_LEVEL"]>("LOG_LEVEL") ?? "info",
     LOG_LEVEL_SET: raw("LOG_LEVEL") !== undefined,
     MAOS_PRIME: read<string>("MAOS_PRIME") ?? "offline",

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { App } from "../app/createApp.ts";
-import { checkBearer, relayToken } from "./relayToken.ts";
+import { checkRelayAccess } from "./relayToken.ts";
 
 export type RelayHandler = (req: IncomingMessage, res: ServerResponse, app: App) => void | Promise<void>;
 
@@ -21,9 +21,12 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(text);
 }
 
-/** Answers 401/503 unless the request carries the charter's bearer token; true when it may proceed. */
+/**
+ * Answers 401/503 unless the request carries the charter's bearer token (or, with no token configured,
+ * comes from this machine to a loopback-only server); true when it may proceed.
+ */
 function authorized(req: IncomingMessage, res: ServerResponse, app: App): boolean {
-  const check = checkBearer(req, relayToken(app));
+  const check = checkRelayAccess(req, app);
   if (check.ok) return true;
   if (check.status === 401) res.setHeader("www-authenticate", 'Bearer realm="maos-relay"');
   sendJson(res, check.status, { error: check.error, hint: check.hint });
@@ -32,7 +35,8 @@ function authorized(req: IncomingMessage, res: ServerResponse, app: App): boolea
 
 /**
  * The relay server's routes, in one table. `/health` and `/metrics` are open; `/heartbeat` (it writes
- * the ledger) and `/status` (it names actors and incidents) need the bearer token.
+ * the ledger) and `/status` (it names actors and incidents) need the bearer token, except from this
+ * machine while the server listens on loopback only and no token is configured.
  */
 export function relayRoutes(): RelayRoute[] {
   return [

@@ -4,6 +4,7 @@ import { webApi } from "@slack/bolt";
 import { dispatch as defaultDispatch } from "../../commands/dispatch.ts";
 import type { App } from "../app/createApp.ts";
 import type { ApprovalService } from "../approvals/ApprovalService.ts";
+import { relayBind } from "../config/relayBind.ts";
 import { CodexError } from "../core/CodexError.ts";
 import type { Clock } from "../core/clock.ts";
 import type { StateStore } from "../state/StateStore.ts";
@@ -15,7 +16,7 @@ export interface StartSlackOptions {
   /** The relay server's routes, served first by the same HTTP server. */
   routes?: RouteHandler;
   clock?: Clock;
-  /** Interface to listen on; all interfaces by default (tests use 127.0.0.1). */
+  /** Interface to listen on; MAOS_BIND's rule by default (relayBind: every interface in HTTP mode). */
   host?: string;
   /** The command layer; commands/dispatch.ts by default. */
   dispatch?: Dispatch;
@@ -69,9 +70,10 @@ export async function startSlack(app: App, opts: StartSlackOptions = {}): Promis
   approvals.useActorResolver((id) => slack.directory.actor(id));
   const s = slack;
 
+  const host = opts.host ?? relayBind(app.env).host;
   let server: Server | undefined;
   if (s.requestListener) {
-    server = await listen(createServer(s.requestListener), app.env.PORT, opts.host);
+    server = await listen(createServer(s.requestListener), app.env.PORT, host);
   } else {
     await s.bolt.start();
     if (opts.routes) {
@@ -88,7 +90,7 @@ export async function startSlack(app: App, opts: StartSlackOptions = {}): Promis
             });
         }),
         app.env.PORT,
-        opts.host,
+        host,
       );
     }
   }

@@ -75,3 +75,46 @@ test("a malformed variable stops start-up with exit 2, naming it, without a stac
   assert.match(stderr, /fix: /);
   assert.doesNotMatch(stderr, /\n\s+at /);
 });
+
+test("a fresh install answers curl /heartbeat from this machine with no token, and beats at start", {
+  timeout: 30_000,
+}, async () => {
+  const fresh = mkdtempSync(path.join(os.tmpdir(), "maos-fresh-"));
+  after(() => rmSync(fresh, { recursive: true, force: true }));
+  const child = start({ MAOS_HOME: fresh });
+  let stderr = "";
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString("utf8");
+      const m = /"url":"(http:\/\/localhost:\d+)"/.exec(stderr);
+      if (m?.[1] && /running headless/.test(stderr)) resolve(m[1]);
+    });
+    child.once("exit", (code) => reject(new Error(`exited early (${code}): ${stderr}`)));
+  });
+  assert.match(stderr, /"bind":"127\.0\.0\.1"/, "loopback by default");
+  const beat = await fetch(`${url}/heartbeat`);
+  assert.equal(beat.status, 200);
+  const body = (await beat.json()) as { status: string; source: string; drift: { band: string } };
+  assert.deepEqual([body.status, body.source, body.drift.band], ["ok", "relay", "green"]);
+  const metrics = await (await fetch(`${url}/metrics`)).text();
+  assert.match(metrics, /^maos_telemetry_ready 1$/m);
+
+  const exited = once(child, "exit");
+  child.kill("SIGTERM");
+  assert.equal((await exited)[0], 0, stderr);
+  const db = new Database(path.join(fresh, "ledger.db"), { readonly: true });
+  try {
+    const sources = db
+      .prepare(
+        "SELECT json_extract(payload, '$.source') AS source FROM ledger WHERE event_type = 'HEARTBEAT' ORDER BY seq",
+      )
+      .all() as { source: string }[];
+    assert.deepEqual(
+      sources.map((s) => s.source),
+      ["schedule", "relay"],
+      "the loop's first heartbeat at start (no interval to wait), then the one curl asked for",
+    );
+  } finally {
+    db.close();
+  }
+});
