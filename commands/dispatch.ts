@@ -10,7 +10,7 @@ import { clientCommand } from "./client.ts";
 import { helpCommand } from "./help.ts";
 import { incidentCommand } from "./incident.ts";
 import { ledgerCommand } from "./ledger.ts";
-import { checkPermission, permissionOf, unstaffedNote } from "./permissions.ts";
+import { checkPermission, howToGrant, permissionOf, unstaffedNote } from "./permissions.ts";
 import { errorReply, orList } from "./replies.ts";
 import { runCommand } from "./run.ts";
 import { sealCommand } from "./seal.ts";
@@ -144,7 +144,10 @@ function refusal(permission: string, needed: string[], ctx: CommandContext): Rep
   return errorReply(text, [
     {
       kind: "context",
-      text: `roles and their members are set in ${charterFile} (MAOS_CHARTER) or by MAOS_ROLES; the refusal is recorded in the ledger.`,
+      text:
+        needed.length > 0
+          ? `fix: ${howToGrant(ctx, needed)}.`
+          : `fix: add a permissions entry in ${charterFile} (MAOS_CHARTER).`,
     },
   ]);
 }

@@ -1,10 +1,12 @@
 import { randomUUID } from "node:crypto";
+import { recordRoleGrants } from "../src/autonomy/recordRoleGrants.ts";
 import { actorIdentity } from "../src/core/Actor.ts";
 import { CodexError, isCodexError } from "../src/core/CodexError.ts";
 import type { Reply } from "../src/core/Reply.ts";
+import { rolesDifference } from "../src/governance/roleGrants.ts";
 import { rolesFor, rolesOf } from "../src/governance/roles.ts";
 import type { CommandContext } from "./CommandSpec.ts";
-import { checkPermission, unstaffedNote } from "./permissions.ts";
+import { checkPermission, howToGrant, unstaffedNote } from "./permissions.ts";
 import { orList } from "./replies.ts";
 
 /** What a governed command did: its data (the CLI's --json), its Reply (every adapter), and whether it was refused. */
@@ -27,8 +29,12 @@ export function grantingRoles(ctx: CommandContext, permission: string): string[]
  * GOVERNANCE_REFUSAL ledger entry and a PERMISSION_DENIED error naming the roles that would allow it.
  */
 export async function authorize(ctx: CommandContext, permission: string): Promise<void> {
+  await matchHostRoles(ctx, permission);
   const { allowed, needed } = checkPermission(ctx, permission);
-  if (allowed) return;
+  if (allowed) {
+    if (!needed.includes("member")) await recordRoleGrants(ctx.app);
+    return;
+  }
   await ctx.app.ledger().append({
     eventType: "GOVERNANCE_REFUSAL",
     level: "warn",
@@ -39,8 +45,43 @@ export async function authorize(ctx: CommandContext, permission: string): Promis
   throw new CodexError(
     "PERMISSION_DENIED",
     `${permission.replaceAll(".", " ")} needs the ${orList(needed) || "(no)"} role; ${actorIdentity(ctx.actor)} does not hold it.${unstaffedNote(ctx, needed)}`,
+    { hint: howToGrant(ctx, needed) },
+  );
+}
+
+/**
+ * While a bot hosts the loop, a governed command from another process (the CLI) is decided by the
+ * bot's roles: when this process's grants differ (MAOS_ROLES in the caller's own environment, another
+ * charter), it is refused, naming each difference, and the refusal is a ledger entry.
+ */
+async function matchHostRoles(ctx: CommandContext, permission: string): Promise<void> {
+  const host = ctx.app.autonomy().hostRoles();
+  if (!host) return;
+  const mine = ctx.app.effectiveRoles();
+  if (mine.digest === host.digest) return;
+  const bot = `the running bot (pid ${host.pid} on ${host.host})`;
+  const differences = rolesDifference(mine, host, bot);
+  await ctx.app.ledger().append({
+    eventType: "GOVERNANCE_REFUSAL",
+    level: "warn",
+    actor: actorIdentity(ctx.actor),
+    correlationId: randomUUID(),
+    payload: {
+      command: permission,
+      via: ctx.actor.source,
+      reason: "roles_differ_from_host",
+      hostPid: host.pid,
+      hostDigest: host.digest,
+      digest: mine.digest,
+      differences,
+    },
+  });
+  throw new CodexError(
+    "REFUSED",
+    `${permission.replaceAll(".", " ")} refused: while a bot runs, governed commands are decided by its roles, and this process's differ: ${differences.join("; ")}.`,
     {
-      hint: `roles and their members are set in ${ctx.app.charter().file} (MAOS_CHARTER) or by MAOS_ROLES (local users as local:NAME); the refusal is recorded in the ledger`,
+      hint: "unset MAOS_ROLES (and MAOS_CHARTER) in this terminal so the CLI uses the bot's configuration, or change the bot's .env / charter and restart it; the refusal is recorded in the ledger",
+      details: { reasons: differences },
     },
   );
 }

@@ -26,3 +26,19 @@ export function unstaffedNote(ctx: CommandContext, needed: readonly string[]): s
   if (needed.length === 0 || staffed) return "";
   return ` No one holds ${needed.length === 1 ? "that role" : "those roles"} yet: add members in the charter's roles or MAOS_ROLES.`;
 }
+
+/**
+ * How to grant the caller one of `needed`, concretely: the .env line (a local account) or the charter
+ * entry (a Slack user) that names them. The shell, Slack and the CLI show the same fix.
+ */
+export function howToGrant(ctx: CommandContext, needed: readonly string[]): string {
+  const file = ctx.app.charter().file;
+  const role = needed.find((r) => r !== "member") ?? needed[0];
+  if (!role)
+    return `the charter has no permissions entry for this command; add one in ${file} (MAOS_CHARTER)`;
+  const id = ctx.actor.id;
+  const env = `MAOS_ROLES=${role}=${id}`;
+  return ctx.actor.source === "slack"
+    ? `an admin adds ${id} to roles.${role}.members in ${file} (MAOS_CHARTER), or to MAOS_ROLES (${env}) in the bot's .env, then restarts the bot; the refusal is recorded in the ledger`
+    : `add \`${env}\` to .env (or list ${id} under roles.${role}.members in ${file}), then start again; roles are per person, so name the approver too (see .env.example); the refusal is recorded in the ledger`;
+}

@@ -225,6 +225,9 @@ function autonomyFields(app: App): { label: string; value: string }[] {
       label: "Incidents",
       value: open.length > 0 ? `${open.length} open: ${open.map((i) => i.id).join(", ")}` : "none open",
     },
+    ...(app.charter().approvals.selfApproval
+      ? [{ label: "Governance", value: kernel.selfApprovalNote() ?? "" }]
+      : []),
     {
       label: "Seal",
       value: seal

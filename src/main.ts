@@ -1,6 +1,7 @@
 import { type App, createApp } from "./app/createApp.ts";
 import { commandApprovals } from "./approvals/commandApprovals.ts";
 import { hostHeadless, hostOnSlack, hostShell } from "./autonomy/hostAutonomy.ts";
+import { loadDotEnv } from "./config/dotEnv.ts";
 import { loadEnv, secretValues } from "./config/loadEnv.ts";
 import { relayBind } from "./config/relayBind.ts";
 import { localActor } from "./core/Actor.ts";
@@ -48,6 +49,8 @@ async function main(): Promise<void> {
   let app: App;
   const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
   try {
+    // .env in the working directory, when present; variables already set in the environment win.
+    loadDotEnv();
     // Activation step 2, "Load Secrets": the Notion registry fills the environment (set variables win).
     const secretsLoad = await loadNotionSecrets({ source: process.env });
     if (secretsLoad.status === "failed") process.stderr.write(`maos-codex: warning: ${secretsLoad.detail}\n`);

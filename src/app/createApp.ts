@@ -9,6 +9,7 @@ import { providersFromEnv } from "../agents/providersFromEnv.ts";
 import { ApprovalService } from "../approvals/ApprovalService.ts";
 import { AutonomyKernel } from "../autonomy/AutonomyKernel.ts";
 import { ClientMatrix } from "../clients/ClientMatrix.ts";
+import { dotEnvOrigin } from "../config/dotEnv.ts";
 import { type Env, loadEnv, secretValues } from "../config/loadEnv.ts";
 import { type Clock, systemClock } from "../core/clock.ts";
 import { createLogger, type Logger } from "../core/logger.ts";
@@ -19,6 +20,7 @@ import { markAbortedRuns } from "../executor/markAbortedRuns.ts";
 import { runContext } from "../executor/runContext.ts";
 import type { RunDeps } from "../executor/runStack.ts";
 import { type Charter, loadCharter } from "../governance/charter.ts";
+import { type EffectiveRoles, effectiveRoles } from "../governance/roleGrants.ts";
 import { parseRoleEnv, type RoleMembers } from "../governance/roles.ts";
 import { Ledger } from "../ledger/Ledger.ts";
 import { LedgerWatch, type LedgerWatchReport } from "../ledger/LedgerWatch.ts";
@@ -42,6 +44,8 @@ export interface App {
   charter(): Charter;
   /** Role members added by MAOS_ROLES on top of the charter (checked against the charter's roles). */
   extraRoles(): RoleMembers;
+  /** Every role grant in force with its source (charter, MAOS_ROLES from .env or the environment, client matrix), and their digest. */
+  effectiveRoles(): EffectiveRoles;
   /** Mutable operational state beside the ledger: MAOS_HOME/state.db. */
   state(): StateStore;
   /** The approval mechanism shared by Slack reactions and buttons and typed approvals. */
@@ -142,6 +146,13 @@ export function createApp(opts: AppOptions = {}): App {
         mergeClientRoles(extraRoles, app);
       }
       return extraRoles;
+    },
+    effectiveRoles() {
+      const origin = dotEnvOrigin("MAOS_ROLES");
+      return effectiveRoles(app.charter(), app.extraRoles(), {
+        envRoles: env.MAOS_ROLES ? parseRoleEnv(env.MAOS_ROLES, app.charter()) : {},
+        envSource: origin ? `MAOS_ROLES from ${origin}` : "MAOS_ROLES from the environment",
+      });
     },
     egress: () => egress,
     notion() {

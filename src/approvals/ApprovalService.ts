@@ -1,7 +1,7 @@
 import { type Actor, actorIdentity } from "../core/Actor.ts";
 import { CodexError } from "../core/CodexError.ts";
 import type { Charter } from "../governance/charter.ts";
-import { type RoleMembers, rolesFor, rolesOf } from "../governance/roles.ts";
+import { personOf, type RoleMembers, rolesFor, rolesOf } from "../governance/roles.ts";
 import type { LedgerAppend, LedgerEntry } from "../ledger/Ledger.ts";
 import type { ApprovalRecord, StateStore } from "../state/StateStore.ts";
 
@@ -185,11 +185,14 @@ export class ApprovalService {
       return this.#refuse(actor, approval, `the request is already ${approval.status}`, via, decision);
     }
     const charter = this.#charter();
-    if (actorKey(actor) === approval.requestedByKey && !charter.approvals.selfApproval) {
+    // Self-approval is judged by person: the same human on Slack, the shell or the CLI (charter people:).
+    const person = personOf(charter, actor.id);
+    const self = person === personOf(charter, identityOfKey(approval.requestedByKey));
+    if (self && !charter.approvals.selfApproval) {
       return this.#refuse(
         actor,
         approval,
-        "self-approval is not allowed (charter approvals.self_approval is false)",
+        `self-approval is not allowed: ${person} requested it (charter approvals.self_approval is false; a single-person deployment sets it to true, see the README)`,
         via,
         decision,
       );
@@ -218,6 +221,9 @@ export class ApprovalService {
       {
         via,
         roles: held.filter((r) => needed.includes(r)),
+        person,
+        // Recorded so status, the governance check and auditors see every decision nobody else reviewed.
+        ...(self ? { selfApproval: true, selfApprovalRule: "approvals.self_approval: true" } : {}),
       },
     );
     await this.#emit({ decision: to, approval: decided, actor });
@@ -301,7 +307,13 @@ export class ApprovalService {
   }
 }
 
-/** Who someone is for the self-approval rule: the same person on the same surface. */
+/** The stored key of who asked or decided: `surface:identity` (the surface tells revocations apart). */
 function actorKey(actor: Actor): string {
   return `${actor.source}:${actor.id}`;
+}
+
+/** The identity part of an actorKey (`shell:local:alice` → `local:alice`). */
+function identityOfKey(key: string): string {
+  const colon = key.indexOf(":");
+  return colon < 0 ? key : key.slice(colon + 1);
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
 import os from "node:os";
 import type { App } from "../app/createApp.ts";
 import { type Actor, actorIdentity, SYSTEM_ACTOR } from "../core/Actor.ts";
@@ -6,6 +7,7 @@ import { CodexError } from "../core/CodexError.ts";
 import type { Reply } from "../core/Reply.ts";
 import { chicagoIso, utcIso } from "../core/timestamps.ts";
 import type { SrrTrigger } from "../governance/charter.ts";
+import type { EffectiveRoles } from "../governance/roleGrants.ts";
 import { rolesFor, rolesOf } from "../governance/roles.ts";
 import type { LedgerAppend, LedgerEntry } from "../ledger/Ledger.ts";
 import { SerialQueue } from "../vault/SerialQueue.ts";
@@ -16,6 +18,7 @@ import { type DriftBand, type DriftResult, topComponents } from "./drift.ts";
 import type { EvidencePublisher } from "./EvidencePublisher.ts";
 import { IncidentService, type IncidentView, type LedgerLink } from "./IncidentService.ts";
 import { LedgerNotePublisher } from "./LedgerNotePublisher.ts";
+import { recordRoleGrants } from "./recordRoleGrants.ts";
 import { SealService } from "./SealService.ts";
 import { type RelayStatus, Telemetry, type TelemetryReading } from "./Telemetry.ts";
 import { cronSchedule, intervalSchedule, type Tick, TickScheduler } from "./TickScheduler.ts";
@@ -49,6 +52,12 @@ export interface LoopLease {
   relayPort: number | null;
   slack: boolean;
   intervalSeconds: number;
+}
+
+/** A loop host's effective roles as it recorded them in state.db at start. */
+export interface HostRoles extends EffectiveRoles {
+  pid: number;
+  host: string;
 }
 
 export interface HostOptions {
@@ -95,6 +104,8 @@ const SRR_KEY = "srr";
 const BAND_KEY = "drift.lastBand";
 const LEASE_KEY = "loop.lease";
 const SCANNED_KEY = "srr.scannedSeq";
+/** The loop host's effective roles (grants, their sources, their digest), for other processes to compare. */
+const ROLES_KEY = "governance.hostRoles";
 /** A lease without a beat for this many intervals (plus a margin) belongs to a loop that is gone. */
 const LEASE_INTERVALS = 2;
 const LEASE_MARGIN_MS = 10_000;
@@ -286,6 +297,17 @@ export class AutonomyKernel {
     };
   }
 
+  /**
+   * The effective roles of the bot that hosts the loop in another process, while it is alive; undefined
+   * when no loop runs or it runs here. Governed CLI commands are decided by these, not the CLI's own.
+   */
+  hostRoles(): HostRoles | undefined {
+    const lease = this.#liveLease();
+    if (!lease || (lease.pid === process.pid && lease.host === os.hostname())) return undefined;
+    const recorded = this.#app.state().getValue<HostRoles>(ROLES_KEY);
+    return recorded && recorded.pid === lease.pid && recorded.host === lease.host ? recorded : undefined;
+  }
+
   /** Slack is live here, or in the live loop host. */
   slackLive(): boolean {
     return this.#host.slackLive || this.#liveLease()?.slack === true;
@@ -344,6 +366,9 @@ export class AutonomyKernel {
       intervalSeconds: charter.schedules.heartbeatSeconds,
     };
     app.state().setValue(LEASE_KEY, lease);
+    const roles = app.effectiveRoles();
+    app.state().setValue(ROLES_KEY, { ...roles, pid: process.pid, host: lease.host } satisfies HostRoles);
+    await recordRoleGrants(app, roles);
     // Recorded before the first beat, so the ledger reads in order: the loop started, then it beat.
     await app.ledger().append({
       eventType: "AUTONOMY_LOOP_STARTED",
@@ -520,12 +545,30 @@ export class AutonomyKernel {
         );
       }
     }
+    const solo = this.selfApprovalNote();
     return reasons.length === 0
       ? {
           ok: true,
-          detail: `charter ${charter.hash.slice(0, 12)} enforced: every governed command has named holders, SRR RUNNING, no open incident`,
+          detail: `charter ${charter.hash.slice(0, 12)} enforced: every governed command has named holders, SRR RUNNING, no open incident${solo ? `; ${solo}` : ""}`,
         }
-      : { ok: false, detail: reasons.join("; ") };
+      : { ok: false, detail: [...reasons, ...(solo ? [solo] : [])].join("; ") };
+  }
+
+  /**
+   * Under a single-person deployment (charter approvals.self_approval: true) the same person may
+   * request and approve: say so, with how many decisions were self-approved, wherever governance is
+   * reported (status, activation, the governance_enforced seal condition). Undefined otherwise.
+   */
+  selfApprovalNote(): string | undefined {
+    const app = this.#app;
+    if (!app.charter().approvals.selfApproval) return undefined;
+    const count = existsSync(app.ledgerPath())
+      ? app
+          .ledger()
+          .query({ eventType: "APPROVAL_ACCEPTED" })
+          .filter((e) => obj(e).selfApproval === true).length
+      : 0;
+    return `single-person deployment: approvals.self_approval is on, so approvals are not independent (${count} self-approval(s) recorded in the ledger)`;
   }
 
   /** The full state as JSON (GET /status). */
@@ -790,7 +833,14 @@ export class AutonomyKernel {
         .ledger()
         .query({ eventType: type, newestFirst: true, limit: 200 })
         .filter((e) => e.seq > scanned && e.seq < heartbeat.seq);
-    const violations = after("GOVERNANCE_VIOLATION");
+    // A violation an incident already reports (config changed while frozen) is that incident's to
+    // resolve; once resolved it must never trip the loop again, whatever restarts came between.
+    const reported = new Set(
+      store
+        .listIncidents({ limit: 1000 })
+        .flatMap((i) => ((i.report as { evidence?: LedgerLink[] }).evidence ?? []).map((e) => e.seq)),
+    );
+    const violations = after("GOVERNANCE_VIOLATION").filter((v) => !reported.has(v.seq));
     if (violations.length > 0) {
       hits.push({
         trigger: "governance_violation",

@@ -16,6 +16,7 @@ import { statusReply } from "../../commands/status.ts";
 import { verifyVault } from "../../commands/vault.ts";
 import { type App, createApp } from "../app/createApp.ts";
 import { commandApprovals } from "../approvals/commandApprovals.ts";
+import { loadDotEnv } from "../config/dotEnv.ts";
 import { loadEnv } from "../config/loadEnv.ts";
 import { localActor } from "../core/Actor.ts";
 import { CodexError, isCodexError } from "../core/CodexError.ts";
@@ -76,6 +77,8 @@ export async function main(
   // The seed's activation step 2: the Notion secrets registry fills the environment (variables already set win).
   if (!io.app) {
     try {
+      // .env in the working directory, when present; variables already set in the environment win.
+      loadDotEnv();
       const load = await loadNotionSecrets({ source: process.env });
       if (load.status === "failed") io.stderr.write(`maos: warning: ${load.detail}\n`);
     } catch (err) {

@@ -14,15 +14,21 @@ export function actorIdentity(actor: Actor): string {
   return actor.email ? `${actor.source}:${actor.id} <${actor.email}>` : `${actor.source}:${actor.id}`;
 }
 
-export function localActor(source: "cli" | "shell"): Actor {
-  let name = process.env.USER ?? "local";
+/**
+ * The OS account running this process, from its uid (getpwuid via os.userInfo), never from $USER or
+ * any other variable the caller can set. Without a passwd entry (some containers) it is `uid<N>`.
+ */
+export function localAccount(): string {
   try {
-    name = os.userInfo().username;
+    return os.userInfo().username;
   } catch {
-    // No passwd entry (some containers): keep $USER.
+    return `uid${process.getuid?.() ?? "unknown"}`;
   }
+}
+
+export function localActor(source: "cli" | "shell"): Actor {
   // The `local:` prefix keeps OS user names apart from Slack ids in the charter's role lists.
-  return { source, id: `local:${name}` };
+  return { source, id: `local:${localAccount()}` };
 }
 
 export const SYSTEM_ACTOR: Actor = { source: "system", id: "maos-codex" };

@@ -19,6 +19,9 @@ import { compilePattern, type GuardrailRules, type NamedPattern } from "./guardr
 /** Slack user (U…, W… on Enterprise Grid) or user-group (S…) ids, or "*" for every workspace member. */
 /** Slack user (U…/W…) or user-group (S…) ids, a local OS user for the shell and CLI (`local:alice`), or "*". */
 const MEMBER = /^(?:\*|[UWS][A-Z0-9]{2,}|local:[a-z_][a-z0-9_.-]*)$/;
+/** A person's identity on one surface: a Slack user id (U…, W…) or a local OS account (local:alice). */
+const IDENTITY = /^(?:[UW][A-Z0-9]{2,}|local:[a-z_][a-z0-9_.-]*)$/;
+const PERSON_NAME = /^[a-z][a-z0-9_.-]*$/;
 /** `operator`, or a namespaced role such as `client_role:business_owner`. */
 const ROLE_NAME = /^[a-z][a-z0-9_]*(?::[a-z][a-z0-9_]*)?$/;
 /** `seal`, or a subcommand such as `incident.approve`. */
@@ -138,6 +141,9 @@ export const DEFAULT_BLOCKED_TERMS: string[] = [
 const memberSchema = z.string().regex(MEMBER, {
   error: 'expected a Slack user id (U… or W…), user-group id (S…), a local user (local:alice) or "*"',
 });
+const identitySchema = z.string().regex(IDENTITY, {
+  error: "expected a Slack user id (U… or W…) or a local account (local:alice)",
+});
 const roleNameSchema = z
   .string()
   .regex(ROLE_NAME, { error: "expected a role name: lowercase snake_case, optionally prefix:name" });
@@ -240,6 +246,13 @@ function section<T extends z.core.$ZodLooseShape>(shape: T) {
 const charterShape = {
   identity: section(identityShape),
   roles: z.preprocess((v) => v ?? {}, z.record(roleNameSchema, z.strictObject(roleShape))),
+  people: z.preprocess(
+    (v) => v ?? {},
+    z.record(
+      z.string().regex(PERSON_NAME, { error: "expected a person's name: lowercase, such as alice" }),
+      z.array(identitySchema).min(1),
+    ),
+  ),
   permissions: z.preprocess(
     (v) => v ?? {},
     z.record(
@@ -295,6 +308,11 @@ export interface Charter {
   /** `origin` names the ledger's checkpoint origin. */
   identity: { primary: string; origin: string; environment: string };
   roles: Record<string, Role>;
+  /**
+   * People by name, each with their identities on every surface (a Slack user id, a local account).
+   * A person holds the roles of every identity linked to them, and self-approval is judged by person.
+   */
+  people: Record<string, string[]>;
   /** Command name → roles allowed to run it. */
   permissions: Record<string, string[]>;
   approvals: { emoji: string; rejectEmoji: string; selfApproval: boolean };
@@ -327,6 +345,7 @@ function toCharter(c: z.output<typeof charterYamlSchema>, file: string, hash: st
     hash,
     identity: c.identity,
     roles: { ...structuredClone(DEFAULT_ROLES), ...c.roles },
+    people: c.people,
     permissions: { ...structuredClone(DEFAULT_PERMISSIONS), ...c.permissions },
     approvals: {
       emoji: c.approvals.emoji,
@@ -379,6 +398,20 @@ function crossChecks(source: YamlSource, charter: Charter): YamlProblem[] {
           `role "${role}" is not defined${guess ? ` (did you mean "${guess}"?)` : ""}; roles: ${roles.join(", ")} (add it under roles:)`,
         ),
       );
+    });
+  }
+  const owner = new Map<string, string>();
+  for (const [person, ids] of Object.entries(charter.people)) {
+    ids.forEach((id, i) => {
+      const other = owner.get(id);
+      if (other && other !== person)
+        problems.push(
+          source.problem(
+            ["people", person, i],
+            `${id} is already linked to ${other}: an identity is one person`,
+          ),
+        );
+      owner.set(id, person);
     });
   }
   const w = charter.drift.weights;

@@ -9,17 +9,37 @@ const ROLE_NAME = /^[a-z][a-z0-9_]*(?::[a-z][a-z0-9_]*)?$/;
 const MEMBER_ID = /^(?:[UWS][A-Z0-9]{2,}|local:[a-z_][a-z0-9_.-]*)$/;
 const EXAMPLE = "operator=U123,U456;client_role:business_owner=U789";
 
+/** The charter fields person lookups need; `people` is optional so older callers keep working. */
+export type PeopleSource = { people?: Record<string, string[]> };
+
+/** The person an identity belongs to (`person:alice`), else the identity itself: one key per human. */
+export function personOf(charter: PeopleSource, identity: string): string {
+  for (const [name, ids] of Object.entries(charter.people ?? {})) {
+    if (ids.includes(identity)) return `person:${name}`;
+  }
+  return identity;
+}
+
+/** Every identity linked to this one through the charter's people (itself included). */
+export function linkedIdentities(charter: PeopleSource, identity: string): string[] {
+  for (const ids of Object.values(charter.people ?? {})) {
+    if (ids.includes(identity)) return [...new Set([identity, ...ids])];
+  }
+  return [identity];
+}
+
 /**
  * The roles a Slack user holds: every charter role whose members include "*", the user's id or one
  * of their user groups, plus the same test against `extraMembers` (MAOS_ROLES). Charter order first.
  */
 export function rolesOf(
-  charter: Pick<Charter, "roles">,
+  charter: Pick<Charter, "roles"> & PeopleSource,
   userId: string,
   userGroupIds: readonly string[] = [],
   extraMembers: RoleMembers = {},
 ): string[] {
-  const ids = new Set([userId, ...userGroupIds]);
+  // A person linked in the charter holds the roles of each of their identities, on every surface.
+  const ids = new Set([...linkedIdentities(charter, userId), ...userGroupIds]);
   const holds = (members: readonly string[]) => members.some((m) => m === "*" || ids.has(m));
   const roles: string[] = [];
   for (const [role, def] of Object.entries(charter.roles)) {
@@ -49,7 +69,7 @@ export function rolesFor(charter: Pick<Charter, "permissions">, command: string)
 
 /** Whether the user may run `command`, and which roles would allow it (for the refusal message). */
 export function mayRun(
-  charter: Pick<Charter, "roles" | "permissions">,
+  charter: Pick<Charter, "roles" | "permissions"> & PeopleSource,
   command: string,
   userId: string,
   groups: readonly string[] = [],
