@@ -7,6 +7,7 @@ const USAGE_CODES: ReadonlySet<ErrorCode> = new Set([
   "STACK_NOT_FOUND",
   "CONFIG_INVALID",
   "CHARTER_INVALID",
+  "INPUT_REFUSED",
 ]);
 
 export function exitCodeFor(err: unknown): number {

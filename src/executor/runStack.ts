@@ -12,6 +12,7 @@ import { chicagoIso, utcIso } from "../core/timestamps.ts";
 import { type Evaluation, evaluateRun } from "../evaluator/evaluateRun.ts";
 import { type Charter, effectivePassThreshold } from "../governance/charter.ts";
 import { checkGuardrails, mergeGuardrails, redactSecrets } from "../governance/guardrails.ts";
+import { screenInputs } from "../governance/screenInputs.ts";
 import type { Ledger } from "../ledger/Ledger.ts";
 import {
   dependenciesOf,
@@ -91,7 +92,28 @@ export async function runStack(
   onProgress: ProgressListener = () => {},
 ): Promise<RunSummary> {
   const { stack, actor } = req;
-  const inputs = resolveInputs(stack, req.inputs);
+  // A credential typed as an input is refused (or redacted, per charter) before anything is written;
+  // the refusal names the inputs and patterns, never the value.
+  let screened: ReturnType<typeof screenInputs>;
+  try {
+    screened = screenInputs(
+      resolveInputs(stack, req.inputs),
+      { ...deps.charter.guardrails, file: deps.charter.file },
+      deps.secrets,
+    );
+  } catch (err) {
+    if (isCodexError(err) && err.code === "INPUT_REFUSED") {
+      await deps.ledger.append({
+        eventType: "INPUT_REFUSED",
+        level: "warn",
+        actor: actorIdentity(actor),
+        correlationId: randomUUID(),
+        payload: { stack: stack.name, ...(err.details as object) },
+      });
+    }
+    throw err;
+  }
+  const inputs = screened.inputs;
   const runId = randomUUID();
   const correlationId = randomUUID();
   const startedAt = deps.clock.now();
@@ -120,6 +142,7 @@ export async function runStack(
       stackHash: stack.hash,
       charterHash: deps.charter.hash,
       inputs: scrubbedInputs,
+      ...(screened.redacted.length > 0 ? { inputsRedacted: screened.redacted } : {}),
       agents: order,
       providers: { prime: primeSpec, backup: deps.hub.backup?.spec ?? null },
     });

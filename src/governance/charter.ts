@@ -184,6 +184,8 @@ const guardrailsShape = {
     .default(() => structuredClone(DEFAULT_SECRET_PATTERNS)),
   pii_patterns: z.array(z.strictObject(patternShape)).default(() => structuredClone(DEFAULT_PII_PATTERNS)),
   max_output_chars: z.int().positive().default(20_000),
+  // A run input matching a secret pattern: refuse the run (nothing is written), or redact the match.
+  secret_inputs: z.enum(["refuse", "redact"]).default("refuse"),
 };
 const unit = z.number().min(0).max(1);
 const evaluatorShape = { target_score: unit.default(0.8), pass_threshold: unit.default(0.7) };
@@ -316,7 +318,7 @@ export interface Charter {
   /** Command name → roles allowed to run it. */
   permissions: Record<string, string[]>;
   approvals: { emoji: string; rejectEmoji: string; selfApproval: boolean };
-  guardrails: GuardrailRules & { maxChars: number };
+  guardrails: GuardrailRules & { maxChars: number; secretInputs: "refuse" | "redact" };
   evaluator: { targetScore: number; passThreshold: number };
   drift: {
     weights: DriftWeights;
@@ -357,6 +359,7 @@ function toCharter(c: z.output<typeof charterYamlSchema>, file: string, hash: st
       secretPatterns: c.guardrails.secret_patterns.map(pattern),
       piiPatterns: c.guardrails.pii_patterns.map(pattern),
       maxChars: c.guardrails.max_output_chars,
+      secretInputs: c.guardrails.secret_inputs,
     },
     evaluator: { targetScore: c.evaluator.target_score, passThreshold: c.evaluator.pass_threshold },
     drift: {
