@@ -7,7 +7,9 @@ WORKDIR /app
 # better-sqlite3 ships prebuilt binaries for this platform; the toolchain is only a fallback build path.
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ git openssh-client \
   && rm -rf /var/lib/apt/lists/*
+# bin/: npm ci runs the postinstall (bin/installNode.js), which does nothing on this Node 24.
 COPY package.json package-lock.json ./
+COPY bin ./bin
 RUN npm ci --omit=dev --no-audit --no-fund
 
 FROM node:24-bookworm-slim

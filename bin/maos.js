@@ -1,15 +1,12 @@
 #!/usr/bin/env node
-// The `maos` CLI. The sources are TypeScript that Node runs by stripping types (Node >= 22.18 does it
-// by default); an older Node 22 needs the flag, so re-run under it rather than ship a build step.
-import { spawnSync } from "node:child_process";
-
-if (!process.features.typescript) {
-  const r = spawnSync(
-    process.execPath,
-    ["--experimental-strip-types", "--no-warnings=ExperimentalWarning", ...process.argv.slice(1)],
-    { stdio: "inherit" },
-  );
-  process.exit(r.status ?? 1);
+// The `maos` CLI. The sources are TypeScript that Node >= 22.18 runs by stripping types. On such a Node
+// the CLI runs right here; on any other (an older 22, or the machine's Node 20) the launcher re-runs
+// this file under a Node that can (see nodeLauncher.js), which it installs from the npm registry once.
+if (Number(process.versions.node.split(".")[0]) >= 22 && process.features.typescript) {
+  const { main } = await import("../src/cli/main.ts");
+  process.exitCode = await main(process.argv.slice(2));
+} else {
+  const { launch } = await import("./nodeLauncher.js");
+  const { fileURLToPath } = await import("node:url");
+  launch([fileURLToPath(import.meta.url), ...process.argv.slice(2)]);
 }
-const { main } = await import("../src/cli/main.ts");
-process.exitCode = await main(process.argv.slice(2));
