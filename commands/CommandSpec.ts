@@ -2,6 +2,7 @@ import type { App } from "../src/app/createApp.ts";
 import type { Actor } from "../src/core/Actor.ts";
 import type { Reply } from "../src/core/Reply.ts";
 import type { ProgressListener } from "../src/executor/RunProgress.ts";
+import type { InputAsker } from "./runInputs.ts";
 
 /** Decides typed approvals (`/codex approve <id>`); the approvals mechanism plugs in here. */
 export interface ApprovalsService {
@@ -16,6 +17,10 @@ export interface CommandContext {
   onProgress?: ProgressListener;
   /** The approvals service, when one is running; `approve` / `reject` answer that none is otherwise. */
   approvals?: ApprovalsService;
+  /** Asks a person for a stack's missing inputs (a terminal prompt, a Slack form); without it `run` names them. */
+  askInputs?: InputAsker;
+  /** Input values an adapter collected in a form (Slack's modal); words typed with the command win over them. */
+  formInputs?: Record<string, string>;
 }
 
 /**

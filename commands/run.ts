@@ -9,6 +9,7 @@ import { type RunSummary, runStack, type StepSummary } from "../src/executor/run
 import { findStack } from "../src/stacks/index.ts";
 import type { CommandContext, CommandSpec } from "./CommandSpec.ts";
 import { errorReply, excerpt } from "./replies.ts";
+import { completeInputs, type InputAsker } from "./runInputs.ts";
 import { listStacks } from "./stacks.ts";
 
 export interface RunArgs {
@@ -25,6 +26,32 @@ export async function run(
   app: App,
   onProgress?: ProgressListener,
 ): Promise<RunSummary> {
+  assertRunsAllowed(app);
+  const stack = findStack(app.stacksDir, args.stack);
+  // Resolve the override before anything is written, so a bad spec is a usage error with no side effects.
+  if (args.provider) app.providerFor(args.provider);
+  const deps = await app.runDeps();
+  await app.recoverAbortedRuns();
+  return runStack({ stack, inputs: args.inputs, actor, provider: args.provider }, deps, onProgress);
+}
+
+/**
+ * Completes a run's inputs before it starts: asks a person for what is missing when the adapter can
+ * (checked after the pause, so nobody fills in a form for a run that would be refused). Returns the
+ * completed arguments, or the reply to show when the adapter asked elsewhere (a Slack form).
+ */
+export async function askForInputs(
+  args: RunArgs,
+  app: App,
+  ask: InputAsker | undefined,
+): Promise<{ args: RunArgs } | { reply: Reply }> {
+  assertRunsAllowed(app);
+  const done = await completeInputs(args.stack, args.inputs, app, ask);
+  return "reply" in done ? done : { args: { ...args, inputs: done.inputs } };
+}
+
+/** Throws REFUSED while STOP–RESET–REALIGN holds runs. */
+function assertRunsAllowed(app: App): void {
   const srr = app.autonomy().srr();
   if (srr.state === "HALTED" && app.charter().srr.blockRuns) {
     throw new CodexError(
@@ -35,12 +62,6 @@ export async function run(
       },
     );
   }
-  const stack = findStack(app.stacksDir, args.stack);
-  // Resolve the override before anything is written, so a bad spec is a usage error with no side effects.
-  if (args.provider) app.providerFor(args.provider);
-  const deps = await app.runDeps();
-  await app.recoverAbortedRuns();
-  return runStack({ stack, inputs: args.inputs, actor, provider: args.provider }, deps, onProgress);
 }
 
 /** A /codex input word: `key=value`, the key an identifier. */
@@ -76,10 +97,16 @@ export const runCommand: CommandSpec = {
   usage: "run <stack> [key=value …]",
   summary: "run a stack: agents, evaluation, seal, vault commit and ledger",
   async run(args, ctx) {
-    const parsed = parseRunArgs(args);
+    const typed = parseRunArgs(args);
     let summary: RunSummary;
     try {
-      summary = await run(parsed, ctx.actor, ctx.app, ctx.onProgress);
+      const asked = await askForInputs(
+        { ...typed, inputs: { ...ctx.formInputs, ...typed.inputs } },
+        ctx.app,
+        ctx.askInputs,
+      );
+      if ("reply" in asked) return asked.reply;
+      summary = await run(asked.args, ctx.actor, ctx.app, ctx.onProgress);
     } catch (err) {
       if (isCodexError(err) && err.code === "STACK_NOT_FOUND") return unknownStackReply(err.message, ctx);
       throw err;
@@ -94,9 +121,9 @@ function unknownStackReply(message: string, ctx: CommandContext): Reply {
   const lines = list.stacks.map(
     (s) =>
       `• \`${s.name}\`: ${s.goal}${
-        s.inputs.some((i) => i.required)
+        s.inputs.some((i) => i.required && i.default === undefined)
           ? ` (needs ${s.inputs
-              .filter((i) => i.required)
+              .filter((i) => i.required && i.default === undefined)
               .map((i) => `${i.name}=…`)
               .join(" ")})`
           : ""

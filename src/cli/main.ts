@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import readline from "node:readline";
 import { Command, CommanderError, Option } from "commander";
 import { activateOutcome } from "../../commands/activate.ts";
 import type { CommandContext } from "../../commands/CommandSpec.ts";
@@ -7,7 +8,7 @@ import { authorize, type Outcome } from "../../commands/governed.ts";
 import { incidentApprove, incidentList, incidentResolve, incidentShow } from "../../commands/incident.ts";
 import { tail, verify } from "../../commands/ledger.ts";
 import { redriveOutcome } from "../../commands/relay.ts";
-import { run } from "../../commands/run.ts";
+import { askForInputs, type RunArgs, run } from "../../commands/run.ts";
 import { sealOutcome } from "../../commands/seal.ts";
 import { snapshotOutcome } from "../../commands/snapshot.ts";
 import { resumeOutcome, stopOutcome } from "../../commands/srr.ts";
@@ -24,6 +25,7 @@ import { createLogger } from "../core/logger.ts";
 import { replyToText } from "../core/replyText.ts";
 import { setupNotion } from "../relays/notion/setupNotion.ts";
 import { loadNotionSecrets } from "../secrets/loadNotionSecrets.ts";
+import { lineQuestions, terminalAsker } from "../terminal/askInputs.ts";
 import { exitCodeFor } from "./exitCode.ts";
 import { progressRenderer } from "./progressRenderer.ts";
 import {
@@ -38,6 +40,8 @@ import {
 export interface CliIO {
   stdout: NodeJS.WriteStream;
   stderr: NodeJS.WriteStream;
+  /** Where missing stack inputs are typed when it and stderr are a terminal; process.stdin by default. */
+  stdin?: NodeJS.ReadStream;
   /** Tests pass a prepared app; by default one is built from the environment. */
   app?: App;
 }
@@ -106,8 +110,14 @@ export async function main(
     .action(
       act(
         async (stack: string, opts: { input: Record<string, string>; provider?: string; json?: boolean }) => {
-          const summary = await run(
+          // On a terminal a missing input is asked for; without one, run() names it and we exit 2.
+          const asked = await askOnTerminal(
             { stack, inputs: opts.input, provider: opts.provider },
+            getApp(),
+            io,
+          );
+          const summary = await run(
+            asked,
             localActor("cli"),
             getApp(),
             opts.json ? undefined : progressRenderer(io.stderr),
@@ -362,6 +372,33 @@ function reportError(err: unknown, json: boolean, io: CliIO): number {
     );
   }
   return code;
+}
+
+/** Completes a run's inputs at a prompt on stderr when stdin and stderr are terminals (stdout may be piped). */
+async function askOnTerminal(args: RunArgs, app: App, io: CliIO): Promise<RunArgs> {
+  const stdin = io.stdin ?? process.stdin;
+  if (!stdin.isTTY || !io.stderr.isTTY) return args;
+  let rl: readline.Interface | undefined;
+  let ask: ((prompt: string) => Promise<string | undefined>) | undefined;
+  const asker = terminalAsker(
+    (prompt) => {
+      if (!rl || !ask) {
+        const created = readline.createInterface({ input: stdin, output: io.stderr, terminal: true });
+        created.on("SIGINT", () => created.close());
+        rl = created;
+        ask = lineQuestions(created, io.stderr);
+      }
+      return ask(prompt);
+    },
+    (text) => io.stderr.write(`${text}\n`),
+  );
+  try {
+    const asked = await askForInputs(args, app, asker);
+    // The terminal asker always answers here; only a chat form defers.
+    return "args" in asked ? asked.args : args;
+  } finally {
+    rl?.close();
+  }
 }
 
 function collectInput(value: string, previous: Record<string, string>): Record<string, string> {

@@ -4,7 +4,7 @@ export { findStack, stackBaseName } from "./findStack.ts";
 export { loadStackFile } from "./loadStackFile.ts";
 export { isStackFileName, loadStacks } from "./loadStacks.ts";
 export { formatProblem, type YamlProblem } from "./problems.ts";
-export { resolveInputs } from "./resolveInputs.ts";
+export { checkInputNames, missingInputs, missingInputsError, resolveInputs } from "./resolveInputs.ts";
 export {
   type AgentGuardrails,
   type AgentOutput,

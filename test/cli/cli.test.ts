@@ -60,7 +60,8 @@ describe("the maos CLI", () => {
     for (const args of [
       ["run"],
       ["run", "no_such_stack"],
-      ["run", "marketing_ops"],
+      // Issue 8: `run marketing_ops` alone now runs (every input has a default); a misspelt input does not.
+      ["run", "marketing_ops", "--input", "evnt=x"],
       ["run", "marketing_ops", "--input", "novalue"],
       ["run", "marketing_ops", "--input", "event=x", "--provider", "gpt4"],
       ["frobnicate"],

@@ -5,7 +5,7 @@ import type { ApprovalsService } from "../../commands/CommandSpec.ts";
 import { commandsFor, dispatch, parseCommandLine } from "../../commands/dispatch.ts";
 import type { Actor } from "../../src/core/Actor.ts";
 import { replyToText } from "../../src/core/replyText.ts";
-import { testApp } from "../helpers/testApp.ts";
+import { REPO, testApp } from "../helpers/testApp.ts";
 
 const member: Actor = { source: "slack", id: "U0MEMBER" };
 const operator: Actor = { source: "slack", id: "U0OPERATOR" };
@@ -117,9 +117,30 @@ describe("dispatch", () => {
     }
   });
 
-  test("a missing required input names it, with the usage", async () => {
+  test("a missing required input names it with its description, with the usage", async () => {
+    // Issue 8: the shipped stacks default every input, so this takes a stack that does not.
+    const asks = testApp({ MAOS_STACKS: path.join(REPO, "test/fixtures/stacks/asks") });
+    try {
+      const reply = await dispatch("run trade_show booth=4411", { app: asks.app, actor: member });
+      const text = replyToText(reply);
+      assert.match(text, /needs an input with no default:\s+event: The event, with its dates and city/);
+      assert.doesNotMatch(text, /booth:/, "a typed input is not asked for");
+      assert.match(text, /usage: \/codex run/);
+      assert.equal(asks.app.ledger().query({ eventType: "RUN_STARTED" }).length, 0, "nothing ran");
+    } finally {
+      await asks.cleanup();
+    }
+  });
+
+  test("`run marketing_ops` with no inputs runs on the stack's defaults", async () => {
     const reply = await dispatch("run marketing_ops", { app: shipped.app, actor: member });
-    assert.match(replyToText(reply), /needs input\(s\): event[\s\S]*usage: \/codex run/);
+    assert.equal(reply.isError, undefined, replyToText(reply));
+    assert.match(replyToText(reply), /MARKETING_OPS: COMPLETED/);
+    const started = shipped.app.ledger().query({ eventType: "RUN_STARTED", newestFirst: true })[0];
+    assert.match(
+      String((started?.payload as { inputs?: { event?: string } } | undefined)?.inputs?.event),
+      /Midwest Builders Expo/,
+    );
   });
 
   test("an unknown stack answers with the list of stacks", async () => {

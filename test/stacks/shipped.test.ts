@@ -26,8 +26,17 @@ for (const file of readdirSync(STACKS).filter((f) => f.endsWith(".yaml"))) {
     const s = loadStackFile(join(STACKS, file));
     assert.equal(`${s.name}.yaml`, file);
     assert.ok(s.agents.length >= 3);
-    assert.ok(s.inputs.some((i) => i.required));
-    assert.ok(s.inputs.some((i) => i.default !== undefined));
+    // Issue 8: every shipped stack runs as typed, with no inputs, so every input has a real default.
+    assert.ok(s.inputs.length > 0);
+    for (const i of s.inputs) {
+      assert.ok(i.default !== undefined && i.default.trim().length >= 2, `${i.name} has a default`);
+      assert.doesNotMatch(
+        i.default,
+        /\b(TBD|TODO|FIXME|XXX)\b|lorem ipsum|<[^>]+>|\[insert/i,
+        `${i.name}: a real default`,
+      );
+      assert.ok(i.description, `${i.name} has a description (prompts and forms show it)`);
+    }
     for (const a of s.agents) {
       assert.ok(a.instructions, `${a.id} has instructions`);
       assert.ok(templateRefs(a.instructions).length > 0, `${a.id} uses templates`);
@@ -47,10 +56,10 @@ for (const file of readdirSync(STACKS).filter((f) => f.endsWith(".yaml"))) {
   });
 }
 
-test("marketing_ops requires the event and defaults audience and region", () => {
+test("marketing_ops defaults the event, audience and region, so `/codex run marketing_ops` runs as typed", () => {
   const s = loadStackFile(join(STACKS, "marketing_ops.yaml"));
   const byName = new Map(s.inputs.map((i) => [i.name, i]));
-  assert.equal(byName.get("event")?.required, true);
+  assert.match(byName.get("event")?.default ?? "", /^[A-Z].+ 20\d\d, [A-Z][a-z]+, [A-Z][a-z]+ \d/);
   assert.ok(byName.get("audience")?.default);
   assert.ok(byName.get("region")?.default);
 });
