@@ -4,6 +4,7 @@ import { dispatch } from "../../commands/dispatch.ts";
 import type { App } from "../app/createApp.ts";
 import { type Actor, actorIdentity } from "../core/Actor.ts";
 import { replyToText } from "../core/replyText.ts";
+import { question, terminalAsker } from "../terminal/askInputs.ts";
 import { shellProgress } from "./shellProgress.ts";
 
 export interface ShellOptions {
@@ -57,6 +58,8 @@ export async function startShell(opts: ShellOptions): Promise<void> {
             actor,
             onProgress: shellProgress(write),
             ...(opts.approvals ? { approvals: opts.approvals } : {}),
+            // On a terminal a stack's missing inputs are asked for; piped input gets the named list instead.
+            ...(tty ? { askInputs: terminalAsker((prompt) => question(rl, prompt), write) } : {}),
           });
           write(replyToText(reply, { color: tty }));
         } catch (err) {

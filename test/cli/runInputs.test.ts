@@ -4,22 +4,16 @@
  * answers each prompt only once it is on the screen.
  */
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
+import { ptySession, ptyUnavailable } from "../helpers/ptySession.ts";
 import { REPO } from "../helpers/testApp.ts";
 
 const BIN = path.join(REPO, "bin", "maos.js");
 const STACKS = path.join(REPO, "test/fixtures/stacks/asks");
-const hasScript = spawnSync("script", ["--version"], { encoding: "utf8" }).stdout?.includes("util-linux");
-
-/** Strips the terminal's colour and cursor sequences and carriage returns, leaving what a person reads. */
-function screenText(raw: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: terminal escape sequences are the point
-  return raw.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "").replace(/\r/g, "");
-}
 
 describe("maos run with a required input that has no default", () => {
   let home: string;
@@ -35,14 +29,17 @@ describe("maos run with a required input that has no default", () => {
   });
   after(() => rmSync(home, { recursive: true, force: true }));
 
-  test("without a terminal it exits 2 naming each missing input with its description, and runs nothing", () => {
-    const r = spawnSync(process.execPath, [BIN, "run", "trade_show"], {
+  const maos = (args: string[]) =>
+    spawnSync(process.execPath, [BIN, ...args], {
       cwd: REPO,
       env,
       encoding: "utf8",
       stdio: ["ignore", "pipe", "pipe"],
       timeout: 60_000,
     });
+
+  test("without a terminal it exits 2 naming each missing input with its description, and runs nothing", () => {
+    const r = maos(["run", "trade_show"]);
     assert.equal(r.status, 2, r.stderr);
     assert.match(r.stderr, /needs 2 inputs with no default:/);
     assert.match(r.stderr, /^ {2}event: The event, with its dates and city$/m);
@@ -50,13 +47,7 @@ describe("maos run with a required input that has no default", () => {
     assert.doesNotMatch(r.stderr, /audience/, "an input with a default is not named");
     assert.match(r.stderr, /--input event=VALUE --input booth=VALUE/);
     assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
-    const json = spawnSync(process.execPath, [BIN, "run", "trade_show", "--input", "booth=12", "--json"], {
-      cwd: REPO,
-      env,
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "pipe"],
-      timeout: 60_000,
-    });
+    const json = maos(["run", "trade_show", "--input", "booth=12", "--json"]);
     assert.equal(json.status, 2);
     const doc = JSON.parse(json.stdout) as { error: { code: string; message: string } };
     assert.equal(doc.error.code, "USAGE");
@@ -64,67 +55,39 @@ describe("maos run with a required input that has no default", () => {
   });
 
   test("on a terminal it asks for each input, showing its description and default, then runs", {
-    skip: hasScript ? false : "needs script(1) from util-linux to give the CLI a pseudo-terminal",
+    skip: ptyUnavailable,
   }, async () => {
-    const child = spawn(
-      "script",
-      ["-qec", `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} run trade_show`, "/dev/null"],
-      { cwd: REPO, env: { ...env, TERM: "dumb" }, stdio: ["pipe", "pipe", "pipe"] },
-    );
-    let screen = "";
-    const waiters: { pattern: RegExp; from: number; resolve: () => void }[] = [];
-    const check = () => {
-      for (const w of [...waiters]) {
-        if (w.pattern.test(screenText(screen).slice(w.from))) {
-          waiters.splice(waiters.indexOf(w), 1);
-          w.resolve();
-        }
-      }
-    };
-    child.stdout.on("data", (chunk: Buffer) => {
-      screen += chunk.toString("utf8");
-      check();
+    const pty = ptySession(`${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} run trade_show`, {
+      cwd: REPO,
+      env,
     });
-    const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
-    /** Resolves when `pattern` shows up on the screen after what was there when this was called. */
-    const shows = (pattern: RegExp) => {
-      const from = screenText(screen).length;
-      return new Promise<void>((resolve) => {
-        waiters.push({ pattern, from, resolve });
-        check();
-      });
-    };
-
-    const answerPrompts = async () => {
-      await shows(/ {2}event> $/);
-      assert.match(screenText(screen), /trade_show needs event, booth, which have no default/);
-      assert.match(screenText(screen), /event \(required\): The event, with its dates and city/);
-      const booth = shows(/ {2}booth> $/);
-      child.stdin.write("MODEX 2026, Atlanta, April 13-16\r");
-      await booth;
-      assert.match(screenText(screen), /booth \(required\): Our booth number, as printed in the show guide/);
-      const again = shows(/needs a value \(Ctrl-C cancels the run\)\.\n {2}booth> $/);
-      child.stdin.write("\r");
-      await again;
-      const audience = shows(/ {2}audience \[plant managers who stopped at the booth\]> $/);
-      child.stdin.write("4411\r");
-      await audience;
-      assert.match(screenText(screen), /audience: Who we are writing to/);
-      const done = shows(/ledger: +\d+ entries/);
-      child.stdin.write("\r");
-      await done;
-      child.stdin.end();
-    };
     try {
-      await answerPrompts();
+      await pty.shows(/ {2}event> $/, { sinceStart: true });
+      assert.match(pty.text(), /trade_show needs event, booth, which have no default/);
+      assert.match(pty.text(), /event \(required\): The event, with its dates and city/);
+      const booth = pty.shows(/ {2}booth> $/);
+      pty.type("MODEX 2026, Atlanta, April 13-16");
+      await booth;
+      assert.match(pty.text(), /booth \(required\): Our booth number, as printed in the show guide/);
+      const again = pty.shows(/needs a value \(Ctrl-C cancels the run\)\.\n {2}booth> $/);
+      pty.type("");
+      await again;
+      const audience = pty.shows(/ {2}audience \[plant managers who stopped at the booth\]> $/);
+      pty.type("4411");
+      await audience;
+      assert.match(pty.text(), /audience: Who we are writing to/);
+      const done = pty.shows(/ledger: +\d+ entries/);
+      pty.type("");
+      await done;
+      pty.child.stdin?.end();
     } catch (err) {
       // Only this test's own child, and only when an assertion left it running.
-      child.kill();
+      pty.child.kill();
       throw err;
     }
-    assert.equal(await exited, 0, screenText(screen));
+    assert.equal(await pty.exited, 0, pty.text());
 
-    const text = screenText(screen);
+    const text = pty.text();
     assert.match(text, /trade_show completed/);
     const dir = text.match(/sealed in: +(\S+)/)?.[1];
     assert.ok(dir, text);
