@@ -92,9 +92,12 @@ describe("an offline run", () => {
     assert.equal(vault.ok, true);
   });
 
-  test("missing required inputs and unknown stacks are usage errors, with nothing written", async () => {
+  test("undeclared inputs and unknown stacks are usage errors, with nothing written", async () => {
     const size = t.app.ledger().size();
-    await assert.rejects(run({ stack: "marketing_ops", inputs: {} }, actor, t.app), { code: "USAGE" });
+    // Issue 8: marketing_ops with no inputs runs on its defaults; a misspelt input is still refused.
+    await assert.rejects(run({ stack: "marketing_ops", inputs: { evnt: "Expo" } }, actor, t.app), {
+      code: "USAGE",
+    });
     await assert.rejects(run({ stack: "no_such_stack", inputs: {} }, actor, t.app), {
       code: "STACK_NOT_FOUND",
     });
