@@ -198,13 +198,22 @@ export function runReply(s: RunSummary, outputs: Record<string, string>): Reply 
   }
   parts.push({
     kind: "context",
-    text: `sealed in ${s.vault.path}${s.vault.pushed === false ? " (push failed; the local commit is kept)" : ""} · ${s.ms} ms${s.lessonsApplied.length > 0 ? ` · ${s.lessonsApplied.length} lessons applied from earlier runs` : ""}`,
+    text: `sealed in ${s.vault.path}${s.vault.pushed === false ? " (push failed; the local commit is kept)" : ""} · ${s.ms} ms${lessonNote(s)}`,
   });
   return {
     summary: `${title}; seal ${s.seal.root.slice(0, 12)}, commit ${s.vault.commit.slice(0, 12)}`,
     parts,
     ...(s.status === "failed" ? { isError: true } : {}),
   };
+}
+
+/** How many of the lessons from earlier runs show in this run's copy (not how many were handed over). */
+function lessonNote(s: RunSummary): string {
+  if (s.lessonsApplied.length === 0) return "";
+  const checks = s.evaluation?.lessonChecks;
+  if (!checks) return ` · ${s.lessonsApplied.length} lessons from earlier runs given (not judged)`;
+  const applied = checks.filter((c) => c.status === "applied").length;
+  return ` · ${applied} of ${checks.length} lessons from earlier runs applied in the copy`;
 }
 
 function stepLine(st: StepSummary): string {

@@ -1,3 +1,4 @@
+import { emailSection, sequenceSection } from "./offlineEmails.ts";
 import type { DraftContext } from "./Provider.ts";
 import {
   bullets,
@@ -35,6 +36,8 @@ interface Facts {
   subjectCap: number;
   /** Lessons this drafter acted on, with what it did. */
   applied: Map<string, string>;
+  /** A lesson asked for GDPR: the email copy carries the consent and data-rights line. */
+  gdpr: boolean;
 }
 
 /** Default subject-line cap: longer subjects are cut off on most mobile mail clients. */
@@ -97,10 +100,14 @@ function list(items: string[]): string[] {
     .filter(Boolean);
 }
 
-/** The lessons this drafter can act on mechanically; the rest are listed for the reviewer. */
-function lessonRules(lessons: string[]): { subjectCap: number; applied: Map<string, string> } {
+/**
+ * The lessons this drafter can act on in the copy itself; the rest are listed for the reviewer. A
+ * lesson counts as applied only for what it changes in the draft (the digest checks the copy too).
+ */
+function lessonRules(lessons: string[]): { subjectCap: number; applied: Map<string, string>; gdpr: boolean } {
   const applied = new Map<string, string>();
   let subjectCap = SUBJECT_CAP;
+  let gdpr = false;
   for (const lesson of lessons) {
     const m = lesson.match(
       /subject[^.]*?(?:under|below|at most|max(?:imum)?|<=?|fewer than)\s*(\d{2,3})\s*char/i,
@@ -110,8 +117,18 @@ function lessonRules(lessons: string[]): { subjectCap: number; applied: Map<stri
       subjectCap = n;
       applied.set(lesson, `subject lines capped at ${n} characters`);
     }
+    if (/\bgdpr\b/i.test(lesson)) {
+      gdpr = true;
+      const rest = (lesson.match(/address (.+?) explicitly/i)?.[1] ?? "")
+        .split(/\s*,\s*|\s+and\s+/)
+        .filter((w) => w && !/^gdpr$/i.test(w));
+      applied.set(
+        lesson,
+        `GDPR consent and data-rights line in every email${rest.length ? `; not applied by rule: ${rest.join(", ")}` : ""}`,
+      );
+    }
   }
-  return { subjectCap, applied };
+  return { subjectCap, applied, gdpr };
 }
 
 function factsOf(ctx: DraftContext): Facts {
@@ -173,9 +190,17 @@ function timeline(f: Facts): Section {
     [-1, "Final reminder", "Short logistics note to those who acted; one more nudge to those who did not"],
     [2, "Follow-up", "Thank-you, recap and next step for every segment"],
   ];
-  const anchor = f.date
-    ? `Dates count back from ${f.date.toISOString().slice(0, 10)} (the date input).`
-    : "No date input was given, so times are relative to Day 0.";
+  const day0 = f.named ? `the opening day of ${f.topic}` : "Day 0";
+  const anchor = [
+    f.date
+      ? `Dates count back from ${f.date.toISOString().slice(0, 10)} (the date input).`
+      : `No date input was given, so times are relative to ${day0} (Day 0).`,
+    f.location
+      ? `Sends go out inside business hours in the recipients' region (${f.location}), never on a weekend.`
+      : "",
+  ]
+    .filter(Boolean)
+    .join(" ");
   return {
     title: "Timeline",
     body: [
@@ -387,6 +412,16 @@ function checkUpstream(f: Facts, u: DraftContext["upstream"][number]): UpstreamC
     { ok: longSentences === 0, text: `Clarity: ${longSentences} sentence(s) over 30 words` },
   ];
   if (isCopy) {
+    // Claims a reader could ask to see proof of: percentages, multiples, "studies show", quotations.
+    const claims =
+      u.output.match(/\b\d+(?:\.\d+)?\s?%|\b\d+x\b|\bstud(?:y|ies) show|\bproven\b|“[^”]{12,}”/gi) ?? [];
+    items.push({
+      ok: claims.length === 0,
+      text:
+        claims.length === 0
+          ? "Claims: no statistic, percentage or quotation, so no claim is unsupported"
+          : `Claims to support or remove: ${claims.slice(0, 3).join(", ")}`,
+    });
     items.push({
       ok: cta,
       text: cta ? "Call to action present" : "No call to action found (register, reply, book, …)",
@@ -675,7 +710,32 @@ function requiredFallback(f: Facts, title: string): Section {
   };
 }
 
+function emailFacts(f: Facts): Parameters<typeof sequenceSection>[0] {
+  return {
+    event: f.topic,
+    audience: f.audience,
+    region: f.location,
+    offer: pick(f.inputs, /offer|call_to_action|cta/),
+    voice: pick(f.inputs, /voice|tone/),
+    subjectCap: f.subjectCap,
+    gdpr: f.gdpr,
+  };
+}
+
+function sequence(f: Facts): Section {
+  return { title: "Sequence", body: sequenceSection(emailFacts(f)) };
+}
+
+/** "Email N": the email written out, when N is in the sequence; else undefined (a fallback is used). */
+function emailN(f: Facts, title: string): Section | undefined {
+  const n = Number(title.match(/(\d+)/)?.[1]);
+  const body = emailSection(n, emailFacts(f));
+  return body ? { title, body } : undefined;
+}
+
 const BY_KEYWORD: [RegExp, (f: Facts) => Section][] = [
+  [/sequence|cadence/, sequence],
+  [/checklist/, preflight],
   [/audience|segment/, audience],
   [/timeline|schedule|timing|calendar/, timeline],
   [/channel/, channels],
@@ -700,6 +760,8 @@ function archetypeSections(a: Archetype, f: Facts): Section[] {
     case "planner":
       return [audience(f), keyMessages(f), timeline(f), channels(f), measures(f), risks(f)];
     case "writer":
+      // A stack that names its emails ("Email 1", …) gets each written out instead of one generic email.
+      if ((f.ctx.requiredSections ?? []).some((r) => /^e-?mail \d+$/i.test(r.trim()))) return [];
       return [
         subjectLines(f),
         { title: "Preview text", body: truncate(f.named ? `${f.topic} — ${f.ctx.goal}` : f.ctx.goal, 90) },
@@ -764,11 +826,19 @@ export function composeDraft(ctx: DraftContext): string {
       continue;
     }
     const key = required.toLowerCase();
+    const email = /^e-?mail \d+$/.test(key) ? emailN(f, required) : undefined;
+    if (email) {
+      sections.push(email);
+      continue;
+    }
     const builder = BY_KEYWORD.find(([re]) => re.test(key))?.[1];
     const built = builder ? builder(f) : requiredFallback(f, required);
-    sections.push(
-      have(built.title) && builder ? requiredFallback(f, required) : { ...built, title: required },
-    );
+    const same = builder
+      ? sections.find((x) => normHeading(x.title) === normHeading(built.title))
+      : undefined;
+    // The archetype already wrote this under its own title ("Timeline" for "Timing"): use the caller's.
+    if (same) same.title = required;
+    else sections.push({ ...built, title: required });
   }
   if (!have("Inputs used")) sections.push(inputsUsed(f));
   if (ctx.lessons.length > 0 && !have("Applied lessons")) sections.push(appliedLessons(f));

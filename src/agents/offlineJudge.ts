@@ -1,5 +1,6 @@
 import type { Judgement } from "./judgeSchema.ts";
 import type { DraftContext } from "./Provider.ts";
+import { sectionBodies, sectionFiller } from "./sectionFiller.ts";
 import {
   coverage,
   headings,
@@ -33,7 +34,12 @@ export function judgeOffline(ctx: DraftContext): Judgement {
   const listLines = (subject.match(/^\s*(?:[-*+]|\d+[.)])\s+/gm) ?? []).length;
   const rows = tableRows(subject);
   const required = ctx.requiredSections ?? [];
-  const missingSections = required.filter((r) => !heads.includes(normHeading(r)));
+  // A required heading over filler (a stub, a placeholder, directions to a writer) counts as missing.
+  const bodies = sectionBodies(subject, normHeading);
+  const missingSections = required.filter((r) => {
+    const body = bodies.get(normHeading(r));
+    return body === undefined || sectionFiller(body) !== undefined;
+  });
   const placeholder = subject.match(PLACEHOLDER)?.[0];
 
   const sectionsScore = required.length ? (required.length - missingSections.length) / required.length : 1;

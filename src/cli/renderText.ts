@@ -26,8 +26,21 @@ export function renderRun(s: RunSummary, cwd = process.cwd()): string {
     const failed = s.evaluation.checks.filter((c) => !c.passed);
     if (failed.length > 0) lines.push("", "  failed checks:", ...failed.map((c) => `    ✖ ${c.detail}`));
   }
-  if (s.lessonsApplied.length > 0)
-    lines.push("", `  lessons applied from earlier runs: ${s.lessonsApplied.length}`);
+  const checks = s.evaluation?.lessonChecks;
+  if (s.lessonsApplied.length > 0 && checks) {
+    const applied = checks.filter((c) => c.status === "applied").length;
+    const mark = { applied: "✔", "not applied": "✖", "not judged": "–" } as const;
+    lines.push(
+      "",
+      `  lessons from earlier runs: ${applied} of ${checks.length} applied in the copy`,
+      ...checks.map((c) => `    ${mark[c.status]} ${c.lesson} (${c.evidence})`),
+    );
+  } else if (s.lessonsApplied.length > 0) {
+    lines.push(
+      "",
+      `  lessons from earlier runs: ${s.lessonsApplied.length} given, not judged (no evaluation)`,
+    );
+  }
   lines.push(
     "",
     `  run id:       ${s.runId}`,

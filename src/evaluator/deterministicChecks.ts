@@ -1,3 +1,5 @@
+import { sectionBodies, sectionFiller } from "../agents/sectionFiller.ts";
+
 /** What the evaluator checks in code before any judge runs. */
 export interface CheckSpec {
   requiredSections: string[];
@@ -25,15 +27,27 @@ function normaliseHeading(text: string): string {
   return text.toLowerCase().replace(/[*_`]/g, "").replace(/\s+/g, " ").trim();
 }
 
+/**
+ * The checks, on the text as judged (see judgedText). A required section passes only when it holds
+ * content: a heading over a stub ("needs the operator's facts"), a placeholder or directions to a writer
+ * fails, so filler never passes for the real thing.
+ */
 export function deterministicChecks(text: string, spec: CheckSpec): CheckResult[] {
   const results: CheckResult[] = [];
-  const headings = headingsOf(text);
+  const bodies = sectionBodies(text, normaliseHeading);
   for (const section of spec.requiredSections) {
-    const passed = headings.has(normaliseHeading(section));
+    const body = bodies.get(normaliseHeading(section));
+    const filler = body === undefined ? undefined : sectionFiller(body);
+    const passed = body !== undefined && filler === undefined;
     results.push({
       id: `section:${section}`,
       passed,
-      detail: passed ? `has a "${section}" section` : `missing the required "${section}" section`,
+      detail:
+        body === undefined
+          ? `missing the required "${section}" section`
+          : filler
+            ? `the required "${section}" section is filler: ${filler}`
+            : `has a "${section}" section with content`,
     });
   }
   const chars = text.length;

@@ -3,6 +3,8 @@ import type { AgentHub, HubResult } from "../agents/AgentHub.ts";
 import { buildRequest } from "../agents/buildRequest.ts";
 import { CodexError } from "../core/CodexError.ts";
 import { type CheckResult, type CheckSpec, deterministicChecks } from "./deterministicChecks.ts";
+import { judgedText } from "./judgedText.ts";
+import { checkLessons, type LessonCheck } from "./lessonChecks.ts";
 import { type CriterionScore, SCORE_FORMULA, scoreRun, type Verdict } from "./scoreRun.ts";
 
 export interface EvaluatorSpec {
@@ -16,6 +18,8 @@ export interface Evaluation extends Verdict {
   checks: CheckResult[];
   criteria: CriterionScore[];
   lessons: string[];
+  /** Each lesson this run was given, read against its deliverable: applied in the copy, or not. */
+  lessonChecks: LessonCheck[];
   judge: { provider: string; model: string; attempts: number; tokens: { input: number; output: number } };
 }
 
@@ -36,7 +40,9 @@ const judgeAnswer = z.object({
 
 /** Deterministic checks first, then the judge through the Agent Hub, then the verdict in code. */
 export async function evaluateRun(input: EvaluateInput, hub: AgentHub): Promise<Evaluation> {
-  const deliverable = input.outputs.map((o) => o.output).join("\n\n");
+  // Only the agents' own copy is checked and scored: never the lesson lists or echoes the system appended.
+  const judged = input.outputs.map((o) => ({ ...o, output: judgedText(o.output) }));
+  const deliverable = judged.map((o) => o.output).join("\n\n");
   const checks = deterministicChecks(deliverable, input.spec.checks);
   const failed = checks.filter((c) => !c.passed).map((c) => `- ${c.detail}`);
 
@@ -49,7 +55,7 @@ export async function evaluateRun(input: EvaluateInput, hub: AgentHub): Promise<
       agentId: "evaluator",
       role: "Score the run against the rubric",
       inputs: {},
-      upstream: input.outputs,
+      upstream: judged,
       lessons: input.lessonsIn,
       requiredSections: input.spec.checks.requiredSections,
       criteria: input.spec.criteria,
@@ -94,6 +100,7 @@ export async function evaluateRun(input: EvaluateInput, hub: AgentHub): Promise<
     checks,
     criteria,
     lessons,
+    lessonChecks: checkLessons(input.lessonsIn, deliverable),
     judge: {
       provider: result.provider,
       model: result.model,

@@ -15,6 +15,8 @@ export interface DigestInput {
   error?: { code: string; message: string };
 }
 
+const STATUS_MARK = { applied: "✅", "not applied": "❌", "not judged": "➖" } as const;
+
 /** codex_digest_report.md: what a reviewer reads first — scores, rationale, what to improve. */
 export function digestReport(d: DigestInput): string {
   const e = d.evaluation;
@@ -70,10 +72,22 @@ export function digestReport(d: DigestInput): string {
       );
   }
   lines.push("", "## Lessons applied from earlier runs", "");
-  lines.push(
-    ...(d.lessonsApplied.length > 0
-      ? d.lessonsApplied.map((l) => `- ${l}`)
-      : ["- None yet: this is the first run of this stack, or no lessons were recorded."]),
-  );
+  if (d.lessonsApplied.length === 0) {
+    lines.push("- None yet: this is the first run of this stack, or no lessons were recorded.");
+  } else if (e?.lessonChecks) {
+    // Judged from the deliverable's copy, never from a lesson list a draft carries.
+    const applied = e.lessonChecks.filter((c) => c.status === "applied").length;
+    lines.push(
+      `${applied} of ${e.lessonChecks.length} applied, judged from the copy (a lesson list in a draft counts for nothing):`,
+      "",
+      ...e.lessonChecks.map((c) => `- ${STATUS_MARK[c.status]} ${c.status}: ${c.lesson} (${c.evidence})`),
+    );
+  } else {
+    lines.push(
+      "The run was not evaluated, so whether these were applied was not judged:",
+      "",
+      ...d.lessonsApplied.map((l) => `- ${l}`),
+    );
+  }
   return `${lines.join("\n")}\n`;
 }

@@ -120,7 +120,8 @@ describe("wisdom: reflect, then repeat, improved", () => {
     },
   });
   const draft = (title: string) => ({
-    text: `## Segments\n${title}\n## Timeline\nweek 1\n## Channels\nemail\n## Sequence\n## Email 1\n## Verdict\nok\n${"detail ".repeat(200)}`,
+    // Required sections hold a few words each: an empty one is filler and fails its check (issue 8).
+    text: `## Segments\n${title}\n## Timeline\nweek 1\n## Channels\nemail\n## Sequence\nthree emails, three weeks\n## Email 1\nHi, meet us at the booth\n## Verdict\nready to send\n${"detail ".repeat(200)}`,
   });
 
   test("run N+1's prompts carry run N's lessons", async () => {
