@@ -5,7 +5,6 @@ import {
   HTTPReceiver,
   LogLevel,
   type Receiver,
-  type SlashCommand,
   SocketModeReceiver,
   type webApi,
 } from "@slack/bolt";
@@ -31,6 +30,7 @@ import { HomeDashboard } from "./homeView.ts";
 import { ReplayGuard } from "./ReplayGuard.ts";
 import { RunProgressMessage } from "./RunProgressMessage.ts";
 import { APPROVE_ACTION, REJECT_ACTION } from "./replyBlocks.ts";
+import { modalAsker, registerRunInputsModal } from "./runInputsModal.ts";
 import { SlackDirectory } from "./SlackDirectory.ts";
 import type { SlackMode } from "./slackMode.ts";
 import { slackSignatureHeaders, verifySlackSignature } from "./verifySlackSignature.ts";
@@ -165,9 +165,16 @@ export function createSlackApp(opts: CreateSlackAppOptions): SlackApp {
     );
   };
 
-  async function runCommand(cmd: SlashCommand, respond: RespondFn | undefined): Promise<void> {
-    const channel = cmd.channel_id;
-    const user = cmd.user_id;
+  /** A `/codex` line typed in `channel` (or submitted from the run-inputs form, with its values). */
+  async function runCommand(cmd: {
+    text: string;
+    channel: string;
+    user: string;
+    respond?: RespondFn | undefined;
+    triggerId?: string | undefined;
+    formInputs?: Record<string, string>;
+  }): Promise<void> {
+    const { channel, user, respond } = cmd;
     try {
       const actor = await directory.actor(user);
       const progress = new RunProgressMessage({ client, limiter, channel, userId: user, log });
@@ -176,6 +183,9 @@ export function createSlackApp(opts: CreateSlackAppOptions): SlackApp {
         actor,
         onProgress: progress.onProgress,
         approvals: commandApprovals(approvals),
+        // A stack input with no default is asked for in a form opened on the command's trigger.
+        askInputs: modalAsker({ client, log, triggerId: cmd.triggerId, text: cmd.text, channel }),
+        ...(cmd.formInputs ? { formInputs: cmd.formInputs } : {}),
       });
       const parentTs = await progress.finish();
       await deliverReply(reply, { channel, user, threadTs: parentTs, respond }, deliverDeps);
@@ -221,9 +231,27 @@ export function createSlackApp(opts: CreateSlackAppOptions): SlackApp {
     if (replayedTrigger(command.trigger_id, command.user_id, command.channel_id, `/codex ${first}`)) return;
     track(
       "/codex",
-      afterAck.run(() => runCommand(command, respond as RespondFn | undefined)),
+      afterAck.run(() =>
+        runCommand({
+          text: command.text,
+          channel: command.channel_id,
+          user: command.user_id,
+          respond: respond as RespondFn | undefined,
+          triggerId: command.trigger_id,
+        }),
+      ),
     );
   });
+
+  // The run-inputs form: its submission runs the typed command again, with the form's values.
+  registerRunInputsModal(bolt, (s) =>
+    track(
+      "/codex run form",
+      afterAck.run(() =>
+        runCommand({ text: s.text, channel: s.channel, user: s.user, formInputs: s.values }),
+      ),
+    ),
+  );
 
   for (const [name, added] of [
     ["reaction_added", true],

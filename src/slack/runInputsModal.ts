@@ -186,7 +186,8 @@ export function modalAsker(o: {
 }): InputAsker {
   return async (req): Promise<InputAnswer> => {
     const view = o.triggerId ? runInputsView(req, { text: o.text, channel: o.channel }) : undefined;
-    if (!view || !o.triggerId) return { kind: "deferred", reply: namedInputsReply(req, "a form cannot show them") };
+    if (!view || !o.triggerId)
+      return { kind: "deferred", reply: namedInputsReply(req, "a form cannot show them") };
     try {
       await o.client.views.open({ trigger_id: o.triggerId, view: view as unknown as webApi.View });
     } catch (err) {
@@ -202,7 +203,9 @@ export function modalAsker(o: {
 
 function namedInputsReply(req: InputRequest, why: string): Reply {
   const required = req.questions.filter((q) => q.required);
-  const lines = required.map((q) => `• \`${q.name}\`: ${q.description ?? "no description in the stack file"}`);
+  const lines = required.map(
+    (q) => `• \`${q.name}\`: ${q.description ?? "no description in the stack file"}`,
+  );
   const example = `/codex run ${req.stack} ${required.map((q) => `${q.name}="…"`).join(" ")}`;
   const text = `${req.stack} needs ${required.length === 1 ? "an input" : "inputs"} with no default, and ${why}:\n${lines.join("\n")}`;
   return {

@@ -74,6 +74,8 @@ export interface FakeSlack {
   uploads: FakeSlackUpload[];
   /** The Home tab view last published per user id. */
   homeViews: Map<string, Record<string, unknown>>;
+  /** Modals opened with views.open, in order, with the id the fake gave each. */
+  openedViews: { id: string; triggerId: string; view: Record<string, unknown> }[];
   /** The next call to `method` fails this way (queued: call twice to fail twice). */
   failNext(method: string, failure: FakeSlackFailure): void;
   /** Calls to one method, in order. */
@@ -105,6 +107,9 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
   const messages: FakeSlackMessage[] = [];
   const uploads: FakeSlackUpload[] = [];
   const homeViews = new Map<string, Record<string, unknown>>();
+  const openedViews: { id: string; triggerId: string; view: Record<string, unknown> }[] = [];
+  // A trigger_id may be exchanged for a view once.
+  const usedTriggers = new Set<string>();
   const failures = new Map<string, FakeSlackFailure[]>();
   const dms = new Map<string, string>();
   let seq = 0;
@@ -224,6 +229,33 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
         });
       homeViews.set(userId, v);
       return ok({ view: { id: `V${String(++seq).padStart(8, "0")}`, team_id: "T0MAOS", ...v } });
+    },
+
+    "views.open": (b) => {
+      const triggerId = str(b.trigger_id);
+      if (!triggerId) {
+        return fail("invalid_arguments", { response_metadata: { messages: ["[ERROR] missing trigger_id"] } });
+      }
+      // Slack: 'The expected format for the trigger_id argument is "132456.7890123.abcdef"'.
+      if (!/^\d+\.\d+\.[0-9a-f]+$/.test(triggerId)) return fail("invalid_trigger_id");
+      if (usedTriggers.has(triggerId)) return fail("exchanged_trigger_id");
+      const view = b.view;
+      if (!view || typeof view !== "object" || Array.isArray(view)) {
+        return fail("invalid_arguments", { response_metadata: { messages: ["[ERROR] missing view"] } });
+      }
+      if (JSON.stringify(view).length > 250 * 1024) return fail("view_too_large");
+      const errors = modalErrors(view as Record<string, unknown>);
+      if (errors.length > 0) {
+        return fail("invalid_arguments", {
+          response_metadata: { messages: errors.map((e) => `[ERROR] ${e}`) },
+        });
+      }
+      usedTriggers.add(triggerId);
+      const id = `V${String(++seq).padStart(8, "0")}`;
+      openedViews.push({ id, triggerId, view: view as Record<string, unknown> });
+      return ok({
+        view: { id, team_id: "T0MAOS", state: { values: {} }, ...(view as Record<string, unknown>) },
+      });
     },
 
     "users.info": (b) => {
@@ -389,6 +421,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     messages,
     uploads,
     homeViews,
+    openedViews,
     failNext(method, failure) {
       const queue = failures.get(method) ?? [];
       queue.push(failure);
@@ -530,4 +563,80 @@ function textLength(value: unknown): number {
   let n = (o.type === "mrkdwn" || o.type === "plain_text") && typeof o.text === "string" ? o.text.length : 0;
   for (const [k, v] of Object.entries(o)) if (!(k === "text" && typeof v === "string")) n += textLength(v);
   return n;
+}
+
+/**
+ * A modal as views.open checks it (docs.slack.dev/reference/views/modal-views and the input block and
+ * plain_text_input element pages), restated independently of src/.
+ */
+function modalErrors(v: Record<string, unknown>): string[] {
+  const errors: string[] = [];
+  const plainText = (o: unknown, max: number, what: string, required: boolean) => {
+    if (o === undefined) {
+      if (required) errors.push(`${what} is required`);
+      return;
+    }
+    const t = o as { type?: unknown; text?: unknown };
+    if (t.type !== "plain_text") errors.push(`${what} must be a plain_text object`);
+    if (typeof t.text !== "string" || t.text.length === 0 || t.text.length > max)
+      errors.push(`${what} text must be 1-${max} characters`);
+  };
+  if (v.type !== "modal") errors.push(`view type must be "modal", got ${JSON.stringify(v.type)}`);
+  plainText(v.title, 24, "title", true);
+  plainText(v.close, 24, "close", false);
+  plainText(v.submit, 24, "submit", false);
+  for (const key of ["callback_id", "external_id"]) {
+    if (v[key] !== undefined && (typeof v[key] !== "string" || (v[key] as string).length > 255))
+      errors.push(`${key} must be a string of at most 255 characters`);
+  }
+  if (
+    v.private_metadata !== undefined &&
+    (typeof v.private_metadata !== "string" || v.private_metadata.length > 3000)
+  )
+    errors.push("private_metadata must be a string of at most 3000 characters");
+  if (!Array.isArray(v.blocks)) {
+    errors.push("blocks must be an array");
+    return errors;
+  }
+  errors.push(...blockLimitErrors(v.blocks, 100));
+  const blockIds = new Set<string>();
+  let inputs = 0;
+  v.blocks.forEach((block, i) => {
+    const b = (block ?? {}) as Record<string, unknown>;
+    const at = `blocks[${i}]`;
+    if (b.block_id !== undefined) {
+      if (typeof b.block_id !== "string" || b.block_id.length > 255)
+        errors.push(`${at} block_id over 255 characters`);
+      else if (blockIds.has(b.block_id)) errors.push(`${at} duplicate block_id ${b.block_id}`);
+      else blockIds.add(b.block_id);
+    }
+    if (b.type !== "input") return;
+    inputs++;
+    plainText(b.label, 2000, `${at} label`, true);
+    plainText(b.hint, 2000, `${at} hint`, false);
+    if (b.optional !== undefined && typeof b.optional !== "boolean")
+      errors.push(`${at} optional must be a boolean`);
+    const el = (b.element ?? {}) as Record<string, unknown>;
+    if (el.type !== "plain_text_input") {
+      errors.push(
+        `${at} element type ${JSON.stringify(el.type)} is not one this fake knows (plain_text_input)`,
+      );
+      return;
+    }
+    if (typeof el.action_id !== "string" || el.action_id.length === 0 || el.action_id.length > 255)
+      errors.push(`${at} element action_id must be 1-255 characters`);
+    const max = el.max_length === undefined ? 3000 : Number(el.max_length);
+    if (!Number.isInteger(max) || max < 1 || max > 3000)
+      errors.push(`${at} element max_length must be 1-3000`);
+    if (
+      el.initial_value !== undefined &&
+      (typeof el.initial_value !== "string" || el.initial_value.length > max)
+    )
+      errors.push(`${at} element initial_value longer than max_length`);
+    if (el.multiline !== undefined && typeof el.multiline !== "boolean")
+      errors.push(`${at} element multiline must be a boolean`);
+    plainText(el.placeholder, 150, `${at} element placeholder`, false);
+  });
+  if (inputs > 0 && v.submit === undefined) errors.push("a modal with input blocks needs a submit button");
+  return errors;
 }

@@ -49,14 +49,17 @@ export function sign(secret: string, timestamp: string, body: string): string {
   return `v0=${crypto.createHmac("sha256", secret).update(`v0:${timestamp}:${body}`).digest("hex")}`;
 }
 
-export async function startSlackHarness(clock: Clock): Promise<SlackHarness> {
+export async function startSlackHarness(
+  clock: Clock,
+  opts: { stacks?: string; charter?: string } = {},
+): Promise<SlackHarness> {
   const home = mkdtempSync(path.join(os.tmpdir(), "maos-slack-"));
   const slack = await startFakeSlack({ token: BOT_TOKEN });
   const env = loadEnv(
     {
       MAOS_HOME: home,
-      MAOS_CHARTER: TEST_CHARTER,
-      MAOS_STACKS: path.join(root, "stacks"),
+      MAOS_CHARTER: opts.charter ?? TEST_CHARTER,
+      MAOS_STACKS: opts.stacks ?? path.join(root, "stacks"),
       PORT: "0",
       LOG_LEVEL: "silent",
       SLACK_BOT_TOKEN: BOT_TOKEN,
