@@ -9,10 +9,9 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { ManualClock } from "../../src/core/clock.ts";
 import { REPO } from "../helpers/testApp.ts";
-import { type SlackHarness, slashCommand, startSlackHarness } from "./slackTestKit.ts";
+import { nextTriggerId, type SlackHarness, slashCommand, startSlackHarness } from "./slackTestKit.ts";
 
 const CHANNEL = "C0OPS";
-const TRIGGER = "398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c";
 
 let h: SlackHarness;
 const clock = new ManualClock("2026-11-21T15:00:00.000Z");
@@ -53,7 +52,7 @@ function submission(view: View, user: string, values: Record<string, string | nu
     user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: "T0MAOS" },
     api_app_id: "A0MAOS",
     token: "verification-token-unused",
-    trigger_id: "398738663015.47445629122.aaaabbbbccccdddd",
+    trigger_id: nextTriggerId(),
     view: {
       id: "V00000001",
       team_id: "T0MAOS",
@@ -72,15 +71,18 @@ const entries = (type: string) => h.app.ledger().query({ eventType: type });
 
 describe("the run-inputs modal, end to end", () => {
   let view: View;
+  let trigger: string;
 
   test("/codex run for a stack with a required input opens a form for what was not typed", async () => {
-    const res = await h.post(slashCommand("run trade_show booth=4411", "U0OPERATOR", CHANNEL));
+    const command = slashCommand("run trade_show booth=4411", "U0OPERATOR", CHANNEL);
+    trigger = new URLSearchParams(command).get("trigger_id") ?? "";
+    const res = await h.post(command);
     assert.equal(res.status, 200);
     await h.runtime.slack.idle();
 
     assert.equal(h.slack.openedViews.length, 1, JSON.stringify(h.slack.callsTo("views.open")));
     const opened = h.slack.openedViews[0];
-    assert.equal(opened?.triggerId, TRIGGER, "opened on the command's own trigger_id");
+    assert.equal(opened?.triggerId, trigger, "opened on the command's own trigger_id");
     view = opened?.view as unknown as View;
     assert.equal(view.callback_id, "maos_run_inputs");
     assert.equal(view.title.text, "Run trade_show");
@@ -169,7 +171,7 @@ describe("the run-inputs modal, end to end", () => {
         (err: { data?: { error?: string } }) => err.data?.error,
       );
     const modal = { type: "modal", title: { type: "plain_text", text: "Run" }, blocks: [] };
-    assert.equal(await call({ trigger_id: TRIGGER, view: modal }), "exchanged_trigger_id");
+    assert.equal(await call({ trigger_id: trigger, view: modal }), "exchanged_trigger_id");
     assert.equal(await call({ view: modal }), "invalid_arguments");
     assert.equal(await call({ trigger_id: "not-a-trigger", view: modal }), "invalid_trigger_id");
     assert.equal(
