@@ -1,5 +1,8 @@
 import { emailSection, sequenceSection } from "./offlineEmails.ts";
+import { type Fleet, fleetSection, parseFleet } from "./offlineFleet.ts";
+import { piecesSection } from "./offlinePieces.ts";
 import type { DraftContext } from "./Provider.ts";
+import { sectionBodies, sectionFiller } from "./sectionFiller.ts";
 import {
   bullets,
   capitalize,
@@ -411,6 +414,17 @@ function checkUpstream(f: Facts, u: DraftContext["upstream"][number]): UpstreamC
     },
     { ok: longSentences === 0, text: `Clarity: ${longSentences} sentence(s) over 30 words` },
   ];
+  // A heading over a stub or directions to a writer is not content, whatever the heading says.
+  const fillers = [...sectionBodies(u.output, normHeading).entries()]
+    // Leaf sections only: a title heading's body holds the whole draft.
+    .filter(([, body]) => !/^#{1,6}\s/m.test(body) && body.trim() !== "" && sectionFiller(body) !== undefined)
+    .map(([k]) => k);
+  items.push({
+    ok: fillers.length === 0,
+    text: fillers.length
+      ? `Filler: ${fillers.length} section(s) hold no content yet (${fillers.join(", ")})`
+      : "Filler: none, every section holds content",
+  });
   if (isCopy) {
     // Claims a reader could ask to see proof of: percentages, multiples, "studies show", quotations.
     const claims =
@@ -722,6 +736,39 @@ function emailFacts(f: Facts): Parameters<typeof sequenceSection>[0] {
   };
 }
 
+/** A fleet snapshot among the inputs (an equipment CSV with class and status columns), if any. */
+function fleetOf(f: Facts): Fleet | undefined {
+  const target = Number(pick(f.inputs, /target/) ?? 70);
+  for (const [, v] of f.inputs) {
+    const fleet = v.includes("\n") ? parseFleet(v, Number.isFinite(target) ? target : 70) : undefined;
+    if (fleet) return fleet;
+  }
+  return undefined;
+}
+
+/**
+ * A required section computed from data in the inputs: fleet figures from a snapshot, or a campaign's
+ * channel pieces from its key message. Undefined when the inputs hold nothing for it.
+ */
+function dataSection(f: Facts, title: string): Section | undefined {
+  const fleet = fleetOf(f);
+  const fromFleet = fleet ? fleetSection(title, fleet) : undefined;
+  if (fromFleet) return { title, body: fromFleet };
+  const keyMessage = pick(f.inputs, /key_?message|message/);
+  if (/^pieces?$/i.test(title.trim()) && keyMessage) {
+    const channels = f.channels ? list([f.channels]) : ["blog", "email newsletter"];
+    const body = piecesSection({
+      campaign: f.topic,
+      keyMessage,
+      channels,
+      utmCampaign: pick(f.inputs, /utm/) ?? "owned_media",
+      launch: pick(f.inputs, /launch|date/),
+    });
+    return { title, body };
+  }
+  return undefined;
+}
+
 function sequence(f: Facts): Section {
   return { title: "Sequence", body: sequenceSection(emailFacts(f)) };
 }
@@ -733,7 +780,27 @@ function emailN(f: Facts, title: string): Section | undefined {
   return body ? { title, body } : undefined;
 }
 
+/**
+ * A reviewer's recommendation, from what it measured in the upstream drafts: rework when a measured
+ * check failed, otherwise send with the clarifications a rules-based reviewer cannot settle.
+ */
+function recommendation(f: Facts): Section {
+  if (f.ctx.upstream.length === 0) return requiredFallback(f, "Recommendation");
+  const fixes = f.ctx.upstream.flatMap((u) => checkUpstream(f, u).fixes);
+  return {
+    title: "Recommendation",
+    body: fixes.length
+      ? [
+          `Rework before it goes out: ${fixes.length} measured check(s) failed.`,
+          "",
+          ...fixes.map((x) => `- ${x}`),
+        ].join("\n")
+      : "Send with clarifications: every measured check passed; confirm rates, quantities and dates with the owner before it goes out, since a rules-based review cannot judge them.",
+  };
+}
+
 const BY_KEYWORD: [RegExp, (f: Facts) => Section][] = [
+  [/recommendation/, recommendation],
   [/sequence|cadence/, sequence],
   [/checklist/, preflight],
   [/audience|segment/, audience],
@@ -827,8 +894,9 @@ export function composeDraft(ctx: DraftContext): string {
     }
     const key = required.toLowerCase();
     const email = /^e-?mail \d+$/.test(key) ? emailN(f, required) : undefined;
-    if (email) {
-      sections.push(email);
+    const data = dataSection(f, required);
+    if (email ?? data) {
+      sections.push(email ?? (data as Section));
       continue;
     }
     const builder = BY_KEYWORD.find(([re]) => re.test(key))?.[1];
