@@ -1,7 +1,8 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { App } from "../src/app/createApp.ts";
-import type { Actor } from "../src/core/Actor.ts";
+import { noteGuardrailBlock } from "../src/autonomy/guardrailBlocks.ts";
+import { type Actor, actorIdentity } from "../src/core/Actor.ts";
 import { CodexError, isCodexError } from "../src/core/CodexError.ts";
 import type { Reply, ReplyPart } from "../src/core/Reply.ts";
 import type { ProgressListener } from "../src/executor/RunProgress.ts";
@@ -32,7 +33,13 @@ export async function run(
   if (args.provider) app.providerFor(args.provider);
   const deps = await app.runDeps();
   await app.recoverAbortedRuns();
-  return runStack({ stack, inputs: args.inputs, actor, provider: args.provider }, deps, onProgress);
+  const summary = await runStack(
+    { stack, inputs: args.inputs, actor, provider: args.provider },
+    deps,
+    onProgress,
+  );
+  if (summary.error?.code === "GUARDRAIL_VIOLATION") await noteGuardrailBlock(app, actorIdentity(actor));
+  return summary;
 }
 
 /**

@@ -160,11 +160,16 @@ export class Telemetry {
       const scores = inWindow("RUN_COMPLETED")
         .map((e) => obj(e).score)
         .filter((s): s is number => typeof s === "number");
-      return { scores, failed: inWindow("RUN_FAILED").length };
+      // A run the guardrails blocked is counted under governance, not as a quality shortfall.
+      const failed = inWindow("RUN_FAILED").filter(
+        (e) => (obj(e).error as { code?: unknown } | undefined)?.code !== "GUARDRAIL_VIOLATION",
+      ).length;
+      return { scores, failed };
     });
     const violations = attempt("governance", 0, () =>
       ["GOVERNANCE_VIOLATION", "IDENTITY_MISMATCH"].reduce((n, t) => n + inWindow(t).length, 0),
     );
+    const blocks = attempt("governance", 0, () => inWindow("GUARDRAIL_BLOCKED").length);
     const refusals = attempt("governance", 0, () =>
       ["GOVERNANCE_REFUSAL", "APPROVAL_REFUSED"].reduce((n, t) => n + inWindow(t).length, 0),
     );
@@ -193,7 +198,7 @@ export class Telemetry {
       },
       providers: { attempts: agents.attempts, failed: agents.failed },
       runs,
-      governance: { violations },
+      governance: { violations, blocks },
       unsealed: {
         sealed: ctx.seal !== undefined,
         files: Object.keys(current).length,

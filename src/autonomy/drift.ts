@@ -20,8 +20,11 @@ export interface DriftInput {
   providers: { attempts: number; failed: number };
   /** Runs finished in the window: the scores of completed ones, and how many failed. */
   runs: { scores: number[]; failed: number };
-  /** GOVERNANCE_VIOLATION and IDENTITY_MISMATCH entries in the window. */
-  governance: { violations: number };
+  /**
+   * GOVERNANCE_VIOLATION and IDENTITY_MISMATCH entries in the window, and GUARDRAIL_BLOCKED runs (the
+   * charter working on one member's run: each counts BLOCK_WEIGHT of a violation).
+   */
+  governance: { violations: number; blocks?: number };
   /** Config files (charter, stacks, manifest) against the last MVP seal; `sealed` false before the first. */
   unsealed: { sealed: boolean; files: number; changed: number };
   /** Evidence posts in the window: delivered and failed. */
@@ -51,6 +54,8 @@ export interface DriftResult {
 
 /** Two governance violations in the window saturate the governance component. */
 export const VIOLATIONS_TO_SATURATE = 2;
+/** A guardrail-blocked run counts half a violation: blocks alone make drift yellow at most, never red. */
+export const BLOCK_WEIGHT = 0.5;
 /** A late tick counts half a missed slot. */
 export const LATE_TICK_WEIGHT = 0.5;
 
@@ -106,8 +111,11 @@ export function scoreDrift(input: DriftInput, charter: Pick<Charter, "drift" | "
     {
       name: "governance",
       weight: w.governance,
-      fraction: clamp01(input.governance.violations / VIOLATIONS_TO_SATURATE),
-      detail: `${input.governance.violations} violations in the window`,
+      fraction: clamp01(
+        (input.governance.violations + BLOCK_WEIGHT * (input.governance.blocks ?? 0)) /
+          VIOLATIONS_TO_SATURATE,
+      ),
+      detail: `${input.governance.violations} violations${input.governance.blocks ? `, ${input.governance.blocks} guardrail-blocked runs` : ""} in the window`,
     },
     {
       name: "unsealed_changes",

@@ -186,6 +186,9 @@ const guardrailsShape = {
   max_output_chars: z.int().positive().default(20_000),
   // A run input matching a secret pattern: refuse the run (nothing is written), or redact the match.
   secret_inputs: z.enum(["refuse", "redact"]).default("refuse"),
+  // A blocked output fails that run; more blocks than this by one actor within drift.window_minutes
+  // is a governance violation (and halts, per srr.halt_on).
+  max_blocks_per_actor: z.int().min(1).default(3),
 };
 const unit = z.number().min(0).max(1);
 const evaluatorShape = { target_score: unit.default(0.8), pass_threshold: unit.default(0.7) };
@@ -318,7 +321,11 @@ export interface Charter {
   /** Command name → roles allowed to run it. */
   permissions: Record<string, string[]>;
   approvals: { emoji: string; rejectEmoji: string; selfApproval: boolean };
-  guardrails: GuardrailRules & { maxChars: number; secretInputs: "refuse" | "redact" };
+  guardrails: GuardrailRules & {
+    maxChars: number;
+    secretInputs: "refuse" | "redact";
+    maxBlocksPerActor: number;
+  };
   evaluator: { targetScore: number; passThreshold: number };
   drift: {
     weights: DriftWeights;
@@ -360,6 +367,7 @@ function toCharter(c: z.output<typeof charterYamlSchema>, file: string, hash: st
       piiPatterns: c.guardrails.pii_patterns.map(pattern),
       maxChars: c.guardrails.max_output_chars,
       secretInputs: c.guardrails.secret_inputs,
+      maxBlocksPerActor: c.guardrails.max_blocks_per_actor,
     },
     evaluator: { targetScore: c.evaluator.target_score, passThreshold: c.evaluator.pass_threshold },
     drift: {
