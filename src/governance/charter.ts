@@ -237,6 +237,15 @@ const sealShape = {
   v3: conditionList.default(() => [...DEFAULT_SEAL_CONDITIONS.v3]),
   v4: conditionList.default(() => [...DEFAULT_SEAL_CONDITIONS.v4]),
 };
+/** The evidence outbox's retries: a budget of time per item and the longest wait between two tries. */
+const outboxShape = {
+  retry_budget_hours: z
+    .number()
+    .positive()
+    .max(24 * 30)
+    .default(24),
+  max_backoff_seconds: z.int().min(1).max(3600).default(300),
+};
 const serverShape = {
   bearer_token_env: z
     .string()
@@ -273,6 +282,7 @@ const charterShape = {
   schedules: section(schedulesShape),
   seal_conditions: section(sealShape),
   server: section(serverShape),
+  outbox: section(outboxShape),
   srr: section(srrShape),
 };
 
@@ -294,6 +304,7 @@ const CHARTER_KEYS: Record<string, readonly string[]> = {
   schedules: Object.keys(schedulesShape),
   seal_conditions: Object.keys(sealShape),
   server: Object.keys(serverShape),
+  outbox: Object.keys(outboxShape),
   srr: Object.keys(srrShape),
 };
 
@@ -338,6 +349,8 @@ export interface Charter {
   schedules: { heartbeatSeconds: number; dailySnapshot: string; timezone: string };
   sealConditions: Record<SealVersion, SealCondition[]>;
   server: { bearerTokenEnv: string };
+  /** Evidence retries: give up on an item `retryBudgetMs` after its first failure; waits capped at `maxBackoffMs`. */
+  outbox: { retryBudgetMs: number; maxBackoffMs: number };
   /** STOP–RESET–REALIGN: which triggers halt the loop, and whether stack runs wait while halted. */
   srr: { haltOn: SrrTrigger[]; blockRuns: boolean };
 }
@@ -391,6 +404,10 @@ function toCharter(c: z.output<typeof charterYamlSchema>, file: string, hash: st
     },
     sealConditions: c.seal_conditions,
     server: { bearerTokenEnv: c.server.bearer_token_env },
+    outbox: {
+      retryBudgetMs: Math.round(c.outbox.retry_budget_hours * 3_600_000),
+      maxBackoffMs: c.outbox.max_backoff_seconds * 1000,
+    },
     srr: { haltOn: c.srr.halt_on, blockRuns: c.srr.block_runs },
   };
 }

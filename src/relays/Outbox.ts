@@ -24,6 +24,8 @@ export interface OutboxRow {
   deliveredUtc: string | undefined;
   claimedBy: string | undefined;
   claimedUntilMs: number | undefined;
+  /** When the current run of failures began (ms); undefined while none is running. */
+  retrySinceMs: number | undefined;
 }
 
 export interface SinkCounts {
@@ -54,6 +56,7 @@ interface DbRow {
   delivered_utc: string | null;
   claimed_by: string | null;
   claimed_until_ms: number | null;
+  retry_since_ms?: number | null;
 }
 
 /** A claim older than this is abandoned (its process hung or died elsewhere); a dead pid here frees it at once. */
@@ -75,6 +78,21 @@ function ownerAlive(owner: string): boolean {
     return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code !== "ESRCH";
+  }
+}
+
+/**
+ * `retry_since_ms`: when the row's current run of failures began (the retry budget counts from it);
+ * added here so ledgers created by older builds gain it. Two processes may race to add it: the loser's
+ * "duplicate column" is the winner's success.
+ */
+function addRetrySince(db: Database.Database): void {
+  const cols = db.prepare("SELECT name FROM pragma_table_info('outbox')").pluck().all() as string[];
+  if (cols.includes("retry_since_ms")) return;
+  try {
+    db.exec("ALTER TABLE outbox ADD COLUMN retry_since_ms INTEGER");
+  } catch (err) {
+    if (!/duplicate column/i.test(err instanceof Error ? err.message : String(err))) throw err;
   }
 }
 
@@ -102,6 +120,7 @@ export class Outbox {
       db.pragma("busy_timeout = 5000");
       const has = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'outbox'").get();
       if (!has) throw new Error("no outbox table");
+      addRetrySince(db);
     } catch (cause) {
       db?.close();
       throw new CodexError("LEDGER_BROKEN", `cannot open the evidence outbox in ${path}`, {
@@ -139,6 +158,7 @@ export class Outbox {
       deliveredUtc: r.delivered_utc ?? undefined,
       claimedBy: r.claimed_by ?? undefined,
       claimedUntilMs: r.claimed_until_ms ?? undefined,
+      retrySinceMs: r.retry_since_ms ?? undefined,
     };
   }
 
@@ -190,9 +210,12 @@ export class Outbox {
     );
   }
 
+  /** A step of a multi-request delivery landed: the sink answers, so the retry budget starts over. */
   saveProgress(id: number, remoteId: string | undefined, progress: unknown): void {
     this.#db
-      .prepare("UPDATE outbox SET remote_id = ?, progress = ?, updated_utc = ? WHERE id = ?")
+      .prepare(
+        "UPDATE outbox SET remote_id = ?, progress = ?, updated_utc = ?, retry_since_ms = NULL WHERE id = ?",
+      )
       .run(
         remoteId ?? null,
         progress === undefined ? null : JSON.stringify(progress),
@@ -210,12 +233,13 @@ export class Outbox {
       .run(remoteId, at, at, id);
   }
 
-  retryLater(id: number, atMs: number, error: string): void {
+  /** Waits until `atMs`; the first failure of a run of them starts the retry budget (`failedAtMs`). */
+  retryLater(id: number, atMs: number, error: string, failedAtMs = this.#now()): void {
     this.#db
       .prepare(
-        "UPDATE outbox SET next_attempt_ms = ?, last_error = ?, updated_utc = ?, claimed_by = NULL, claimed_until_ms = NULL WHERE id = ?",
+        "UPDATE outbox SET next_attempt_ms = ?, last_error = ?, updated_utc = ?, claimed_by = NULL, claimed_until_ms = NULL, retry_since_ms = COALESCE(retry_since_ms, ?) WHERE id = ?",
       )
-      .run(atMs, error, utcIso(this.#clock.now()), id);
+      .run(atMs, error, utcIso(this.#clock.now()), failedAtMs, id);
   }
 
   deadLetter(id: number, error: string): void {
@@ -235,7 +259,7 @@ export class Outbox {
           : this.#db.prepare("SELECT * FROM outbox WHERE status = 'dead' ORDER BY id").all()
       ).filter((r): r is DbRow => r !== undefined);
       const update = this.#db.prepare(
-        "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_ms = 0, updated_utc = ? WHERE id = ?",
+        "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_ms = 0, updated_utc = ?, retry_since_ms = NULL WHERE id = ?",
       );
       for (const r of rows) update.run(utcIso(this.#clock.now()), r.id);
       return rows.map((r) => this.#row(r));

@@ -12,10 +12,11 @@ import type { SinkName } from "./evidenceBody.ts";
 import { type Outbox, type OutboxRow, ownerId } from "./Outbox.ts";
 
 /**
- * Tries per item before it becomes a dead letter. With DEFAULT_BACKOFF (1 s doubling to 5 min, equal
- * jitter) twelve tries span at least about 20 minutes of outage, so a short outage never dead-letters.
+ * How long a retryable failure is retried, from the first failure of its run of failures (a success on
+ * the sink, even a partial one, starts it over): 24 hours unless the charter's outbox.retry_budget_hours
+ * says otherwise. A budget of time, not of tries, so a long outage of a sink never loses evidence.
  */
-export const DEFAULT_MAX_ATTEMPTS = 12;
+export const DEFAULT_RETRY_BUDGET_MS = 24 * 60 * 60_000;
 /** The background loop looks for rows other processes queued this often (CLI commands queue evidence too). */
 export const POLL_MS = 60_000;
 
@@ -26,7 +27,8 @@ export interface OutboxDispatcherOptions {
   ledger: { append(e: LedgerAppend): Promise<LedgerEntry> };
   /** Jitter source, injected so tests are deterministic. */
   random?: () => number;
-  maxAttempts?: number;
+  /** Retry budget per item, from its first failure (DEFAULT_RETRY_BUDGET_MS). */
+  retryBudgetMs?: number;
   backoff?: BackoffPolicy;
   /** Exact secret values scrubbed from stored errors and ledger entries. */
   secrets?: readonly string[];
@@ -46,7 +48,7 @@ export interface PassResult {
  * Delivers the outbox: each sink's rows in queue order, one at a time, sinks in parallel (a Notion outage
  * never holds up Teamwork). A failure waits max(backoff, what the server asked) before the row is tried
  * again, and the sink waits with it (rows stay in order); a refusal that cannot succeed later (400, 401,
- * 403, 404) or the last allowed try makes the row a dead letter and the sink moves on. Every try is
+ * 403, 404), or a failure once the retry budget (a duration) is spent, makes the row a dead letter and the sink moves on. Every try is
  * counted before it is made and every remote id saved as soon as it is known, so a restart (even after
  * kill -9) resumes without repeating what the service already has.
  */
@@ -55,14 +57,16 @@ export class OutboxDispatcher {
   readonly #sinks = new Map<SinkName, EvidenceSink>();
   readonly #owner = ownerId(randomUUID().slice(0, 8));
   readonly #passes = new SerialQueue();
-  readonly #maxAttempts: number;
+  readonly #budgetMs: number;
+  /** Failures in a row per sink since its last success: the backoff's pace, reset by any success. */
+  readonly #streak = new Map<SinkName, number>();
   #running = false;
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
 
   constructor(opts: OutboxDispatcherOptions) {
     this.#o = opts;
-    this.#maxAttempts = opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+    this.#budgetMs = opts.retryBudgetMs ?? DEFAULT_RETRY_BUDGET_MS;
   }
 
   setSink(sink: EvidenceSink): void {
@@ -195,7 +199,11 @@ export class OutboxDispatcher {
         attempt,
         remoteId: row.remoteId,
         progress: row.progress,
-        save: (id, p) => outbox.saveProgress(row.id, id, p),
+        save: (id, p) => {
+          // Part of the delivery landed: the sink is answering again.
+          this.#streak.set(sink.name, 0);
+          outbox.saveProgress(row.id, id, p);
+        },
       });
     } catch (err) {
       const e =
@@ -206,7 +214,12 @@ export class OutboxDispatcher {
               cause: err,
             });
       const message = scrubValues(`${e.status ? `HTTP ${e.status}: ` : ""}${e.message}`, secrets);
-      if (!e.retryable || attempt >= this.#maxAttempts) {
+      const now = clock.now().getTime();
+      const current = outbox.get(row.id);
+      const since = current?.retrySinceMs ?? now;
+      const spent = now - since;
+      const outOfBudget = e.retryable && spent >= this.#budgetMs;
+      if (!e.retryable || outOfBudget) {
         outbox.deadLetter(row.id, message);
         log.error(
           { sink: sink.name, outboxId: row.id, attempts: attempt, error: message },
@@ -222,7 +235,9 @@ export class OutboxDispatcher {
             ...base,
             delivered: [],
             deadLetter: true,
-            reason: message,
+            reason: outOfBudget
+              ? `${message} (retried for ${formatSpan(spent)} since the first failure; the retry budget is ${formatSpan(this.#budgetMs)})`
+              : message,
             fix: e.retryable
               ? `${sink.name} kept failing; once it is reachable, run maos relay redrive`
               : (e.hint ?? `fix the ${sink.name} configuration, then run maos relay redrive`),
@@ -230,17 +245,22 @@ export class OutboxDispatcher {
         });
         return "dead";
       }
+      // The pace is the sink's failures in a row since its last success (a restart resumes from the
+      // row's tries); what the server asked for (Retry-After, a rate-limit reset) is a floor.
+      const streak = (this.#streak.get(sink.name) ?? attempt - 1) + 1;
+      this.#streak.set(sink.name, streak);
       const wait = Math.max(
-        backoffMs(attempt, this.#o.random ?? Math.random, this.#o.backoff ?? DEFAULT_BACKOFF),
+        backoffMs(streak, this.#o.random ?? Math.random, this.#o.backoff ?? DEFAULT_BACKOFF),
         e.waitMs ?? 0,
       );
-      outbox.retryLater(row.id, clock.now().getTime() + wait, message);
+      outbox.retryLater(row.id, now + wait, message, since);
       log.warn(
         { sink: sink.name, outboxId: row.id, attempts: attempt, waitMs: wait, error: message },
         "evidence delivery will be retried",
       );
       return "retry";
     }
+    this.#streak.set(sink.name, 0);
     outbox.delivered(row.id, done.remoteId);
     await ledger.append({
       eventType: "EVIDENCE_POSTED",
@@ -252,4 +272,14 @@ export class OutboxDispatcher {
     });
     return "delivered";
   }
+}
+
+/** `3 h 20 min`, `45 s`: a span for a dead letter's reason. */
+function formatSpan(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 120) return `${s} s`;
+  const m = Math.round(s / 60);
+  if (m < 120) return `${m} min`;
+  const h = Math.floor(m / 60);
+  return m % 60 === 0 ? `${h} h` : `${h} h ${m % 60} min`;
 }

@@ -8,6 +8,7 @@ import type { Charter } from "../governance/charter.ts";
 import type { LedgerAppend, LedgerEntry } from "../ledger/Ledger.ts";
 import type { ChannelRateLimiter } from "../slack/channelRateLimiter.ts";
 import type { StateStore } from "../state/StateStore.ts";
+import { DEFAULT_BACKOFF } from "./backoff.ts";
 import type { SinkName } from "./evidenceBody.ts";
 import { limitedFetch } from "./limitedFetch.ts";
 import { NotionSink } from "./notion/NotionSink.ts";
@@ -129,6 +130,8 @@ export class Relays {
         ledger: this.#o.ledger(),
         secrets: this.#o.secrets(),
         ...(this.#o.random ? { random: this.#o.random } : {}),
+        retryBudgetMs: this.#o.charter().outbox.retryBudgetMs,
+        backoff: { ...DEFAULT_BACKOFF, capMs: this.#o.charter().outbox.maxBackoffMs },
       });
       const notion = this.#o.notion();
       if (notion && !this.notionOff()) {

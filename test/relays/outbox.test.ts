@@ -9,7 +9,7 @@ import { localActor } from "../../src/core/Actor.ts";
 import { replyToText } from "../../src/core/replyText.ts";
 import { verifyLedger } from "../../src/ledger/verifyLedger.ts";
 import { markdownToBlocks } from "../../src/relays/notion/markdownBlocks.ts";
-import { DEFAULT_MAX_ATTEMPTS } from "../../src/relays/OutboxDispatcher.ts";
+import { DEFAULT_RETRY_BUDGET_MS } from "../../src/relays/OutboxDispatcher.ts";
 import { TW_CREATE_COMMENT, TW_CREATE_TASK } from "../fakes/teamworkServer.ts";
 import { type TestApp, testApp } from "../helpers/testApp.ts";
 import {
@@ -290,23 +290,25 @@ describe("the evidence outbox: Notion and Teamwork relays", { skip }, () => {
     assert.deepEqual(fakes.problems(), []);
   });
 
-  test("refusals dead-letter at once, a dead sink after its last try; status shows them and redrive sends them", async () => {
+  test("refusals dead-letter at once, a dead sink once its retry budget (24 h) is spent; status shows them and redrive sends them", async () => {
     const { app, clock } = t;
     const d = app.relays().dispatcher();
-    // A Notion outage that outlasts every try: capped exponential backoff, then a dead letter.
-    fakes.notion.fail({ status: 503, times: DEFAULT_MAX_ATTEMPTS });
+    // A Notion outage that outlasts the retry budget: capped exponential backoff for 24 hours, then a
+    // dead letter. (Issue 9 changed the budget from 12 tries, about 20 minutes, to a duration.)
+    const outageEnd = clock.now().getTime() + DEFAULT_RETRY_BUDGET_MS + 30 * 60_000;
+    fakes.notion.fail({ status: 503, while: () => clock.now().getTime() < outageEnd });
     await app
       .relays()
       .publisher()
       .publish(item({ title: "outlasted" }), testCause("outlasted"));
+    const firstTry = clock.now().getTime();
     const waits: number[] = [];
-    for (let i = 0; i < DEFAULT_MAX_ATTEMPTS; i++) {
+    for (let i = 0; i < 1000 && app.relays().counts().dead === 0; i++) {
       const r = await d.deliverDue();
-      if (r.nextDueAt) {
-        const w = r.nextDueAt.getTime() - clock.now().getTime();
-        waits.push(w);
-        await clock.advance(w);
-      }
+      if (!r.nextDueAt) break;
+      const w = r.nextDueAt.getTime() - clock.now().getTime();
+      waits.push(w);
+      await clock.advance(w);
     }
     // random() is 0.5 in testApp: 0.75 × min(5 min, 1 s × 2^(n−1)).
     assert.deepEqual(waits.slice(0, 9), [750, 1500, 3000, 6000, 12_000, 24_000, 48_000, 96_000, 192_000]);
@@ -314,15 +316,25 @@ describe("the evidence outbox: Notion and Teamwork relays", { skip }, () => {
       waits.slice(9).every((w) => w === 225_000),
       `capped: ${waits.slice(9)}`,
     );
+    const spent = clock.now().getTime() - firstTry;
+    assert.ok(
+      spent >= DEFAULT_RETRY_BUDGET_MS && spent < DEFAULT_RETRY_BUDGET_MS + 300_000,
+      `gave up after ${spent} ms`,
+    );
     const dead = app.relays().outbox().deadLetters();
     assert.equal(dead.length, 1);
-    assert.equal(dead[0]?.attempts, DEFAULT_MAX_ATTEMPTS);
+    assert.equal(dead[0]?.attempts, waits.length + 1);
     assert.match(dead[0]?.lastError ?? "", /HTTP 503/);
     const failed = app.ledger().query({ eventType: "EVIDENCE_FAILED" }).at(-1)?.payload as {
       deadLetter: boolean;
       sink: string;
     };
     assert.deepEqual([failed.deadLetter, failed.sink], [true, "notion"]);
+    assert.match(
+      String((failed as { reason?: string }).reason),
+      /retried for 24 h .*the retry budget is 24 h/,
+    );
+    await clock.advance(outageEnd - clock.now().getTime());
 
     const status = replyToText(await statusReply(app));
     assert.match(status, /Evidence outbox\*?: 0 pending, \d+ delivered, 1 dead letter/);
