@@ -96,8 +96,8 @@ test("with guardrails.secret_inputs: redact the run goes on with the value redac
   writeFileSync(
     charter,
     readFileSync(path.join(REPO, "charter.yml"), "utf8").replace(
-      "  max_output_chars: 20000",
-      "  max_output_chars: 20000\n  secret_inputs: redact",
+      "secret_inputs: refuse",
+      "secret_inputs: redact",
     ),
   );
   const t = testApp({ MAOS_CHARTER: charter });
