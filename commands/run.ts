@@ -9,7 +9,7 @@ import type { ProgressListener } from "../src/executor/RunProgress.ts";
 import { type RunSummary, runStack, type StepSummary } from "../src/executor/runStack.ts";
 import { findStack } from "../src/stacks/index.ts";
 import type { CommandContext, CommandSpec } from "./CommandSpec.ts";
-import { errorReply, excerpt } from "./replies.ts";
+import { errorReply } from "./replies.ts";
 import { completeInputs, type InputAsker } from "./runInputs.ts";
 import { listStacks } from "./stacks.ts";
 
@@ -73,8 +73,6 @@ function assertRunsAllowed(app: App): void {
 
 /** A /codex input word: `key=value`, the key an identifier. */
 const INPUT_WORD = /^([A-Za-z_][A-Za-z0-9_-]*)=([\s\S]*)$/;
-/** Per agent, this much of the output is shown inline; the full text follows as a document. */
-const EXCERPT_CHARS = 600;
 
 /** Splits `<stack> [key=value …]`; anything else is a usage error. */
 export function parseRunArgs(args: string[]): RunArgs {
@@ -157,8 +155,7 @@ async function readOutputs(summary: RunSummary): Promise<Record<string, string>>
 }
 
 /**
- * A run's result for every adapter: score and verdict, each agent's output (an excerpt, then the full
- * text as a document), the provider per step (offline marked), the seal root, vault commit and ledger head.
+ * A run's result for every adapter: score and verdict, each agent's output once (a document), the provider per step (offline marked), the seal root, vault commit and ledger head.
  */
 export function runReply(s: RunSummary, outputs: Record<string, string>): Reply {
   const verdict = s.evaluation
@@ -190,15 +187,15 @@ export function runReply(s: RunSummary, outputs: Record<string, string>): Reply 
     if (failed.length > 0) lines.push(...failed.map((c) => `• failed check: ${c.detail}`));
     parts.push({ kind: "text", text: `*Evaluation*\n${lines.join("\n")}` });
   }
+  // Each agent's output once, as a document: a terminal prints it in full; Slack shows it in the
+  // message, or an excerpt and the file when it is too long for one (replyToBlocks).
   for (const step of s.steps) {
     const output = outputs[step.agent];
     if (output === undefined) continue;
-    const { text } = excerpt(output, EXCERPT_CHARS);
     parts.push({ kind: "divider" });
-    parts.push({ kind: "text", text: `*${step.agent}* (${step.role})\n${text}` });
     parts.push({
       kind: "document",
-      title: `${step.agent}: full output`,
+      title: `${step.agent} (${step.role})`,
       filename: step.file ?? `${step.agent}.md`,
       text: output,
     });

@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import type { App } from "../src/app/createApp.ts";
+import { autonomyInWords, driftComponentLine } from "../src/autonomy/autonomyWords.ts";
 import { CodexError, isCodexError } from "../src/core/CodexError.ts";
 import type { Reply, ReplyPart } from "../src/core/Reply.ts";
-import { chicagoIso } from "../src/core/timestamps.ts";
 import type { LedgerEntry } from "../src/ledger/Ledger.ts";
 import { lastSecretsLoad } from "../src/secrets/loadNotionSecrets.ts";
 import type { CommandSpec } from "./CommandSpec.ts";
@@ -88,7 +88,7 @@ export async function statusReply(app: App): Promise<Reply> {
       if (!isCodexError(err)) throw err;
       verified = `could not verify: ${err.message}`;
     }
-    ledgerSummary = `${ledger.size()} entries, ${verified}`;
+    ledgerSummary = `${ledger.size()} ${ledger.size() === 1 ? "entry" : "entries"}, ${verified}`;
     fields.push(
       { label: "Ledger", value: ledgerSummary },
       { label: "Ledger head", value: `\`${head.hash}\` (seq ${head.seq})` },
@@ -211,10 +211,7 @@ function autonomyFields(app: App): { label: string; value: string }[] {
   const seal = kernel.seals.latest();
   const aligned = payload(last).sealAlignment as { aligned?: boolean } | undefined;
   return [
-    {
-      label: "Autonomy",
-      value: `${srr.state === "HALTED" ? `HALTED since ${chicagoIso(new Date(srr.since ?? 0))} (${srr.reason ?? "?"})` : "RUNNING"} · loop ${loop.running ? `running in ${loop.where}` : `not running: ${loop.where}`}`,
-    },
+    { label: "Autonomy", value: autonomyInWords(srr, loop).text },
     {
       label: "Drift",
       value: last
@@ -249,8 +246,10 @@ function driftLines(app: App): string | undefined {
       }
     | undefined;
   if (!drift?.components) return undefined;
-  const lines = drift.components.map(
-    (c) => `• ${c.name}: ${c.points} points (${Math.round(c.share * 100)}% of ${drift.score}): ${c.detail}`,
-  );
-  return `*Drift components* (score ${drift.score}, ${drift.band})\n${lines.join("\n")}`;
+  const lines = drift.components.map((c) => driftComponentLine(c, drift.score));
+  const lead =
+    drift.score > 0
+      ? `*Drift components* (score ${drift.score} of 100, ${drift.band})`
+      : `*Drift components*: none adds anything (score 0 of 100, ${drift.band})`;
+  return `${lead}\n${lines.join("\n")}`;
 }

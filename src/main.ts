@@ -2,15 +2,16 @@ import { type App, createApp } from "./app/createApp.ts";
 import { commandApprovals } from "./approvals/commandApprovals.ts";
 import { hostHeadless, hostOnSlack, hostShell } from "./autonomy/hostAutonomy.ts";
 import { loadDotEnv } from "./config/dotEnv.ts";
-import { loadEnv, secretValues } from "./config/loadEnv.ts";
+import { loadEnv } from "./config/loadEnv.ts";
 import { relayBind } from "./config/relayBind.ts";
 import { localActor } from "./core/Actor.ts";
 import { isCodexError } from "./core/CodexError.ts";
-import { createLogger } from "./core/logger.ts";
 import { loadNotionSecrets } from "./secrets/loadNotionSecrets.ts";
 import { recordMcpStart, relayRequestHandler } from "./server/createRelayServer.ts";
 import { relayRoutes } from "./server/relayRoutes.ts";
 import { startHeadless } from "./server/startHeadless.ts";
+import { ShellScreen } from "./shell/ShellScreen.ts";
+import { shellLogger } from "./shell/shellLog.ts";
 import { startShell } from "./shell/startShell.ts";
 
 /** What `npm start` runs: Slack with a bot token, else the shell on a TTY, else headless. */
@@ -47,6 +48,8 @@ async function runOnSlack(app: App): Promise<Running> {
 
 async function main(): Promise<void> {
   let app: App;
+  let screen: ShellScreen | undefined;
+  let logWhere: string | undefined;
   const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
   try {
     // .env in the working directory, when present; variables already set in the environment win.
@@ -55,12 +58,15 @@ async function main(): Promise<void> {
     const secretsLoad = await loadNotionSecrets({ source: process.env });
     if (secretsLoad.status === "failed") process.stderr.write(`maos-codex: warning: ${secretsLoad.detail}\n`);
     const env = loadEnv();
-    // On a terminal, info logs would interleave with the console; keep them at warn unless asked.
-    const quiet = !env.SLACK_BOT_TOKEN && interactive && !env.LOG_LEVEL_SET;
-    app = createApp({
-      env,
-      ...(quiet ? { log: createLogger({ level: "warn", secrets: secretValues(env) }) } : {}),
-    });
+    // The shell: logs go to a file (or above the prompt with LOG_LEVEL), never inside `codex>`.
+    if (!env.SLACK_BOT_TOKEN && interactive) {
+      screen = new ShellScreen(process.stdout);
+      const shellLog = shellLogger(env, screen);
+      logWhere = shellLog.where;
+      app = createApp({ env, log: shellLog.log });
+    } else {
+      app = createApp({ env });
+    }
     const aborted = await app.recoverAbortedRuns();
     if (aborted.length > 0)
       app.log.warn({ runs: aborted }, "marked runs a stopped process left open as aborted");
@@ -95,8 +101,10 @@ async function main(): Promise<void> {
     } else if (interactive) {
       // `/codex activate` in the shell starts the relay server and the autonomy loop in this process.
       let relay: Awaited<ReturnType<typeof startHeadless>> | undefined;
+      const shellScreen = screen ?? new ShellScreen(process.stdout);
       hostShell(app, {
-        write: (text) => process.stdout.write(text),
+        // Evidence notices arrive on their own: printed above the prompt, never inside it.
+        write: (text) => shellScreen.notice(text.replace(/^\n+/, "")),
         color: true,
         startRelay: async () => {
           relay ??= await startHeadless(app);
@@ -111,6 +119,8 @@ async function main(): Promise<void> {
         output: process.stdout,
         actor: localActor("shell"),
         approvals: commandApprovals(app.approvals()),
+        screen: shellScreen,
+        ...(logWhere ? { logs: logWhere } : {}),
       });
       await app.autonomy().stopLoop();
       await running.stop();

@@ -12,6 +12,7 @@ import { rolesFor, rolesOf } from "../governance/roles.ts";
 import type { LedgerAppend, LedgerEntry } from "../ledger/Ledger.ts";
 import { SerialQueue } from "../vault/SerialQueue.ts";
 import { AutonomyMetrics } from "./AutonomyMetrics.ts";
+import { autonomyInWords } from "./autonomyWords.ts";
 import { type ConfigHashes, configHashes, diffHashes } from "./configHashes.ts";
 import { DailySnapshot } from "./DailySnapshot.ts";
 import { type DriftBand, type DriftResult, topComponents } from "./drift.ts";
@@ -625,11 +626,8 @@ export class AutonomyKernel {
     const last = this.lastHeartbeat();
     if (!loop.running && !last) return "not running yet (start it with `/codex activate`)";
     const lines: string[] = [];
-    lines.push(
-      srr.state === "HALTED"
-        ? `🛑 HALTED since ${chicagoIso(new Date(srr.since ?? 0))}: ${srr.reason ?? ""}`
-        : `▶️ RUNNING · loop ${loop.running ? `running (${loop.where})` : `not running: ${loop.where}`}`,
-    );
+    const words = autonomyInWords(srr, loop);
+    lines.push(`${words.state === "halted" ? "🛑" : words.state === "on" ? "▶️" : "⏸️"} ${words.text}`);
     if (last) {
       const d = obj(last).drift as { score?: number; band?: string } | undefined;
       lines.push(

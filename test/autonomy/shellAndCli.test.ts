@@ -75,7 +75,8 @@ describe("the same flows from the shell adapter", () => {
     assert.match(olive, /✅ Autonomy loop running: running in this process/);
     assert.match(olive, /✅ Evidence logged: activation start noted in the ledger/);
     assert.match(olive, /❌ Seal created: no MVP seal yet/);
-    assert.match(olive, /Autonomy:\s+RUNNING · loop running in this process/);
+    // Issue 8: the loop and SRR in words ("on", "off", "HALTED"), never "RUNNING · loop …".
+    assert.match(olive, /Autonomy:\s+on: the loop runs in this process, a heartbeat every 60 s/);
     assert.match(olive, /Drift:\s+0 \(green\) at heartbeat seq \d+/);
     assert.match(olive, /HALTED; INC-1 is open/);
     assert.match(olive, /resume refused: the loop stays HALTED\.\n• INC-1 is not approved/);

@@ -51,10 +51,14 @@ test("run, then status and ledger verify, through dispatch", async () => {
     assert.ok(doc.text.length > 0);
     assert.match(doc.filename, /^agent_[a-z_]+\.(md|json)$/);
   }
+  // Issue 8: each agent's output is shown once (it used to be an excerpt, then the full text).
   const excerpts = reply.parts.filter((p) => p.kind === "text" && p.text.startsWith("*agent_"));
-  for (const e of excerpts) {
-    assert.ok(e.kind === "text" && e.text.length <= 600 + 200, "the inline summary is an excerpt");
-  }
+  assert.equal(excerpts.length, 0, "no excerpt repeats a document");
+  assert.deepEqual(
+    docs.map((d) => d.title.split(" ")[0]),
+    ["agent_campaign_planner", "agent_email_writer", "agent_evaluator"],
+    "one document per agent",
+  );
   assert.ok(
     docs.some((d) => d.text.includes("Midwest Builders Expo 2027")),
     "the quoted input reached the agents",
@@ -73,7 +77,9 @@ test("run, then status and ledger verify, through dispatch", async () => {
   assert.match(status, /Ledger:\s+\d+ entries, intact \(fully verified now/);
   assert.match(status, /prime `offline`, backup none/);
   assert.match(status, /Slack: off \(SLACK_BOT_TOKEN not set\)/);
-  assert.match(status, /Autonomy:\s+RUNNING · loop not running: no loop is running/);
+  // Issue 8: never "RUNNING · loop not running"; say what is true.
+  assert.match(status, /Autonomy:\s+off: no loop is running \(start it with npm start/);
+  assert.doesNotMatch(status, /RUNNING · loop not running/);
   assert.match(status, /Drift:\s+no heartbeat yet/);
 
   const verify = await dispatch("ledger verify", { app, actor: member });

@@ -3,6 +3,7 @@ import { PassThrough } from "node:stream";
 import { after, test } from "node:test";
 import { commandApprovals } from "../../src/approvals/commandApprovals.ts";
 import type { Actor } from "../../src/core/Actor.ts";
+import { ShellScreen } from "../../src/shell/ShellScreen.ts";
 import { startShell } from "../../src/shell/startShell.ts";
 import { testApp } from "../helpers/testApp.ts";
 
@@ -87,4 +88,50 @@ test("approvals are typed in the shell, by a local user the charter's roles name
   } finally {
     await t.cleanup();
   }
+});
+
+test("clear, quit and /codex quit are the shell's own words; clear prints nothing on a pipe", async () => {
+  const out = await session(["clear", "/codex clear", "quit", "status"]);
+  assert.doesNotMatch(out, /there is no \/codex command/);
+  assert.doesNotMatch(out, /MAOS CODEX STATUS/, "quit ended the shell");
+  assert.match(out, /`help`, `clear` or `exit`/);
+  assert.match(out, /bye\n$/);
+});
+
+test("on a terminal, a notice (a log line, evidence) is printed above an idle prompt, which is drawn again", async () => {
+  const input = new PassThrough();
+  const output = Object.assign(new PassThrough(), { isTTY: true, columns: 120 });
+  let printed = "";
+  const waiters: { text: string; resolve(): void }[] = [];
+  output.on("data", (chunk: Buffer) => {
+    printed += chunk.toString("utf8");
+    for (const w of [...waiters]) {
+      if (printed.includes(w.text)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
+    }
+  });
+  const shown = (text: string) =>
+    new Promise<void>((resolve) => {
+      if (printed.includes(text)) resolve();
+      else waiters.push({ text, resolve });
+    });
+  const screen = new ShellScreen(output);
+  const done = startShell({ app, input, output, actor, screen, logs: "data/logs/maos.log" });
+  await shown("codex> ");
+  assert.match(printed, /Logs go to data\/logs\/maos\.log\./);
+  input.write("sta");
+  await shown("sta");
+  const before = printed.length;
+  screen.notice('{"level":40,"msg":"a warning"}');
+  const after = printed.slice(before);
+  // Cleared line, the notice on its own line, then the prompt again with what was typed.
+  assert.ok(after.startsWith('\r\x1b[K{"level":40,"msg":"a warning"}\n'), JSON.stringify(after));
+  assert.match(after, /codex> .*sta/);
+  input.write("tus\r");
+  await shown("MAOS CODEX STATUS");
+  input.end("exit\r");
+  await done;
+  assert.match(printed, /bye\n$/);
 });
