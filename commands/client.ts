@@ -7,10 +7,10 @@ import { errorReply } from "./replies.ts";
 
 /**
  * The charter permission a client command checks. The card is read-only, for the audience of `status`;
- * a sync writes operational state on demand, like `snapshot` (operators).
+ * a sync writes operational state on demand: its own permission, `client.sync` (operators by default).
  */
 export function clientPermission(args: readonly string[]): string {
-  return args[0] === "sync" || args[0] === "--sync" ? "snapshot" : "status";
+  return args[0] === "sync" || args[0] === "--sync" ? "client.sync" : "status";
 }
 
 /** `maos client --sync` and `/codex client sync`: pulls the matrix now. */

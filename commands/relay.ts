@@ -15,7 +15,7 @@ export interface RedriveResult {
 /**
  * `maos relay redrive [ID…]`: dead letters (all, or the given outbox ids) go back to pending with a
  * fresh attempt budget, recorded in the ledger; then one delivery pass runs here for the sinks this
- * process can reach (Slack rows wait for the bot).
+ * process can reach (Slack rows wait for the bot). Refused (exit 1) when a named id is not a dead letter.
  */
 export async function redriveOutcome(
   app: App,
@@ -48,15 +48,21 @@ export async function redriveOutcome(
     pass,
     counts: { pending: c.pending, delivered: c.delivered, dead: c.dead },
   };
+  // Named ids that were not dead letters: the caller asked for something that did not happen.
+  const notDead = numbers.filter((n) => !rows.some((r) => r.id === n));
   const text =
-    rows.length === 0
-      ? `No dead letters${numbers.length > 0 ? ` among ${numbers.join(", ")}` : ""} to redrive.`
-      : `Redrove ${rows.length} dead letter(s): ${rows.map((r) => `#${r.id} ${r.sink}`).join(", ")}.`;
+    (rows.length === 0
+      ? `No dead letters${numbers.length > 0 ? ` among ${numbers.map((n) => `#${n}`).join(", ")}` : ""} to redrive.`
+      : `Redrove ${rows.length} dead letter(s): ${rows.map((r) => `#${r.id} ${r.sink}`).join(", ")}.`) +
+    (notDead.length > 0 && rows.length > 0
+      ? ` Not dead letters: ${notDead.map((n) => `#${n}`).join(", ")}.`
+      : "");
   const after = pass
     ? ` Delivered ${pass.delivered} now, ${pass.retried} will be retried, ${pass.deadLettered} dead again.`
     : " No sink is configured in this process; the bot delivers them.";
   return {
-    ok: c.dead === 0 || rows.length > 0,
+    // 0 when every dead letter asked for (all, by default) went back to pending, or there were none.
+    ok: notDead.length === 0,
     data,
     reply: {
       summary: `${text}${after}`,

@@ -163,7 +163,7 @@ function integrations(app: App): string[] {
     ? `off (${clients.off()})`
     : sync
       ? `${clients.list().length} client(s), last sync ${sync.at}${sync.ok ? "" : ` FAILED: ${sync.error}`}`
-      : "configured, not synced yet (maos client --sync)";
+      : "configured, not synced yet (/codex client sync)";
   return [
     `• Slack: ${slack}`,
     `• Notion: ${notion}`,

@@ -255,7 +255,7 @@ export async function activate(
   const evidenceWhere = posted
     ? `activation start posted to Slack ${String(obj(posted).channel)} (ts ${String(obj(posted).ts)}), ledger seq ${posted.seq}`
     : recorded && recorded.sinks.length > 0
-      ? `activation start queued in the evidence outbox for ${recorded.sinks.join(", ")} (ledger seq ${started.seq}; delivered with retries, see maos status)`
+      ? `activation start queued in the evidence outbox for ${recorded.sinks.join(", ")} (ledger seq ${started.seq}; delivered with retries, see /codex status)`
       : recorded
         ? `activation start noted in the ledger (seq ${started.seq}): ${recorded.reason ?? ""}`
         : `the activation-start entry (seq ${started.seq}) records no evidence: the configured publisher did not record it`;

@@ -247,7 +247,8 @@ export class SealService {
       case "telemetry_live": {
         const last = kernel.lastHeartbeat();
         const interval = app.charter().schedules.heartbeatSeconds;
-        if (!last) return r(false, "no heartbeat yet: start the loop (/codex activate)");
+        if (!last)
+          return r(false, "no heartbeat yet: start the loop (npm start, or /codex activate in the shell)");
         const age = (app.clock.now().getTime() - Date.parse(last.timestampUtc)) / 1000;
         const faults = (obj(last).faults as unknown[] | undefined) ?? [];
         const ok = age <= 2 * interval && faults.length === 0;

@@ -26,6 +26,7 @@ import { replyToText } from "../core/replyText.ts";
 import { setupNotion } from "../relays/notion/setupNotion.ts";
 import { loadNotionSecrets } from "../secrets/loadNotionSecrets.ts";
 import { lineQuestions, terminalAsker } from "../terminal/askInputs.ts";
+import { forCli } from "./cliWording.ts";
 import { exitCodeFor } from "./exitCode.ts";
 import { progressRenderer } from "./progressRenderer.ts";
 import {
@@ -208,7 +209,7 @@ export async function main(
       };
       await authorize(ctx, typeof permission === "string" ? permission : permission(...args));
       const o = await build(ctx, ...args);
-      emit(o.data, () => replyToText(o.reply));
+      emit(o.data, () => forCli(replyToText(o.reply)));
       return o.ok ? 0 : 1;
     };
 
@@ -239,7 +240,7 @@ export async function main(
     .description("send dead letters again (all, or the given outbox ids) and run one delivery pass")
     .argument("[ids...]", "outbox ids, as maos status lists them")
     .option("--json", "print one JSON document")
-    .action(act(governed("activate", (ctx, ids: string[]) => redriveOutcome(ctx.app, ctx.actor, ids))));
+    .action(act(governed("relay.redrive", (ctx, ids: string[]) => redriveOutcome(ctx.app, ctx.actor, ids))));
 
   program
     .command("notion")
@@ -269,7 +270,16 @@ export async function main(
         const args = opts.sync ? ["sync"] : name.length > 0 ? name : ["list"];
         return governed(clientPermission(args), async (ctx) => {
           const reply = await clientReply(ctx.app, args);
-          const data = { clients: ctx.app.clients().list(), sync: ctx.app.clients().status() ?? null };
+          const matrix = ctx.app.clients();
+          const off = matrix.off();
+          const data = {
+            clients: matrix.list(),
+            sync: matrix.status() ?? null,
+            // With --json too, a refusal says why (the layer is off, or the sync failed).
+            ...(reply.isError
+              ? { error: { code: off ? "CLIENT_MATRIX_OFF" : "SYNC_FAILED", message: reply.summary } }
+              : {}),
+          };
           return { ok: !reply.isError, data, reply };
         })();
       }),
@@ -361,11 +371,12 @@ function reportError(err: unknown, json: boolean, io: CliIO): number {
   const code = exitCodeFor(err);
   if (json) {
     const e = isCodexError(err) ? err : undefined;
+    const hint = e?.hint === undefined ? undefined : forCli(e.hint);
     io.stdout.write(
-      `${JSON.stringify({ error: { code: e?.code ?? "INTERNAL", message: e?.message ?? String(err), hint: e?.hint } }, null, 2)}\n`,
+      `${JSON.stringify({ error: { code: e?.code ?? "INTERNAL", message: forCli(e?.message ?? String(err)), hint } }, null, 2)}\n`,
     );
   } else if (isCodexError(err)) {
-    io.stderr.write(`maos: ${err.toUserText()}\n`);
+    io.stderr.write(`maos: ${forCli(err.toUserText())}\n`);
   } else {
     io.stderr.write(
       `maos: unexpected error: ${(err as Error)?.message ?? String(err)}\n  (set LOG_LEVEL=debug for details)\n`,

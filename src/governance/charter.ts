@@ -103,6 +103,8 @@ export const DEFAULT_PERMISSIONS: Record<string, string[]> = {
   stop: ["operator"],
   resume: ["operator"],
   snapshot: ["operator"],
+  "relay.redrive": ["operator"],
+  "client.sync": ["operator"],
   seal: ["approver", "client_role:business_owner"],
   incident: ["operator", "approver"],
   "incident.approve": ["approver", "client_role:business_owner"],

@@ -84,7 +84,7 @@ test("the shipped charter validates and matches the governance design", () => {
   }
   for (const cmd of ["help", "stacks", "status", "run", "ledger"])
     assert.deepEqual(c.permissions[cmd], ["member"]);
-  for (const cmd of ["activate", "stop", "resume", "snapshot"])
+  for (const cmd of ["activate", "stop", "resume", "snapshot", "relay.redrive", "client.sync"])
     assert.deepEqual(c.permissions[cmd], ["operator"]);
   assert.deepEqual(c.permissions.seal, ["approver", "client_role:business_owner"]);
   assert.deepEqual(c.permissions.incident, ["operator", "approver"]);
