@@ -85,7 +85,8 @@ test("the shell on a terminal: status, a run shown once, clear and exit, and no 
     await pty.waitFor(/codex> /);
     pty.type("/codex status");
     await pty.waitFor(/MAOS CODEX STATUS[\s\S]*?codex> /);
-    pty.type('/codex run marketing_ops event="Midwest Builders Expo 2027"');
+    // The headline usage, as typed: every input of marketing_ops has a default.
+    pty.type("/codex run marketing_ops");
     await pty.waitFor(/MARKETING_OPS: COMPLETED[\s\S]*?sealed in [^\n]*\n[\s\S]*?codex> /);
     const beforeClear = pty.raw().length;
     pty.type("clear");
@@ -116,7 +117,7 @@ test("the shell on a terminal: status, a run shown once, clear and exit, and no 
       assert.equal(screen.match(new RegExp(`^── ${agent} \\(`, "gm"))?.length, 1, `${agent}'s output once`);
     }
     assert.equal(
-      screen.match(/^# Campaign plan: Midwest Builders Expo 2027$/gm)?.length,
+      screen.match(/^# Campaign plan: Midwest Builders Expo 2027, Chicago, March 9-11$/gm)?.length,
       1,
       "the plan's text is not repeated as an excerpt",
     );
