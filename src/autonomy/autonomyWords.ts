@@ -21,12 +21,11 @@ export function autonomyInWords(
     };
   }
   if (loop.running) {
-    const last = loop.lastBeatAt
-      ? `last heartbeat ${chicagoIso(new Date(loop.lastBeatAt))}`
-      : "no heartbeat yet";
+    // The last heartbeat is the Drift line's; the next one is known only where the loop runs.
+    const next = loop.nextHeartbeatAt ? ` (next at ${chicagoIso(new Date(loop.nextHeartbeatAt))})` : "";
     return {
       state: "on",
-      text: `on: the loop runs in ${loop.where}, a heartbeat every ${loop.intervalSeconds} s, ${last}`,
+      text: `on: the loop runs in ${loop.where}, a heartbeat every ${loop.intervalSeconds} s${next}`,
     };
   }
   return { state: "off", text: `off: ${loop.where}` };
@@ -37,6 +36,6 @@ export function driftComponentLine(
   c: { name: string; points: number; share: number; detail: string },
   score: number,
 ): string {
-  if (c.points <= 0 || score <= 0) return `• ${c.name}: adds nothing (${c.detail})`;
+  if (c.points <= 0 || score <= 0) return `• ${c.name}: adds nothing: ${c.detail}`;
   return `• ${c.name}: ${c.points} of the ${score} points (${Math.round(c.share * 100)}%): ${c.detail}`;
 }
