@@ -1,3 +1,6 @@
+// Over 500 lines on purpose: one section builder per heading a stack may ask for, all sharing the same
+// Facts and composed by composeDraft; split out where a builder grew its own model (offlineEmails,
+// offlineFleet, offlinePieces). Splitting the rest would scatter one rule set across files.
 import { emailSection, sequenceSection } from "./offlineEmails.ts";
 import { type Fleet, fleetSection, parseFleet } from "./offlineFleet.ts";
 import { piecesSection } from "./offlinePieces.ts";

@@ -3,7 +3,8 @@
  * or JSON, bearer token, `{ ok, ... }` answers), so tests drive it with the real WebClient. It checks
  * what Slack checks that matters here (Block Kit limits, required arguments, known ids) and records
  * every call. Its limits are restated from Slack's docs, not imported from src/, so it cannot agree
- * with a bug in the code under test.
+ * with a bug in the code under test. Over 500 lines because it is one server with one handler per Web
+ * API method the bot calls, plus Slack's Block Kit and modal limits those handlers check.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
