@@ -134,7 +134,8 @@ describe("the same flows from the maos CLI", () => {
   };
 
   test("activate, status, stop, resume refused, incident list/show, self-approval and seal refused, runs paused", (t) => {
-    if (!/^[a-z_][a-z0-9_.-]*$/.test(user)) return t.skip(`OS user ${user} cannot be named in MAOS_ROLES`);
+    if (!/^[a-z_][a-z0-9_.-]*$/.test(user))
+      return t.skip(`needs environment: an OS user name MAOS_ROLES can hold (this one is ${user})`);
     const activate = maos("activate", "--json");
     assert.equal(activate.code, 1, activate.stderr);
     const report = JSON.parse(activate.stdout) as {

@@ -1,6 +1,6 @@
 /**
  * A fake Notion API on 127.0.0.1 that the real @notionhq/client talks to (through `baseUrl`). Every
- * request is resolved to its operation in ../shared/vendor-specs/notion-openapi.json and validated
+ * request is resolved to its operation in test/fixtures/vendor-specs/notion-openapi.json and validated
  * (path and query parameters, the JSON body with ajv); an invalid request is answered 400
  * `validation_error`, as Notion does, and kept in `problems`. It keeps data sources and pages in memory,
  * answers in Notion's response shapes, and can answer 429/503/529 with Retry-After, or hold responses,
@@ -16,12 +16,10 @@ import {
   operations,
   readSpec,
   type SpecOperation,
-  vendorSpecsSkip,
 } from "../relays/vendorSpec.ts";
 import { type Failure, type FaultControls, FaultPlan } from "./FaultPlan.ts";
 
 export const NOTION_SPEC = "notion-openapi.json";
-export const notionSpecSkip = (): string | undefined => vendorSpecsSkip(NOTION_SPEC);
 
 const SPEC_ID = "notion";
 const VERSION = "2025-09-03";
@@ -154,7 +152,7 @@ const propertySchema = {
 };
 
 /**
- * The spec with its known gaps patched (../shared/vendor-specs/README.md). Each patch says which gap it
+ * The spec with its known gaps patched (test/fixtures/vendor-specs/README.md; the gaps are listed in the vendor specs' own README). Each patch says which gap it
  * closes; none accepts anything the real API refuses.
  */
 function notionSpecWithOverlay(): Record<string, unknown> {

@@ -1,6 +1,6 @@
 /**
  * A fake Teamwork Projects API on 127.0.0.1. Every request is resolved to its operation in
- * ../shared/vendor-specs/teamwork-projects-api-v3.oas2.json and validated (path and query parameters,
+ * test/fixtures/vendor-specs/teamwork-projects-api-v3.requests.oas2.json (Teamwork's document, reduced) and validated (path and query parameters,
  * the JSON body with ajv), with a commented overlay for the spec's known gaps; an invalid request is
  * answered 400 and kept in `problems`. Basic auth (the API key as the user name, any password). It
  * keeps tasks and comments in memory, sends X-Rate-Limit-* headers, and can answer 429 (with
@@ -15,19 +15,18 @@ import {
   operations,
   readSpec,
   type SpecOperation,
-  vendorSpecsSkip,
 } from "../relays/vendorSpec.ts";
 import { type Failure, type FaultControls, FaultPlan } from "./FaultPlan.ts";
 
-export const TEAMWORK_SPEC = "teamwork-projects-api-v3.oas2.json";
-export const teamworkSpecSkip = (): string | undefined => vendorSpecsSkip(TEAMWORK_SPEC);
+/** Teamwork's Projects API V3 document, reduced to the request side of the operations we call. */
+export const TEAMWORK_SPEC = "teamwork-projects-api-v3.requests.oas2.json";
 
 const SPEC_ID = "teamwork";
 /** Teamwork's documented budget: about 150 requests per minute. */
 const RATE_LIMIT = 150;
 
 /**
- * The spec with its known gaps patched (../shared/vendor-specs/README.md); patches tighten or correct
+ * The spec with its known gaps patched (as the vendor specs' README lists them); patches tighten or correct
  * the wire shapes, never loosen what the spec checks.
  */
 function teamworkSpecWithOverlay(): Record<string, unknown> {

@@ -299,7 +299,7 @@ const hasSqlite3 = (() => {
 })();
 
 test("the sqlite3 command-line tool reads the ledger", {
-  skip: !hasSqlite3 && "sqlite3 CLI not installed",
+  skip: !hasSqlite3 && "needs environment: the sqlite3 command-line tool",
 }, (t) => {
   const { ledger, path } = openTestLedger(t);
   fill(ledger, 2);

@@ -13,7 +13,7 @@ import type { Actor } from "../../src/core/Actor.ts";
 import { localActor } from "../../src/core/Actor.ts";
 import { replyToText } from "../../src/core/replyText.ts";
 import { type TestApp, testApp } from "../helpers/testApp.ts";
-import { type RelayFakes, relaySkip, startRelayFakes, testCause } from "./relayKit.ts";
+import { type RelayFakes, startRelayFakes, testCause } from "./relayKit.ts";
 
 const text = (content: string) => [{ type: "text", text: { content } }];
 const MATRIX_SCHEMA = {
@@ -58,9 +58,7 @@ function capture(): { stream: NodeJS.WriteStream; text: () => string } {
   return { stream: s as unknown as NodeJS.WriteStream, text: () => out };
 }
 
-describe("Notion setup, the client matrix and the seal conditions they make real", {
-  skip: relaySkip(),
-}, () => {
+describe("Notion setup, the client matrix and the seal conditions they make real", {}, () => {
   let fakes: RelayFakes;
   let t: TestApp;
   let matrixId: string;

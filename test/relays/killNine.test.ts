@@ -12,13 +12,11 @@ import { test } from "node:test";
 import type { EvidenceDraft } from "../../src/autonomy/EvidencePublisher.ts";
 import { TW_CREATE_COMMENT, TW_CREATE_TASK } from "../fakes/teamworkServer.ts";
 import { REPO, testApp } from "../helpers/testApp.ts";
-import { pageKeys, queuedKeys, relaySkip, startRelayFakes, teamworkKeys, testCause } from "./relayKit.ts";
+import { pageKeys, queuedKeys, startRelayFakes, teamworkKeys, testCause } from "./relayKit.ts";
 
 const ITEMS = 4;
 
-test("kill -9 during dispatch, then a restart: pending items are delivered, none twice", {
-  skip: relaySkip(),
-}, async (t) => {
+test("kill -9 during dispatch, then a restart: pending items are delivered, none twice", {}, async (t) => {
   const fakes = await startRelayFakes();
   t.after(() => fakes.close());
   const first = testApp(fakes.env);

@@ -20,16 +20,14 @@ import { createLogger } from "../../src/core/logger.ts";
 import { replyToText } from "../../src/core/replyText.ts";
 import { verifyLedger } from "../../src/ledger/verifyLedger.ts";
 import { REPO } from "../helpers/testApp.ts";
-import { pageKeys, queuedKeys, relaySkip, startRelayFakes, teamworkKeys } from "./relayKit.ts";
+import { pageKeys, queuedKeys, startRelayFakes, teamworkKeys } from "./relayKit.ts";
 
 const operator: Actor = { source: "shell", id: "local:olive" };
 const approver: Actor = { source: "shell", id: "local:abe" };
 const START = Date.parse("2026-11-21T15:00:00.000Z");
 const OUTAGE_MS = 10 * 60_000;
 
-test("outage drill: 10 minutes of 503, then 429 with Retry-After, then recovery; every item delivered once", {
-  skip: relaySkip(),
-}, async (t) => {
+test("outage drill: 10 minutes of 503, then 429 with Retry-After, then recovery; every item delivered once", {}, async (t) => {
   const fakes = await startRelayFakes();
   const home = mkdtempSync(path.join(os.tmpdir(), "maos-drill-"));
   t.after(async () => {

@@ -12,16 +12,7 @@ import { markdownToBlocks } from "../../src/relays/notion/markdownBlocks.ts";
 import { DEFAULT_RETRY_BUDGET_MS } from "../../src/relays/OutboxDispatcher.ts";
 import { TW_CREATE_COMMENT, TW_CREATE_TASK } from "../fakes/teamworkServer.ts";
 import { type TestApp, testApp } from "../helpers/testApp.ts";
-import {
-  pageKeys,
-  type RelayFakes,
-  relaySkip,
-  startRelayFakes,
-  teamworkKeys,
-  testCause,
-} from "./relayKit.ts";
-
-const skip = relaySkip();
+import { pageKeys, type RelayFakes, startRelayFakes, teamworkKeys, testCause } from "./relayKit.ts";
 
 let n = 0;
 function item(over: Partial<EvidenceDraft> = {}): EvidenceDraft {
@@ -38,7 +29,7 @@ function item(over: Partial<EvidenceDraft> = {}): EvidenceDraft {
   };
 }
 
-describe("the evidence outbox: Notion and Teamwork relays", { skip }, () => {
+describe("the evidence outbox: Notion and Teamwork relays", () => {
   let fakes: RelayFakes;
   let t: TestApp;
   before(async () => {
@@ -358,7 +349,7 @@ describe("the evidence outbox: Notion and Teamwork relays", { skip }, () => {
   });
 });
 
-describe("a sink that refuses the request itself", { skip }, () => {
+describe("a sink that refuses the request itself", () => {
   test("a missing data source (404) is a dead letter at the first try, fixed by sharing it and redriving", async () => {
     const fakes = await startRelayFakes();
     const wrong = "0f0f0f0f-0f0f-4f0f-8f0f-0f0f0f0f0f0f";

@@ -6,22 +6,12 @@
 import { evidenceRecords } from "../../src/autonomy/evidenceRecord.ts";
 import type { Ledger, LedgerAppend } from "../../src/ledger/Ledger.ts";
 import { activationLedgerProperties } from "../../src/relays/notion/activationLedgerSchema.ts";
-import {
-  type FakeDataSource,
-  type FakeNotion,
-  notionSpecSkip,
-  startFakeNotion,
-} from "../fakes/notionServer.ts";
-import { type FakeTeamwork, startFakeTeamwork, teamworkSpecSkip } from "../fakes/teamworkServer.ts";
+import { type FakeDataSource, type FakeNotion, startFakeNotion } from "../fakes/notionServer.ts";
+import { type FakeTeamwork, startFakeTeamwork } from "../fakes/teamworkServer.ts";
 
 export const NOTION_TOKEN = "ntn_relaytests0123456789abcdefghijklmnopqrstuv";
 export const TEAMWORK_KEY = "twk_relaytests_0123456789";
 export const TASKLIST_ID = 4242;
-
-/** Why the relay tests skip (the vendor specs are missing), or false. */
-export function relaySkip(): string | false {
-  return notionSpecSkip() ?? teamworkSpecSkip() ?? false;
-}
 
 export interface RelayFakes {
   notion: FakeNotion;

@@ -22,7 +22,7 @@ import { replyToText } from "../../src/core/replyText.ts";
 import { loadNotionSecrets } from "../../src/secrets/loadNotionSecrets.ts";
 import { clearRegisteredSecretValues } from "../../src/secrets/secretRegistry.ts";
 import { REPO } from "../helpers/testApp.ts";
-import { relaySkip, startRelayFakes, TEAMWORK_KEY, testCause } from "./relayKit.ts";
+import { startRelayFakes, TEAMWORK_KEY, testCause } from "./relayKit.ts";
 
 const operator: Actor = { source: "shell", id: "local:olive" };
 
@@ -51,9 +51,7 @@ function filesUnder(dir: string, skip: (p: string) => boolean): string[] {
   return out;
 }
 
-test("secrets from the environment and the Notion registry never reach logs, ledger, outbox, state, vault or the sinks", {
-  skip: relaySkip(),
-}, async (t) => {
+test("secrets from the environment and the Notion registry never reach logs, ledger, outbox, state, vault or the sinks", {}, async (t) => {
   const fakes = await startRelayFakes();
   const home = mkdtempSync(path.join(os.tmpdir(), "maos-secrets-"));
   t.after(async () => {

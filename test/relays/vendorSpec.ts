@@ -1,24 +1,16 @@
 /**
- * Shared by the Notion and Teamwork fakes: loads a vendor spec from ../shared/vendor-specs (beside the
- * project's root; never copied in), resolves a request's method and path to the spec's operation, and
+ * Shared by the Notion and Teamwork fakes: loads a vendor spec from test/fixtures/vendor-specs (its
+ * README names each file's source and licence), resolves a request's method and path to the spec's operation, and
  * checks what the operation declares: required path and query parameters, their types, and the JSON
  * body against the operation's schema (ajv). Overlays patch the specs' known gaps; each fake keeps its
  * own, commented, and an overlay may only tighten or correct, never loosen.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { Ajv, type ValidateFunction } from "ajv";
 import { Ajv2020 } from "ajv/dist/2020.js";
 
-export const VENDOR_SPECS_DIR = path.resolve(import.meta.dirname, "../../../shared/vendor-specs");
-
-/** Why a test that needs the vendor specs must skip, or undefined when they are there. */
-export function vendorSpecsSkip(file: string): string | undefined {
-  const p = path.join(VENDOR_SPECS_DIR, file);
-  return existsSync(p)
-    ? undefined
-    : `vendor spec ${p} is missing: these tests validate requests against it (see ../shared/vendor-specs/README.md)`;
-}
+export const VENDOR_SPECS_DIR = path.resolve(import.meta.dirname, "../fixtures/vendor-specs");
 
 export function readSpec(file: string): Record<string, unknown> {
   return JSON.parse(readFileSync(path.join(VENDOR_SPECS_DIR, file), "utf8")) as Record<string, unknown>;

@@ -10,7 +10,7 @@ import { Vault } from "../../src/vault/Vault.ts";
 import { git, ledgerState, sampleRunFiles, tempDir } from "./vaultTestKit.ts";
 
 const sshKeygen = await findOnPath("ssh-keygen");
-const skip = sshKeygen ? false : "ssh-keygen is not installed, so SSH-signed commits cannot be tested here";
+const skip = sshKeygen ? false : "needs environment: ssh-keygen (OpenSSH), to make SSH-signed commits";
 
 describe("Vault with an SSH signing key", { skip }, () => {
   const tmp = tempDir("signing");
