@@ -180,12 +180,17 @@ function inTerminalForeground() {
 
 /**
  * Runs `node [flags] args…` as a child that owns the terminal as we do, and mirrors its end: the same
- * exit code, or the same signal. Never returns.
+ * exit code, or the same signal. Under a Node other than ours, that Node's folder goes first on the
+ * child's PATH, so whatever the program starts (`node`, `npx maos`, npm) runs on it too and needs no
+ * second launch. Never returns.
  */
 export function runChild(node, args) {
+  const env = { ...process.env, MAOS_LAUNCHED_BY: String(process.pid) };
+  if (node !== process.execPath)
+    env.PATH = [path.dirname(node), process.env.PATH].filter(Boolean).join(path.delimiter);
   const child = spawn(node, ["--import", GUARD, ...args], {
     stdio: ["inherit", "inherit", "inherit", "ipc"],
-    env: { ...process.env, MAOS_LAUNCHED_BY: String(process.pid) },
+    env,
   });
   const handlers = new Map();
   for (const sig of FORWARDED) {

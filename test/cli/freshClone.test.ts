@@ -21,7 +21,7 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 const npx = spawnSync("npx", ["--version"], { encoding: "utf8" });
 
 test("a fresh clone runs `npx maos run marketing_ops --json` with no inputs", {
-  skip: npx.status === 0 ? false : "needs npx (it ships with npm) on PATH",
+  skip: npx.status === 0 ? false : "needs environment: npx (it ships with npm) on PATH",
 }, () => {
   const clone = path.join(tmp, "maos-codex");
   const git = spawnSync("git", ["clone", "--quiet", "--no-hardlinks", REPO, clone], { encoding: "utf8" });

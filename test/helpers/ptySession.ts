@@ -10,7 +10,7 @@ export const ptyUnavailable: string | false = spawnSync("script", ["--version"],
   encoding: "utf8",
 }).stdout?.includes("util-linux")
   ? false
-  : "needs script(1) from util-linux to give the program a pseudo-terminal";
+  : "needs environment: script(1) from util-linux to give the program a pseudo-terminal";
 
 export function screenText(raw: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: terminal escape sequences are the point

@@ -77,7 +77,7 @@ describe("which Node runs the project", () => {
 /** A child script that reports itself, then behaves as `mode` says. */
 const CHILD = `
 const mode = process.argv[2];
-process.stdout.write(JSON.stringify({ pid: process.pid, version: process.version, argv: process.argv.slice(2) }) + "\\n");
+process.stdout.write(JSON.stringify({ pid: process.pid, version: process.version, argv: process.argv.slice(2), path: process.env.PATH }) + "\\n");
 process.on("SIGTERM", () => { process.stdout.write("child got SIGTERM\\n"); process.exit(5); });
 if (mode === "exit") process.exit(Number(process.argv[3]));
 if (mode === "wait") setInterval(() => {}, 1 << 30);
@@ -280,6 +280,8 @@ describe("on a Node older than 22", {
     const me = JSON.parse(first.stdout.split("\n")[0] ?? "");
     assert.equal(me.version, process.version, "the program ran on the installed Node, not the old one");
     assert.deepEqual(me.argv, ["exit", "4", "x y"]);
+    // What the program starts by name (node, npx, npm) runs on the installed Node too.
+    assert.equal(me.path?.split(":")[0], path.join(root, ".node", "node_modules", nodePackage(), "bin"));
     assert.ok(registry.requests.some((u) => u.endsWith(".tgz")));
     assert.deepEqual(
       readdirSync(path.join(root, ".node")).filter((f) => f.startsWith(".install-")),
