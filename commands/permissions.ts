@@ -40,5 +40,5 @@ export function howToGrant(ctx: CommandContext, needed: readonly string[]): stri
   const env = `MAOS_ROLES=${role}=${id}`;
   return ctx.actor.source === "slack"
     ? `an admin adds ${id} to roles.${role}.members in ${file} (MAOS_CHARTER), or to MAOS_ROLES (${env}) in the bot's .env, then restarts the bot; the refusal is recorded in the ledger`
-    : `add \`${env}\` to .env (or list ${id} under roles.${role}.members in ${file}), then start again; roles are per person, so name the approver too (see .env.example); the refusal is recorded in the ledger`;
+    : `add \`${env}\` to .env (or list ${id} under roles.${role}.members in ${file}), then run it again (a running bot reads .env at start: restart it); the refusal is recorded in the ledger`;
 }

@@ -1,3 +1,4 @@
+import canonicalize from "canonicalize";
 import type { App } from "../app/createApp.ts";
 import { actorIdentity, SYSTEM_ACTOR } from "../core/Actor.ts";
 import type { EffectiveRoles } from "../governance/roleGrants.ts";
@@ -13,7 +14,8 @@ export async function recordRoleGrants(
 ): Promise<void> {
   const last = app.ledger().query({ eventType: "ROLE_GRANTS", newestFirst: true, limit: 1 })[0];
   const prior = last?.payload as { digest?: string; grants?: unknown } | undefined;
-  if (prior?.digest === roles.digest && JSON.stringify(prior.grants) === JSON.stringify(roles.grants)) return;
+  // Stored payloads are canonical JSON (sorted keys): compare in the same form.
+  if (prior?.digest === roles.digest && canonicalize(prior.grants) === canonicalize(roles.grants)) return;
   await app.ledger().append({
     eventType: "ROLE_GRANTS",
     level: "info",

@@ -100,6 +100,8 @@ describe("a lone operator named in .env", { skip }, () => {
     assert.equal(accepted[0]?.payload.selfApproval, true);
     // Stopped with USER=bob in the environment: still the OS account.
     assert.equal(ledgerRows(db, "SRR_STOPPED")[0]?.actor, `cli:local:${me}`);
+    // Recorded when the grants in force change, not on every command.
+    assert.equal(ledgerRows(db, "ROLE_GRANTS").length, 1);
     const grants = ledgerRows(db, "ROLE_GRANTS").at(-1)?.payload.grants as {
       role: string;
       member: string;
