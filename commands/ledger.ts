@@ -1,10 +1,19 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { App } from "../src/app/createApp.ts";
+import { type AuditReport, auditVerify, readKeyFile } from "../src/audit/auditVerify.ts";
+import {
+  type CheckpointJson,
+  type ConsistencyProofJson,
+  consistencyFromDb,
+  type InclusionProofJson,
+  inclusionFromDb,
+  latestCheckpointFromDb,
+} from "../src/audit/proofs.ts";
 import { CodexError } from "../src/core/CodexError.ts";
 import type { Reply } from "../src/core/Reply.ts";
 import type { LedgerEntry } from "../src/ledger/Ledger.ts";
-import { type VerifyReport, verifyLedger } from "../src/ledger/verifyLedger.ts";
+import { LEDGER_VKEY_FILE, ledgerKeyFromString } from "../src/ledger/ledgerKey.ts";
 import type { CommandSpec } from "./CommandSpec.ts";
 
 /** `ledger tail [-n N]`: the last N entries, oldest first. */
@@ -13,22 +22,109 @@ export function tail(n: number, app: App): LedgerEntry[] {
   return app.ledger().tail(n);
 }
 
+export interface VerifyArgs {
+  /** The ledger's public key file (ledger.vkey). Default: MAOS_HOME/keys/ledger.vkey, or MAOS_LEDGER_KEY's public half. */
+  key?: string;
+  /** The ledger file. Default: MAOS_HOME/ledger.db. */
+  db?: string;
+  /** The vault folder. Default: MAOS_HOME/vault when --db is not given and it exists. */
+  vault?: string;
+  /** A signed checkpoint note file received out of band. */
+  checkpoint?: string;
+}
+
 /**
- * `ledger verify`: replays the chain, rebuilds the Merkle root and checks every signed checkpoint,
- * including the copies sealed into the vault, which survive anyone rewriting the database.
+ * `ledger verify`: replays the chain, rebuilds the Merkle root and checks every signed checkpoint
+ * (including the copies kept in the vault, which survive anyone rewriting the database), and checks the
+ * vault against the ledger's seal records. Read-only: it never creates a key or touches a file, so it
+ * runs as well on an auditor's copies (`--key ledger.vkey --db ledger.db --vault vault`).
  */
-export async function verify(app: App): Promise<VerifyReport & { vaultCheckpoints: number }> {
-  requireLedger(app);
-  const vaultDir = path.join(app.home, "vault");
-  const checkpoints = existsSync(path.join(vaultDir, ".git"))
-    ? await (await app.vault()).readCheckpoints()
-    : [];
-  const report = verifyLedger({
-    path: app.ledgerPath(),
-    verifierKey: app.ledgerKey().verifierKey,
-    checkpoints,
+export async function verify(app: App, args: VerifyArgs = {}): Promise<AuditReport> {
+  const db = args.db ? path.resolve(args.db) : app.ledgerPath();
+  if (!args.db) requireLedger(app);
+  const homeVault = path.join(app.home, "vault");
+  const vault = args.vault
+    ? path.resolve(args.vault)
+    : !args.db && existsSync(path.join(homeVault, ".git"))
+      ? homeVault
+      : undefined;
+  const key = args.key
+    ? { text: readKeyFile(path.resolve(args.key)), source: args.key }
+    : homeVerifierKey(app);
+  return auditVerify({
+    verifierKey: key.text,
+    keySource: key.source,
+    db,
+    ...(vault ? { vault } : {}),
+    ...(args.checkpoint
+      ? { checkpoint: { note: readNoteFile(path.resolve(args.checkpoint)), source: args.checkpoint } }
+      : {}),
   });
-  return { ...report, vaultCheckpoints: checkpoints.length };
+}
+
+/** The home's public key, without ever creating one: MAOS_LEDGER_KEY's public half, else keys/ledger.vkey. */
+function homeVerifierKey(app: App): { text: string; source: string } {
+  if (app.env.MAOS_LEDGER_KEY) {
+    return { text: ledgerKeyFromString(app.env.MAOS_LEDGER_KEY).verifierKey, source: "MAOS_LEDGER_KEY" };
+  }
+  const vkey = path.join(app.home, "keys", LEDGER_VKEY_FILE);
+  if (!existsSync(vkey)) {
+    throw new CodexError("NOT_FOUND", `no public key at ${vkey}`, {
+      hint: "pass --key FILE with the ledger's public key (ledger.vkey), published out of band",
+    });
+  }
+  return { text: readKeyFile(vkey), source: vkey };
+}
+
+function readNoteFile(file: string): string {
+  if (!existsSync(file)) {
+    throw new CodexError("NOT_FOUND", `no checkpoint file at ${file}`, {
+      hint: "pass --checkpoint FILE holding a signed note as `maos ledger checkpoint` prints it",
+    });
+  }
+  // A note pasted from chat may have lost its final newline or gained \r\n; the signed text is LF-only.
+  const text = readFileSync(file, "utf8").replace(/\r\n/g, "\n");
+  return text.endsWith("\n") ? text : `${text}\n`;
+}
+
+/** `ledger proof inclusion SEQ [--size N]`. */
+export function inclusionProof(
+  app: App,
+  seq: number,
+  opts: { size?: number; db?: string },
+): InclusionProofJson {
+  return inclusionFromDb(ledgerFile(app, opts.db), seq, opts.size);
+}
+
+/** `ledger proof consistency OLD NEW`. */
+export function consistency(
+  app: App,
+  oldSize: number,
+  newSize: number,
+  opts: { db?: string },
+): ConsistencyProofJson {
+  return consistencyFromDb(ledgerFile(app, opts.db), oldSize, newSize);
+}
+
+/** `ledger checkpoint`: the latest signed note. */
+export function latestCheckpoint(app: App, opts: { db?: string } = {}): CheckpointJson {
+  const c = latestCheckpointFromDb(ledgerFile(app, opts.db));
+  if (!c) {
+    throw new CodexError("NOT_FOUND", "the ledger has signed no checkpoint yet", {
+      hint: "run a stack (or start the bot: every heartbeat signs one), then ask again",
+    });
+  }
+  return c;
+}
+
+function ledgerFile(app: App, db: string | undefined): string {
+  if (db) {
+    if (!existsSync(db))
+      throw new CodexError("NOT_FOUND", `no ledger at ${db}`, { hint: "pass --db FILE naming a ledger.db" });
+    return path.resolve(db);
+  }
+  requireLedger(app);
+  return app.ledgerPath();
 }
 
 function requireLedger(app: App): void {
@@ -80,9 +176,11 @@ export function tailReply(entries: LedgerEntry[]): Reply {
   };
 }
 
-export function verifyReply(r: VerifyReport & { vaultCheckpoints: number }): Reply {
+export function verifyReply(r: AuditReport): Reply {
   if (!r.ok) {
-    const text = `ledger BROKEN at seq ${r.firstBad?.seq}: ${r.firstBad?.reason}`;
+    const text = r.firstBad
+      ? `ledger BROKEN at seq ${r.firstBad.seq}: ${r.firstBad.reason}`
+      : `custody BROKEN: ${r.failures.join("; ")}`;
     return {
       summary: text,
       isError: true,

@@ -6,7 +6,7 @@ import type { CommandContext } from "../../commands/CommandSpec.ts";
 import { clientPermission, clientReply } from "../../commands/client.ts";
 import { authorize, type Outcome } from "../../commands/governed.ts";
 import { incidentApprove, incidentList, incidentResolve, incidentShow } from "../../commands/incident.ts";
-import { tail, verify } from "../../commands/ledger.ts";
+import { consistency, inclusionProof, latestCheckpoint, tail, verify } from "../../commands/ledger.ts";
 import { redriveOutcome } from "../../commands/relay.ts";
 import { askForInputs, type RunArgs, run } from "../../commands/run.ts";
 import { sealOutcome } from "../../commands/seal.ts";
@@ -32,6 +32,7 @@ import { progressRenderer } from "./progressRenderer.ts";
 import {
   renderEntries,
   renderLedgerVerify,
+  renderProof,
   renderRun,
   renderStacks,
   renderValidation,
@@ -169,13 +170,62 @@ export async function main(
     );
   ledger
     .command("verify")
-    .description("re-check the hash chain, the Merkle root and every signed checkpoint")
+    .description(
+      "re-check the hash chain, the Merkle root, every signed checkpoint and the vault's seals; read-only",
+    )
+    .option("--key <file>", "the ledger's public key file (default: MAOS_HOME/keys/ledger.vkey)")
+    .option("--db <file>", "the ledger file (default: MAOS_HOME/ledger.db)")
+    .option("--vault <dir>", "the vault folder (default: MAOS_HOME/vault when --db is not given)")
+    .option("--checkpoint <file>", "a signed checkpoint received out of band: prove the ledger extends it")
     .option("--json", "print one JSON document")
     .action(
-      act(async (_opts: { json?: boolean }) => {
-        const report = await verify(getApp());
-        emit(report, () => renderLedgerVerify(report));
-        return report.ok ? 0 : 1;
+      act(
+        async (opts: { key?: string; db?: string; vault?: string; checkpoint?: string; json?: boolean }) => {
+          const report = await verify(getApp(), opts);
+          emit(report, () => renderLedgerVerify(report));
+          return report.ok ? 0 : 1;
+        },
+      ),
+    );
+  const proof = ledger.command("proof").description("RFC 6962 proofs over the ledger (read-only)");
+  proof
+    .command("inclusion")
+    .description("the audit path of entry SEQ in the tree of the first N entries (default: all)")
+    .argument("<seq>", "the entry's seq (its leaf index)", parseWhole)
+    .option("--size <n>", "the tree size (default: the ledger's size)", parseWhole)
+    .option("--db <file>", "the ledger file (default: MAOS_HOME/ledger.db)")
+    .option("--json", "print one JSON document")
+    .action(
+      act((seq: number, opts: { size?: number; db?: string; json?: boolean }) => {
+        const p = inclusionProof(getApp(), seq, opts);
+        emit(p, () => renderProof(p));
+        return 0;
+      }),
+    );
+  proof
+    .command("consistency")
+    .description("the proof that the tree of OLD entries is a prefix of the tree of NEW entries")
+    .argument("<old>", "the older tree size", parseWhole)
+    .argument("<new>", "the newer tree size", parseWhole)
+    .option("--db <file>", "the ledger file (default: MAOS_HOME/ledger.db)")
+    .option("--json", "print one JSON document")
+    .action(
+      act((oldSize: number, newSize: number, opts: { db?: string; json?: boolean }) => {
+        const p = consistency(getApp(), oldSize, newSize, opts);
+        emit(p, () => renderProof(p));
+        return 0;
+      }),
+    );
+  ledger
+    .command("checkpoint")
+    .description("the latest signed checkpoint (a C2SP signed note), as published at /checkpoint")
+    .option("--db <file>", "the ledger file (default: MAOS_HOME/ledger.db)")
+    .option("--json", "print one JSON document")
+    .action(
+      act((opts: { db?: string; json?: boolean }) => {
+        const c = latestCheckpoint(getApp(), opts);
+        emit(c, () => c.note.trimEnd());
+        return 0;
       }),
     );
 
@@ -420,6 +470,16 @@ function collectInput(value: string, previous: Record<string, string>): Record<s
     });
   }
   return { ...previous, [value.slice(0, eq).trim()]: value.slice(eq + 1) };
+}
+
+function parseWhole(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) {
+    throw new CodexError("USAGE", `expected a whole number, got "${value}"`, {
+      hint: "sizes and seqs are whole numbers: the genesis is seq 0, and a size counts it",
+    });
+  }
+  return n;
 }
 
 function parsePositive(value: string): number {

@@ -1,7 +1,8 @@
 import type { StacksList, ValidationResult } from "../../commands/stacks.ts";
+import type { AuditReport } from "../audit/auditVerify.ts";
+import type { ConsistencyProofJson, InclusionProofJson } from "../audit/proofs.ts";
 import type { RunSummary } from "../executor/runStack.ts";
 import type { LedgerEntry } from "../ledger/Ledger.ts";
-import type { VerifyReport } from "../ledger/verifyLedger.ts";
 import type { VaultVerifyReport } from "../vault/Vault.ts";
 
 /** Plain-text renderings for the terminal; the same facts the Slack blocks show. */
@@ -83,15 +84,26 @@ export function renderEntries(entries: LedgerEntry[]): string {
     .join("\n");
 }
 
-export function renderLedgerVerify(r: VerifyReport & { vaultCheckpoints: number }): string {
+export function renderLedgerVerify(r: AuditReport): string {
   if (!r.ok) {
-    return `✖ ledger broken at seq ${r.firstBad?.seq}: ${r.firstBad?.reason}\n  (${r.size} entries read, ${r.checkpointsChecked} checkpoints checked)`;
+    const lines = r.failures.map((f) => `✖ ${f}`);
+    return `${lines.join("\n")}\n  (${r.size} entries read, ${r.checkpointsChecked} checkpoints checked${r.vault ? `, ${r.vault.runs} sealed runs checked in the vault` : ""})`;
   }
   return [
     `✔ ledger intact: ${r.size} entries, chain and Merkle root rebuilt`,
     `  root ${r.root}`,
     `  head ${r.head.hash} (seq ${r.head.seq})`,
     `  ${r.checkpointsChecked} signed checkpoints verified (${r.vaultCheckpoints} ${r.vaultCheckpoints === 1 ? "copy" : "copies"} from the vault)`,
+    ...(r.vault
+      ? [
+          `✔ vault intact: ${r.vault.runs} sealed runs match their RUN_SEALED entries (HEAD ${r.vault.head?.slice(0, 12) ?? "none"}${r.vault.signedCommits > 0 ? `, ${r.vault.signedCommits} commits signed by the recorded key` : ""})`,
+        ]
+      : []),
+    ...(r.checkpoint
+      ? [
+          `✔ consistent with the checkpoint in ${r.checkpoint.source} (size ${r.checkpoint.size}): the ledger is an append-only extension of it`,
+        ]
+      : []),
     ...(r.unattestedTail > 0
       ? [`  ${r.unattestedTail} newest entries are not yet covered by a checkpoint`]
       : []),
@@ -125,4 +137,21 @@ function indent(text: string): string {
 function relative(p: string, cwd: string): string {
   const rel = p.startsWith(cwd) ? `.${p.slice(cwd.length)}` : p;
   return rel;
+}
+
+/** A proof as text: the fields, one hash per line. */
+export function renderProof(p: InclusionProofJson | ConsistencyProofJson): string {
+  const head =
+    p.type === "inclusion"
+      ? [
+          `inclusion of seq ${p.leafIndex} in the tree of ${p.treeSize} entries`,
+          `  leaf hash ${p.leafHash}`,
+          `  root      ${p.rootHash}`,
+        ]
+      : [
+          `consistency of the tree of ${p.oldSize} entries with the tree of ${p.newSize}`,
+          `  old root ${p.oldRoot}`,
+          `  new root ${p.newRoot}`,
+        ];
+  return [...head, `  proof (${p.proof.length} hashes):`, ...p.proof.map((h) => `    ${h}`)].join("\n");
 }

@@ -153,3 +153,60 @@ function isPowerOfTwo(n: number): boolean {
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.compare(a, b) === 0;
 }
+
+/**
+ * RFC 6962 §2.1.1 audit path (inclusion proof) for leaf `index` in the tree over all of `leafHashes`,
+ * sibling hashes from the leaf up.
+ */
+export function inclusionProof(index: number, leafHashes: readonly Uint8Array[]): Buffer[] {
+  const n = leafHashes.length;
+  if (!Number.isInteger(index) || index < 0 || index >= n) {
+    throw new RangeError(`inclusionProof: leaf index ${index} must be an integer in 0..${n - 1}`);
+  }
+  const proof: Buffer[] = [];
+  const path = (m: number, start: number, end: number): void => {
+    const size = end - start;
+    if (size === 1) return;
+    const k = largestPowerOfTwoBelow(size);
+    if (m < k) {
+      path(m, start, start + k);
+      proof.push(subtreeRoot(leafHashes, start + k, end));
+    } else {
+      path(m - k, start + k, end);
+      proof.push(subtreeRoot(leafHashes, start, start + k));
+    }
+  };
+  path(index, 0, n);
+  return proof;
+}
+
+/** RFC 9162 §2.1.3.2: checks an inclusion proof of `leaf` (a leaf hash) at `index` in a tree of `size`. */
+export function verifyInclusion(
+  index: number,
+  size: number,
+  leaf: Uint8Array,
+  proof: readonly Uint8Array[],
+  root: Uint8Array,
+): boolean {
+  if (!Number.isInteger(index) || !Number.isInteger(size) || index < 0 || index >= size) return false;
+  let fn = index;
+  let sn = size - 1;
+  let r: Uint8Array = leaf;
+  for (const p of proof) {
+    if (sn === 0) return false;
+    if (fn % 2 === 1 || fn === sn) {
+      r = nodeHash(p, r);
+      if (fn % 2 === 0) {
+        while (fn % 2 === 0 && fn !== 0) {
+          fn = Math.floor(fn / 2);
+          sn = Math.floor(sn / 2);
+        }
+      }
+    } else {
+      r = nodeHash(r, p);
+    }
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  return sn === 0 && bytesEqual(r, root);
+}

@@ -1,11 +1,12 @@
 import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { MessageChannel, receiveMessageOnPort, Worker } from "node:worker_threads";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
 import { CodexError, isCodexError } from "../core/CodexError.ts";
 import { ZERO_HASH } from "./ledgerEntry.ts";
 import { LEDGER_SCHEMA_VERSION, LEDGER_TABLE_SQL } from "./ledgerSchema.ts";
 import { foldRootHex, MerkleFrontier } from "./MerkleFrontier.ts";
+import { openLedgerReadOnly } from "./openReadOnly.ts";
 import { type NoteVerifier, newNoteVerifier, openNote, parseCheckpoint } from "./signedNote.ts";
 import { type RangeResult, type RangeTask, verifyRange } from "./verifyRange.ts";
 
@@ -90,11 +91,14 @@ export function verifyLedgerDetailed(opts: VerifyOptions): VerifyDetail {
   }
   let db: Database.Database | undefined;
   try {
-    db = new Database(opts.path, { readonly: true, fileMustExist: true });
+    const opened = openLedgerReadOnly(opts.path);
+    db = opened.db;
     const open = db;
+    // Worker threads open the file by path; a snapshot held in memory is scanned on this thread.
+    const run = opened.mode === "snapshot" ? { ...opts, workers: 0 } : opts;
     // One read transaction: the size, the genesis and the checkpoints are read from the same snapshot,
     // so a checkpoint the writer signs meanwhile cannot look like one beyond the rows (a false truncation).
-    return open.transaction(() => verifyOpen(open, opts, verifier))();
+    return open.transaction(() => verifyOpen(open, run, verifier))();
   } catch (err) {
     if (isCodexError(err)) throw err;
     throw new CodexError("LEDGER_BROKEN", `cannot read ${opts.path} as a MAOS ledger`, {
@@ -187,6 +191,7 @@ function verifyOpen(db: Database.Database, opts: VerifyOptions, verifier: NoteVe
     if (c.source.startsWith("table")) previous = c;
     goodSizes.push(s);
   }
+  cpFailures.push(...deletedCheckpoints(db, claims));
   // A failing checkpoint disowns the entries after the last good checkpoint below it.
   const attestedBelow = (s: number) => goodSizes.filter((g) => g < s).reduce((a, b) => Math.max(a, b), 0);
   for (const f of cpFailures) {
@@ -217,6 +222,52 @@ function verifyOpen(db: Database.Database, opts: VerifyOptions, verifier: NoteVe
   const frontier = frontiers.get(expected);
   if (frontier && size === expected) detail.frontier = frontier;
   return detail;
+}
+
+/**
+ * Checkpoint rows are append-only with ids 1, 2, 3, …, so a missing id is a deleted row; and every entry
+ * that names a checkpoint it was written with (RUN_SEALED's `checkpointSize`, LEDGER_CHECKPOINT's `size`)
+ * must still find a signed row of that size. Deleting the newest rows leaves neither trace: the copies
+ * kept outside ledger.db (the vault, state.db, evidence sinks) are what catch that.
+ */
+export function deletedCheckpoints(
+  db: Database.Database,
+  claims: readonly CheckpointClaim[],
+): { seq: number; reason: string; claimed: number }[] {
+  const out: { seq: number; reason: string; claimed: number }[] = [];
+  const rows = claims.filter((c) => c.tableId !== undefined);
+  let expectId = 1;
+  let lastSize = 0;
+  for (const c of rows) {
+    if (c.tableId !== expectId) {
+      out.push({
+        seq: -1,
+        reason: `checkpoint rows deleted: checkpoints id ${expectId}${(c.tableId as number) - 1 > expectId ? `..${(c.tableId as number) - 1}` : ""} missing (ids run 1, 2, 3, …)`,
+        claimed: lastSize + 1,
+      });
+    }
+    expectId = (c.tableId as number) + 1;
+    if (c.size !== undefined) lastSize = c.size;
+  }
+  const signed = new Set(rows.flatMap((c) => (c.size !== undefined ? [c.size] : [])));
+  const named = db
+    .prepare(
+      `SELECT seq, CASE json_extract(canonical, '$.event_type') WHEN 'RUN_SEALED' THEN json_extract(canonical, '$.payload.checkpointSize') ELSE json_extract(canonical, '$.payload.size') END
+       FROM ledger WHERE (event_type || '') IN ('RUN_SEALED', 'LEDGER_CHECKPOINT') ORDER BY seq`,
+    )
+    .raw()
+    .all() as [number, unknown][];
+  for (const [seq, size] of named) {
+    if (typeof size === "number" && !signed.has(size)) {
+      out.push({
+        seq,
+        reason: `checkpoint rows deleted: the entry at seq ${seq} names the signed checkpoint at size ${size}, which the checkpoints table no longer holds`,
+        claimed: size,
+      });
+      break;
+    }
+  }
+  return out;
 }
 
 /** Reads the genesis from its hashed bytes (the scan proves they are the ones in the chain). */

@@ -1,0 +1,341 @@
+import { createHash } from "node:crypto";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type Database from "better-sqlite3";
+import { comparePaths, sealRoot } from "../vault/sealRoot.ts";
+import { catFiles, gitRead, objectIds } from "./gitRead.ts";
+
+/** What a RUN_SEALED entry says about the vault. */
+export interface SealedRecord {
+  seq: number;
+  runId: string;
+  vaultPath: string;
+  commit: string;
+  sealRoot: string;
+}
+
+/** A VAULT_SIGNING_KEY entry: the SSH public key vault commits are signed with from then on (null: unsigned). */
+export interface VaultKeyRecord {
+  seq: number;
+  publicKey: string | null;
+}
+
+export interface VaultCustodyProblem {
+  /** The ledger entry the problem is about, when there is one. */
+  seq?: number;
+  /** The run folder (`runs/…`) or commit concerned. */
+  subject: string;
+  reason: string;
+}
+
+export interface VaultCustodyReport {
+  ok: boolean;
+  head: string | null;
+  /** Runs the ledger says were sealed, each checked in the vault. */
+  runs: number;
+  /** Commits whose signature was checked against the keys recorded in the ledger. */
+  signedCommits: number;
+  problems: VaultCustodyProblem[];
+  /** Signed checkpoint notes the vault holds (SEAL.json copies and checkpoints/ files), for the ledger check. */
+  checkpoints: string[];
+}
+
+export const VAULT_KEY_EVENT = "VAULT_SIGNING_KEY";
+const SIGNER_EMAIL = "maos-codex@localhost";
+
+/**
+ * The ledger's account of the vault, read from the hashed bytes (`canonical`) of RUN_SEALED and
+ * VAULT_SIGNING_KEY entries. The caller verifies those bytes (verifyLedger) before trusting the result.
+ */
+export function readLedgerLinks(db: Database.Database): { sealed: SealedRecord[]; keys: VaultKeyRecord[] } {
+  const rows = db
+    .prepare(
+      `SELECT seq, json_extract(canonical, '$.event_type'), json_extract(canonical, '$.payload') FROM ledger
+       WHERE (event_type || '') IN ('RUN_SEALED', '${VAULT_KEY_EVENT}') ORDER BY seq`,
+    )
+    .raw()
+    .all() as [number, string, string][];
+  const sealed: SealedRecord[] = [];
+  const keys: VaultKeyRecord[] = [];
+  for (const [seq, type, payloadText] of rows) {
+    let p: Record<string, unknown>;
+    try {
+      p = JSON.parse(payloadText) as Record<string, unknown>;
+    } catch {
+      continue;
+    }
+    if (type === VAULT_KEY_EVENT) {
+      keys.push({ seq, publicKey: typeof p.publicKey === "string" ? p.publicKey : null });
+    } else if (
+      typeof p.vaultPath === "string" &&
+      typeof p.commit === "string" &&
+      typeof p.sealRoot === "string"
+    ) {
+      sealed.push({
+        seq,
+        runId: typeof p.runId === "string" ? p.runId : "",
+        vaultPath: p.vaultPath,
+        commit: p.commit,
+        sealRoot: p.sealRoot,
+      });
+    }
+  }
+  return { sealed, keys };
+}
+
+interface SealFile {
+  runId?: unknown;
+  root?: unknown;
+  files?: { path: string; sha256: string; bytes: number }[];
+  ledger?: { checkpoint?: unknown };
+}
+
+/**
+ * Checks the vault against the ledger, reading git objects only (nothing in the folder changes): every
+ * run the ledger says was sealed is in HEAD, its folder is the one committed at the recorded commit,
+ * that commit is in HEAD's history, SEAL.json names the run and the recorded seal root, the root is
+ * rebuilt from SEAL.json's files and every file's committed bytes hash to what SEAL.json says; and, when
+ * the ledger records a vault signing key, every commit from the first seal made under it to HEAD carries
+ * a good signature by a key the ledger recorded.
+ */
+export async function checkVaultCustody(
+  vaultDir: string,
+  links: { sealed: readonly SealedRecord[]; keys: readonly VaultKeyRecord[] },
+  opts: { checkSignatures?: boolean } = {},
+): Promise<VaultCustodyReport> {
+  const problems: VaultCustodyProblem[] = [];
+  const report: VaultCustodyReport = {
+    ok: false,
+    head: null,
+    runs: links.sealed.length,
+    signedCommits: 0,
+    problems,
+    checkpoints: [],
+  };
+  const head = await gitRead(vaultDir, ["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], {
+    allowFail: true,
+  });
+  report.head = head.code === 0 ? head.stdout.toString("utf8").trim() : null;
+  if (report.head === null) {
+    if (links.sealed.length > 0) {
+      problems.push({
+        subject: vaultDir,
+        reason: "the vault has no commits, but the ledger records sealed runs",
+      });
+    }
+    report.ok = problems.length === 0;
+    return report;
+  }
+  const history = new Set(
+    (await gitRead(vaultDir, ["rev-list", "HEAD"])).stdout.toString("utf8").split("\n").filter(Boolean),
+  );
+  const tree = await listTree(vaultDir);
+  const ids = await objectIds(vaultDir, [
+    ...links.sealed.map((r) => `HEAD:${r.vaultPath}`),
+    ...links.sealed.map((r) => `${r.commit}:${r.vaultPath}`),
+  ]);
+  const seals = await catFiles(
+    vaultDir,
+    links.sealed.map((r) => `HEAD:${r.vaultPath}/SEAL.json`),
+  );
+  const blobNames: string[] = [];
+  const parsed = new Map<SealedRecord, SealFile>();
+  for (const r of links.sealed) {
+    const subject = r.vaultPath;
+    const at = `(RUN_SEALED at seq ${r.seq})`;
+    const inHead = ids.get(`HEAD:${r.vaultPath}`);
+    const atCommit = ids.get(`${r.commit}:${r.vaultPath}`);
+    if (!history.has(r.commit)) {
+      problems.push({
+        seq: r.seq,
+        subject,
+        reason: `vault history rewritten: the seal commit ${r.commit.slice(0, 12)} ${at} is not in HEAD's history`,
+      });
+    }
+    if (inHead === undefined) {
+      problems.push({
+        seq: r.seq,
+        subject,
+        reason: `sealed run missing from the vault: ${subject} is not in HEAD ${at}`,
+      });
+      continue;
+    }
+    if (atCommit !== undefined && atCommit !== inHead) {
+      problems.push({
+        seq: r.seq,
+        subject,
+        reason: `sealed run rewritten: ${subject} in HEAD differs from the folder committed at ${r.commit.slice(0, 12)} ${at}`,
+      });
+    }
+    const raw = seals.get(`HEAD:${r.vaultPath}/SEAL.json`);
+    let seal: SealFile | undefined;
+    try {
+      seal = raw ? (JSON.parse(raw.toString("utf8")) as SealFile) : undefined;
+    } catch {
+      seal = undefined;
+    }
+    if (!seal || !Array.isArray(seal.files)) {
+      problems.push({
+        seq: r.seq,
+        subject,
+        reason: `SEAL.json is missing or unreadable in ${subject} ${at}`,
+      });
+      continue;
+    }
+    if (seal.root !== r.sealRoot) {
+      problems.push({
+        seq: r.seq,
+        subject,
+        reason: `SEAL.json root ${String(seal.root).slice(0, 16)}… is not the seal root ${r.sealRoot.slice(0, 16)}… recorded ${at}`,
+      });
+    }
+    if (r.runId !== "" && seal.runId !== r.runId) {
+      problems.push({
+        seq: r.seq,
+        subject,
+        reason: `SEAL.json names run ${String(seal.runId)}, not ${r.runId} ${at}`,
+      });
+    }
+    const files = [...seal.files].map((f) => ({
+      path: String(f.path),
+      sha256: String(f.sha256),
+      bytes: f.bytes,
+    }));
+    if (sealRoot(files) !== seal.root) {
+      problems.push({
+        seq: r.seq,
+        subject,
+        reason: `SEAL.json's root is not the Merkle root of its files list ${at}`,
+      });
+    }
+    const listed = new Set(files.map((f) => f.path));
+    const present = tree.get(r.vaultPath.replace(/^runs\//, "")) ?? [];
+    for (const p of present) {
+      if (p !== "SEAL.json" && !listed.has(p)) {
+        problems.push({
+          seq: r.seq,
+          subject,
+          reason: `${subject}/${p} is committed but not in SEAL.json ${at}`,
+        });
+      }
+    }
+    if (typeof seal.ledger?.checkpoint === "string" && seal.ledger.checkpoint !== "") {
+      report.checkpoints.push(seal.ledger.checkpoint);
+    }
+    parsed.set(r, seal);
+    for (const f of files) blobNames.push(`HEAD:${r.vaultPath}/${f.path}`);
+  }
+  const blobs = await catFiles(vaultDir, blobNames);
+  for (const [r, seal] of parsed) {
+    for (const f of seal.files ?? []) {
+      const bytes = blobs.get(`HEAD:${r.vaultPath}/${f.path}`);
+      const subject = `${r.vaultPath}/${f.path}`;
+      if (bytes === undefined) {
+        problems.push({ seq: r.seq, subject, reason: `${subject} is listed in SEAL.json but not committed` });
+      } else if (bytes.length !== f.bytes || sha256(bytes) !== f.sha256) {
+        problems.push({ seq: r.seq, subject, reason: `${subject} does not hash to its SEAL.json entry` });
+      }
+    }
+  }
+  report.checkpoints.push(...(await vaultCheckpointFiles(vaultDir, tree)));
+  if (opts.checkSignatures !== false) report.signedCommits = await checkSignatures(vaultDir, links, problems);
+  report.ok = problems.length === 0;
+  return report;
+}
+
+/** Files under runs/ in HEAD: folder → its paths (`/`-separated, inside the folder), in byte order. */
+async function listTree(vaultDir: string): Promise<Map<string, string[]>> {
+  const out = (await gitRead(vaultDir, ["ls-tree", "-r", "-z", "--name-only", "HEAD", "--", "runs/"])).stdout
+    .toString("utf8")
+    .split("\0")
+    .filter(Boolean);
+  const map = new Map<string, string[]>();
+  for (const p of out) {
+    const [, folder, ...rest] = p.split("/");
+    if (!folder || rest.length === 0) continue;
+    const list = map.get(folder) ?? [];
+    list.push(rest.join("/"));
+    map.set(folder, list);
+  }
+  for (const l of map.values()) l.sort(comparePaths);
+  return map;
+}
+
+/** Checkpoint notes under checkpoints/: those committed in HEAD and those in the working tree. */
+async function vaultCheckpointFiles(vaultDir: string, _tree: Map<string, string[]>): Promise<string[]> {
+  const names = (
+    await gitRead(vaultDir, ["ls-tree", "-r", "-z", "--name-only", "HEAD", "--", "checkpoints/"])
+  ).stdout
+    .toString("utf8")
+    .split("\0")
+    .filter(Boolean);
+  const committed = await catFiles(
+    vaultDir,
+    names.map((n) => `HEAD:${n}`),
+  );
+  const notes = [...committed.values()].flatMap((b) => (b ? [b.toString("utf8")] : []));
+  let working: string[] = [];
+  try {
+    working = readdirSync(join(vaultDir, "checkpoints")).map((f) =>
+      readFileSync(join(vaultDir, "checkpoints", f), "utf8"),
+    );
+  } catch {
+    working = [];
+  }
+  return [...new Set([...notes, ...working])];
+}
+
+/**
+ * With the keys the ledger recorded as an allowed-signers file (in a temporary folder outside the vault,
+ * removed afterwards), every commit from the first seal made after the first key record up to HEAD must
+ * show %G? = G.
+ */
+async function checkSignatures(
+  vaultDir: string,
+  links: { sealed: readonly SealedRecord[]; keys: readonly VaultKeyRecord[] },
+  problems: VaultCustodyProblem[],
+): Promise<number> {
+  const firstKey = links.keys.find((k) => k.publicKey !== null);
+  if (!firstKey) return 0;
+  const firstSigned = links.sealed.find((r) => r.seq > firstKey.seq);
+  if (!firstSigned) return 0;
+  const keys = [...new Set(links.keys.flatMap((k) => (k.publicKey ? [k.publicKey] : [])))];
+  const dir = mkdtempSync(join(tmpdir(), "maos-signers-"));
+  try {
+    const file = join(dir, "allowed_signers");
+    writeFileSync(file, keys.map((k) => `${SIGNER_EMAIL} namespaces="git" ${k}\n`).join(""));
+    const log = (
+      await gitRead(vaultDir, [
+        "-c",
+        `gpg.ssh.allowedSignersFile=${file}`,
+        "log",
+        "--topo-order",
+        "--format=%H %G?",
+        "HEAD",
+      ])
+    ).stdout
+      .toString("utf8")
+      .split("\n")
+      .filter(Boolean);
+    let checked = 0;
+    for (const line of log) {
+      const [commit = "", status = ""] = line.split(" ");
+      checked++;
+      if (status !== "G") {
+        problems.push({
+          subject: commit,
+          reason: `vault commit ${commit.slice(0, 12)} is not signed by a vault key the ledger recorded (git %G? = ${status})`,
+        });
+      }
+      if (commit === firstSigned.commit) return checked;
+    }
+    return checked;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function sha256(b: Uint8Array): string {
+  return createHash("sha256").update(b).digest("hex");
+}
