@@ -1,4 +1,6 @@
 import { randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
+import { coverLedger } from "../src/audit/checkpointKeeper.ts";
 import { actorIdentity } from "../src/core/Actor.ts";
 import { isCodexError } from "../src/core/CodexError.ts";
 import type { Reply } from "../src/core/Reply.ts";
@@ -80,6 +82,24 @@ export function commandsFor(ctx: CommandContext): CommandSpec[] {
  * its message and fix, anything else a short apology while the details go to the log.
  */
 export async function dispatch(text: string, ctx: CommandContext): Promise<Reply> {
+  try {
+    return await dispatchOne(text, ctx);
+  } finally {
+    // A governed act is covered by a signed checkpoint before its reply goes out.
+    coverQuietly(ctx);
+  }
+}
+
+function coverQuietly(ctx: CommandContext): void {
+  if (!existsSync(ctx.app.ledgerPath())) return;
+  try {
+    coverLedger(ctx.app);
+  } catch (err) {
+    ctx.app.log.warn({ err }, "could not sign a checkpoint after the command");
+  }
+}
+
+async function dispatchOne(text: string, ctx: CommandContext): Promise<Reply> {
   let name = "";
   try {
     const parsed = parseCommandLine(text);

@@ -7,6 +7,13 @@ import { createProvider } from "../agents/createProvider.ts";
 import type { Provider } from "../agents/Provider.ts";
 import { providersFromEnv } from "../agents/providersFromEnv.ts";
 import { ApprovalService } from "../approvals/ApprovalService.ts";
+import {
+  anchorInVault,
+  coverLedger,
+  knownCheckpoints,
+  recordVaultKey,
+  remember,
+} from "../audit/checkpointKeeper.ts";
 import { AutonomyKernel } from "../autonomy/AutonomyKernel.ts";
 import { ClientMatrix } from "../clients/ClientMatrix.ts";
 import { dotEnvOrigin } from "../config/dotEnv.ts";
@@ -126,6 +133,7 @@ export function createApp(opts: AppOptions = {}): App {
   let approvals: ApprovalService | undefined;
   let recovered = false;
   let watch: LedgerWatch | undefined;
+  let vaultKeyRecorded = false;
   let autonomy: AutonomyKernel | undefined;
   const providers = new Map<string, Provider>();
 
@@ -236,9 +244,12 @@ export function createApp(opts: AppOptions = {}): App {
     },
     ledgerPath: () => path.join(home, "ledger.db"),
     async custody() {
-      const checkpoints = existsSync(path.join(home, "vault", ".git"))
-        ? await (await app.vault()).readCheckpoints()
-        : [];
+      // The vault's copies and state.db's high-water mark: a ledger.db rolled back or truncated past
+      // either of them fails, also after a restart.
+      const checkpoints = [
+        ...(existsSync(path.join(home, "vault", ".git")) ? await (await app.vault()).readCheckpoints() : []),
+        ...knownCheckpoints(app),
+      ];
       watch ??= new LedgerWatch({ path: app.ledgerPath(), verifierKey: app.ledgerKey().verifierKey });
       return watch.verify(checkpoints);
     },
@@ -288,6 +299,10 @@ export function createApp(opts: AppOptions = {}): App {
       return hub;
     },
     async runDeps() {
+      if (!vaultKeyRecorded) {
+        await recordVaultKey(app);
+        vaultKeyRecorded = true;
+      }
       return {
         ledger: app.ledger(),
         hub: app.hub(),
@@ -296,6 +311,7 @@ export function createApp(opts: AppOptions = {}): App {
         clock,
         providerFor: app.providerFor,
         secrets,
+        onCheckpoint: (cp) => remember(app, cp),
       };
     },
     async recoverAbortedRuns() {
@@ -306,6 +322,15 @@ export function createApp(opts: AppOptions = {}): App {
     },
     async close() {
       await autonomy?.close();
+      // Whatever this process wrote is covered by a signed checkpoint, kept in state.db and staged in the vault.
+      if (ledger) {
+        try {
+          if (vault) await anchorInVault(app);
+          else coverLedger(app);
+        } catch (err) {
+          log.warn({ err }, "could not sign the closing checkpoint");
+        }
+      }
       autonomy = undefined;
       await clients?.stop();
       await egress.idle();

@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type Database from "better-sqlite3";
+import type { Ledger } from "../ledger/Ledger.ts";
 import { comparePaths, sealRoot } from "../vault/sealRoot.ts";
 import { catFiles, gitRead, objectIds } from "./gitRead.ts";
 
@@ -84,6 +85,28 @@ export function readLedgerLinks(db: Database.Database): { sealed: SealedRecord[]
   return { sealed, keys };
 }
 
+/** The same account from an open Ledger (the bot's own connection), for the heartbeat. */
+export function linksFromLedger(ledger: Ledger): { sealed: SealedRecord[]; keys: VaultKeyRecord[] } {
+  const sealed: SealedRecord[] = [];
+  for (const e of ledger.query({ eventType: "RUN_SEALED" })) {
+    const p = (e.payload ?? {}) as Record<string, unknown>;
+    if (typeof p.vaultPath === "string" && typeof p.commit === "string" && typeof p.sealRoot === "string") {
+      sealed.push({
+        seq: e.seq,
+        runId: typeof p.runId === "string" ? p.runId : "",
+        vaultPath: p.vaultPath,
+        commit: p.commit,
+        sealRoot: p.sealRoot,
+      });
+    }
+  }
+  const keys = ledger.query({ eventType: VAULT_KEY_EVENT }).map((e) => {
+    const k = (e.payload as { publicKey?: unknown } | null)?.publicKey;
+    return { seq: e.seq, publicKey: typeof k === "string" ? k : null };
+  });
+  return { sealed, keys };
+}
+
 interface SealFile {
   runId?: unknown;
   root?: unknown;
@@ -102,7 +125,7 @@ interface SealFile {
 export async function checkVaultCustody(
   vaultDir: string,
   links: { sealed: readonly SealedRecord[]; keys: readonly VaultKeyRecord[] },
-  opts: { checkSignatures?: boolean } = {},
+  opts: { checkSignatures?: boolean; signaturesSince?: string } = {},
 ): Promise<VaultCustodyReport> {
   const problems: VaultCustodyProblem[] = [];
   const report: VaultCustodyReport = {
@@ -239,7 +262,11 @@ export async function checkVaultCustody(
     }
   }
   report.checkpoints.push(...(await vaultCheckpointFiles(vaultDir, tree)));
-  if (opts.checkSignatures !== false) report.signedCommits = await checkSignatures(vaultDir, links, problems);
+  if (opts.checkSignatures !== false) {
+    const since =
+      opts.signaturesSince && history.has(opts.signaturesSince) ? opts.signaturesSince : undefined;
+    report.signedCommits = await checkSignatures(vaultDir, links, problems, since);
+  }
   report.ok = problems.length === 0;
   return report;
 }
@@ -295,6 +322,7 @@ async function checkSignatures(
   vaultDir: string,
   links: { sealed: readonly SealedRecord[]; keys: readonly VaultKeyRecord[] },
   problems: VaultCustodyProblem[],
+  since?: string,
 ): Promise<number> {
   const firstKey = links.keys.find((k) => k.publicKey !== null);
   if (!firstKey) return 0;
@@ -313,6 +341,7 @@ async function checkSignatures(
         "--topo-order",
         "--format=%H %G?",
         "HEAD",
+        ...(since ? [`^${since}`] : []),
       ])
     ).stdout
       .toString("utf8")

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import os from "node:os";
 import type { App } from "../app/createApp.ts";
+import { anchorInVault } from "../audit/checkpointKeeper.ts";
 import { type Actor, actorIdentity, SYSTEM_ACTOR } from "../core/Actor.ts";
 import { CodexError } from "../core/CodexError.ts";
 import type { Reply } from "../core/Reply.ts";
@@ -723,6 +724,7 @@ export class AutonomyKernel {
     } else {
       incident = await this.#checkFrozen();
     }
+    await this.#anchor();
     return {
       status: "ok",
       seq: entry.seq,
@@ -735,6 +737,18 @@ export class AutonomyKernel {
       relays: { ledger: entry.seq, metrics: "updated", signals },
       ...(incident ? { incident: incident.id } : {}),
     };
+  }
+
+  /**
+   * Every heartbeat ends covered: a signed checkpoint over every entry so far, kept in state.db and the
+   * vault (committed at once when a sealed run is not yet anchored by a committed checkpoint).
+   */
+  async #anchor(): Promise<void> {
+    try {
+      await anchorInVault(this.#app, { commitIfSealUnanchored: true });
+    } catch (err) {
+      this.#app.log.warn({ err }, "heartbeat: could not anchor the ledger checkpoint");
+    }
   }
 
   /** Alerts on a change of band only (no heartbeat spam): green→yellow, yellow→red, and recoveries. */

@@ -4,6 +4,7 @@ import path from "node:path";
 import { type ELDHistogram, monitorEventLoopDelay } from "node:perf_hooks";
 import v8 from "node:v8";
 import type { App } from "../app/createApp.ts";
+import { checkVaultCustody, linksFromLedger } from "../audit/vaultCustody.ts";
 import { utcIso } from "../core/timestamps.ts";
 import type { LedgerEntry } from "../ledger/Ledger.ts";
 import { FULL_VERIFY_EVERY } from "../ledger/LedgerWatch.ts";
@@ -98,6 +99,8 @@ export class Telemetry {
   /** Run folders verified so far (folder → HEAD digest), and heartbeats since the vault's last full pass. */
   #vaultVerified = new Map<string, string>();
   #vaultCalls = 0;
+  /** The vault HEAD whose commit signatures were last found good. */
+  #custodyHead: string | undefined;
 
   constructor(app: App) {
     this.#app = app;
@@ -278,9 +281,22 @@ export class Telemetry {
       const vault = await app.vault();
       const full = this.#vaultCalls % FULL_VERIFY_EVERY === 0;
       const { report, verified } = await vault.verifyChanged(full ? new Map() : this.#vaultVerified);
-      this.#vaultCalls = report.ok ? this.#vaultCalls + 1 : 0;
+      // The vault against the ledger: every RUN_SEALED run in HEAD at its recorded commit and root, and
+      // commit signatures by the key the ledger recorded (only commits new since the last good check).
+      const custody = await checkVaultCustody(vault.dir, linksFromLedger(app.ledger()), {
+        ...(this.#custodyHead && !full ? { signaturesSince: this.#custodyHead } : {}),
+      });
+      this.#custodyHead = custody.ok ? (custody.head ?? undefined) : undefined;
+      this.#vaultCalls = report.ok && custody.ok ? this.#vaultCalls + 1 : 0;
       this.#vaultVerified = verified;
       const bad = report.runs.find((r) => !r.ok);
+      if (!bad && !custody.ok) {
+        return {
+          ok: false,
+          runs: report.runs.length,
+          problem: custody.problems.map((p) => p.reason).join("; "),
+        };
+      }
       return {
         ok: report.ok,
         runs: report.runs.length,

@@ -1,6 +1,7 @@
 import type { StacksList, ValidationResult } from "../../commands/stacks.ts";
 import type { AuditReport } from "../audit/auditVerify.ts";
 import type { ConsistencyProofJson, InclusionProofJson } from "../audit/proofs.ts";
+import type { VaultCustodyReport } from "../audit/vaultCustody.ts";
 import type { RunSummary } from "../executor/runStack.ts";
 import type { LedgerEntry } from "../ledger/Ledger.ts";
 import type { VaultVerifyReport } from "../vault/Vault.ts";
@@ -110,8 +111,19 @@ export function renderLedgerVerify(r: AuditReport): string {
   ].join("\n");
 }
 
-export function renderVaultVerify(r: VaultVerifyReport): string {
-  if (r.runs.length === 0) return "no sealed runs in the vault yet";
+export function renderVaultVerify(r: VaultVerifyReport & { custody?: VaultCustodyReport }): string {
+  const custody = r.custody
+    ? r.custody.ok
+      ? [
+          `✔ the ledger's ${r.custody.runs} RUN_SEALED entries match the vault (HEAD ${r.custody.head?.slice(0, 12) ?? "none"}${r.custody.signedCommits > 0 ? `, ${r.custody.signedCommits} commits signed by the recorded key` : ""})`,
+        ]
+      : r.custody.problems.map((p) => `✖ ${p.reason}`)
+    : [];
+  if (r.runs.length === 0) return ["no sealed runs in the vault yet", ...custody].join("\n");
+  return [renderRuns(r), ...custody].join("\n");
+}
+
+function renderRuns(r: VaultVerifyReport): string {
   return r.runs
     .map((run) => {
       if (run.ok) return `✔ ${run.folder}`;

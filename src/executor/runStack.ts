@@ -13,7 +13,7 @@ import { type Evaluation, evaluateRun } from "../evaluator/evaluateRun.ts";
 import { type Charter, effectivePassThreshold } from "../governance/charter.ts";
 import { checkGuardrails, mergeGuardrails, redactSecrets } from "../governance/guardrails.ts";
 import { screenInputs } from "../governance/screenInputs.ts";
-import type { Ledger } from "../ledger/Ledger.ts";
+import type { Checkpoint, Ledger } from "../ledger/Ledger.ts";
 import {
   dependenciesOf,
   executionOrder,
@@ -22,7 +22,7 @@ import {
   type Stack,
   templateRefs,
 } from "../stacks/index.ts";
-import type { SealedRun, Vault } from "../vault/Vault.ts";
+import { type SealedRun, VAULT_CHECKPOINT_FILE, type Vault } from "../vault/Vault.ts";
 import { digestReport } from "./digestReport.ts";
 import type { ProgressListener } from "./RunProgress.ts";
 import { runContext } from "./runContext.ts";
@@ -38,6 +38,8 @@ export interface RunDeps {
   providerFor(spec: string): Provider;
   /** Exact values (API keys, tokens) that must never be written anywhere. */
   secrets: readonly string[];
+  /** Told of each checkpoint the run signs (the app keeps the newest outside ledger.db). */
+  onCheckpoint?: (cp: Checkpoint) => void;
 }
 
 export interface RunRequest {
@@ -442,8 +444,11 @@ export async function runStack(
       pushed: sealed.pushed,
       checkpointSize: checkpoint.size,
     });
-    // Attest the entries written after the sealed checkpoint too.
-    deps.ledger.checkpoint();
+    // Attest the entries written after the sealed checkpoint too (RUN_SEALED among them), and stage that
+    // checkpoint in the vault: the next commit (the next run's seal, or the next heartbeat) carries it.
+    const final = deps.ledger.checkpoint();
+    deps.onCheckpoint?.(final);
+    await deps.vault.stageFiles({ [VAULT_CHECKPOINT_FILE]: final.note });
     onProgress({ type: "sealed", path: sealed.dir, commit: sealed.commit });
 
     const head = deps.ledger.head();

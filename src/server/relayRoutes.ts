@@ -1,5 +1,7 @@
+import { existsSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { App } from "../app/createApp.ts";
+import { latestCheckpointFromDb } from "../audit/proofs.ts";
 import { checkRelayAccess } from "./relayToken.ts";
 
 export type RelayHandler = (req: IncomingMessage, res: ServerResponse, app: App) => void | Promise<void>;
@@ -34,7 +36,7 @@ function authorized(req: IncomingMessage, res: ServerResponse, app: App): boolea
 }
 
 /**
- * The relay server's routes, in one table. `/health` and `/metrics` are open; `/heartbeat` (it writes
+ * The relay server's routes, in one table. `/health`, `/metrics` and `/checkpoint` (a signed note) are open; `/heartbeat` (it writes
  * the ledger) and `/status` (it names actors and incidents) need the bearer token, except from this
  * machine while the server listens on loopback only and no token is configured.
  */
@@ -59,6 +61,24 @@ export function relayRoutes(): RelayRoute[] {
       handle: (req, res, app) => {
         if (!authorized(req, res, app)) return;
         sendJson(res, 200, app.autonomy().stateJson());
+      },
+    },
+    {
+      method: "GET",
+      path: "/checkpoint",
+      // Public: the note is signed, so anyone (a witness, an auditor) may fetch and keep it.
+      handle: (_req, res, app) => {
+        const c = existsSync(app.ledgerPath()) ? latestCheckpointFromDb(app.ledgerPath()) : undefined;
+        if (!c) {
+          sendJson(res, 404, { error: "the ledger has signed no checkpoint yet" });
+          return;
+        }
+        res.writeHead(200, {
+          "content-type": "text/plain; charset=utf-8",
+          "content-length": Buffer.byteLength(c.note),
+          "cache-control": "no-store",
+        });
+        res.end(c.note);
       },
     },
     {

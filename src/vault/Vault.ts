@@ -68,6 +68,9 @@ export interface VaultOpenOptions {
 
 export type VaultRunReport = VaultVerifyReport["runs"][number];
 
+/** The newest signed ledger checkpoint, staged after each one so that the vault's next commit carries it. */
+export const VAULT_CHECKPOINT_FILE = "checkpoints/latest.txt";
+
 const AUTHOR_NAME = "MAOS Codex";
 const AUTHOR_EMAIL = "maos-codex@localhost";
 const RUNS = "runs";
@@ -98,6 +101,8 @@ export class Vault {
   readonly #git: SimpleGit;
   readonly #commits = new SerialQueue();
   readonly #pushes = new SerialQueue();
+  /** `<type> <base64>` of the SSH key commits are signed with, or null when they are unsigned. */
+  signingPublicKey: string | null = null;
 
   private constructor(dir: string, gitDir: string, opts: VaultOpenOptions) {
     this.dir = dir;
@@ -147,6 +152,7 @@ export class Vault {
     }
 
     const vault = new Vault(dir, gitDir, opts);
+    vault.signingPublicKey = signing?.publicKey ?? null;
     await vault.#configure(signing);
     if ((await vault.headCommit()) === undefined) await vault.#initialCommit();
     opts.log?.info(
@@ -303,6 +309,26 @@ export class Vault {
         if (head) return head;
       }
       return this.#commit(message);
+    });
+  }
+
+  /** Writes files outside `runs/` and stages them, so the next commit of any kind includes them. */
+  async stageFiles(files: Record<string, string | Uint8Array>): Promise<void> {
+    const entries = Object.entries(files).map(([path, content]) => {
+      this.#checkWritable(path);
+      return { path, bytes: toBytes(content) };
+    });
+    if (entries.length === 0) return;
+    await this.#commits.run(async () => {
+      for (const file of entries) {
+        await mkdir(dirname(join(this.dir, file.path)), { recursive: true });
+        await writeFile(join(this.dir, file.path), file.bytes);
+      }
+      await runGit(
+        this.#git,
+        ["add", "--force", "--verbose", "--", ...entries.map((e) => e.path)],
+        `stage ${entries.length} file(s)`,
+      );
     });
   }
 

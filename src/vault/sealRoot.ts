@@ -16,7 +16,10 @@ export function sealRoot(files: readonly { path: string; sha256: string }[]): st
   return merkleRoot(files.map((f) => encoder.encode(`${f.path}\n${f.sha256}`))).toString("hex");
 }
 
-/** Sort order of SEAL.json `files`: by UTF-16 code unit of the path, the same as Array.prototype.sort. */
+/**
+ * Sort order of SEAL.json `files` (and of run folders): by the bytes of the UTF-8 path, as `LC_ALL=C sort`
+ * orders them. For paths without characters above U+FFFF this is also JavaScript's default string order.
+ */
 export function comparePaths(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
 }

@@ -1,0 +1,101 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import type { App } from "../app/createApp.ts";
+import type { Checkpoint } from "../ledger/Ledger.ts";
+import { VAULT_CHECKPOINT_FILE } from "../vault/Vault.ts";
+import { gitRead } from "./gitRead.ts";
+import { VAULT_KEY_EVENT } from "./vaultCustody.ts";
+
+/** state.db key of the newest signed checkpoint this home has seen: the high-water mark a start compares with. */
+export const KNOWN_CHECKPOINT_KEY = "ledger.knownCheckpoint";
+
+interface Known {
+  size: number;
+  root: string;
+  note: string;
+}
+
+/**
+ * Makes sure a signed checkpoint covers every entry written so far (signing one only when entries are
+ * uncovered) and remembers it in state.db, which a rolled-back or truncated ledger.db cannot take back
+ * with it. Synchronous: a governed act is covered before its reply goes out.
+ */
+export function coverLedger(app: App): Checkpoint {
+  const ledger = app.ledger();
+  const latest = ledger.latestCheckpoint();
+  const cp = latest !== undefined && latest.size === ledger.size() ? latest : ledger.checkpoint();
+  remember(app, cp);
+  return cp;
+}
+
+/** Keeps the newest checkpoint in state.db; a smaller one never replaces a larger one. */
+export function remember(app: App, cp: Checkpoint): void {
+  const state = app.state();
+  const known = state.getValue<Known>(KNOWN_CHECKPOINT_KEY);
+  if (known !== undefined && known.size >= cp.size && known.note === cp.note) return;
+  if (known !== undefined && known.size > cp.size) return;
+  state.setValue(KNOWN_CHECKPOINT_KEY, { size: cp.size, root: cp.root, note: cp.note });
+}
+
+/** The signed checkpoints this home keeps outside ledger.db (state.db's high-water mark). */
+export function knownCheckpoints(app: App): string[] {
+  if (!existsSync(path.join(app.home, "state.db"))) return [];
+  const known = app.state().getValue<Known>(KNOWN_CHECKPOINT_KEY);
+  return known ? [known.note] : [];
+}
+
+/**
+ * Covers the ledger and puts the checkpoint into the vault: staged (so the next commit, a run's seal or
+ * a heartbeat's, carries it) or, with `commitIfSealUnanchored`, committed at once when a RUN_SEALED entry
+ * is not yet covered by a checkpoint committed in the vault. That closes the anchor chain: run N's seal
+ * commit is named by RUN_SEALED, which is covered by a checkpoint committed with run N+1's seal or by the
+ * next heartbeat.
+ */
+export async function anchorInVault(
+  app: App,
+  opts: { commitIfSealUnanchored?: boolean } = {},
+): Promise<{ checkpoint: Checkpoint; committed: string | null }> {
+  const cp = coverLedger(app);
+  if (!existsSync(path.join(app.home, "vault", ".git"))) return { checkpoint: cp, committed: null };
+  const vault = await app.vault();
+  if (opts.commitIfSealUnanchored) {
+    const lastSeal = app.ledger().query({ eventType: "RUN_SEALED", newestFirst: true, limit: 1 })[0];
+    const head = await gitRead(vault.dir, ["cat-file", "blob", `HEAD:${VAULT_CHECKPOINT_FILE}`], {
+      allowFail: true,
+    });
+    const committedSize = head.code === 0 ? Number(head.stdout.toString("utf8").split("\n")[1]) : -1;
+    if (lastSeal !== undefined && !(committedSize > lastSeal.seq)) {
+      const commit = await vault.commitFiles(
+        { [VAULT_CHECKPOINT_FILE]: cp.note },
+        `checkpoint: ledger size ${cp.size} root ${cp.root.slice(0, 16)}`,
+      );
+      return { checkpoint: cp, committed: commit };
+    }
+  }
+  await vault.stageFiles({ [VAULT_CHECKPOINT_FILE]: cp.note });
+  return { checkpoint: cp, committed: null };
+}
+
+/**
+ * Records the vault's signing key in the ledger when it differs from the last one recorded (or none
+ * was), so the signed ledger vouches for the key that `maos vault verify` and the auditor check
+ * commit signatures against. `publicKey: null` records that commits are unsigned from here on.
+ */
+export async function recordVaultKey(app: App): Promise<void> {
+  const vault = await app.vault();
+  const last = app.ledger().query({ eventType: VAULT_KEY_EVENT, newestFirst: true, limit: 1 })[0];
+  const recorded = last ? ((last.payload as { publicKey?: string | null }).publicKey ?? null) : undefined;
+  const current = vault.signingPublicKey;
+  if (recorded === current || (recorded === undefined && current === null)) return;
+  await app.ledger().append({
+    eventType: VAULT_KEY_EVENT,
+    level: "info",
+    actor: "system:maos-codex",
+    correlationId: "vault-signing-key",
+    payload: {
+      publicKey: current,
+      ...(recorded !== undefined ? { previous: recorded } : {}),
+      allowedSigners: current ? `maos-codex@localhost namespaces="git" ${current}` : null,
+    },
+  });
+}
