@@ -47,7 +47,7 @@ q() { sqlite3 -batch -noheader "$DBURI" "$@"; }
 # hex of a file's bytes / bytes of a hex string
 hexof() { od -An -v -tx1 "$1" | tr -d ' \n'; }
 unhex() { local h="$1" out=""; local i; for ((i = 0; i < ${#h}; i += 2)); do out+="\\x${h:i:2}"; done; printf '%b' "$out"; }
-sha() { sha256sum | cut -c1-64; }
+sha() { local h; h=$(sha256sum); printf '%s' "${h%% *}"; }
 
 # --- the key: <name>+<8 hex key id>+<base64 of 0x01 || 32-byte Ed25519 public key> ---------------------
 VKEY=$(tr -d '\r\n' < "$KEY")
@@ -123,7 +123,7 @@ else ok "genesis names this key, origin $g_origin"; fi
 
 # --- RFC 6962 Merkle tree hash: leaves are the entry hashes; node = SHA-256(0x01 || left || right) -----
 declare -A MEMO
-node() { { printf '\x01'; unhex "$1$2"; } | sha; }
+node() { local h; h=$({ printf '\x01'; unhex "$1$2"; } | sha256sum); printf '%s' "${h%% *}"; }
 # mth START N: root of leaves START..START+N-1 of array $TREE, in REPLY
 mth() {
   local s=$1 n=$2 k=1 l
@@ -136,7 +136,45 @@ mth() {
   REPLY=$(node "$l" "$REPLY")
   MEMO[$key]=$REPLY
 }
-root_at() { if [ "$1" -eq 0 ]; then REPLY=$(printf '' | sha); else TREE=LEAF; mth 0 "$1"; fi; }
+# The ledger's tree, level by level (one sha256sum per level): LV_j[i] is the root of the perfect
+# subtree of 2^j leaves starting at leaf i * 2^j.
+LEVELS=0
+build_levels() {
+  local n=$SIZE i pairs name
+  LV_0=("${LEAF[@]}")
+  while [ "$n" -ge 2 ]; do
+    local -n cur="LV_$LEVELS"
+    pairs=$((n / 2))
+    rm -rf "$T/lv"; mkdir -p "$T/lv"
+    for ((i = 0; i < pairs; i++)); do
+      printf -v name '%012d' "$i"
+      { printf '\x01'; unhex "${cur[2 * i]}${cur[2 * i + 1]}"; } > "$T/lv/$name"
+    done
+    mapfile -t hs < <(cd "$T/lv" && sha256sum -- * | cut -c1-64)
+    LEVELS=$((LEVELS + 1))
+    eval "LV_$LEVELS=(\"\${hs[@]}\")"
+    n=$pairs
+  done
+}
+# root_at N: RFC 6962 root of the first N leaves: the perfect subtrees of N's binary decomposition,
+# largest first, folded right to left.
+declare -A ROOTS
+root_at() {
+  local n=$1 start=0 k nodes=() r i
+  if [ "$n" -eq 0 ]; then REPLY=$(printf '' | sha); return; fi
+  if [ -n "${ROOTS[$n]:-}" ]; then REPLY=${ROOTS[$n]}; return; fi
+  for ((k = LEVELS; k >= 0; k--)); do
+    if [ $(((n >> k) & 1)) -eq 1 ]; then
+      local -n lv="LV_$k"
+      nodes+=("${lv[start >> k]}")
+      start=$((start + (1 << k)))
+    fi
+  done
+  r=${nodes[${#nodes[@]} - 1]}
+  for ((i = ${#nodes[@]} - 2; i >= 0; i--)); do r=$(node "${nodes[i]}" "$r"); done
+  ROOTS[$n]=$r; REPLY=$r
+}
+build_levels
 root_at "$SIZE"; ok "Merkle root at size $SIZE: $REPLY"
 
 # One signed checkpoint note against the rows: signature, origin, and the root rebuilt at its size.
@@ -189,6 +227,10 @@ if [ -n "$VAULT" ]; then
   G() { git -C "$VAULT" "$@"; }
   HEAD=$(G rev-parse --verify --quiet 'HEAD^{commit}') || HEAD=""
   G rev-list HEAD 2>/dev/null | sort > "$T/history"
+  # HEAD's tree checked out into the scratch folder through a temporary index: the vault is not touched.
+  if [ -n "$HEAD" ]; then
+    GIT_INDEX_FILE="$T/index" G read-tree HEAD && GIT_INDEX_FILE="$T/index" G checkout-index -a -f --prefix="$T/head/"
+  fi
   RUNS=0 VBAD=0
   while IFS='|' read -r seq runid vpath commit sroot; do
     [ -z "$seq" ] && continue
@@ -201,22 +243,25 @@ if [ -n "$VAULT" ]; then
     IFS='|' read -r jroot jrun jcp <<< "$(sqlite3 :memory: "SELECT json_extract(j,'\$.root'), json_extract(j,'\$.runId'), length(json_extract(j,'\$.ledger.checkpoint')) > 0 FROM (SELECT readfile('$T/seal.json') AS j)")"
     [ "$jroot" = "$sroot" ] || { fail "vault: $vpath: SEAL.json root ${jroot:0:16}... is not the seal root ${sroot:0:16}... $at"; VBAD=1; }
     [ "$jrun" = "$runid" ] || { fail "vault: $vpath: SEAL.json names run $jrun, not $runid $at"; VBAD=1; }
+    # HEAD's files of this run, re-hashed from the checkout in $T/head (one sha256sum for the folder).
+    declare -A HASHED=(); declare -A SIZES=()
+    if [ -d "$T/head/$vpath" ]; then
+      while read -r h f; do HASHED[${f#./}]=$h; done < <(cd "$T/head/$vpath" && find . -type f -print0 | xargs -0 -r sha256sum)
+      while read -r sz f; do [ "$f" = total ] || SIZES[${f#./}]=$sz; done < <(cd "$T/head/$vpath" && find . -type f -print0 | xargs -0 -r wc -c)
+    fi
     # Seal root: RFC 6962 root over leaves "<path>\n<sha256 hex>", in SEAL.json's order (byte order of paths).
-    declare -a SLEAF=(); i=0; prevpath=""
+    declare -a SLEAF=(); declare -A LISTED=(); i=0; prevpath=""
     while IFS='|' read -r fpath fsha fbytes; do
       [ -z "$fpath" ] && continue
       if [ $i -gt 0 ] && [[ ! "$prevpath" < "$fpath" ]]; then fail "vault: $vpath: SEAL.json files are not in byte order of path"; VBAD=1; fi
-      prevpath=$fpath
-      got=$(G cat-file blob "HEAD:$vpath/$fpath" 2>/dev/null | sha)
-      gotbytes=$(G cat-file -s "HEAD:$vpath/$fpath" 2>/dev/null || echo missing)
-      [ "$got" = "$fsha" ] && [ "$gotbytes" = "$fbytes" ] || { fail "vault: $vpath/$fpath does not hash to its SEAL.json entry $at"; VBAD=1; }
+      prevpath=$fpath; LISTED[$fpath]=1
+      [ "${HASHED[$fpath]:-}" = "$fsha" ] && [ "${SIZES[$fpath]:-}" = "$fbytes" ] || { fail "vault: $vpath/$fpath does not hash to its SEAL.json entry $at"; VBAD=1; }
       SLEAF[i]=$( { printf '\x00'; printf '%s\n%s' "$fpath" "$fsha"; } | sha); i=$((i + 1))
     done <<< "$(sqlite3 :memory: "SELECT json_extract(value,'\$.path'), json_extract(value,'\$.sha256'), json_extract(value,'\$.bytes') FROM json_each(readfile('$T/seal.json'), '\$.files')")"
     if [ $i -eq 0 ]; then REPLY=$(printf '' | sha); else TREE=SLEAF; mth 0 $i; fi
     [ "$REPLY" = "$jroot" ] || { fail "vault: $vpath: SEAL.json root is not the Merkle root of its files $at"; VBAD=1; }
-    for f in $(G ls-tree -r --name-only "HEAD:$vpath"); do
-      [ "$f" = "SEAL.json" ] && continue
-      sqlite3 :memory: "SELECT 1 FROM json_each(readfile('$T/seal.json'), '\$.files') WHERE json_extract(value,'\$.path') = '${f//\'/\'\'}'" | grep -q 1 || { fail "vault: $vpath/$f is committed but not in SEAL.json $at"; VBAD=1; }
+    for f in "${!HASHED[@]}"; do
+      [ "$f" = "SEAL.json" ] || [ -n "${LISTED[$f]:-}" ] || { fail "vault: $vpath/$f is committed but not in SEAL.json $at"; VBAD=1; }
     done
     for k in "${!MEMO[@]}"; do [[ "$k" == SLEAF:* ]] && unset "MEMO[$k]"; done
     if [ "$jcp" = "1" ]; then

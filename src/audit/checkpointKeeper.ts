@@ -32,8 +32,8 @@ export function coverLedger(app: App): Checkpoint {
 export function remember(app: App, cp: Checkpoint): void {
   const state = app.state();
   const known = state.getValue<Known>(KNOWN_CHECKPOINT_KEY);
-  if (known !== undefined && known.size >= cp.size && known.note === cp.note) return;
-  if (known !== undefined && known.size > cp.size) return;
+  // Never lowered, nor replaced at the same size: a rolled-back ledger must not rewrite what was seen.
+  if (known !== undefined && known.size >= cp.size) return;
   state.setValue(KNOWN_CHECKPOINT_KEY, { size: cp.size, root: cp.root, note: cp.note });
 }
 

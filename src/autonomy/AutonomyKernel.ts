@@ -724,7 +724,8 @@ export class AutonomyKernel {
     } else {
       incident = await this.#checkFrozen();
     }
-    await this.#anchor();
+    // A ledger or vault that failed custody is not signed over: its checkpoints would vouch for the break.
+    if (reading.ledger.ok && reading.vault.ok) await this.#anchor();
     return {
       status: "ok",
       seq: entry.seq,
