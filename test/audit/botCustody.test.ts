@@ -1,0 +1,254 @@
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { run } from "../../commands/run.ts";
+import { verifyVault } from "../../commands/vault.ts";
+import type { HeartbeatResult } from "../../src/autonomy/AutonomyKernel.ts";
+import { localActor } from "../../src/core/Actor.ts";
+import { sealRoot } from "../../src/vault/sealRoot.ts";
+import { testApp } from "../helpers/testApp.ts";
+import { editCanonical, rehashFrom, tamper } from "../ledger/helpers.ts";
+
+for (const tool of ["sqlite3", "git", "ssh-keygen"]) {
+  try {
+    execFileSync("sh", ["-c", `command -v ${tool}`], { stdio: "ignore" });
+  } catch {
+    throw new Error(`${tool} is not installed: these custody tests need it`);
+  }
+}
+
+function gitIn(dir: string, ...args: string[]): string {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("GIT_")) env[k] = v;
+  return execFileSync("git", args, { cwd: dir, env, encoding: "utf8" });
+}
+
+const root = mkdtempSync(join(tmpdir(), "maos-botcustody-"));
+after(() => rmSync(root, { recursive: true, force: true }));
+const vaultKey = join(root, "vault_ed25519");
+const otherKey = join(root, "other_ed25519");
+let home = "";
+let olderLedger = "";
+
+before(async () => {
+  for (const k of [vaultKey, otherKey]) {
+    execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "kit", "-f", k]);
+  }
+  const ta = testApp({ MAOS_VAULT_SIGNING_KEY: vaultKey });
+  home = ta.home;
+  for (let i = 1; i <= 3; i++) {
+    await run({ stack: "marketing_ops", inputs: { event: `Expo ${i}` } }, localActor("cli"), ta.app);
+    if (i === 2) {
+      olderLedger = join(root, "older-ledger.db");
+      execFileSync("sqlite3", [join(home, "ledger.db"), `.backup '${olderLedger}'`]);
+    }
+  }
+  const beat = await ta.app.autonomy().heartbeat("relay");
+  assert.equal(beat.signals.ledger.ok && beat.signals.vault.ok, true, JSON.stringify(beat.signals.vault));
+  await ta.app.close();
+});
+
+/** A copy of the home (ledger.db, state.db, keys, vault), as a restarted bot finds it. */
+function copyHome(name: string): string {
+  const dir = join(root, name);
+  cpSync(home, dir, { recursive: true });
+  return dir;
+}
+
+function lastSeq(dir: string): number {
+  return Number(
+    execFileSync("sqlite3", [join(dir, "ledger.db"), "SELECT max(seq) FROM ledger"], { encoding: "utf8" }),
+  );
+}
+
+function rewriteNewestRun(vault: string): string {
+  const folder = gitIn(vault, "ls-tree", "--name-only", "HEAD", "runs/").trim().split("\n").pop() as string;
+  const file = join(vault, folder, "agent_email_writer.md");
+  writeFileSync(file, `${readFileSync(file, "utf8")}\nGuaranteed results, risk-free!\n`);
+  const sealPath = join(vault, folder, "SEAL.json");
+  const seal = JSON.parse(readFileSync(sealPath, "utf8"));
+  const bytes = readFileSync(file);
+  for (const f of seal.files) {
+    if (f.path === "agent_email_writer.md") {
+      f.sha256 = createHash("sha256").update(bytes).digest("hex");
+      f.bytes = bytes.length;
+    }
+  }
+  seal.root = sealRoot(seal.files);
+  writeFileSync(sealPath, `${JSON.stringify(seal, null, 2)}\n`);
+  gitIn(vault, "add", folder);
+  // Amend the commit that sealed this run (the newest commit touching runs/).
+  gitIn(vault, "-c", "commit.gpgsign=false", "commit", "-q", "-m", "fix typo");
+  return folder;
+}
+
+interface Case {
+  name: string;
+  apply: (home: string) => void;
+  reason: RegExp;
+}
+
+const CASES: Case[] = [
+  {
+    name: "edited row",
+    apply: (h) => tamper(join(h, "ledger.db"), (db) => editCanonical(db, 5, '"agent"', '"agenT"')),
+    reason: /seq 5: row edited/,
+  },
+  {
+    name: "re-hashed chain",
+    apply: (h) =>
+      tamper(join(h, "ledger.db"), (db) => {
+        editCanonical(db, 5, '"agent"', '"agenT"');
+        rehashFrom(db, 5);
+      }),
+    reason: /checkpoint root mismatch/,
+  },
+  {
+    name: "truncated tail",
+    apply: (h) => {
+      const last = lastSeq(h);
+      tamper(join(h, "ledger.db"), (db) => db.prepare("DELETE FROM ledger WHERE seq > ?").run(last - 3));
+    },
+    reason: /truncated/,
+  },
+  {
+    name: "deleted middle row",
+    apply: (h) => tamper(join(h, "ledger.db"), (db) => db.prepare("DELETE FROM ledger WHERE seq = 7").run()),
+    reason: /seq 7: gap/,
+  },
+  {
+    name: "deleted checkpoint rows",
+    apply: (h) =>
+      tamper(join(h, "ledger.db"), (db) => db.prepare("DELETE FROM checkpoints WHERE id IN (2, 3)").run()),
+    reason: /checkpoint rows deleted/,
+  },
+  {
+    name: "deleted newest checkpoint rows and the entries they covered",
+    apply: (h) => {
+      const last = lastSeq(h);
+      tamper(join(h, "ledger.db"), (db) => {
+        db.prepare("DELETE FROM ledger WHERE seq > ?").run(last - 2);
+        db.prepare("DELETE FROM checkpoints WHERE size > ?").run(last - 1);
+      });
+    },
+    reason: /truncated: checkpoint at size \d+ but ledger has/,
+  },
+  {
+    name: "rollback to an older copy",
+    apply: (h) => cpSync(olderLedger, join(h, "ledger.db")),
+    reason: /truncated/,
+  },
+  {
+    name: "rewritten vault file with a matching SEAL.json",
+    apply: (h) => {
+      rewriteNewestRun(join(h, "vault"));
+    },
+    reason: /sealed run rewritten|SEAL\.json root/,
+  },
+  {
+    name: "git rm -r of a run and a commit",
+    apply: (h) => {
+      const v = join(h, "vault");
+      const first = gitIn(v, "ls-tree", "--name-only", "HEAD", "runs/").trim().split("\n")[0] as string;
+      gitIn(v, "rm", "-rq", first);
+      gitIn(v, "-c", "commit.gpgsign=false", "commit", "-qm", "tidy");
+    },
+    reason: /sealed run missing from the vault/,
+  },
+  {
+    name: "git reset --hard HEAD~2",
+    apply: (h) => gitIn(join(h, "vault"), "reset", "-q", "--hard", "HEAD~2"),
+    reason: /sealed run missing from the vault|history rewritten/,
+  },
+  {
+    name: "a commit signed by another key",
+    apply: (h) => {
+      const v = join(h, "vault");
+      writeFileSync(join(v, "NOTES.md"), "harmless\n");
+      gitIn(v, "add", "NOTES.md");
+      gitIn(
+        v,
+        "-c",
+        "gpg.format=ssh",
+        "-c",
+        `user.signingkey=${otherKey}`,
+        "commit",
+        "-q",
+        "-S",
+        "-m",
+        "notes",
+      );
+    },
+    reason: /not signed by a vault key the ledger recorded/,
+  },
+];
+
+function custodyReason(beat: HeartbeatResult): string {
+  const s = beat.signals;
+  return [
+    s.ledger.ok ? "" : `ledger: ${s.ledger.firstBad?.reason}`,
+    s.vault.ok ? "" : `vault: ${s.vault.problem}`,
+  ].join(" ");
+}
+
+describe("the running bot catches every tamper case within one heartbeat, also after a restart", () => {
+  for (const c of CASES) {
+    it(c.name, async () => {
+      const h = copyHome(c.name.replace(/\W+/g, "-"));
+      const env = { MAOS_HOME: h, MAOS_VAULT_SIGNING_KEY: vaultKey };
+      if (c.name === "rollback to an older copy") {
+        c.apply(h);
+      } else {
+        // Running: a heartbeat that passes, the tamper, and the very next heartbeat.
+        const running = testApp(env);
+        try {
+          const ok = await running.app.autonomy().heartbeat("relay");
+          assert.equal(ok.signals.ledger.ok && ok.signals.vault.ok, true, custodyReason(ok));
+          c.apply(h);
+          const next = await running.app.autonomy().heartbeat("relay");
+          assert.equal(
+            next.signals.ledger.ok && next.signals.vault.ok,
+            false,
+            `running: ${c.name} went unnoticed`,
+          );
+          assert.match(custodyReason(next), c.reason);
+        } finally {
+          await running.app.close();
+        }
+      }
+      // Restart: a fresh process state on the tampered home; its first heartbeat must see it.
+      const restarted = testApp(env);
+      try {
+        const beat = await restarted.app.autonomy().heartbeat("relay");
+        assert.equal(beat.signals.ledger.ok && beat.signals.vault.ok, false, `${c.name} went unnoticed`);
+        assert.equal(
+          beat.drift.components.some((x) => x.name === "custody"),
+          true,
+        );
+        assert.match(custodyReason(beat), c.reason);
+      } finally {
+        await restarted.app.close();
+      }
+    });
+  }
+
+  it("maos vault verify fails on a consistent rewrite of a file and its SEAL.json, naming the run", async () => {
+    const h = copyHome("vault-verify-rewrite");
+    const folder = rewriteNewestRun(join(h, "vault"));
+    const ta = testApp({ MAOS_HOME: h, MAOS_VAULT_SIGNING_KEY: vaultKey });
+    try {
+      const report = await verifyVault([], ta.app);
+      assert.equal(report.ok, false);
+      assert.ok(
+        report.custody?.problems.some((p) => p.subject.includes(folder)),
+        JSON.stringify(report.custody),
+      );
+    } finally {
+      await ta.app.close();
+    }
+  });
+});
