@@ -91,8 +91,9 @@ interface Case {
   apply: (home: string) => void;
   reason: RegExp;
   /**
-   * What the running bot's next heartbeat names, when it differs: its writer still appends after the head
-   * it wrote last, so rows deleted or rewritten under it also show as a gap or a broken link there.
+   * What the running bot's next heartbeat (and the restart after it) names, when it differs: its writer
+   * still appends after the head it wrote last, so rows deleted or rewritten under it also show as a gap
+   * or a broken link there.
    */
   running?: RegExp;
 }
@@ -204,45 +205,75 @@ function custodyReason(beat: HeartbeatResult): string {
 }
 
 describe("the running bot catches every tamper case within one heartbeat, also after a restart", () => {
+  /** A fresh process on `home`: its first heartbeat must report a custody break naming `reason`. */
+  async function restartCatches(env: Record<string, string>, what: string, reason: RegExp): Promise<void> {
+    const restarted = testApp(env);
+    try {
+      const beat = await restarted.app.autonomy().heartbeat("relay");
+      assert.equal(beat.signals.ledger.ok && beat.signals.vault.ok, false, `${what} went unnoticed`);
+      assert.equal(
+        beat.drift.components.some((x) => x.name === "custody"),
+        true,
+      );
+      assert.match(custodyReason(beat), reason);
+    } finally {
+      await restarted.app.close();
+    }
+  }
+
   for (const c of CASES) {
-    it(c.name, async () => {
-      const h = copyHome(c.name.replace(/\W+/g, "-"));
+    it(`${c.name}: done while the bot was down, seen by its first heartbeat`, async () => {
+      const h = copyHome(`down-${c.name.replace(/\W+/g, "-")}`);
+      c.apply(h);
+      await restartCatches({ MAOS_HOME: h, MAOS_VAULT_SIGNING_KEY: vaultKey }, c.name, c.reason);
+    });
+    if (c.name === "rollback to an older copy") continue;
+    it(`${c.name}: done while the bot runs, seen by its next heartbeat and after a restart`, async () => {
+      const h = copyHome(`up-${c.name.replace(/\W+/g, "-")}`);
       const env = { MAOS_HOME: h, MAOS_VAULT_SIGNING_KEY: vaultKey };
-      if (c.name === "rollback to an older copy") {
-        c.apply(h);
-      } else {
-        // Running: a heartbeat that passes, the tamper, and the very next heartbeat.
-        const running = testApp(env);
-        try {
-          const ok = await running.app.autonomy().heartbeat("relay");
-          assert.equal(ok.signals.ledger.ok && ok.signals.vault.ok, true, custodyReason(ok));
-          c.apply(h);
-          const next = await running.app.autonomy().heartbeat("relay");
-          assert.equal(
-            next.signals.ledger.ok && next.signals.vault.ok,
-            false,
-            `running: ${c.name} went unnoticed`,
-          );
-          assert.match(custodyReason(next), c.running ?? c.reason);
-        } finally {
-          await running.app.close();
-        }
-      }
-      // Restart: a fresh process state on the tampered home; its first heartbeat must see it.
-      const restarted = testApp(env);
+      const running = testApp(env);
       try {
-        const beat = await restarted.app.autonomy().heartbeat("relay");
-        assert.equal(beat.signals.ledger.ok && beat.signals.vault.ok, false, `${c.name} went unnoticed`);
+        const ok = await running.app.autonomy().heartbeat("relay");
+        assert.equal(ok.signals.ledger.ok && ok.signals.vault.ok, true, custodyReason(ok));
+        c.apply(h);
+        const next = await running.app.autonomy().heartbeat("relay");
         assert.equal(
-          beat.drift.components.some((x) => x.name === "custody"),
-          true,
+          next.signals.ledger.ok && next.signals.vault.ok,
+          false,
+          `running: ${c.name} went unnoticed`,
         );
-        assert.match(custodyReason(beat), c.reason);
+        assert.match(custodyReason(next), c.running ?? c.reason);
       } finally {
-        await restarted.app.close();
+        await running.app.close();
       }
+      // The running bot wrote past the tamper, so the first failure a restart meets may be that.
+      await restartCatches(env, c.name, c.running ?? c.reason);
     });
   }
+
+  it("the anchor chain: each RUN_SEALED is covered by a checkpoint committed with the next seal or the heartbeat", () => {
+    const rows = execFileSync(
+      "sqlite3",
+      [
+        join(home, "ledger.db"),
+        "SELECT seq, json_extract(canonical, '$.payload.commit') FROM ledger WHERE event_type = 'RUN_SEALED' ORDER BY seq",
+      ],
+      { encoding: "utf8" },
+    )
+      .trim()
+      .split("\n")
+      .map((l) => l.split("|") as [string, string]);
+    assert.equal(rows.length, 3);
+    rows.forEach(([seq], i) => {
+      // Run i+1's seal commit carries the checkpoint covering run i's RUN_SEALED; the last one, the heartbeat's.
+      const carrier = rows[i + 1]?.[1] ?? "HEAD";
+      const note = gitIn(join(home, "vault"), "show", `${carrier}:checkpoints/latest.txt`);
+      assert.ok(
+        Number(note.split("\n")[1]) > Number(seq),
+        `RUN_SEALED at seq ${seq} is not anchored by ${carrier}`,
+      );
+    });
+  });
 
   it("maos vault verify fails on a consistent rewrite of a file and its SEAL.json, naming the run", async () => {
     const h = copyHome("vault-verify-rewrite");
