@@ -3,6 +3,7 @@ import { once } from "node:events";
 import type http from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, test } from "node:test";
+import { openNote, parseCheckpoint } from "../../src/ledger/signedNote.ts";
 import { createRelayServer } from "../../src/server/createRelayServer.ts";
 import { testApp } from "../helpers/testApp.ts";
 
@@ -65,4 +66,22 @@ test("GET /health is ok, unknown routes are JSON 404s, and each start is one MCP
   await listen(server);
   await close(server);
   assert.equal(app.ledger().query({ eventType: "MCP_START" }).length, 2);
+});
+
+test("GET /checkpoint is public and serves the latest signed note, which the ledger key verifies", async () => {
+  const server = createRelayServer({ app });
+  const base = await listen(server);
+  try {
+    app.ledger().appendSync({ eventType: "NOTE", actor: "test", correlationId: "cp" });
+    const cp = app.ledger().checkpoint();
+    const res = await fetch(`${base}/checkpoint`);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get("content-type") ?? "", /^text\/plain/);
+    const note = await res.text();
+    assert.equal(note, cp.note);
+    const opened = openNote(note, [app.ledgerKey().verifier]);
+    assert.equal(parseCheckpoint(opened.text).size, cp.size);
+  } finally {
+    await close(server);
+  }
 });
