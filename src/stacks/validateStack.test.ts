@@ -287,30 +287,32 @@ test("evaluator checks must be satisfiable and criteria unique", () => {
   );
 });
 
-/** Runs `fn` expecting a STACK_INVALID error; returns the error and how long it took. */
-function timed(fn: () => unknown): { err: CodexError; ms: number } {
-  const start = performance.now();
+/**
+ * Runs `fn` expecting a STACK_INVALID error. The refusals are proven by the limit each message names
+ * (aliases, bytes, depth), not by timing: a timed assertion fails on a busy machine. Their speed is
+ * `npm run bench`'s business.
+ */
+function refused(fn: () => unknown): { err: CodexError } {
   try {
     fn();
   } catch (err) {
     assert.ok(err instanceof CodexError, String(err));
     assert.equal(err.code, "STACK_INVALID");
-    return { err, ms: performance.now() - start };
+    return { err };
   }
   assert.fail("expected a STACK_INVALID error");
 }
 
-test("hostile: a billion-laughs alias bomb is refused quickly", () => {
+test("hostile: a billion-laughs alias bomb is refused before expanding", () => {
   const lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
   for (let i = 1; i < 9; i++) {
     const prev = String.fromCharCode(96 + i);
     const name = String.fromCharCode(97 + i);
     lines.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(",")}]`);
   }
-  const { err, ms } = timed(() => validateStackText(`${lines.join("\n")}\n`, FILE));
+  const { err } = refused(() => validateStackText(`${lines.join("\n")}\n`, FILE));
   assert.match(err.message, new RegExp(`more than ${MAX_YAML_ALIASES} YAML aliases`));
   assert.match(err.message, /stacks\/demo\.yaml:\d+:\d+/);
-  assert.ok(ms < 500, `took ${ms} ms`);
 });
 
 test("hostile: a few aliases are fine", () => {
@@ -323,26 +325,23 @@ test("hostile: a few aliases are fine", () => {
 
 test("hostile: a file over the size cap is refused before parsing", () => {
   const huge = `persona: demo\ngoal: g\n# ${"x".repeat(MAX_YAML_BYTES)}\n`;
-  const { err, ms } = timed(() => validateStackText(huge, FILE));
+  const { err } = refused(() => validateStackText(huge, FILE));
   assert.match(err.message, /stacks\/demo\.yaml:1:1: .*over the 256 KiB cap/);
-  assert.ok(ms < 500, `took ${ms} ms`);
 });
 
-test("hostile: deep flow nesting is refused quickly without a stack overflow", () => {
+test("hostile: deep flow nesting is refused without a stack overflow", () => {
   const deep = `persona: demo\ngoal: ${"[".repeat(120_000)}${"]".repeat(120_000)}\n`;
-  const { err, ms } = timed(() => validateStackText(deep, FILE));
+  const { err } = refused(() => validateStackText(deep, FILE));
   assert.match(err.message, new RegExp(`stacks/demo\\.yaml:2:\\d+: .*deeper than ${MAX_YAML_DEPTH} levels`));
-  assert.ok(ms < 500, `took ${ms} ms`);
 });
 
-test("hostile: deep compact and indented block nesting are refused quickly", () => {
+test("hostile: deep compact and indented block nesting are refused", () => {
   for (const text of [
     `${"- ".repeat(100_000)}x\n`,
     Array.from({ length: 600 }, (_, i) => `${" ".repeat(i)}k:`).join("\n"),
   ]) {
-    const { err, ms } = timed(() => validateStackText(text, FILE));
+    const { err } = refused(() => validateStackText(text, FILE));
     assert.match(err.message, /deeper than 64 levels/);
-    assert.ok(ms < 500, `took ${ms} ms`);
   }
 });
 
