@@ -5,6 +5,7 @@ import { CodexError, isCodexError } from "../src/core/CodexError.ts";
 import type { Reply, ReplyPart } from "../src/core/Reply.ts";
 import type { LedgerEntry } from "../src/ledger/Ledger.ts";
 import { lastSecretsLoad } from "../src/secrets/loadNotionSecrets.ts";
+import { describeSlackConnection, readSlackConnection } from "../src/state/slackConnection.ts";
 import type { CommandSpec } from "./CommandSpec.ts";
 
 /** How many recent runs status lists. */
@@ -129,14 +130,15 @@ function runLine(r: RunRecord): string {
   const score =
     r.score === undefined ? "" : ` · score ${r.score.toFixed(2)}${r.pass ? " (pass)" : " (below the bar)"}`;
   const seal = r.sealRoot ? ` · seal \`${r.sealRoot.slice(0, 16)}\`` : " · not sealed";
-  return `• *${r.stack}* ${r.status}${score}${seal} · ${r.startedCt} · ${r.actor}`;
+  // status is posted in the channel: the actor's id only, never the email the ledger keeps.
+  return `• *${r.stack}* ${r.status}${score}${seal} · ${r.startedCt} · ${r.actor.replace(/ <[^>]*>$/, "")}`;
 }
 
 /** Configured or off, from the environment alone: nothing here is probed over the network. */
 function integrations(app: App): string[] {
   const env = app.env;
   const slack = env.SLACK_BOT_TOKEN
-    ? `on (${env.SLACK_APP_TOKEN ? "Socket Mode" : "HTTP mode at /slack/events"})`
+    ? `on (${env.SLACK_APP_TOKEN ? "Socket Mode" : "HTTP mode at /slack/events"}); ${describeSlackConnection(readSlackConnection(app.state()))}`
     : "off (SLACK_BOT_TOKEN not set)";
   const notionOff = app.relays().notionOff();
   const notion = notionOff

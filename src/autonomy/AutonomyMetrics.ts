@@ -43,6 +43,8 @@ export class AutonomyMetrics {
   /** Gauges registered at the first heartbeat (or, for SRR's two, at the first change). */
   readonly #pending = new Set<Metric>();
   #beaten = false;
+  readonly #slackConnected: Gauge;
+  readonly #slackFailures: Counter;
 
   constructor() {
     const registers = [this.registry];
@@ -103,6 +105,16 @@ export class AutonomyMetrics {
     this.#halted = gauge("maos_srr_halted", "1 while STOP-RESET-REALIGN has the autonomy loop halted");
     this.#incidents = gauge("maos_open_incidents", "Governance incidents not yet resolved");
     this.#faults = gauge("maos_telemetry_faults", "Signals that could not be measured at the last heartbeat");
+    // Measured by the Socket Mode supervisor, not by heartbeats: present from the start.
+    this.#slackConnected = new Gauge({
+      name: "maos_slack_connected",
+      help: "1 while the Socket Mode connection to Slack is up",
+      registers,
+    });
+    this.#slackFailures = counter(
+      "maos_slack_connect_failures_total",
+      "Socket Mode connection attempts that failed (apps.connections.open or the WebSocket)",
+    );
   }
 
   /** Counts a heartbeat skipped by the no-overlap rule. */
@@ -160,6 +172,12 @@ export class AutonomyMetrics {
     this.#show([this.#halted, this.#incidents]);
     this.#halted.set(halted ? 1 : 0);
     this.#incidents.set(openIncidents);
+  }
+
+  /** The Slack connection changes between heartbeats (SocketSupervisor): kept current here. */
+  setSlack(connected: boolean, failed: boolean): void {
+    this.#slackConnected.set(connected ? 1 : 0);
+    if (failed) this.#slackFailures.inc();
   }
 
   text(): Promise<string> {

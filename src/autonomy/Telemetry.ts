@@ -8,6 +8,7 @@ import { checkVaultCustody, linksFromLedger } from "../audit/vaultCustody.ts";
 import { utcIso } from "../core/timestamps.ts";
 import type { LedgerEntry } from "../ledger/Ledger.ts";
 import { FULL_VERIFY_EVERY } from "../ledger/LedgerWatch.ts";
+import { readSlackConnection, type SlackConnectionStatus } from "../state/slackConnection.ts";
 import { type ConfigChange, type ConfigHashes, configHashes, diffHashes } from "./configHashes.ts";
 import { type DriftInput, type DriftResult, scoreDrift } from "./drift.ts";
 import type { Tick } from "./TickScheduler.ts";
@@ -57,6 +58,8 @@ export interface TelemetryReading {
   ledger: { ok: boolean; size: number; checkpoints: number; firstBad?: { seq: number; reason: string } };
   vault: { ok: boolean; runs: number; problem?: string };
   relay: RelayStatus;
+  /** The Slack connection as the bot last recorded it (state.db); null when Slack never ran here. */
+  slack: SlackConnectionStatus | null;
   /** Signals that could not be measured this cycle (a telemetry fault), with why. */
   faults: string[];
 }
@@ -249,6 +252,7 @@ export class Telemetry {
       ledger: ledgerHealth,
       vault: vaultHealth,
       relay: ctx.relay,
+      slack: readSlackConnection(app.state()) ?? null,
       faults,
     };
   }

@@ -6,7 +6,7 @@ import {
   LogLevel,
   type Receiver,
   SocketModeReceiver,
-  type webApi,
+  webApi,
 } from "@slack/bolt";
 import type { CommandContext } from "../../commands/CommandSpec.ts";
 import type { App } from "../app/createApp.ts";
@@ -53,8 +53,13 @@ export interface CreateSlackAppOptions {
   state: StateStore;
   approvals: ApprovalService;
   mode: SlackMode;
-  /** From auth.test at start-up, so no request waits on it before its ack. */
-  bot: { userId: string; botId: string };
+  /**
+   * The bot's identity (auth.test), known at start-up in HTTP mode so no request waits on it before its
+   * ack; in Socket Mode it may resolve later, before the socket connects.
+   */
+  bot: () => Promise<BotIdentity>;
+  /** Socket Mode: the client's ping timeout in ms (Slack's default otherwise); tests shorten it. */
+  socketPingTimeoutMs?: number;
   clock?: Clock;
   routes?: RouteHandler;
   /** Extra role members (MAOS_ROLES), for user-group lookups. */
@@ -62,6 +67,11 @@ export interface CreateSlackAppOptions {
   limiter?: ChannelRateLimiter;
   /** The Web API client's options; SLACK_API_URL by default. */
   clientOptions?: webApi.WebClientOptions;
+}
+
+export interface BotIdentity {
+  userId: string;
+  botId: string;
 }
 
 export interface SlackApp {
@@ -90,6 +100,11 @@ export function createSlackApp(opts: CreateSlackAppOptions): SlackApp {
   const log = app.log.child({ part: "slack" });
   const limiter = opts.limiter ?? new ChannelRateLimiter({ clock });
   const logger = boltLogger(log);
+  const clientOptions: webApi.WebClientOptions = opts.clientOptions ?? {
+    ...slackWebClientOptions({ apiUrl: app.env.SLACK_API_URL }),
+    // Through the egress guard, like every outbound client ("no third-party relays").
+    fetch: app.egress().fetch,
+  };
   const receiver: Receiver =
     mode.kind === "http"
       ? new HTTPReceiver({
@@ -99,24 +114,31 @@ export function createSlackApp(opts: CreateSlackAppOptions): SlackApp {
           logger,
           bodyLimit: BODY_LIMIT_BYTES,
         })
-      : new SocketModeReceiver({ appToken: mode.appToken, logger });
+      : new SocketModeReceiver({
+          appToken: mode.appToken,
+          logger,
+          // SocketSupervisor reconnects on the injected clock; the client's own loop is off.
+          autoReconnectEnabled: false,
+          ...(opts.socketPingTimeoutMs ? { clientPingTimeout: opts.socketPingTimeoutMs } : {}),
+          // apps.connections.open goes where every Web API call goes (SLACK_API_URL, the egress guard).
+          installerOptions: { clientOptions: { ...clientOptions } },
+        });
 
   const bolt = new BoltApp({
-    token: mode.botToken,
+    // Our own authorize: Bolt never calls auth.test itself, so a start-up without Slack's Web API
+    // (Socket Mode) is not cached as a failure; the identity is resolved before any event can arrive.
+    authorize: async () => {
+      const bot = await opts.bot();
+      return { botToken: mode.botToken, botId: bot.botId, botUserId: bot.userId };
+    },
     receiver,
-    botId: opts.bot.botId,
-    botUserId: opts.bot.userId,
     // The bot's own reactions must reach the approvals service, which refuses them on the record.
     ignoreSelf: false,
     convoStore: false,
     logger,
-    clientOptions: opts.clientOptions ?? {
-      ...slackWebClientOptions({ apiUrl: app.env.SLACK_API_URL }),
-      // Through the egress guard, like every outbound client ("no third-party relays").
-      fetch: app.egress().fetch,
-    },
+    clientOptions,
   });
-  const client = bolt.client;
+  const client = new webApi.WebClient(mode.botToken, { ...clientOptions, logger });
 
   const extraRoles = opts.extraRoles ?? {};
   const directory = new SlackDirectory({

@@ -1,14 +1,23 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { webApi } from "@slack/bolt";
+import { type SocketModeReceiver, webApi } from "@slack/bolt";
 import { dispatch as defaultDispatch } from "../../commands/dispatch.ts";
 import type { App } from "../app/createApp.ts";
 import type { ApprovalService } from "../approvals/ApprovalService.ts";
 import { relayBind } from "../config/relayBind.ts";
 import { CodexError } from "../core/CodexError.ts";
 import type { Clock } from "../core/clock.ts";
+import { utcIso } from "../core/timestamps.ts";
 import type { StateStore } from "../state/StateStore.ts";
-import { createSlackApp, type Dispatch, type RouteHandler, type SlackApp } from "./createSlackApp.ts";
+import { writeSlackConnection } from "../state/slackConnection.ts";
+import {
+  type BotIdentity,
+  createSlackApp,
+  type Dispatch,
+  type RouteHandler,
+  type SlackApp,
+} from "./createSlackApp.ts";
+import { SocketSupervisor } from "./SocketSupervisor.ts";
 import { type SlackMode, slackMode } from "./slackMode.ts";
 import { slackWebClientOptions } from "./webClientOptions.ts";
 
@@ -22,6 +31,8 @@ export interface StartSlackOptions {
   dispatch?: Dispatch;
   /** An open state store; MAOS_HOME/state.db by default (and then closed by stop). */
   state?: StateStore;
+  /** Socket Mode: the client's ping timeout in ms; tests shorten it. */
+  socketPingTimeoutMs?: number;
 }
 
 export interface SlackRuntime {
@@ -31,6 +42,8 @@ export interface SlackRuntime {
   approvals: ApprovalService;
   state: StateStore;
   slack: SlackApp;
+  /** Socket Mode: the connection's supervisor (status, connections made). */
+  socket?: SocketSupervisor;
   stop(): Promise<void>;
 }
 
@@ -49,11 +62,30 @@ export async function startSlack(app: App, opts: StartSlackOptions = {}): Promis
     ...slackWebClientOptions({ apiUrl: app.env.SLACK_API_URL }),
     fetch: app.egress().fetch,
   };
-  const bot = await authTest(
-    new webApi.WebClient(mode.botToken, { ...clientOptions, logLevel: webApi.LogLevel.ERROR }),
-  );
-
+  const authClient = new webApi.WebClient(mode.botToken, {
+    ...clientOptions,
+    logLevel: webApi.LogLevel.ERROR,
+  });
+  const apiUrl = clientOptions.slackApiUrl ?? "https://slack.com/api/";
   const state = opts.state ?? app.state();
+  let bot: BotIdentity | undefined;
+  try {
+    bot = await authTest(authClient);
+  } catch (err) {
+    // A refused token stops start-up in both modes. An unreachable Web API stops HTTP mode (Slack
+    // could not be answered anyway); in Socket Mode the relay server and the loop start, and the
+    // supervisor keeps trying, its status in `status`, /metrics and the telemetry.
+    if (mode.kind === "http" || !isUnreachable(err)) throw err;
+    app.log.error(
+      { apiUrl, err },
+      `Slack's Web API is unreachable at ${apiUrl}; starting anyway and retrying in the background (check the network, a proxy, or SLACK_API_URL)`,
+    );
+  }
+  const identity = async (): Promise<BotIdentity> => {
+    bot ??= await authTest(authClient);
+    return bot;
+  };
+
   const approvals = app.approvals();
   const slack: SlackApp = createSlackApp({
     app,
@@ -61,21 +93,40 @@ export async function startSlack(app: App, opts: StartSlackOptions = {}): Promis
     state,
     approvals,
     mode,
-    bot,
+    bot: identity,
     clock,
     extraRoles,
     clientOptions,
     ...(opts.routes ? { routes: opts.routes } : {}),
+    ...(opts.socketPingTimeoutMs ? { socketPingTimeoutMs: opts.socketPingTimeoutMs } : {}),
   });
   approvals.useActorResolver((id) => slack.directory.actor(id));
   const s = slack;
 
   const host = opts.host ?? relayBind(app.env).host;
   let server: Server | undefined;
+  let socket: SocketSupervisor | undefined;
   if (s.requestListener) {
     server = await listen(createServer(s.requestListener), app.env.PORT, host);
+    writeSlackConnection(state, {
+      mode: "http",
+      state: "listening",
+      since: utcIso(clock.now()),
+      apiUrl,
+      failures: 0,
+      pid: process.pid,
+    });
   } else {
-    await s.bolt.start();
+    const metrics = app.autonomy().metrics;
+    socket = new SocketSupervisor({
+      client: (s.receiver as SocketModeReceiver).client,
+      ready: identity,
+      apiUrl,
+      clock,
+      log: app.log.child({ part: "slack-socket" }),
+      state,
+      onChange: (status, failed) => metrics.setSlack(status.state === "connected", failed),
+    });
     if (opts.routes) {
       const routes = opts.routes;
       server = await listen(
@@ -93,9 +144,14 @@ export async function startSlack(app: App, opts: StartSlackOptions = {}): Promis
         host,
       );
     }
+    // Never awaited: the relay server and the loop start whatever Slack's state.
+    socket.start();
   }
   const port = server ? (server.address() as AddressInfo).port : undefined;
-  app.log.info({ mode: mode.kind, port, botUserId: bot.userId }, "Slack is live");
+  app.log.info(
+    { mode: mode.kind, port, botUserId: bot?.userId },
+    mode.kind === "http" ? "Slack is live" : "Slack is starting (Socket Mode connects in the background)",
+  );
 
   let stopped = false;
   return {
@@ -104,6 +160,7 @@ export async function startSlack(app: App, opts: StartSlackOptions = {}): Promis
     approvals,
     state,
     slack: s,
+    ...(socket ? { socket } : {}),
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -114,13 +171,18 @@ export async function startSlack(app: App, opts: StartSlackOptions = {}): Promis
           srv.closeAllConnections();
         });
       }
-      if (mode.kind === "socket") await s.bolt.stop();
+      await socket?.stop();
       await s.idle();
     },
   };
 }
 
-async function authTest(client: webApi.WebClient): Promise<{ userId: string; botId: string }> {
+/** An auth.test that never reached Slack (no platform answer): the network, a proxy, SLACK_API_URL. */
+function isUnreachable(err: unknown): boolean {
+  return (err as { details?: { unreachable?: boolean } }).details?.unreachable === true;
+}
+
+async function authTest(client: webApi.WebClient): Promise<BotIdentity> {
   let res: webApi.AuthTestResponse;
   try {
     res = await client.auth.test();
@@ -135,6 +197,7 @@ async function authTest(client: webApi.WebClient): Promise<{ userId: string; bot
     throw new CodexError("CONFIG_INVALID", "Slack's Web API could not be reached to check SLACK_BOT_TOKEN.", {
       hint: "check the network, or SLACK_API_URL if it is set (it must be the Web API base, e.g. https://slack.com/api/)",
       cause,
+      details: { unreachable: true },
     });
   }
   if (!res.user_id || !res.bot_id) {

@@ -65,6 +65,8 @@ export interface FakeSlackOptions {
   usergroups?: FakeSlackUsergroup[];
   /** Text characters per message; our safety margin (12000) under Slack's ~13k. */
   maxMessageChars?: number;
+  /** The app-level token apps.connections.open accepts (Socket Mode); none when unset. */
+  appToken?: string;
 }
 
 export interface FakeSlack {
@@ -81,6 +83,8 @@ export interface FakeSlack {
   failNext(method: string, failure: FakeSlackFailure): void;
   /** Calls to one method, in order. */
   callsTo(method: string): FakeSlackCall[];
+  /** Answers `method` with `handler` from now on (apps.connections.open for the Socket Mode fake). */
+  handle(method: string, handler: (body: Record<string, unknown>) => Record<string, unknown>): void;
   close(): Promise<void>;
 }
 
@@ -359,10 +363,20 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     },
   };
 
-  function authError(headers: Record<string, string>, body: Record<string, unknown>): string | undefined {
+  function authError(
+    method: string,
+    headers: Record<string, string>,
+    body: Record<string, unknown>,
+  ): string | undefined {
     const bearer = headers.authorization?.match(/^Bearer (\S+)$/)?.[1];
     const token = bearer ?? str(body.token);
     if (!token) return "not_authed";
+    // apps.connections.open takes only the app-level token; every other method only the bot token.
+    if (method === "apps.connections.open") {
+      if (!token.startsWith("xapp-")) return "not_allowed_token_type";
+      return opts.appToken !== undefined && token !== opts.appToken ? "invalid_auth" : undefined;
+    }
+    if (token.startsWith("xapp-")) return "not_allowed_token_type";
     if (opts.token !== undefined && token !== opts.token) return "invalid_auth";
     return undefined;
   }
@@ -403,7 +417,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     }
     const handler = handlers[method];
     if (!handler) return send(res, fail("unknown_method"));
-    const auth = authError(headers, body);
+    const auth = authError(method, headers, body);
     if (auth) return send(res, fail(auth));
     send(res, handler(body));
   }
@@ -429,6 +443,9 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       failures.set(method, queue);
     },
     callsTo: (method) => calls.filter((c) => c.method === method),
+    handle(method, handler) {
+      handlers[method] = (b) => ok(handler(b));
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
