@@ -38,5 +38,10 @@ export interface CommandSpec {
    * (`incident approve …` checks `incident.approve`).
    */
   permission?(args: string[]): string;
+  /**
+   * Forms of the command whose permission differs (`incident approve INC-n`): help lists each form the
+   * caller may run, instead of `usage`.
+   */
+  forms?: { usage: string; permission: string }[];
   run(args: string[], ctx: CommandContext): Promise<Reply>;
 }

@@ -8,6 +8,7 @@ import { closestMatch } from "../src/stacks/closestMatch.ts";
 import { activateCommand } from "./activate.ts";
 import { approveCommand, rejectCommand } from "./approve.ts";
 import type { CommandContext, CommandSpec } from "./CommandSpec.ts";
+import { cancelCommand } from "./cancel.ts";
 import { clientCommand } from "./client.ts";
 import { helpCommand } from "./help.ts";
 import { incidentCommand } from "./incident.ts";
@@ -57,6 +58,7 @@ export const COMMANDS: CommandSpec[] = [];
 COMMANDS.push(
   helpCommand(() => COMMANDS),
   runCommand,
+  cancelCommand,
   stacksCommand,
   statusCommand,
   ledgerCommand,

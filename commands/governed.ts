@@ -99,7 +99,7 @@ export function refusedOutcome<T>(err: unknown, summary: string, data: (reasons:
 /** A refusal with its reasons as a list, shown only to the caller. */
 export function refusedReply(summary: string, reasons: string[], hint?: string): Reply {
   return {
-    summary: `${summary}: ${reasons.join("; ")}`,
+    summary: `${summary.replace(/[.:]+$/, "")}: ${reasons.join("; ")}`,
     isError: true,
     ephemeral: true,
     parts: [

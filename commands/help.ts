@@ -13,7 +13,15 @@ export function helpCommand(registry: () => readonly CommandSpec[]): CommandSpec
     usage: "help",
     summary: "the commands you may run",
     async run(_args, ctx) {
-      const mine = registry().filter((c) => checkPermission(ctx, permissionOf(c, [])).allowed);
+      // Only what the caller may run: a command with forms lists only its permitted forms.
+      const lines: string[] = [];
+      const mine = registry().filter((c) => {
+        const forms = (c.forms ?? [{ usage: c.usage, permission: permissionOf(c, []) }]).filter(
+          (f) => checkPermission(ctx, f.permission).allowed,
+        );
+        for (const f of forms) lines.push(`• \`/codex ${f.usage}\`: ${c.summary}`);
+        return forms.length > 0;
+      });
       const roles = rolesOf(ctx.app.charter(), ctx.actor.id, ctx.actor.groups ?? [], ctx.app.extraRoles());
       return {
         summary: `MAOS Codex: ${mine.length} commands you may run`,
@@ -22,7 +30,7 @@ export function helpCommand(registry: () => readonly CommandSpec[]): CommandSpec
           { kind: "header", text: "MAOS Codex commands" },
           {
             kind: "text",
-            text: mine.map((c) => `• \`/codex ${c.usage}\`: ${c.summary}`).join("\n"),
+            text: lines.join("\n"),
           },
           {
             kind: "context",

@@ -83,6 +83,11 @@ export const incidentCommand: CommandSpec = {
   usage: "incident [list [open|resolved|all] | show INC-n | approve INC-n | resolve INC-n <note>]",
   summary: "governance incidents: their reports, approvals and resolutions",
   permission: incidentPermission,
+  forms: [
+    { usage: "incident [list [open|resolved|all] | show INC-n]", permission: "incident" },
+    { usage: "incident approve INC-n", permission: "incident.approve" },
+    { usage: "incident resolve INC-n <note>", permission: "incident.resolve" },
+  ],
   async run(args, ctx): Promise<Reply> {
     const [sub = "list", ...rest] = args.map((a, i) => (i === 0 ? a.toLowerCase() : a));
     switch (sub) {

@@ -26,6 +26,8 @@ export async function run(
   actor: Actor,
   app: App,
   onProgress?: ProgressListener,
+  /** `signal` cancels the run between agents (an in-process handle); `onRunId` learns its id at once. */
+  control: { signal?: AbortSignal; onRunId?: (runId: string) => void } = {},
 ): Promise<RunSummary> {
   assertRunsAllowed(app);
   const stack = findStack(app.stacksDir, args.stack);
@@ -34,7 +36,7 @@ export async function run(
   const deps = await app.runDeps();
   await app.recoverAbortedRuns();
   const summary = await runStack(
-    { stack, inputs: args.inputs, actor, provider: args.provider },
+    { stack, inputs: args.inputs, actor, provider: args.provider, ...control },
     deps,
     onProgress,
   );
@@ -163,8 +165,18 @@ export function runReply(s: RunSummary, outputs: Record<string, string>): Reply 
       ? `PASS (threshold ${s.evaluation.threshold})`
       : `below the bar (threshold ${s.evaluation.threshold})`
     : "not scored";
-  const title = `${s.stack}: ${s.status}, score ${s.score.toFixed(2)}, ${s.evaluation ? (s.pass ? "pass" : "below the bar") : "not scored"}`;
+  const title =
+    s.status === "cancelled"
+      ? `${s.stack}: cancelled by ${s.cancelled?.by.replace(/ <[^>]*>$/, "") ?? "?"}, not scored`
+      : `${s.stack}: ${s.status}, score ${s.score.toFixed(2)}, ${s.evaluation ? (s.pass ? "pass" : "below the bar") : "not scored"}`;
   const parts: ReplyPart[] = [{ kind: "header", text: title }];
+  if (s.cancelled) {
+    const skipped = s.steps.filter((st) => st.status === "skipped").map((st) => st.agent);
+    parts.push({
+      kind: "text",
+      text: `*Cancelled* (${s.cancelled.via}) before ${skipped.length > 0 ? skipped.join(", ") : "evaluation"}; what the agents produced is sealed below.`,
+    });
+  }
   if (s.error) parts.push({ kind: "text", text: `*Run failed*: ${s.error.code}: ${s.error.message}` });
   parts.push({
     kind: "fields",
@@ -192,6 +204,7 @@ export function runReply(s: RunSummary, outputs: Record<string, string>): Reply 
   for (const step of s.steps) {
     const output = outputs[step.agent];
     if (output === undefined) continue;
+    // Once: the whole output as a document (Slack: a markdown block, or a file past 12,000 characters).
     parts.push({ kind: "divider" });
     parts.push({
       kind: "document",
@@ -202,7 +215,8 @@ export function runReply(s: RunSummary, outputs: Record<string, string>): Reply 
   }
   parts.push({
     kind: "context",
-    text: `sealed in ${s.vault.path}${s.vault.pushed === false ? " (push failed; the local commit is kept)" : ""} · ${s.ms} ms${lessonNote(s)}`,
+    // The vault folder's name, never the server's filesystem path (this line is posted in Slack).
+    text: `sealed in vault folder ${path.basename(s.vault.path)}${s.vault.pushed === false ? " (push failed; the local commit is kept)" : ""} · ${s.ms} ms${lessonNote(s)}`,
   });
   return {
     summary: `${title}; seal ${s.seal.root.slice(0, 12)}, commit ${s.vault.commit.slice(0, 12)}`,

@@ -13,7 +13,11 @@ export async function stopOutcome(
     const incident = await ctx.app
       .autonomy()
       .stop(ctx.actor, reason || "no reason given", grantingRoles(ctx, "stop"));
-    const reply = incidentReply(incident);
+    // With the Approve buttons: a reaction or a click on this reply counts like one on the signals post.
+    const reply = incidentReply(incident, {
+      opening: true,
+      approverRoles: ctx.app.autonomy().incidents.approverRoles(),
+    });
     return {
       ok: true,
       data: { halted: true, incident },
@@ -44,7 +48,9 @@ export async function resumeOutcome(
       reply: { summary: text, parts: [{ kind: "text", text }] },
     };
   } catch (err) {
-    return refusedOutcome(err, "resume refused: the loop stays HALTED.", (reasons) => ({
+    const halted = ctx.app.autonomy().srr().state === "HALTED";
+    const summary = halted ? "resume refused: the loop stays HALTED." : "Nothing to resume.";
+    return refusedOutcome(err, summary, (reasons) => ({
       resumed: false,
       reasons,
     }));

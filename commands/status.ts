@@ -14,7 +14,7 @@ const LAST_RUNS = 5;
 export interface RunRecord {
   stack: string;
   runId: string;
-  status: "completed" | "failed" | "aborted" | "running";
+  status: "completed" | "failed" | "aborted" | "cancelled" | "running";
   score: number | undefined;
   pass: boolean | undefined;
   sealRoot: string | undefined;
@@ -30,7 +30,7 @@ export function lastRuns(app: App, limit = LAST_RUNS): RunRecord[] {
   return ledger.query({ eventType: "RUN_STARTED", newestFirst: true, limit }).map((started) => {
     const thread = ledger.byCorrelation(started.correlationId);
     const find = (type: string) => thread.find((e) => e.eventType === type);
-    const end = find("RUN_COMPLETED") ?? find("RUN_FAILED") ?? find("RUN_ABORTED");
+    const end = find("RUN_COMPLETED") ?? find("RUN_FAILED") ?? find("RUN_ABORTED") ?? find("RUN_CANCELLED");
     const sealed = payload(find("RUN_SEALED"));
     const p = payload(end);
     const s = payload(started);
@@ -43,7 +43,9 @@ export function lastRuns(app: App, limit = LAST_RUNS): RunRecord[] {
           ? "completed"
           : end.eventType === "RUN_FAILED"
             ? "failed"
-            : "aborted",
+            : end.eventType === "RUN_CANCELLED"
+              ? "cancelled"
+              : "aborted",
       score: typeof p.score === "number" ? p.score : undefined,
       pass: typeof p.pass === "boolean" ? p.pass : undefined,
       sealRoot: typeof sealed.sealRoot === "string" ? sealed.sealRoot : undefined,

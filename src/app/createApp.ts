@@ -312,6 +312,8 @@ export function createApp(opts: AppOptions = {}): App {
         providerFor: app.providerFor,
         secrets,
         onCheckpoint: (cp) => remember(app, cp),
+        // Read between agents: a cancel asked for by any process (maos cancel, /codex cancel) stops the run.
+        cancelRequest: (runId: string) => app.state().cancelRequest(runId),
       };
     },
     async recoverAbortedRuns() {

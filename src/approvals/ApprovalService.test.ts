@@ -70,7 +70,7 @@ describe("ApprovalService", () => {
     ]);
   });
 
-  test("only the charter's emoji on a registered message counts; other reactions leave no trace", async () => {
+  test("only the charter's emoji on a registered message counts; other reactions on it are ledgered as ignored", async () => {
     const s = setup();
     await requested(s);
     assert.equal((await s.react("U0APPROVER", "eyes")).outcome, "ignored");
@@ -78,7 +78,10 @@ describe("ApprovalService", () => {
       (await s.react("U0APPROVER", "white_check_mark", true, "1790000000.999999")).outcome,
       "ignored",
     );
-    assert.equal(s.events().length, 1, "only the request");
+    // Issue 12: every reaction on a known approval message is on the record; other messages leave no trace.
+    assert.equal(s.events().length, 2, "the request, and the ignored reaction on its message");
+    const ignored = s.events("APPROVAL_REACTION_IGNORED")[0]?.payload as { reaction?: string } | undefined;
+    assert.equal(ignored?.reaction, "eyes");
     const ok = await s.react("U0APPROVER");
     assert.equal(ok.outcome, "accepted");
     assert.equal(s.service.get("APR-1")?.status, "approved");

@@ -109,8 +109,18 @@ export class ApprovalService {
 
   /** Records the Slack message posted for a request, so reactions on it count. */
   attachMessage(id: string, channel: string, ts: string): ApprovalRecord {
-    this.#mustGet(id);
+    const a = this.#mustGet(id);
+    // A second message with the same buttons (the /codex stop reply beside the signals post) counts too.
+    if (a.channel && a.ts && (a.channel !== channel || a.ts !== ts)) {
+      this.#store.addApprovalMessage(id, channel, ts);
+      return a;
+    }
     return this.#store.attachMessage(id, channel, ts);
+  }
+
+  /** Every Slack message that carries the approval's buttons (to update them when it is decided). */
+  messages(id: string): { channel: string; ts: string }[] {
+    return this.#store.approvalMessages(id);
   }
 
   get(id: string): ApprovalRecord | undefined {
@@ -136,6 +146,20 @@ export class ApprovalService {
     if (!this.#store.claimEvent(r.eventId)) return { outcome: "duplicate" };
     const approval = this.#store.findApprovalByMessage(r.channel, r.ts);
     if (!approval) return { outcome: "ignored", reason: "not an approval message" };
+    const outcome = await this.#onApprovalReaction(r, approval);
+    // Every reaction on a known approval message leaves a trace, the ones that change nothing too.
+    if (outcome.outcome === "ignored" && r.user !== r.botUserId) {
+      await this.#record("APPROVAL_REACTION_IGNORED", "info", { source: "slack", id: r.user }, approval, {
+        via: "reaction",
+        reaction: r.reaction,
+        added: r.added,
+        reason: outcome.reason,
+      });
+    }
+    return outcome;
+  }
+
+  async #onApprovalReaction(r: ReactionInput, approval: ApprovalRecord): Promise<ApprovalOutcome> {
     const { emoji, rejectEmoji } = this.#charter().approvals;
     const decision: Decision | undefined =
       r.reaction === emoji ? "approve" : r.reaction === rejectEmoji ? "reject" : undefined;
@@ -237,6 +261,14 @@ export class ApprovalService {
     }
     if (approval.decidedByKey !== actorKey(actor)) {
       return { outcome: "ignored", reason: "this reaction was not the one that approved", approval };
+    }
+    // Only a reaction can be taken back by removing it; a button or typed approval stands.
+    if (approval.decidedVia !== "reaction") {
+      return {
+        outcome: "ignored",
+        reason: `the approval was given by ${approval.decidedVia ?? "another way"}, not by this reaction; removing a reaction does not revoke it`,
+        approval,
+      };
     }
     if (approval.status === "consumed") {
       return this.#refuse(

@@ -27,6 +27,8 @@ export interface EvidenceItem {
   channel: "signals" | "evidence";
   /** E.g. the incident id: the first item with a key opens a thread, later ones go in it. */
   threadKey?: string;
+  /** The thread's first message as it now stands (an incident approved or resolved); Slack updates it in place. */
+  rootReply?: Reply;
 }
 
 /**

@@ -200,10 +200,16 @@ export class IncidentService {
       });
     }
     const resolved = this.mustGet(view.id);
-    await this.update(
-      resolved,
-      `${view.id} resolved`,
-      `✅ *${view.id} resolved* by ${actorIdentity(actor)}: ${note.trim()}\nAn operator can now resume the autonomy loop with \`/codex resume\`.`,
+    await this.#publisher().publish(
+      {
+        ...this.threadUpdate(
+          resolved,
+          `${view.id} resolved`,
+          `✅ *${view.id} resolved* by ${actorIdentity(actor)}: ${note.trim()}\nAn operator can now resume the autonomy loop with \`/codex resume\`.`,
+        ),
+        // The opening message now reads resolved, with the note, and without its buttons.
+        rootReply: incidentReply(resolved),
+      },
       {
         eventType: "INCIDENT_RESOLVED",
         level: "info",
@@ -313,7 +319,12 @@ export function incidentReply(
   }
   parts.push({
     kind: "context",
-    text: `The autonomy loop is halted (STOP–RESET–REALIGN). To resume: approve (reaction, button or /codex incident approve ${view.id}), resolve (/codex incident resolve ${view.id} <note>), then /codex resume.`,
+    text:
+      view.status === "resolved"
+        ? `${view.id} is resolved. An operator resumes the autonomy loop with /codex resume.`
+        : view.approved
+          ? `Approved. Next: /codex incident resolve ${view.id} <what was found and done>, then /codex resume.`
+          : `The autonomy loop is halted (STOP–RESET–REALIGN). To resume: approve (reaction, button or /codex incident approve ${view.id}), resolve (/codex incident resolve ${view.id} <note>), then /codex resume.`,
   });
   return { summary: `${view.id}: ${view.summary}`, parts };
 }

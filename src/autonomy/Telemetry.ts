@@ -79,7 +79,7 @@ const LAG_FULL_MS = 200;
 const QUEUE_FULL = 4;
 /** How many recent entries of one type are read to find the window's (the window rarely holds more). */
 const WINDOW_SCAN = 2000;
-const TERMINAL_RUN = ["RUN_COMPLETED", "RUN_FAILED", "RUN_ABORTED"] as const;
+const TERMINAL_RUN = ["RUN_COMPLETED", "RUN_FAILED", "RUN_ABORTED", "RUN_CANCELLED"] as const;
 
 function obj(e: LedgerEntry | undefined): Record<string, unknown> {
   const p = e?.payload;

@@ -3,6 +3,7 @@ import readline from "node:readline";
 import { Command, CommanderError, Option } from "commander";
 import { activateOutcome } from "../../commands/activate.ts";
 import type { CommandContext } from "../../commands/CommandSpec.ts";
+import { cancelOutcome } from "../../commands/cancel.ts";
 import { clientPermission, clientReply } from "../../commands/client.ts";
 import { authorize, type Outcome } from "../../commands/governed.ts";
 import { incidentApprove, incidentList, incidentResolve, incidentShow } from "../../commands/incident.ts";
@@ -395,6 +396,14 @@ export async function main(
     .description("resume the autonomy loop; exit 1 listing why while the conditions do not hold")
     .option("--json", "print one JSON document")
     .action(act(governed("resume", (ctx) => resumeOutcome(ctx))));
+  program
+    .command("cancel")
+    .description(
+      "cancel a running run (from any process): it stops before its next agent and is sealed as cancelled",
+    )
+    .argument("<run>", "the run id, or its first 8 characters")
+    .option("--json", "print one JSON document")
+    .action(act(governed("run", (ctx, id: string) => cancelOutcome(ctx, id))));
   program
     .command("snapshot")
     .description("take the daily autonomy snapshot now (vault, ledger, evidence)")

@@ -14,6 +14,8 @@ export type RunProgress =
     }
   | { type: "evaluating" }
   | { type: "evaluated"; score: number; pass: boolean }
+  /** The run's outcome, before it is sealed. */
+  | { type: "finished"; status: "completed" | "failed" | "cancelled"; error?: string; cancelledBy?: string }
   | { type: "sealing" }
   | { type: "sealed"; path: string; commit: string };
 

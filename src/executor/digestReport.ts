@@ -7,7 +7,8 @@ export interface DigestInput {
   correlationId: string;
   stack: string;
   stackGoal: string;
-  status: "completed" | "failed";
+  status: "completed" | "failed" | "cancelled";
+  cancelled?: { by: string; via: string };
   steps: StepSummary[];
   evaluation: Evaluation | undefined;
   lessonsApplied: string[];
@@ -26,7 +27,7 @@ export function digestReport(d: DigestInput): string {
     `- Run: \`${d.runId}\` (correlation \`${d.correlationId}\`)`,
     `- Finished: ${chicagoIso(d.finishedAt)} (America/Chicago)`,
     `- Goal: ${d.stackGoal}`,
-    `- Status: **${d.status}**${d.error ? ` — ${d.error.code}: ${d.error.message}` : ""}`,
+    `- Status: **${d.status}**${d.error ? ` — ${d.error.code}: ${d.error.message}` : ""}${d.cancelled ? ` by ${d.cancelled.by} (${d.cancelled.via})` : ""}`,
   ];
   if (e) {
     lines.push(

@@ -1,7 +1,7 @@
 import os from "node:os";
 import type { Ledger } from "../ledger/Ledger.ts";
 
-const TERMINAL = ["RUN_COMPLETED", "RUN_FAILED", "RUN_ABORTED"] as const;
+const TERMINAL = ["RUN_COMPLETED", "RUN_FAILED", "RUN_ABORTED", "RUN_CANCELLED"] as const;
 const LOOKBACK = 10_000;
 
 /**

@@ -40,6 +40,8 @@ export interface RunDeps {
   secrets: readonly string[];
   /** Told of each checkpoint the run signs (the app keeps the newest outside ledger.db). */
   onCheckpoint?: (cp: Checkpoint) => void;
+  /** A cancel request on file for the run (state.db: `maos cancel`, `/codex cancel` from any process). */
+  cancelRequest?: (runId: string) => { by: string; via: string } | undefined;
 }
 
 export interface RunRequest {
@@ -48,6 +50,13 @@ export interface RunRequest {
   actor: Actor;
   /** `--provider SPEC`: the prime for every step of this run. */
   provider?: string | undefined;
+  /**
+   * Aborting it cancels the run between agents (an in-process handle, e.g. the MCP adapter's); its
+   * `reason`, when a string, names who cancelled.
+   */
+  signal?: AbortSignal | undefined;
+  /** Called with the run id as soon as it exists, so the caller can offer a way to cancel it. */
+  onRunId?: ((runId: string) => void) | undefined;
 }
 
 export interface StepSummary {
@@ -68,7 +77,7 @@ export interface RunSummary {
   runId: string;
   correlationId: string;
   stack: string;
-  status: "completed" | "failed";
+  status: "completed" | "failed" | "cancelled";
   score: number;
   pass: boolean;
   steps: StepSummary[];
@@ -81,6 +90,8 @@ export interface RunSummary {
   finishedAt: string;
   ms: number;
   error?: { code: string; message: string };
+  /** Who cancelled the run and how (status "cancelled"). */
+  cancelled?: { by: string; via: string };
 }
 
 /**
@@ -118,6 +129,15 @@ export async function runStack(
   const inputs = screened.inputs;
   const runId = randomUUID();
   const correlationId = randomUUID();
+  req.onRunId?.(runId);
+  /** A cancel asked for in this process (the signal) or in any other (state.db); checked between agents. */
+  const cancelAsked = (): { by: string; via: string } | undefined => {
+    if (req.signal?.aborted) {
+      const reason = req.signal.reason;
+      return { by: typeof reason === "string" ? reason : "an in-process caller", via: "signal" };
+    }
+    return deps.cancelRequest?.(runId);
+  };
   const startedAt = deps.clock.now();
   const t0 = deps.clock.monotonic();
   const order = executionOrder(stack);
@@ -155,11 +175,13 @@ export async function runStack(
     const files: Record<string, string> = {};
     const steps: StepSummary[] = [];
     let failure: CodexError | undefined;
+    let cancelled: { by: string; via: string } | undefined;
 
     for (const [index, agentId] of order.entries()) {
       const agent = byId.get(agentId);
       if (!agent) continue;
-      if (failure) {
+      cancelled ??= failure ? undefined : cancelAsked();
+      if (failure || cancelled) {
         steps.push(skipped(agent.id, agent.role));
         continue;
       }
@@ -307,8 +329,9 @@ export async function runStack(
       }
     }
 
+    cancelled ??= failure ? undefined : cancelAsked();
     let evaluation: Evaluation | undefined;
-    if (!failure) {
+    if (!failure && !cancelled) {
       onProgress({ type: "evaluating" });
       try {
         evaluation = await evaluateRun(
@@ -354,7 +377,7 @@ export async function runStack(
       }
     }
 
-    const status = failure ? "failed" : "completed";
+    const status = cancelled ? "cancelled" : failure ? "failed" : "completed";
     const finishedAt = deps.clock.now();
     if (evaluation) {
       await recordWisdom(deps, {
@@ -380,17 +403,37 @@ export async function runStack(
       finishedAt: utcIso(finishedAt),
       ms: Math.round(deps.clock.monotonic() - t0),
       ...(failure ? { error: { code: failure.code, message: scrub(failure.message) } } : {}),
+      ...(cancelled ? { cancelled } : {}),
     } as const;
-    await append(
-      failure ? "RUN_FAILED" : "RUN_COMPLETED",
-      {
+    // A cancelled run ends in RUN_CANCELLED (who, how, which agents never ran) and is sealed like any other.
+    // RUN_CANCELLED is written as the one who cancelled; the other outcomes as the run's requester.
+    const endActor = cancelled ? cancelled.by : ctx.actor;
+    await deps.ledger.append({
+      eventType: cancelled ? "RUN_CANCELLED" : failure ? "RUN_FAILED" : "RUN_COMPLETED",
+      level: failure ? "error" : cancelled ? "warn" : "info",
+      actor: endActor,
+      correlationId,
+      payload: {
+        runId,
         status,
         score: summaryBase.score,
         pass: summaryBase.pass,
         ...(failure ? { error: summaryBase.error } : {}),
+        ...(cancelled
+          ? {
+              cancelledBy: cancelled.by,
+              via: cancelled.via,
+              skipped: steps.filter((st) => st.status === "skipped").map((st) => st.agent),
+            }
+          : {}),
       },
-      failure ? "error" : "info",
-    );
+    });
+    onProgress({
+      type: "finished",
+      status,
+      ...(summaryBase.error ? { error: summaryBase.error.message } : {}),
+      ...(cancelled ? { cancelledBy: cancelled.by } : {}),
+    });
 
     onProgress({ type: "sealing" });
     files["run.json"] = `${JSON.stringify(
@@ -414,6 +457,7 @@ export async function runStack(
         steps,
         lessonsApplied: lessons,
         ...(summaryBase.error ? { error: summaryBase.error } : {}),
+        ...(cancelled ? { cancelled } : {}),
       },
       null,
       2,

@@ -109,6 +109,8 @@ export const DEFAULT_PERMISSIONS: Record<string, string[]> = {
   incident: ["operator", "approver"],
   "incident.approve": ["approver", "client_role:business_owner"],
   "incident.resolve": ["approver", "client_role:business_owner"],
+  // Cancelling someone else's running run; the person who started a run may always cancel it.
+  cancel: ["operator"],
 };
 
 /** The shipped secret and PII patterns; charter.yml lists the same ones so operators can see and edit them. */

@@ -8,6 +8,7 @@ import type { Charter } from "../governance/charter.ts";
 import type { LedgerAppend, LedgerEntry } from "../ledger/Ledger.ts";
 import type { ChannelRateLimiter } from "../slack/channelRateLimiter.ts";
 import type { StateStore } from "../state/StateStore.ts";
+import { readLastChannel } from "../state/slackConnection.ts";
 import { DEFAULT_BACKOFF } from "./backoff.ts";
 import type { SinkName } from "./evidenceBody.ts";
 import { limitedFetch } from "./limitedFetch.ts";
@@ -66,12 +67,15 @@ export class Relays {
     else {
       const ch = this.#o.charter().channels;
       const thread = item.threadKey ? this.#o.state().getThread(item.threadKey) : undefined;
+      // Signals fall back to the channel /codex was last used in (SlackSink posts there).
       const channel =
-        thread?.channel ?? (item.channel === "evidence" ? (ch.evidence ?? ch.signals) : ch.signals);
+        thread?.channel ??
+        (item.channel === "evidence" ? (ch.evidence ?? ch.signals) : ch.signals) ??
+        (item.channel === "signals" ? readLastChannel(this.#o.state()) : undefined);
       if (channel) sinks.push("slack");
       else
         off.push(
-          `Slack: no channel for ${item.channel} evidence (set channels.signals in ${this.#o.charter().file})`,
+          `Slack: no channel to post ${item.channel === "evidence" ? "evidence" : "signals"} in (set channels.signals in ${this.#o.charter().file}, or use /codex in a channel first)`,
         );
     }
     const notion = this.notionOff();

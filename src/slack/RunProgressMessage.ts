@@ -1,9 +1,20 @@
 import type { webApi } from "@slack/bolt";
 import type { Logger } from "../core/logger.ts";
 import type { RunProgress } from "../executor/RunProgress.ts";
-import { type Block, context, escapeMrkdwn, header, progressBar, section, sections } from "./blockKit.ts";
+import {
+  actions,
+  type Block,
+  button,
+  context,
+  escapeMrkdwn,
+  header,
+  progressBar,
+  section,
+  sections,
+} from "./blockKit.ts";
 import type { ChannelRateLimiter } from "./channelRateLimiter.ts";
 import { packMessages } from "./packMessages.ts";
+import { CANCEL_RUN_ACTION } from "./replyBlocks.ts";
 
 type AgentState = "waiting" | "running" | "done" | "failed" | "skipped";
 
@@ -44,6 +55,7 @@ export class RunProgressMessage {
   #runId = "";
   #agents: AgentLine[] = [];
   #phase = "starting";
+  #outcome: "completed" | "failed" | "cancelled" | undefined;
   #finished = false;
   #posted: Promise<string | undefined> | undefined;
   #ts: string | undefined;
@@ -109,7 +121,12 @@ export class RunProgressMessage {
         this.#phase = "evaluating";
         break;
       case "evaluated":
-        this.#phase = `scored ${e.score.toFixed(2)} (${e.pass ? "pass" : "below threshold"})`;
+        this.#phase = `scored ${e.score.toFixed(2)} (${e.pass ? "pass" : "below the bar"})`;
+        break;
+      case "finished":
+        this.#outcome = e.status;
+        if (e.status === "failed") this.#phase = `failed: ${e.error ?? "see the thread"}`;
+        if (e.status === "cancelled") this.#phase = `cancelled${e.cancelledBy ? ` by ${e.cancelledBy}` : ""}`;
         break;
       case "sealing":
         this.#phase = `${this.#phase}; sealing`;
@@ -125,7 +142,11 @@ export class RunProgressMessage {
     if (this.#finished) {
       for (const a of this.#agents) if (a.state === "waiting") a.state = "skipped";
     }
-    const done = this.#agents.filter((a) => a.state === "done" || a.state === "failed").length;
+    // Once the run is over, every agent has been dealt with (done, failed or skipped): the bar is full
+    // and the phase says how it ended, so a failed run never looks stuck at 2/3.
+    const done = this.#finished
+      ? this.#agents.length
+      : this.#agents.filter((a) => a.state === "done" || a.state === "failed").length;
     const lines = this.#agents.map((a) => {
       const bits: string[] = [a.state];
       if (a.provider) bits.push(a.provider);
@@ -134,12 +155,18 @@ export class RunProgressMessage {
       return `${ICON[a.state]} *${escapeMrkdwn(a.id)}*: ${bits.join(", ")}${err}`;
     });
     const blocks: Block[] = [
-      header(`Run ${this.#stack || "stack"}`),
+      header(
+        `${this.#outcome === "failed" ? "🔴 " : this.#outcome === "cancelled" ? "⏹️ " : ""}Run ${this.#stack || "stack"}`,
+      ),
       section(`\`${progressBar(done, this.#agents.length)}\`  ${escapeMrkdwn(this.#phase)}`),
       ...(lines.length > 0 ? sections(lines.join("\n")) : []),
       context(
         `requested by <@${this.#o.userId}> · run \`${escapeMrkdwn(this.#runId)}\`${this.#finished ? " · results in the thread" : ""}`,
       ),
+      // While it runs: a Cancel button (the requester or an operator; /codex cancel decides).
+      ...(!this.#finished && this.#runId && !this.#outcome
+        ? [actions(button("Cancel run", CANCEL_RUN_ACTION, { value: this.#runId, style: "danger" }))]
+        : []),
     ];
     // A parent message is one message: keep the first pack (more agents than fit is not a real stack).
     return packMessages(blocks)[0] ?? blocks.slice(0, 1);

@@ -14,6 +14,8 @@ export const SLACK_LIMITS = {
   buttonText: 75,
   actionId: 255,
   buttonValue: 2000,
+  /** All markdown blocks of one payload together (docs.slack.dev, "Markdown block"). */
+  markdownText: 12000,
   /**
    * Slack refuses a message somewhere above ~13k characters of text in total (undocumented, observed);
    * 12000 leaves room for the fallback text and for counting differences.
@@ -61,7 +63,12 @@ export interface ActionsBlock {
   type: "actions";
   elements: ButtonElement[];
 }
-export type Block = HeaderBlock | SectionBlock | DividerBlock | ContextBlock | ActionsBlock;
+/** Standard markdown (headings, **bold**, tables) that Slack renders itself; at most 12,000 characters per payload. */
+export interface MarkdownBlock {
+  type: "markdown";
+  text: string;
+}
+export type Block = HeaderBlock | SectionBlock | DividerBlock | ContextBlock | ActionsBlock | MarkdownBlock;
 
 /** Cuts to at most `max` units, ending in "…", never between the halves of a surrogate pair. */
 export function truncate(text: string, max: number): string {
@@ -148,6 +155,11 @@ export function context(...texts: string[]): ContextBlock {
       text: truncate(nonEmpty(t, "context element"), SLACK_LIMITS.sectionText),
     })),
   };
+}
+
+/** Agent output as Slack's markdown block, which renders GitHub-style markdown that mrkdwn does not. */
+export function markdown(text: string): MarkdownBlock {
+  return { type: "markdown", text: truncate(nonEmpty(text, "markdown block"), SLACK_LIMITS.markdownText) };
 }
 
 export function divider(): DividerBlock {

@@ -9,6 +9,7 @@ import {
   webApi,
 } from "@slack/bolt";
 import type { CommandContext } from "../../commands/CommandSpec.ts";
+import { cancelOutcome } from "../../commands/cancel.ts";
 import type { App } from "../app/createApp.ts";
 import type {
   ApprovalOutcome,
@@ -18,34 +19,36 @@ import type {
   Decision,
 } from "../approvals/ApprovalService.ts";
 import { commandApprovals, outcomeReply } from "../approvals/commandApprovals.ts";
+import { incidentReply } from "../autonomy/IncidentService.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/logger.ts";
 import type { Reply } from "../core/Reply.ts";
+import { utcIso } from "../core/timestamps.ts";
 import type { RoleMembers } from "../governance/roles.ts";
 import type { StateStore } from "../state/StateStore.ts";
+import { writeLastChannel } from "../state/slackConnection.ts";
 import { AfterAckQueue } from "./AfterAckQueue.ts";
 import { ChannelRateLimiter } from "./channelRateLimiter.ts";
 import { deliverReply, type RespondFn } from "./deliverReply.ts";
 import { HomeDashboard } from "./homeView.ts";
 import { ReplayGuard } from "./ReplayGuard.ts";
 import { RunProgressMessage } from "./RunProgressMessage.ts";
-import { APPROVE_ACTION, REJECT_ACTION } from "./replyBlocks.ts";
+import { APPROVE_ACTION, CANCEL_RUN_ACTION, REJECT_ACTION, replyToBlocks } from "./replyBlocks.ts";
 import { modalAsker, registerRunInputsModal } from "./runInputsModal.ts";
 import { SlackDirectory } from "./SlackDirectory.ts";
 import type { SlackMode } from "./slackMode.ts";
-import { slackSignatureHeaders, verifySlackSignature } from "./verifySlackSignature.ts";
+import {
+  BODY_LIMIT_BYTES,
+  type RouteHandler,
+  SLACK_EVENTS_PATH,
+  slackRequestListener,
+} from "./slackRequestListener.ts";
 import { slackWebClientOptions } from "./webClientOptions.ts";
 
-/** Serves a request when it is one of its routes (the relay server's /health, …); false lets Slack try. */
-export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
+export { type RouteHandler, SLACK_EVENTS_PATH };
+
 /** The adapter-independent command layer (commands/dispatch.ts). */
 export type Dispatch = (text: string, ctx: CommandContext) => Promise<Reply>;
-
-export const SLACK_EVENTS_PATH = "/slack/events";
-/** Slack's payloads are small (a command, an event, an interaction); 1 MiB is far above any of them. */
-const BODY_LIMIT_BYTES = 1024 * 1024;
-/** An oversized body up to this size is read and dropped so its connection stays usable; past it the connection closes. */
-const DRAIN_LIMIT_BYTES = 16 * 1024 * 1024;
 
 export interface CreateSlackAppOptions {
   app: App;
@@ -251,6 +254,8 @@ export function createSlackApp(opts: CreateSlackAppOptions): SlackApp {
     await ack();
     const first = command.text.trim().split(/\s+/)[0] || "help";
     if (replayedTrigger(command.trigger_id, command.user_id, command.channel_id, `/codex ${first}`)) return;
+    // Where signals go while channels.signals is empty (SlackSink): the channel the bot was last used in.
+    writeLastChannel(state, command.channel_id, utcIso(clock.now()));
     track(
       "/codex",
       afterAck.run(() =>
@@ -334,6 +339,25 @@ export function createSlackApp(opts: CreateSlackAppOptions): SlackApp {
   onButton("approve");
   onButton("reject");
 
+  // The Cancel button on a running run's message: the same rules as /codex cancel.
+  bolt.action({ action_id: CANCEL_RUN_ACTION }, async ({ ack, body, action }) => {
+    await ack();
+    const runId = action.type === "button" ? action.value : undefined;
+    const user = body.user.id;
+    const channel = body.channel?.id;
+    if (!runId || !channel) return;
+    const trigger = "trigger_id" in body ? body.trigger_id : undefined;
+    if (replayedTrigger(trigger, user, channel, CANCEL_RUN_ACTION)) return;
+    track(
+      "cancel button",
+      afterAck.run(async () => {
+        const actor = await directory.actor(user);
+        const outcome = await cancelOutcome({ app, actor }, runId);
+        await tellUser(channel, user, outcome.reply.summary);
+      }),
+    );
+  });
+
   bolt.event("app_home_opened", async ({ event, body }) => {
     if (event.tab !== "home") return;
     if (typeof body.event_id === "string" && !state.claimEvent(body.event_id)) return;
@@ -355,6 +379,28 @@ export function createSlackApp(opts: CreateSlackAppOptions): SlackApp {
     track("Slack event", p);
     return p;
   };
+
+  // An incident's messages follow its approval: approved by whom, buttons gone (back if revoked).
+  approvals.onDecision((e) => {
+    if (e.approval.kind !== "incident") return;
+    track("incident message update", refreshIncidentMessages(e.approval.id, e.approval.subjectId));
+  });
+  async function refreshIncidentMessages(approvalId: string, incidentId: string): Promise<void> {
+    const view = app.autonomy().incidents.get(incidentId);
+    if (!view) return;
+    const out = replyToBlocks(
+      incidentReply(view, {
+        opening: view.approval?.status === "open",
+        approverRoles: app.autonomy().incidents.approverRoles(),
+      }),
+    );
+    const blocks = out.messages[0];
+    for (const m of approvals.messages(approvalId)) {
+      await limiter.schedule(m.channel, () =>
+        client.chat.update({ channel: m.channel, ts: m.ts, text: out.text, ...(blocks ? { blocks } : {}) }),
+      );
+    }
+  }
 
   bolt.error(async (err) => {
     log.error({ err }, "Slack listener failed");
@@ -420,151 +466,6 @@ function roleGroupIds(app: App, extra: RoleMembers): string[] {
   for (const role of Object.values(app.charter().roles)) add(role.members);
   for (const members of Object.values(extra)) add(members);
   return [...ids];
-}
-
-/**
- * The HTTP-mode request listener: the relay routes first; then, at POST /slack/events, the raw body is
- * read and checked with verifySlackSignature against the injected clock (401 when forged or stale)
- * before Bolt's receiver sees it. Bolt reuses `rawBody` when a request already carries one.
- */
-function slackRequestListener(o: {
-  receiver: HTTPReceiver;
-  signingSecret: string;
-  clock: Clock;
-  log: Logger;
-  routes: RouteHandler | undefined;
-  /** Called once per request to /slack/events, before its body is read. */
-  onSlackRequest: (res: ServerResponse) => void;
-  replays: ReplayGuard;
-  onReplay: (recorded: Promise<void>) => void;
-}): (req: IncomingMessage, res: ServerResponse) => void {
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    if (o.routes && (await o.routes(req, res))) return;
-    const path = new URL(req.url ?? "/", "http://localhost").pathname;
-    if (path !== SLACK_EVENTS_PATH || req.method !== "POST") {
-      res.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
-      return;
-    }
-    o.onSlackRequest(res);
-    const read = await readBody(req, BODY_LIMIT_BYTES);
-    if (!read.body) {
-      o.log.warn({ path, drained: read.drained }, "refused a Slack request body over 1 MiB");
-      res
-        .writeHead(413, { "content-type": "text/plain", ...(read.drained ? {} : { connection: "close" }) })
-        .end("request body too large\n");
-      if (!read.drained) res.once("finish", () => req.destroy());
-      return;
-    }
-    const raw = read.body;
-    let body = raw;
-    const form = req.headers["content-type"] === "application/x-www-form-urlencoded";
-    const params = form ? new URLSearchParams(raw.toString("utf8")) : undefined;
-    if (params?.get("ssl_check") === "1") {
-      // Slack's SSL check is unsigned; pass on nothing else from it, so it cannot smuggle a payload in.
-      body = Buffer.from("ssl_check=1");
-    } else {
-      const result = verifySlackSignature({
-        signingSecret: o.signingSecret,
-        ...slackSignatureHeaders(req.headers),
-        rawBody: raw,
-        nowSeconds: Math.floor(o.clock.now().getTime() / 1000),
-      });
-      if (!result.ok) {
-        o.log.warn(
-          { reason: result.reason, path },
-          "refused a Slack request that failed signature verification",
-        );
-        res.writeHead(401, { "content-type": "text/plain" }).end("invalid signature\n");
-        return;
-      }
-      // A signed request seen before in the window is a replay: acknowledged, ignored, recorded once.
-      const replay = o.replays.admit({
-        by: "signature",
-        key: String(req.headers["x-slack-signature"]),
-        ...describeRequest(raw, params),
-      });
-      if (!replay.fresh) {
-        o.onReplay(replay.recorded);
-        res.writeHead(200).end();
-        return;
-      }
-    }
-    Object.assign(req, { rawBody: body });
-    o.receiver.requestListener(req, res);
-  };
-  return (req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      o.log.error({ err }, "HTTP request failed");
-      if (!res.headersSent) res.writeHead(500).end();
-      else res.end();
-    });
-  };
-}
-
-/**
- * The body, or undefined when it exceeds `limit` bytes. An oversized body is still read to its end
- * (and dropped) up to DRAIN_LIMIT_BYTES, so the 413 leaves the keep-alive connection clean for the
- * next request; `drained` is false when even that was exceeded and the connection must close.
- */
-async function readBody(
-  req: IncomingMessage,
-  limit: number,
-): Promise<{ body: Buffer; drained: true } | { body: undefined; drained: boolean }> {
-  const declared = Number(req.headers["content-length"]);
-  if (Number.isFinite(declared) && declared > DRAIN_LIMIT_BYTES) return { body: undefined, drained: false };
-  const chunks: Buffer[] = [];
-  let size = 0;
-  // Consumed with events, not `for await`: leaving a for-await early destroys the socket.
-  return new Promise((resolve, reject) => {
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) chunks.push(chunk);
-      else if (size > DRAIN_LIMIT_BYTES) {
-        req.pause();
-        resolve({ body: undefined, drained: false });
-      }
-    });
-    req.on("end", () =>
-      resolve(
-        size <= limit ? { body: Buffer.concat(chunks), drained: true } : { body: undefined, drained: true },
-      ),
-    );
-    req.on("error", reject);
-  });
-}
-
-/** Who and what a signed request is about, for the replay record (never its text). */
-function describeRequest(
-  raw: Buffer,
-  params: URLSearchParams | undefined,
-): { user?: string; channel?: string; what?: string } {
-  try {
-    if (params?.has("command")) {
-      const first = (params.get("text") ?? "").trim().split(/\s+/)[0] || "help";
-      return {
-        user: params.get("user_id") ?? undefined,
-        channel: params.get("channel_id") ?? undefined,
-        what: `${params.get("command")} ${first}`,
-      };
-    }
-    const payload = params?.get("payload");
-    const body = JSON.parse(payload ?? raw.toString("utf8")) as {
-      user?: { id?: string } | string;
-      channel?: { id?: string };
-      actions?: { action_id?: string }[];
-      event?: { type?: string; user?: string };
-      type?: string;
-    };
-    const user = typeof body.user === "string" ? body.user : (body.user?.id ?? body.event?.user);
-    const what = body.actions?.[0]?.action_id ?? body.event?.type ?? body.type;
-    return {
-      ...(user ? { user } : {}),
-      ...(body.channel?.id ? { channel: body.channel.id } : {}),
-      ...(what ? { what } : {}),
-    };
-  } catch {
-    return {};
-  }
 }
 
 /** Bolt's logger interface over pino; Bolt's level follows ours. */

@@ -94,6 +94,7 @@ function recentRuns(ledger: ReturnType<App["ledger"]>): HomeRun[] {
   const ends = [
     ...ledger.query({ eventType: "RUN_COMPLETED", newestFirst: true, limit: RECENT_RUNS }),
     ...ledger.query({ eventType: "RUN_FAILED", newestFirst: true, limit: RECENT_RUNS }),
+    ...ledger.query({ eventType: "RUN_CANCELLED", newestFirst: true, limit: RECENT_RUNS }),
   ]
     .sort((a, b) => b.seq - a.seq)
     .slice(0, RECENT_RUNS);
@@ -131,10 +132,15 @@ export function buildHomeView(s: HomeSnapshot): HomeView {
   blocks.push(divider(), section("*Recent runs*"));
   if (s.runs.length === 0) blocks.push(context("No runs yet. Start one with `/codex run <stack>`."));
   for (const r of s.runs) {
+    // A failed or cancelled run was never scored: its 0 is not "below threshold".
     const score =
-      r.score === undefined
-        ? "no score"
-        : `score ${r.score.toFixed(2)} ${r.pass ? "✅ pass" : "⚠️ below threshold"}`;
+      r.status !== "completed"
+        ? r.status === "failed"
+          ? "🔴 not scored"
+          : "not scored"
+        : r.score === undefined
+          ? "no score"
+          : `score ${r.score.toFixed(2)} ${r.pass ? "✅ pass" : "⚠️ below the bar"}`;
     const seal = r.sealRoot ? `seal \`${r.sealRoot.slice(0, 16)}…\`` : "not sealed";
     const commit = r.commit ? ` · commit \`${r.commit.slice(0, 12)}\`` : "";
     blocks.push(

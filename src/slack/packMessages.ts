@@ -32,6 +32,8 @@ export function blockChars(block: Block): number {
       return sumText(block.elements);
     case "actions":
       return block.elements.reduce((n, el) => n + el.text.text.length, 0);
+    case "markdown":
+      return block.text.length;
     case "divider":
       return 0;
   }
@@ -120,6 +122,9 @@ function fitBlock(block: Block, maxChars: number): Block[] {
           text: { ...el.text, text: truncate(el.text.text, SLACK_LIMITS.buttonText) },
         })),
       }));
+    case "markdown":
+      // A document longer than one message is uploaded as a file before it gets here (replyBlocks).
+      return [block.text.length <= maxChars ? block : { ...block, text: truncate(block.text, maxChars) }];
     case "divider":
       return [block];
   }

@@ -7,6 +7,7 @@ import {
   divider,
   escapeMrkdwn,
   header,
+  markdown,
   type SectionBlock,
   SLACK_LIMITS,
   section,
@@ -39,6 +40,8 @@ export interface ReplyBlocksOptions {
 
 export const APPROVE_ACTION = "approval_approve";
 export const REJECT_ACTION = "approval_reject";
+/** The Cancel button on a running run's message; its value is the run id. */
+export const CANCEL_RUN_ACTION = "run_cancel";
 
 /** Fallback text is not a block, but very long text makes notifications useless; 3000 is a section's worth. */
 const FALLBACK_MAX = 3000;
@@ -77,13 +80,15 @@ function partBlocks(
     case "fields":
       return fieldSections(part.fields);
     case "document": {
-      const title = `*${escapeMrkdwn(part.title)}*`;
-      if (part.text.trim() === "") return [section(`${title}\n_(empty)_`)];
-      if (!needsFileUpload(part.text, threshold)) return sections(`${title}\n${escapeMrkdwn(part.text)}`);
+      // Agent output is GitHub markdown (#, **, tables): Slack's markdown block renders it, mrkdwn does not.
+      const title = `**${part.title}**`;
+      if (part.text.trim() === "") return [section(`*${escapeMrkdwn(part.title)}*\n_(empty)_`)];
+      const whole = `${title}\n\n${part.text.trimEnd()}`;
+      if (!needsFileUpload(whole, threshold)) return [markdown(whole)];
       uploads.push({ filename: part.filename, title: part.title, content: part.text });
       const excerpt = truncate(part.text.trim(), excerptChars);
       return [
-        section(`${title}\n${escapeMrkdwn(excerpt)}`),
+        markdown(`${title}\n\n${excerpt}`),
         context(
           `Full text (${part.text.length.toLocaleString("en-US")} characters) attached as \`${escapeMrkdwn(part.filename)}\`.`,
         ),

@@ -193,6 +193,12 @@ const MIGRATIONS: readonly string[] = [
      replays INTEGER NOT NULL DEFAULT 0
    ) STRICT;
    CREATE INDEX slack_requests_seen ON slack_requests (seen_ms);
+   CREATE TABLE approval_messages (
+     channel TEXT NOT NULL,
+     ts TEXT NOT NULL,
+     approval_id TEXT NOT NULL,
+     PRIMARY KEY (channel, ts)
+   ) STRICT;
    CREATE TABLE run_cancels (
      run_id TEXT PRIMARY KEY,
      requested_by TEXT NOT NULL,
@@ -360,7 +366,28 @@ export class StateStore {
     const row = this.#db.prepare("SELECT * FROM approvals WHERE channel = ? AND ts = ?").get(channel, ts) as
       | ApprovalRow
       | undefined;
-    return row ? fromRow(row) : undefined;
+    if (row) return fromRow(row);
+    const extra = this.#db
+      .prepare("SELECT approval_id FROM approval_messages WHERE channel = ? AND ts = ?")
+      .get(channel, ts) as { approval_id: string } | undefined;
+    return extra ? this.getApproval(extra.approval_id) : undefined;
+  }
+
+  /** Another message carrying an approval's buttons (a command's reply beside the signals post). */
+  addApprovalMessage(id: string, channel: string, ts: string): void {
+    this.#db
+      .prepare("INSERT OR IGNORE INTO approval_messages (channel, ts, approval_id) VALUES (?, ?, ?)")
+      .run(channel, ts, id);
+  }
+
+  /** Every message that carries an approval's buttons: its first, then the others. */
+  approvalMessages(id: string): { channel: string; ts: string }[] {
+    const a = this.getApproval(id);
+    const first = a?.channel && a.ts ? [{ channel: a.channel, ts: a.ts }] : [];
+    const more = this.#db
+      .prepare("SELECT channel, ts FROM approval_messages WHERE approval_id = ? ORDER BY rowid")
+      .all(id) as { channel: string; ts: string }[];
+    return [...first, ...more];
   }
 
   /** Requests in a status (all when omitted), newest first. */

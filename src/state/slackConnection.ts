@@ -37,3 +37,14 @@ export function describeSlackConnection(s: SlackConnectionStatus | undefined): s
   if (s.state === "connected" || s.state === "stopped") return base;
   return `${base}${s.failures > 0 ? `, ${s.failures} failed attempts` : ""}${s.lastError ? `: ${s.lastError}` : ""}`;
 }
+
+const LAST_CHANNEL = "slack.lastChannel";
+
+/** The channel `/codex` was last used in: where incidents and halts go while channels.signals is empty. */
+export function writeLastChannel(state: StateStore, channel: string, at: string): void {
+  state.setValue(LAST_CHANNEL, { channel, at });
+}
+
+export function readLastChannel(state: StateStore): string | undefined {
+  return state.getValue<{ channel: string }>(LAST_CHANNEL)?.channel;
+}

@@ -518,6 +518,7 @@ async function uploadedBytes(raw: Buffer, contentType: string | undefined): Prom
 function blockLimitErrors(blocks: unknown[], maxBlocks: number): string[] {
   const errors: string[] = [];
   if (blocks.length > maxBlocks) errors.push(`${blocks.length} blocks, over ${maxBlocks}`);
+  let markdownChars = 0;
   blocks.forEach((block, i) => {
     const at = `blocks[${i}]`;
     if (!block || typeof block !== "object") {
@@ -561,6 +562,13 @@ function blockLimitErrors(blocks: unknown[], maxBlocks: number): string[] {
         }
         break;
       }
+      case "markdown": {
+        const t = typeof b.text === "string" ? b.text : undefined;
+        if (t === undefined || t.length === 0 || t.length > 12000)
+          errors.push(`${at} markdown text must be 1-12000 characters`);
+        markdownChars += t?.length ?? 0;
+        break;
+      }
       case "divider":
       case "image":
       case "rich_text":
@@ -570,6 +578,7 @@ function blockLimitErrors(blocks: unknown[], maxBlocks: number): string[] {
         errors.push(`${at} unknown block type ${JSON.stringify(b.type)}`);
     }
   });
+  if (markdownChars > 12000) errors.push(`markdown blocks total ${markdownChars} characters, over 12000`);
   return errors;
 }
 
@@ -578,7 +587,10 @@ function textLength(value: unknown): number {
   if (Array.isArray(value)) return value.reduce((n: number, v) => n + textLength(v), 0);
   if (!value || typeof value !== "object") return 0;
   const o = value as Record<string, unknown>;
-  let n = (o.type === "mrkdwn" || o.type === "plain_text") && typeof o.text === "string" ? o.text.length : 0;
+  let n =
+    (o.type === "mrkdwn" || o.type === "plain_text" || o.type === "markdown") && typeof o.text === "string"
+      ? o.text.length
+      : 0;
   for (const [k, v] of Object.entries(o)) if (!(k === "text" && typeof v === "string")) n += textLength(v);
   return n;
 }

@@ -10,15 +10,16 @@ const CHANNEL = "C0OPS";
 function assertBlockLimits(msg: FakeSlackMessage): void {
   const blocks = (msg.blocks ?? []) as {
     type: string;
-    text?: { text: string };
+    text?: { text: string } | string;
     fields?: { text: string }[];
   }[];
   assert.ok(blocks.length > 0 && blocks.length <= 50, `${blocks.length} blocks`);
   let chars = 0;
   for (const b of blocks) {
-    const t = b.text?.text.length ?? 0;
+    const t = (typeof b.text === "string" ? b.text : b.text?.text)?.length ?? 0;
     if (b.type === "header") assert.ok(t <= 150, "header over 150");
     if (b.type === "section") assert.ok(t <= 3000, "section over 3000");
+    if (b.type === "markdown") assert.ok(t <= 12000, "markdown block over 12000");
     chars += t + (b.fields ?? []).reduce((n, f) => n + f.text.length, 0);
   }
   assert.ok(chars <= 12000, `${chars} characters in one message`);

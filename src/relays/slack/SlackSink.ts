@@ -6,6 +6,7 @@ import { retryAfterMs } from "../../slack/channelRateLimiter.ts";
 import { approvalIds, platformError } from "../../slack/deliverReply.ts";
 import { replyToBlocks } from "../../slack/replyBlocks.ts";
 import type { StateStore } from "../../state/StateStore.ts";
+import { readLastChannel } from "../../state/slackConnection.ts";
 import { DeliveryError, retryableStatus } from "../DeliveryError.ts";
 import type { Delivered, DeliveryContext, EvidenceSink } from "../EvidenceSink.ts";
 import type { EvidenceBody } from "../evidenceBody.ts";
@@ -27,6 +28,7 @@ interface SlackProgress {
   /** ts of each message of the reply already posted, in order. */
   posted: string[];
   uploaded?: boolean;
+  rootUpdated?: boolean;
 }
 
 /** Slack answers that no retry can fix: the bot cannot post there, or its token is wrong. */
@@ -91,12 +93,15 @@ export class SlackSink implements EvidenceSink {
     const earlier = ctx.progress as SlackProgress | undefined;
     const thread = item.threadKey ? state.getThread(item.threadKey) : undefined;
     const channels = charter().channels;
+    // Without channels.signals, signals (incidents, halts) go where /codex was last used, so an
+    // incident's Approve buttons reach the people who triggered it.
     const channel =
       earlier?.channel ??
       thread?.channel ??
-      (item.channel === "evidence" ? (channels.evidence ?? channels.signals) : channels.signals);
+      (item.channel === "evidence" ? (channels.evidence ?? channels.signals) : channels.signals) ??
+      (item.channel === "signals" ? readLastChannel(state) : undefined);
     if (!channel) {
-      throw new DeliveryError(`no Slack channel for ${item.channel} evidence`, {
+      throw new DeliveryError(`no Slack channel to post "${item.title}" in`, {
         retryable: false,
         hint: `set channels.signals (and optionally channels.evidence) in ${charter().file}, then run maos relay redrive`,
       });
@@ -105,6 +110,7 @@ export class SlackSink implements EvidenceSink {
       channel,
       posted: [...(earlier?.posted ?? [])],
       uploaded: earlier?.uploaded ?? false,
+      rootUpdated: earlier?.rootUpdated ?? false,
     };
     const out = replyToBlocks({ ...item.reply, ephemeral: false });
     let threadTs = thread?.ts ?? progress.posted[0];
@@ -138,6 +144,21 @@ export class SlackSink implements EvidenceSink {
           }),
         );
         progress.uploaded = true;
+        ctx.save(progress.posted[0], progress);
+      }
+      // The thread's first message as it now stands (an incident approved, resolved): updated in place.
+      if (item.rootReply && thread && !progress.rootUpdated) {
+        const root = replyToBlocks({ ...item.rootReply, ephemeral: false });
+        const blocks = root.messages[0];
+        await limiter.schedule(thread.channel, () =>
+          client.chat.update({
+            channel: thread.channel,
+            ts: thread.ts,
+            text: root.text,
+            ...(blocks ? { blocks } : {}),
+          }),
+        );
+        progress.rootUpdated = true;
         ctx.save(progress.posted[0], progress);
       }
     } catch (err) {

@@ -1,0 +1,91 @@
+import { randomUUID } from "node:crypto";
+import { actorIdentity } from "../src/core/Actor.ts";
+import { CodexError, isCodexError } from "../src/core/CodexError.ts";
+import { findRun, identityKey, type RunRef, requestCancel } from "../src/executor/requestCancel.ts";
+import type { CommandContext, CommandSpec } from "./CommandSpec.ts";
+import type { Outcome } from "./governed.ts";
+import { checkPermission, unstaffedNote } from "./permissions.ts";
+import { errorReply, orList } from "./replies.ts";
+
+export interface CancelData {
+  cancelled: boolean;
+  runId?: string;
+  stack?: string;
+  /** False when a cancel was already on file (asked twice). */
+  first?: boolean;
+  reason?: string;
+}
+
+/**
+ * Cancels a running run for any adapter (Slack's `/codex cancel` and Cancel button, `maos cancel`, the
+ * MCP adapter): the one who started it may, and so may the roles of `permissions.cancel` (operators by
+ * default). The request reaches the run's process through state.db; the run stops before its next
+ * agent and is sealed as cancelled. A refusal is a GOVERNANCE_REFUSAL ledger entry.
+ */
+export async function cancelOutcome(ctx: CommandContext, id: string): Promise<Outcome<CancelData>> {
+  const { app, actor } = ctx;
+  let run: RunRef;
+  try {
+    run = findRun(app.ledger(), id);
+  } catch (err) {
+    if (!isCodexError(err) || (err.code !== "NOT_FOUND" && err.code !== "USAGE")) throw err;
+    return refused(err.message, err.hint);
+  }
+  const own = run.startedByKey === identityKey(actor);
+  if (!own) {
+    const { allowed, needed } = checkPermission(ctx, "cancel");
+    if (!allowed) {
+      await app.ledger().append({
+        eventType: "GOVERNANCE_REFUSAL",
+        level: "warn",
+        actor: actorIdentity(actor),
+        correlationId: randomUUID(),
+        payload: { command: "cancel", runId: run.runId, needed, via: actor.source },
+      });
+      return refused(
+        `cancel refused: run ${run.runId} was started by ${run.startedByKey}; cancelling someone else's run needs the ${orList(needed) || "(no)"} role.${unstaffedNote(ctx, needed)}`,
+        `roles are set in ${app.charter().file} (permissions.cancel); the refusal is recorded in the ledger`,
+      );
+    }
+  }
+  try {
+    const { first } = await requestCancel({ state: app.state() }, run, actor, actor.source);
+    const text = first
+      ? `⏹ Cancel requested for run \`${run.runId}\` (${run.stack}): it stops before its next agent and is sealed as cancelled.`
+      : `Run \`${run.runId}\` (${run.stack}) is already being cancelled.`;
+    return {
+      ok: true,
+      data: { cancelled: true, runId: run.runId, stack: run.stack, first },
+      reply: { summary: text.replaceAll("`", ""), parts: [{ kind: "text", text }] },
+    };
+  } catch (err) {
+    if (!isCodexError(err) || err.code !== "REFUSED") throw err;
+    return refused(err.message, err.hint, run);
+  }
+}
+
+function refused(message: string, hint: string | undefined, run?: RunRef): Outcome<CancelData> {
+  return {
+    ok: false,
+    data: {
+      cancelled: false,
+      ...(run ? { runId: run.runId, stack: run.stack } : {}),
+      reason: message,
+    },
+    reply: errorReply(message, hint ? [{ kind: "context", text: hint }] : []),
+  };
+}
+
+/** `/codex cancel RUN`. Anyone who may run a stack may ask; cancelOutcome decides. */
+export const cancelCommand: CommandSpec = {
+  name: "cancel",
+  usage: "cancel RUN",
+  summary: "stop a running run before its next agent; what it produced is sealed as a cancelled run",
+  permission: () => "run",
+  async run(args, ctx) {
+    if (args.length !== 1 || !args[0]) {
+      throw new CodexError("USAGE", "name the run to cancel, for example `/codex cancel 3f2a9c1e`");
+    }
+    return (await cancelOutcome(ctx, args[0])).reply;
+  },
+};
