@@ -61,7 +61,7 @@ test("`maos cancel RUN` from another process stops the run before its next agent
   const cancelled = app.ledger().query({ eventType: "RUN_CANCELLED" });
   assert.equal(cancelled.length, 1);
   assert.match(cancelled[0]?.actorIdentity ?? "", /^cli:local:/, "the ledger names who cancelled");
-  assert.equal((cancelled[0]?.payload as { via: string }).via, "cli");
+  assert.equal((cancelled[0]?.payload as { via?: string } | undefined)?.via, "cli");
   const runJson = JSON.parse(readFileSync(path.join(summary.vault.path, "run.json"), "utf8")) as {
     status: string;
     cancelled: { by: string };
