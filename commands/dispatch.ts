@@ -58,10 +58,10 @@ export const COMMANDS: CommandSpec[] = [];
 COMMANDS.push(
   helpCommand(() => COMMANDS),
   runCommand,
-  cancelCommand,
   stacksCommand,
   statusCommand,
   ledgerCommand,
+  cancelCommand,
   approveCommand,
   rejectCommand,
   activateCommand,

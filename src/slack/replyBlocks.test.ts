@@ -48,12 +48,13 @@ describe("replyToBlocks", () => {
     const [blocks] = out.messages;
     assert.deepEqual(
       blocks?.map((b) => b.type),
-      ["header", "section", "section", "divider", "context", "section"],
+      // Issue 12: a document (agent output, GitHub markdown) is Slack's markdown block, not mrkdwn.
+      ["header", "section", "section", "divider", "context", "markdown"],
     );
     const text = JSON.stringify(blocks);
     assert.match(text, /&lt;!channel&gt; &amp; more/);
     assert.match(text, /\*Commit\*\\n—/, "an empty field value still shows");
-    assert.match(text, /\*Planner\*\\nshort output/);
+    assert.match(text, /\*\*Planner\*\*\\n\\nshort output/);
   });
 
   test("a long reply is split across messages that each respect Block Kit's limits", () => {
