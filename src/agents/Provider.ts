@@ -27,6 +27,11 @@ export interface GenerateRequest {
   jsonSchema?: { name: string; schema: Record<string, unknown> };
   maxTokens?: number;
   context: DraftContext;
+  /**
+   * Streaming: a provider that produces text piece by piece calls this with each piece, in order (the
+   * whole text is still returned). Providers that cannot stream ignore it.
+   */
+  onText?: ((delta: string) => void) | undefined;
 }
 
 export interface GenerateResult {

@@ -51,6 +51,9 @@ export class OfflineProvider implements Provider {
       );
     }
     const text = composeDraft(ctx);
+    // Streams deterministically, a line at a time. Synchronously: yielding here would let a test's
+    // instant clock time the call out, and the consumer paces what it shows anyway.
+    if (req.onText) for (const line of text.split(/(?<=\n)/)) req.onText(line);
     return { text, tokens: { input, output: estimateTokens(text) }, model: this.model };
   }
 

@@ -9,6 +9,7 @@ import type { LedgerEntry } from "../ledger/Ledger.ts";
 import { lastSecretsLoad } from "../secrets/loadNotionSecrets.ts";
 import { MIN_TOKEN_CHARS, relayToken } from "../server/relayToken.ts";
 import { loadStacks } from "../stacks/loadStacks.ts";
+import { readLastChannel } from "../state/slackConnection.ts";
 import type { AutonomyKernel, HeartbeatResult } from "./AutonomyKernel.ts";
 import { manifestPath } from "./configHashes.ts";
 import { evidenceRecords } from "./evidenceRecord.ts";
@@ -259,7 +260,7 @@ export async function activate(
       : recorded
         ? `activation start noted in the ledger (seq ${started.seq}): ${recorded.reason ?? ""}`
         : `the activation-start entry (seq ${started.seq}) records no evidence: the configured publisher did not record it`;
-  check(11, posted !== undefined || recorded !== undefined, evidenceWhere);
+  check(11, posted !== undefined || recorded !== undefined, `${evidenceWhere}${signalsNote(app)}`);
 
   const recordFile = `activations/${compactUtc(startedAt)}-${runId.slice(0, 8)}.json`;
   const record: ActivationRecord = {
@@ -468,4 +469,14 @@ ${r.checklist.map((c) => `- ${c.ok ? "✅" : "❌"} ${c.item}: ${c.detail}`).joi
 Governance: ${r.record.governance_status}. Autonomy loop: ${r.record.autonomy_loop.running ? "running" : "not running"} (${r.record.autonomy_loop.where}).
 Ledger links: ${r.record.evidence_links.ledger.join(", ")}. Vault: ${r.recordFile}.
 `;
+}
+
+/** Where incidents and halts (and their Approve buttons) go on Slack: channels.signals, or the fallback. */
+function signalsNote(app: App): string {
+  if (!app.env.SLACK_BOT_TOKEN) return "";
+  const { channels, file } = app.charter();
+  if (channels.signals)
+    return `; Slack signals (incidents, halts, approvals) go to channels.signals ${channels.signals}`;
+  const last = readLastChannel(app.state());
+  return `; channels.signals is empty in ${file}: incidents, halts and their approvals go to the channel where /codex was last used (${last ?? "none yet"}); set channels.signals to a channel id to fix one`;
 }

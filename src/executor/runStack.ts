@@ -24,6 +24,7 @@ import {
 } from "../stacks/index.ts";
 import { type SealedRun, VAULT_CHECKPOINT_FILE, type Vault } from "../vault/Vault.ts";
 import { digestReport } from "./digestReport.ts";
+import { GuardedStream } from "./GuardedStream.ts";
 import type { ProgressListener } from "./RunProgress.ts";
 import { runContext } from "./runContext.ts";
 import { recordWisdom, topLessons } from "./wisdom.ts";
@@ -227,12 +228,25 @@ export async function runStack(
       }
 
       const prime = agentPrime(agent, runPrime, deps);
+      const rules = mergeGuardrails(deps.charter.guardrails, agent.guardrails);
+      const file = `${agent.id}.${agent.output.format === "json" ? "json" : "md"}`;
+      // Markdown outputs stream as they are produced, a line at a time through the guardrails.
+      const stream =
+        agent.output.format === "markdown"
+          ? new GuardedStream(rules, scrub, (text) =>
+              onProgress({ type: "output", agent: agent.id, file, text }),
+            )
+          : undefined;
+      if (stream) request.onText = stream.push;
+      const endStream = (ok: boolean) => {
+        if (stream) onProgress({ type: "output-end", agent: agent.id, file, complete: stream.end(ok) });
+      };
       try {
         const result = await deps.hub.generate(request, { agent: agent.id, ...(prime ? { prime } : {}) });
         const output =
           agent.output.format === "json" ? JSON.stringify(result.json ?? null, null, 2) : result.text;
-        const rules = mergeGuardrails(deps.charter.guardrails, agent.guardrails);
         const violations = checkGuardrails(output, rules);
+        endStream(violations.length === 0);
         const ms = Math.round(deps.clock.monotonic() - stepStart);
         const step: StepSummary = {
           agent: agent.id,
@@ -266,7 +280,6 @@ export async function runStack(
           Object.assign(step, { status: "failed", error: `blocked by the guardrails (${names})` });
         }
         // What reaches the vault never carries a secret, even from a failed step.
-        const file = `${agent.id}.${agent.output.format === "json" ? "json" : "md"}`;
         files[file] = scrub(redactSecrets(output, rules));
         outputs[agent.id] = files[file];
         step.file = file;
@@ -297,6 +310,7 @@ export async function runStack(
           ...(step.error ? { error: step.error } : {}),
         });
       } catch (err) {
+        endStream(false);
         failure = asRunError(err);
         const attempts = attemptsOf(err);
         const ms = Math.round(deps.clock.monotonic() - stepStart);

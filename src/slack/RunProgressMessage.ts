@@ -68,6 +68,11 @@ export class RunProgressMessage {
     this.#o = opts;
   }
 
+  /** Resolves to the parent message's ts once it is posted (undefined when no run started or it failed). */
+  posted(): Promise<string | undefined> {
+    return this.#posted ?? Promise.resolve(undefined);
+  }
+
   /** The ts of the parent message, once posted. */
   get ts(): string | undefined {
     return this.#ts;

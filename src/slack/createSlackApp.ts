@@ -22,7 +22,7 @@ import { commandApprovals, outcomeReply } from "../approvals/commandApprovals.ts
 import { incidentReply } from "../autonomy/IncidentService.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/logger.ts";
-import type { Reply } from "../core/Reply.ts";
+import type { Reply, ReplyPart } from "../core/Reply.ts";
 import { utcIso } from "../core/timestamps.ts";
 import type { RoleMembers } from "../governance/roles.ts";
 import type { StateStore } from "../state/StateStore.ts";
@@ -31,6 +31,7 @@ import { AfterAckQueue } from "./AfterAckQueue.ts";
 import { ChannelRateLimiter } from "./channelRateLimiter.ts";
 import { deliverReply, type RespondFn } from "./deliverReply.ts";
 import { HomeDashboard } from "./homeView.ts";
+import { OutputStreams } from "./OutputStreams.ts";
 import { ReplayGuard } from "./ReplayGuard.ts";
 import { RunProgressMessage } from "./RunProgressMessage.ts";
 import { APPROVE_ACTION, CANCEL_RUN_ACTION, REJECT_ACTION, replyToBlocks } from "./replyBlocks.ts";
@@ -197,23 +198,42 @@ export function createSlackApp(opts: CreateSlackAppOptions): SlackApp {
     user: string;
     respond?: RespondFn | undefined;
     triggerId?: string | undefined;
+    /** The workspace, which Slack needs to stream into a channel. */
+    teamId?: string | undefined;
     formInputs?: Record<string, string>;
   }): Promise<void> {
     const { channel, user, respond } = cmd;
     try {
       const actor = await directory.actor(user);
       const progress = new RunProgressMessage({ client, limiter, channel, userId: user, log });
+      const streams = new OutputStreams({
+        client,
+        limiter,
+        channel,
+        userId: user,
+        teamId: cmd.teamId,
+        parentTs: () => progress.posted(),
+        log,
+      });
       const reply = await dispatch(cmd.text, {
         app,
         actor,
-        onProgress: progress.onProgress,
+        onProgress: (e) => {
+          progress.onProgress(e);
+          streams.onProgress(e);
+        },
         approvals: commandApprovals(approvals),
         // A stack input with no default is asked for in a form opened on the command's trigger.
         askInputs: modalAsker({ client, log, triggerId: cmd.triggerId, text: cmd.text, channel }),
         ...(cmd.formInputs ? { formInputs: cmd.formInputs } : {}),
       });
+      await streams.finish();
       const parentTs = await progress.finish();
-      await deliverReply(reply, { channel, user, threadTs: parentTs, respond }, deliverDeps);
+      await deliverReply(
+        withoutStreamed(reply, streams.complete),
+        { channel, user, threadTs: parentTs, respond },
+        deliverDeps,
+      );
     } catch (err) {
       log.error({ err, channel, user }, "/codex failed while replying");
       await tellUser(
@@ -265,6 +285,7 @@ export function createSlackApp(opts: CreateSlackAppOptions): SlackApp {
           user: command.user_id,
           respond: respond as RespondFn | undefined,
           triggerId: command.trigger_id,
+          teamId: command.team_id,
         }),
       ),
     );
@@ -454,6 +475,20 @@ export function createSlackApp(opts: CreateSlackAppOptions): SlackApp {
     async idle() {
       while (pending.size > 0) await Promise.all([...pending]);
     },
+  };
+}
+
+/**
+ * The result without the outputs already streamed whole into the thread (and the divider before each),
+ * with a line saying where they are.
+ */
+function withoutStreamed(reply: Reply, streamed: ReadonlySet<string>): Reply {
+  const gone = (p: ReplyPart | undefined) => p?.kind === "document" && streamed.has(p.filename);
+  const parts = reply.parts.filter((p, i) => !gone(p) && !(p.kind === "divider" && gone(reply.parts[i + 1])));
+  if (parts.length === reply.parts.length) return reply;
+  return {
+    ...reply,
+    parts: [...parts, { kind: "context", text: "Agent outputs were streamed above in this thread." }],
   };
 }
 

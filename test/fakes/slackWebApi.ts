@@ -36,6 +36,12 @@ export interface FakeSlackMessage {
   threadTs: string | undefined;
   reactions: string[];
   updates: number;
+  /** A streamed message (chat.startStream): "streaming" until chat.stopStream, then "stopped". */
+  stream?: "streaming" | "stopped";
+  /** Its markdown, as appended. */
+  streamed?: string;
+  /** chat.appendStream calls it took. */
+  appends?: number;
 }
 
 export interface FakeSlackUpload {
@@ -205,6 +211,61 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
         text: msg.text ?? "",
         message: { text: msg.text ?? "", blocks: msg.blocks },
       });
+    },
+
+    // Text streaming (docs.slack.dev chat.startStream / appendStream / stopStream): a reply in a
+    // thread; outside a DM the recipient user and team are required; markdown_text at most 12,000.
+    "chat.startStream": (b) => {
+      const channel = str(b.channel);
+      if (!channel) return fail("channel_not_found");
+      const threadTs = str(b.thread_ts);
+      if (!threadTs || !findMessage(channel, threadTs)) return fail("invalid_thread_ts");
+      if (!channel.startsWith("D") && (!str(b.recipient_user_id) || !str(b.recipient_team_id)))
+        return fail("missing_recipient_team_id");
+      const text = b.markdown_text;
+      if (text !== undefined && (typeof text !== "string" || text.length > 12000))
+        return fail("invalid_arguments");
+      if (text === undefined && b.chunks === undefined) return fail("invalid_arguments");
+      const msg: FakeSlackMessage = {
+        channel,
+        ts: nextTs(),
+        text: undefined,
+        blocks: undefined,
+        threadTs,
+        reactions: [],
+        updates: 0,
+        stream: "streaming",
+        streamed: typeof text === "string" ? text : "",
+        appends: 0,
+      };
+      messages.push(msg);
+      return ok({ channel, ts: msg.ts });
+    },
+
+    "chat.appendStream": (b) => {
+      const msg = findMessage(b.channel, b.ts);
+      if (!msg) return fail("message_not_found");
+      if (msg.stream !== "streaming") return fail("message_not_in_streaming_state");
+      const text = b.markdown_text;
+      if (typeof text !== "string" || text.length === 0 || text.length > 12000)
+        return fail("invalid_arguments");
+      msg.streamed = `${msg.streamed ?? ""}${text}`;
+      msg.appends = (msg.appends ?? 0) + 1;
+      return ok({ channel: msg.channel, ts: msg.ts });
+    },
+
+    "chat.stopStream": (b) => {
+      const msg = findMessage(b.channel, b.ts);
+      if (!msg) return fail("message_not_found");
+      if (msg.stream !== "streaming") return fail("message_not_in_streaming_state");
+      const text = b.markdown_text;
+      if (text !== undefined && (typeof text !== "string" || text.length > 12000))
+        return fail("invalid_arguments");
+      const errors = blocksError(b.blocks, 50, maxMessageChars);
+      if (errors) return invalidBlocks(errors);
+      if (typeof text === "string") msg.streamed = `${msg.streamed ?? ""}${text}`;
+      msg.stream = "stopped";
+      return ok({ channel: msg.channel, ts: msg.ts, message: { text: msg.streamed } });
     },
 
     "chat.postEphemeral": (b) => {
