@@ -57,7 +57,7 @@ describe("messages that read well", () => {
     const parent = newMessages(from).find((m) => !m.threadTs);
     const blocks = JSON.stringify(parent?.blocks);
     assert.match(blocks, /▓{20} 3\/3/);
-    assert.match(blocks, /failed: agent_campaign_planner's output broke the charter's guardrails/);
+    assert.match(blocks, /failed: .*agent_campaign_planner/);
     assert.doesNotMatch(blocks, /running agents/);
     assert.match(blocks, /🔴 Run marketing_ops/);
   });
