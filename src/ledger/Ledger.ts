@@ -78,6 +78,21 @@ interface Prepared {
   outbox: readonly OutboxInsert[];
 }
 
+/** The last failed write, kept until a write succeeds: what /health, telemetry and SRR report. */
+export interface LedgerWriteFault {
+  /** When it failed (the injected clock). */
+  at: string;
+  /** The full message: what could not be written, where, and SQLite's own error. */
+  message: string;
+  /** SQLite's error code (SQLITE_BUSY, SQLITE_FULL, SQLITE_READONLY, …) when it gave one. */
+  sqliteCode: string | undefined;
+  /** Consecutive failed batches since the last successful one. */
+  failures: number;
+}
+
+/** How long a writer waits for another process's write transaction before its own write fails. */
+export const LEDGER_BUSY_TIMEOUT_MS = 5_000;
+
 interface Waiter {
   prepared: Prepared;
   resolve: (e: LedgerEntry) => void;
@@ -107,7 +122,10 @@ export class Ledger {
   #queue: Waiter[] = [];
   #flushScheduled = false;
   #closed = false;
+  #fault: LedgerWriteFault | undefined;
+  readonly #faultListeners = new Set<(fault: LedgerWriteFault) => void>();
   readonly #insert: Database.Statement;
+  readonly #maxSeq: Database.Statement;
   readonly #insertOutbox: Database.Statement;
   readonly #saveFrontier: Database.Statement;
 
@@ -123,6 +141,7 @@ export class Ledger {
     this.#insertOutbox = db.prepare(
       "INSERT INTO outbox (ledger_seq, sink, body, created_utc) VALUES (?, ?, ?, ?)",
     );
+    this.#maxSeq = db.prepare("SELECT max(seq) FROM ledger").pluck();
     this.#saveFrontier = db.prepare(
       "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     );
@@ -143,7 +162,8 @@ export class Ledger {
     let version: string | undefined;
     try {
       db = new Database(opts.path);
-      db.pragma("busy_timeout = 5000");
+      // Other processes (the bot, CLI commands) write the same file: wait for their short transactions.
+      db.pragma(`busy_timeout = ${LEDGER_BUSY_TIMEOUT_MS}`);
       version = readSchemaVersion(db);
     } catch (cause) {
       db?.close();
@@ -172,15 +192,21 @@ export class Ledger {
       | [number, string]
       | undefined;
     if (head === undefined) {
-      db.prepare(
-        "INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO NOTHING",
-      ).run(String(LEDGER_SCHEMA_VERSION));
+      // Two processes may open a fresh home at once: the genesis is written under the write lock, by
+      // whichever gets it first; the other finds it there (#writeBatch re-reads the head inside the lock).
       this.#writeGenesis();
-      return;
+    } else {
+      this.#reload(head[0], head[1]);
     }
     this.#checkGenesis();
-    const size = head[0] + 1;
-    this.#headHash = head[1];
+  }
+
+  /** Loads the head and the Merkle frontier of a ledger whose last entry is `maxSeq` (hash `headHash`). */
+  #reload(maxSeq: number, headHash?: string): void {
+    const db = this.#db;
+    const size = maxSeq + 1;
+    this.#headHash =
+      headHash ?? (db.prepare("SELECT entry_hash FROM ledger WHERE seq = ?").pluck().get(maxSeq) as string);
     const saved = db.prepare("SELECT value FROM meta WHERE key = ?").pluck().get(FRONTIER_KEY) as
       | string
       | undefined;
@@ -190,7 +216,34 @@ export class Ledger {
     } catch {
       frontier = undefined;
     }
+    // Every writer saves the frontier in the transaction that adds the rows, so it matches them unless
+    // the file was assembled by other tools.
     this.#frontier = frontier?.size === size ? frontier : this.#rebuildFrontier(size);
+  }
+
+  /**
+   * Catches up with entries other processes appended since this one last wrote or looked: re-reads the
+   * head and the frontier when the last seq moved (one indexed lookup when it did not). size(), head()
+   * and root() are as of the last write, sync() or checkpoint() of this instance.
+   */
+  sync(): this {
+    this.#assertOpen();
+    this.#db.transaction(() => this.#catchUp())();
+    return this;
+  }
+
+  /** Inside a transaction: reloads the in-memory head and frontier when another writer moved them. */
+  #catchUp(): void {
+    const max = this.#maxSeq.get() as number | null;
+    const last = max ?? -1;
+    if (last !== this.#frontier.size - 1) {
+      if (max === null) {
+        this.#frontier = new MerkleFrontier();
+        this.#headHash = ZERO_HASH;
+      } else {
+        this.#reload(max);
+      }
+    }
   }
 
   /**
@@ -243,22 +296,28 @@ export class Ledger {
   }
 
   #writeGenesis(): void {
+    this.#db
+      .prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO NOTHING")
+      .run(String(LEDGER_SCHEMA_VERSION));
     const payload = {
       schemaVersion: LEDGER_SCHEMA_VERSION,
       origin: this.origin,
       publicKey: this.verifierKey,
       createdBy: "maos-codex",
     };
-    this.#writeBatch([
-      this.#prepare({
-        eventType: "GENESIS",
-        level: "info",
-        actor: "maos-codex",
-        payload,
-        correlationId: "genesis",
-        sealVersion: null,
-      }),
-    ]);
+    this.#writeBatch(
+      [
+        this.#prepare({
+          eventType: "GENESIS",
+          level: "info",
+          actor: "maos-codex",
+          payload,
+          correlationId: "genesis",
+          sealVersion: null,
+        }),
+      ],
+      { genesis: true },
+    );
   }
 
   #checkGenesis(): void {
@@ -334,12 +393,21 @@ export class Ledger {
     };
   }
 
-  /** Writes entries in one transaction (one fsync) and advances the chain and the Merkle frontier. */
-  #writeBatch(batch: readonly Prepared[]): LedgerEntry[] {
-    const frontier = this.#frontier.clone();
+  /**
+   * Writes entries in one transaction (one fsync) and advances the chain and the Merkle frontier. The
+   * transaction takes SQLite's write lock first (BEGIN IMMEDIATE, waiting up to the busy timeout for
+   * another process's), then catches up with what other processes appended, so every process's entries
+   * form one chain. A genesis batch writes nothing when another process wrote the genesis first.
+   */
+  #writeBatch(batch: readonly Prepared[], opts: { genesis?: boolean } = {}): LedgerEntry[] {
+    let frontier = this.#frontier;
     let head = this.#headHash;
     const out: LedgerEntry[] = [];
     const run = this.#db.transaction(() => {
+      this.#catchUp();
+      frontier = this.#frontier.clone();
+      head = this.#headHash;
+      if (opts.genesis && frontier.size > 0) return;
       for (const p of batch) {
         const seq = frontier.size;
         const canonical = canonicalEntry(
@@ -381,21 +449,52 @@ export class Ledger {
       this.#saveFrontier.run(FRONTIER_KEY, JSON.stringify(frontier.serialize()));
     });
     try {
-      run();
+      run.immediate();
     } catch (cause) {
-      throw new CodexError(
-        "LEDGER_BROKEN",
-        `could not write ${batch.length} ledger entries to ${this.path}`,
-        {
-          hint: "check free disk space and that MAOS_HOME is writable; nothing from this batch was written",
-          cause,
-        },
-      );
+      throw this.#failed(batch.length, cause);
     }
     // Only a committed transaction moves the in-memory state.
     this.#frontier = frontier;
     this.#headHash = head;
+    this.#fault = undefined;
     return out;
+  }
+
+  /** Records a failed write (telemetry and /health read it) and tells the listeners on the first one. */
+  #failed(count: number, cause: unknown): CodexError {
+    const { message, hint, sqliteCode } = describeWriteError(this.path, count, cause);
+    const first = this.#fault === undefined;
+    this.#fault = {
+      at: utcIso(this.#clock.now()),
+      message,
+      sqliteCode,
+      failures: (this.#fault?.failures ?? 0) + 1,
+    };
+    if (first) {
+      for (const listener of this.#faultListeners) {
+        try {
+          listener(this.#fault);
+        } catch {
+          // A listener's failure must not hide the write error from the caller.
+        }
+      }
+    }
+    return new CodexError("LEDGER_BROKEN", message, {
+      hint,
+      cause,
+      details: { path: this.path, sqliteCode },
+    });
+  }
+
+  /** The last failed write, until a write succeeds; undefined while writes succeed. */
+  writeFault(): LedgerWriteFault | undefined {
+    return this.#fault;
+  }
+
+  /** Called once when writes start failing (again after a success); returns an unsubscribe function. */
+  onWriteFault(listener: (fault: LedgerWriteFault) => void): () => void {
+    this.#faultListeners.add(listener);
+    return () => this.#faultListeners.delete(listener);
   }
 
   /**
@@ -530,6 +629,8 @@ export class Ledger {
   checkpoint(): Checkpoint {
     this.#assertOpen();
     if (this.#queue.length > 0) this.#flush();
+    // Signs the ledger as it is now, other processes' entries included.
+    this.sync();
     const size = this.size();
     const root = this.#frontier.root();
     const note = signNote(formatCheckpoint({ origin: this.origin, size, root }), this.#signer);
@@ -571,6 +672,34 @@ export class Ledger {
     this.#closed = true;
     this.#db.close();
   }
+}
+
+/** SQLite's error, said plainly: what failed, where, and what to do about that particular cause. */
+function describeWriteError(
+  path: string,
+  count: number,
+  cause: unknown,
+): { message: string; hint: string; sqliteCode: string | undefined } {
+  const err = cause as { code?: unknown; message?: unknown } | undefined;
+  const sqliteCode = typeof err?.code === "string" ? err.code : undefined;
+  const text = typeof err?.message === "string" ? err.message : String(cause);
+  const what = `could not write ${count} ledger ${count === 1 ? "entry" : "entries"} to ${path}: ${text}${sqliteCode ? ` (${sqliteCode})` : ""}`;
+  const code = sqliteCode ?? "";
+  let hint: string;
+  if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) {
+    hint = `another connection has held ${path}'s write lock for more than ${LEDGER_BUSY_TIMEOUT_MS / 1000} s (an open sqlite3 shell in a transaction, or a hung process): end it`;
+  } else if (code.startsWith("SQLITE_FULL")) {
+    hint = `the file system holding ${path} is full: free space there`;
+  } else if (code.startsWith("SQLITE_READONLY")) {
+    hint = `${path} or its folder cannot be written by this process: check the file's owner and mode and how the volume is mounted`;
+  } else if (code.startsWith("SQLITE_IOERR") || code.startsWith("SQLITE_CANTOPEN")) {
+    hint = `the operating system refused the write to ${path} or its -wal/-shm files (disk error, quota or file-size limit): check the volume`;
+  } else if (code.startsWith("SQLITE_CONSTRAINT")) {
+    hint = `the ledger rejected the entry (${text}): run \`maos ledger verify\``;
+  } else {
+    hint = `run \`maos ledger verify\`; check that ${path} is a MAOS ledger on a writable volume`;
+  }
+  return { message: what, hint: `${hint}; nothing from this batch was written`, sqliteCode };
 }
 
 function toEntry(r: LedgerRowTuple): LedgerEntry {
