@@ -1,4 +1,14 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { randomUUID } from "node:crypto";
+import {
+  chmodSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readFileSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { CodexError } from "../core/CodexError.ts";
 import {
@@ -30,12 +40,24 @@ export function loadOrCreateLedgerKey(dir: string, name: string): LedgerKey {
   if (!existsSync(keyPath)) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const { signerKey, verifierKey } = generateNoteKey(name);
-    // Write then rename, so a crash never leaves a half-written key; "wx" refuses to clobber a racing writer.
-    const tmp = `${keyPath}.${process.pid}.tmp`;
+    // Written whole to a file of this process's own, then hard-linked into place: link() fails when the
+    // name exists, so of several processes starting a fresh home at once exactly one key wins and the
+    // others read it (a rename would let a later process replace a key a ledger was already made with).
+    const tmp = `${keyPath}.${process.pid}.${randomUUID()}.tmp`;
     writeFileSync(tmp, `${signerKey}\n`, { mode: 0o600, flag: "wx" });
-    renameSync(tmp, keyPath);
-    writeFileSync(vkeyPath, `${verifierKey}\n`, { mode: 0o644 });
-    return keyFromString(signerKey, keyPath);
+    let won = false;
+    try {
+      linkSync(tmp, keyPath);
+      won = true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    } finally {
+      unlinkSync(tmp);
+    }
+    if (won) {
+      writeFileSync(vkeyPath, `${verifierKey}\n`, { mode: 0o644 });
+      return keyFromString(signerKey, keyPath);
+    }
   }
   const mode = statSync(keyPath).mode;
   if (process.platform !== "win32" && (mode & 0o077) !== 0) {

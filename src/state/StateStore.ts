@@ -230,8 +230,9 @@ export class StateStore {
     try {
       if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
       db = new Database(path);
-      db.pragma("journal_mode = WAL");
+      // The timeout first: another process may be creating or migrating the same file right now.
       db.pragma("busy_timeout = 5000");
+      db.pragma("journal_mode = WAL");
       migrate(db);
     } catch (cause) {
       db?.close();
@@ -601,7 +602,16 @@ export class StateStore {
   }
 }
 
+/**
+ * Applies the missing migrations under SQLite's write lock (BEGIN IMMEDIATE), reading the version inside
+ * it, so processes opening a fresh home at once apply each migration exactly once between them.
+ */
 function migrate(db: Database.Database): void {
+  if ((db.pragma("user_version", { simple: true }) as number) === MIGRATIONS.length) return;
+  db.transaction(() => migrateLocked(db)).immediate();
+}
+
+function migrateLocked(db: Database.Database): void {
   const version = db.pragma("user_version", { simple: true }) as number;
   if (version > MIGRATIONS.length) {
     throw new CodexError(
@@ -613,10 +623,8 @@ function migrate(db: Database.Database): void {
     );
   }
   for (let v = version; v < MIGRATIONS.length; v++) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[v] as string);
-      db.pragma(`user_version = ${v + 1}`);
-    })();
+    db.exec(MIGRATIONS[v] as string);
+    db.pragma(`user_version = ${v + 1}`);
   }
 }
 
