@@ -1,15 +1,18 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { createHash } from "node:crypto";
 import { appendFile, lstat, mkdir, readdir, readFile, realpath, rm, writeFile } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import type { SimpleGit } from "simple-git";
 import { CodexError } from "../core/CodexError.ts";
 import type { Clock } from "../core/clock.ts";
+import { pausePoint } from "../core/pausePoint.ts";
 import { chicagoIso, compactUtc, utcIso } from "../core/timestamps.ts";
 import { gitClient, gitErrorText, redactUrlCredentials } from "./gitClient.ts";
 import { SerialQueue } from "./SerialQueue.ts";
 import { safeRelPath } from "./safeRelPath.ts";
 import { comparePaths, sealRoot, sha256Hex } from "./sealRoot.ts";
 import { prepareSshSigning, type SshSigningKey } from "./sshSigning.ts";
+import { CrossProcessLock, gitProcessesIn } from "./VaultLock.ts";
 import { VAULT_README } from "./vaultReadme.ts";
 
 export interface SealJson {
@@ -70,6 +73,12 @@ export type VaultRunReport = VaultVerifyReport["runs"][number];
 
 /** The newest signed ledger checkpoint, staged after each one so that the vault's next commit carries it. */
 export const VAULT_CHECKPOINT_FILE = "checkpoints/latest.txt";
+/** What Vault.recoverRun found of a run whose process stopped before RUN_SEALED, and did about it. */
+export type RunRecovery =
+  | { state: "committed"; relPath: string; commit: string; seal?: SealJson }
+  | { state: "sealed-late"; relPath: string; commit: string; seal: SealJson }
+  | { state: "incomplete"; relPath: string; files: { path: string; sha256: string; bytes: number }[] }
+  | { state: "absent" };
 
 const AUTHOR_NAME = "MAOS Codex";
 const AUTHOR_EMAIL = "maos-codex@localhost";
@@ -103,8 +112,11 @@ export class Vault {
   readonly #pushes = new SerialQueue();
   /** `<type> <base64>` of the SSH key commits are signed with, or null when they are unsigned. */
   signingPublicKey: string | null = null;
+  readonly #lock: CrossProcessLock;
+  /** Set inside #exclusive: nested vault calls run in the section already held. */
+  readonly #inside = new AsyncLocalStorage<true>();
 
-  private constructor(dir: string, gitDir: string, opts: VaultOpenOptions) {
+  private constructor(dir: string, gitDir: string, opts: VaultOpenOptions, lock: CrossProcessLock) {
     this.dir = dir;
     this.#gitDir = gitDir;
     this.#clock = opts.clock;
@@ -112,6 +124,7 @@ export class Vault {
     this.#log = opts.log;
     this.#pushAttempts = Math.max(1, Math.floor(opts.pushAttempts ?? 3));
     this.#git = gitClient(dir);
+    this.#lock = lock;
   }
 
   static async open(opts: VaultOpenOptions): Promise<Vault> {
@@ -119,6 +132,31 @@ export class Vault {
     await mkdir(requested, { recursive: true });
     const dir = await realpath(requested);
     const signing = opts.signingKey ? await prepareSshSigning(opts.signingKey) : undefined;
+    // Processes sharing a home (the bot, CLI commands) take turns at the repository: creating it, its
+    // index, its commits. The lock lives beside the vault folder, so an empty folder stays empty.
+    const lock = new CrossProcessLock(join(dirname(dir), `.${basename(dir)}.lock`), "vault");
+    const held = await lock.acquire();
+    let vault: Vault;
+    try {
+      vault = await Vault.#openLocked(dir, opts, signing, lock);
+      if (held.previousCrashed) await vault.#recoverIndex(held.previousCrashed);
+      if ((await vault.headCommit()) === undefined) await vault.#initialCommit();
+    } finally {
+      await held.release();
+    }
+    opts.log?.info(
+      { vault: dir, signed: signing !== undefined, remote: vault.#remote !== undefined },
+      "vault: opened",
+    );
+    return vault;
+  }
+
+  static async #openLocked(
+    dir: string,
+    opts: VaultOpenOptions,
+    signing: SshSigningKey | undefined,
+    lock: CrossProcessLock,
+  ): Promise<Vault> {
     const git = gitClient(dir);
 
     if (!(await exists(join(dir, ".git")))) {
@@ -151,15 +189,77 @@ export class Vault {
       });
     }
 
-    const vault = new Vault(dir, gitDir, opts);
+    const vault = new Vault(dir, gitDir, opts, lock);
     vault.signingPublicKey = signing?.publicKey ?? null;
     await vault.#configure(signing);
-    if ((await vault.headCommit()) === undefined) await vault.#initialCommit();
-    opts.log?.info(
-      { vault: dir, signed: signing !== undefined, remote: vault.#remote !== undefined },
-      "vault: opened",
-    );
     return vault;
+  }
+
+  /**
+   * Runs `task` alone: first in this process's queue, then under the cross-process vault lock. Calls
+   * made from inside `task` run at once (they are already alone). When the last holder died inside its
+   * section, what it left half done in git is repaired first.
+   */
+  async #exclusive<T>(task: () => Promise<T>): Promise<T> {
+    if (this.#inside.getStore()) return task();
+    return this.#commits.run(async () => {
+      const held = await this.#lock.acquire();
+      try {
+        if (held.previousCrashed) await this.#recoverIndex(held.previousCrashed);
+        return await this.#inside.run(true, task);
+      } finally {
+        await held.release();
+      }
+    });
+  }
+
+  /**
+   * Runs `task` with the vault to itself across processes (see #exclusive): for work that must see the
+   * vault and act on it without another process sealing in between, such as reconciling crashed runs.
+   */
+  withLock<T>(task: () => Promise<T>): Promise<T> {
+    return this.#exclusive(task);
+  }
+
+  /**
+   * After a holder died inside its section: waits for git commands it left running (they finish on
+   * their own), removes an index.lock no running git holds, and unstages run folders HEAD does not have
+   * (a seal cut short between `git add` and its commit), so no later commit sweeps them in.
+   */
+  async #recoverIndex(previous: { pid: number; host: string } | "unknown"): Promise<void> {
+    const indexLock = join(this.#gitDir, "index.lock");
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const running = await gitProcessesIn(this.dir);
+      if (running === undefined || running.length === 0 || Date.now() > deadline) {
+        if (running === undefined && (await exists(indexLock))) {
+          throw new CodexError(
+            "VAULT_BROKEN",
+            `${indexLock} was left by a process that stopped, and this system cannot tell whether a git command still holds it`,
+            { hint: `if no git command runs in ${this.dir}, delete ${indexLock}` },
+          );
+        }
+        if (running && running.length > 0) {
+          throw new CodexError(
+            "VAULT_BROKEN",
+            `git process(es) ${running.join(", ")} left by a stopped process still run in ${this.dir}`,
+            { hint: "wait for them to finish or stop them, then try again" },
+          );
+        }
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    if (await exists(indexLock)) {
+      this.#log?.warn(
+        { indexLock, previous },
+        "vault: removing an index.lock left by a process that died (no git process holds it)",
+      );
+      await rm(indexLock, { force: true });
+    }
+    if ((await this.headCommit()) !== undefined) {
+      await runGit(this.#git, ["reset", "--quiet", "--", `${RUNS}/`], "unstage run folders left by a crash");
+    }
   }
 
   /** `YYYYMMDDTHHMMSSZ-<stack>-<first 8 chars of runId>`. */
@@ -208,7 +308,7 @@ export class Vault {
       })
       .sort((a, b) => comparePaths(a.path, b.path));
 
-    const { seal, commit } = await this.#commits.run(async () => {
+    const { seal, commit } = await this.#exclusive(async () => {
       if (await exists(abs)) {
         if (await this.#isCommitted(relPath)) {
           throw new CodexError("REFUSED", `run ${input.runId} is already sealed in ${relPath}`, {
@@ -222,6 +322,7 @@ export class Vault {
         for (const file of contents) {
           await mkdir(dirname(join(abs, file.path)), { recursive: true });
           await writeFile(join(abs, file.path), file.bytes);
+          await pausePoint("seal:file-written");
         }
         const files = contents.map((f) => ({
           path: f.path,
@@ -245,7 +346,9 @@ export class Vault {
           },
         };
         await writeFile(join(abs, SEAL_FILE), `${JSON.stringify(seal, null, 2)}\n`);
+        await pausePoint("seal:seal-written");
         await runGit(this.#git, ["add", "--force", "--verbose", "--", relPath], `stage ${relPath}`);
+        await pausePoint("seal:staged");
         const subject = `seal: ${seal.stack} run ${seal.runId.slice(0, 8)} root ${seal.root.slice(0, 16)}`;
         const body = [
           `run: ${seal.runId}`,
@@ -256,7 +359,9 @@ export class Vault {
           `sealed: ${seal.sealedAtUtc} (${seal.sealedAtCt})`,
           `ledger: size ${seal.ledger.size} head ${seal.ledger.head} root ${seal.ledger.root}`,
         ].join("\n");
-        return { seal, commit: await this.#commit(subject, body) };
+        const committed = await this.#commit(subject, body);
+        await pausePoint("seal:committed");
+        return { seal, commit: committed };
       } catch (err) {
         // A seal that did not commit leaves nothing behind: unstaged, so it cannot ride along in the
         // next commit, and removed, so verify never meets a half-written folder.
@@ -290,7 +395,7 @@ export class Vault {
       this.#checkWritable(path);
       return { path, bytes: toBytes(content) };
     });
-    return this.#commits.run(async () => {
+    return this.#exclusive(async () => {
       for (const file of entries) {
         await mkdir(dirname(join(this.dir, file.path)), { recursive: true });
         await writeFile(join(this.dir, file.path), file.bytes);
@@ -335,7 +440,7 @@ export class Vault {
   /** Appends to (or creates) a file and stages it, so the next commit of any kind includes it. */
   async appendFile(relPath: string, text: string): Promise<void> {
     this.#checkWritable(relPath);
-    await this.#commits.run(async () => {
+    await this.#exclusive(async () => {
       const abs = join(this.dir, relPath);
       await mkdir(dirname(abs), { recursive: true });
       await appendFile(abs, text);
@@ -348,6 +453,11 @@ export class Vault {
    * short id or the folder name) against their SEAL.json, and each SEAL.json against the one in HEAD.
    */
   async verify(runIds?: string[]): Promise<VaultVerifyReport> {
+    // Under the lock: a run another process is sealing right now is checked once it is committed.
+    return this.#exclusive(() => this.#verify(runIds));
+  }
+
+  async #verify(runIds?: string[]): Promise<VaultVerifyReport> {
     const committed = await this.#committedRuns();
     const onDisk = await this.#runFolders();
     const folders = [...new Set([...onDisk, ...committed.keys()])].sort(comparePaths);
@@ -394,6 +504,12 @@ export class Vault {
   async verifyChanged(
     verified: ReadonlyMap<string, string>,
   ): Promise<{ report: VaultVerifyReport; verified: Map<string, string> }> {
+    return this.#exclusive(() => this.#verifyChanged(verified));
+  }
+
+  async #verifyChanged(
+    verified: ReadonlyMap<string, string>,
+  ): Promise<{ report: VaultVerifyReport; verified: Map<string, string> }> {
     const committed = await this.#committedRuns();
     const onDisk = new Set(await this.#runFolders());
     const folders = [...new Set([...onDisk, ...committed.keys()])].sort(comparePaths);
@@ -412,6 +528,73 @@ export class Vault {
       if (report.ok && digest !== undefined) next.set(folder, digest);
     }
     return { report: { ok: runs.every((r) => r.ok), runs }, verified: next };
+  }
+
+  /**
+   * Settles the folder of a run whose process stopped before its RUN_SEALED entry, with the vault lock
+   * held (call it inside withLock): a folder HEAD has is `committed` (the seal commit landed); a complete
+   * folder that was never committed (SEAL.json there and every file matching it) is committed now, alone,
+   * as a late seal (`sealed-late`); an incomplete one is listed (each file's hash) and removed from the
+   * working tree and the index (`incomplete`), so `vault verify` and later commits never meet it.
+   */
+  async recoverRun(runId: string, stack: string): Promise<RunRecovery> {
+    return this.#exclusive(async () => {
+      const suffix = `-${stack}-${runId.slice(0, 8)}`;
+      const committed = await this.#committedRuns();
+      const onDisk = await this.#runFolders();
+      const folder = [...new Set([...committed.keys(), ...onDisk])].find((f) => f.endsWith(suffix));
+      if (folder === undefined) return { state: "absent" };
+      const relPath = `${RUNS}/${folder}`;
+      if (committed.get(folder)?.has(SEAL_FILE)) {
+        const commit = (
+          await runGit(
+            this.#git,
+            ["log", "-1", "--format=%H", "HEAD", "--", relPath],
+            `find the commit of ${relPath}`,
+          )
+        ).trim();
+        const { seal } = await this.#readSeal(folder);
+        return { state: "committed", relPath, commit, ...(seal ? { seal } : {}) };
+      }
+      const read = await this.#readSeal(folder);
+      const report = await this.#verifyFolder(folder, read, committed);
+      const onlyUncommitted =
+        report.changed.length === 0 &&
+        report.missing.length === 0 &&
+        report.extra.length === 0 &&
+        !report.rootMismatch &&
+        read.seal?.runId === runId;
+      if (read.seal && onlyUncommitted) {
+        const seal = read.seal;
+        await runGit(this.#git, ["add", "--force", "--verbose", "--", relPath], `stage ${relPath}`);
+        const commit = await this.#commit(
+          `seal (late): ${seal.stack} run ${seal.runId.slice(0, 8)} root ${seal.root.slice(0, 16)}`,
+          [
+            `run: ${seal.runId}`,
+            `stack: ${seal.stack}`,
+            `folder: ${relPath}`,
+            `root: ${seal.root}`,
+            `files: ${seal.files.length}`,
+            `sealed: ${seal.sealedAtUtc} (${seal.sealedAtCt}); committed late, after the sealing process stopped`,
+          ].join("\n"),
+        );
+        return { state: "sealed-late", relPath, commit, seal };
+      }
+      const base = join(this.dir, RUNS, folder);
+      const files = await Promise.all(
+        (await listFiles(base)).map(async (path) => {
+          const bytes = await readFile(join(base, path));
+          return { path, sha256: sha256Hex(bytes), bytes: bytes.length };
+        }),
+      );
+      await runGit(
+        this.#git,
+        ["rm", "-r", "--cached", "--quiet", "--ignore-unmatch", "--", relPath],
+        `unstage ${relPath}`,
+      );
+      await rm(base, { recursive: true, force: true });
+      return { state: "incomplete", relPath, files };
+    });
   }
 
   /** Sealed runs in the working tree, oldest folder first; folders without a readable SEAL.json are skipped. */
@@ -550,13 +733,12 @@ export class Vault {
     }
   }
 
+  /** Called with the vault lock held, so of several processes opening a fresh vault one commits. */
   async #initialCommit(): Promise<void> {
-    await this.#commits.run(async () => {
-      const readme = join(this.dir, "README.md");
-      if (!(await exists(readme))) await writeFile(readme, VAULT_README);
-      await runGit(this.#git, ["add", "--force", "--verbose", "--", "README.md"], "stage README.md");
-      await this.#commit("vault: initialise");
-    });
+    const readme = join(this.dir, "README.md");
+    if (!(await exists(readme))) await writeFile(readme, VAULT_README);
+    await runGit(this.#git, ["add", "--force", "--verbose", "--", "README.md"], "stage README.md");
+    await this.#commit("vault: initialise");
   }
 
   /** Commits the index with the clock's time as author and committer date; returns the new HEAD. */
