@@ -67,9 +67,14 @@ async function main(): Promise<void> {
     } else {
       app = createApp({ env });
     }
-    const aborted = await app.recoverAbortedRuns();
-    if (aborted.length > 0)
-      app.log.warn({ runs: aborted }, "marked runs a stopped process left open as aborted");
+    const settled = await app.reconcileRuns();
+    if (settled.aborted.length > 0)
+      app.log.warn({ runs: settled.aborted }, "marked runs a stopped process left open as aborted");
+    if (settled.sealedLate.length > 0)
+      app.log.warn(
+        { runs: settled.sealedLate },
+        "recorded the seals of runs a stopped process left unrecorded",
+      );
   } catch (err) {
     fail(err);
   }

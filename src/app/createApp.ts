@@ -23,7 +23,7 @@ import { createLogger, type Logger } from "../core/logger.ts";
 import { EgressGuard } from "../egress/EgressGuard.ts";
 import { egressAllowlist } from "../egress/egressAllowlist.ts";
 import { recordEgressRefusal } from "../egress/recordEgressRefusal.ts";
-import { markAbortedRuns } from "../executor/markAbortedRuns.ts";
+import { type Reconciliation, reconcileRuns } from "../executor/reconcileRuns.ts";
 import { runContext } from "../executor/runContext.ts";
 import type { RunDeps } from "../executor/runStack.ts";
 import { type Charter, loadCharter } from "../governance/charter.ts";
@@ -81,7 +81,12 @@ export interface App {
   hub(): AgentHub;
   providerFor(spec: string): Provider;
   runDeps(): Promise<RunDeps>;
-  /** Marks runs a killed process left open as `aborted` (once per start); returns their correlation ids. */
+  /**
+   * Settles runs a stopped process left without RUN_SEALED (once per start): sealed late when their
+   * folder was committed or is complete, else aborted. See reconcileRuns.
+   */
+  reconcileRuns(): Promise<Reconciliation>;
+  /** reconcileRuns, returning the correlation ids of the runs it marked aborted. */
   recoverAbortedRuns(): Promise<string[]>;
   close(): Promise<void>;
 }
@@ -316,11 +321,14 @@ export function createApp(opts: AppOptions = {}): App {
         cancelRequest: (runId: string) => app.state().cancelRequest(runId),
       };
     },
-    async recoverAbortedRuns() {
+    async reconcileRuns() {
       // Once per start: later calls (every `run`) cost nothing.
-      if (recovered) return [];
+      if (recovered) return { aborted: [], sealedLate: [] };
       recovered = true;
-      return markAbortedRuns(app.ledger());
+      return reconcileRuns(app.ledger(), () => app.vault());
+    },
+    async recoverAbortedRuns() {
+      return (await app.reconcileRuns()).aborted;
     },
     async close() {
       await autonomy?.close();

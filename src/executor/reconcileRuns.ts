@@ -1,43 +1,132 @@
 import os from "node:os";
-import type { Ledger } from "../ledger/Ledger.ts";
+import type { Ledger, LedgerEntry } from "../ledger/Ledger.ts";
+import type { RunRecovery, Vault } from "../vault/Vault.ts";
 
-const TERMINAL = ["RUN_COMPLETED", "RUN_FAILED", "RUN_ABORTED", "RUN_CANCELLED"] as const;
+/** A run is settled once it has one of these; RUN_COMPLETED and RUN_FAILED are not enough (no seal yet). */
+const SETTLED = ["RUN_SEALED", "RUN_ABORTED"] as const;
 const LOOKBACK = 10_000;
+const ACTOR = "system:maos-codex";
+
+export interface Reconciliation {
+  /** Correlation ids of runs marked RUN_ABORTED. */
+  aborted: string[];
+  /** Correlation ids of runs whose seal was recorded late (RUN_SEALED with late: true). */
+  sealedLate: string[];
+}
+
+interface OpenRun {
+  started: LedgerEntry;
+  runId: string;
+  stack: string;
+}
 
 /**
- * A run killed half-way leaves RUN_STARTED without an end. At the next start each such run gets a
- * RUN_ABORTED entry with its correlation id. A run still owned by a live process on this host is left
- * alone, so a CLI run beside the bot is never marked by mistake.
+ * Settles every run a stopped process left without RUN_SEALED or RUN_ABORTED (killed, crashed, or its
+ * seal failed). With the vault to itself (so two processes starting at once settle each run once):
+ * - its folder is committed (the seal commit landed before the process died): RUN_SEALED, late;
+ * - its folder is complete but was never committed: committed now, alone, then RUN_SEALED, late;
+ * - otherwise: RUN_ABORTED, naming the ledger entries the run left as its evidence, and the files of an
+ *   incomplete folder (removed from the vault's working tree, so no later seal commit sweeps them in).
+ * A run still owned by a live process on this host is left alone: a CLI run beside the bot, or the
+ * reverse. Costs a few ledger queries when nothing is open.
  */
-export function markAbortedRuns(ledger: Ledger, isAlive: (pid: number) => boolean = processAlive): string[] {
-  const ended = new Set<string>();
-  for (const type of TERMINAL) {
+export async function reconcileRuns(
+  ledger: Ledger,
+  vault: () => Promise<Vault>,
+  isAlive: (pid: number) => boolean = processAlive,
+): Promise<Reconciliation> {
+  const result: Reconciliation = { aborted: [], sealedLate: [] };
+  if (openRuns(ledger, isAlive).length === 0) return result;
+  const v = await vault();
+  await v.withLock(async () => {
+    // Again, inside the lock: another process may have settled some meanwhile.
+    for (const run of openRuns(ledger, isAlive)) {
+      const recovery = await v.recoverRun(run.runId, run.stack);
+      const thread = ledger.byCorrelation(run.started.correlationId);
+      const last = thread.at(-1);
+      const evidence = {
+        startedSeq: run.started.seq,
+        startedAtUtc: run.started.timestampUtc,
+        lastEvent: last ? { seq: last.seq, eventType: last.eventType } : null,
+        entries: thread.map((e) => ({ seq: e.seq, eventType: e.eventType })),
+      };
+      if (recovery.state === "committed" || recovery.state === "sealed-late") {
+        await ledger.append({
+          eventType: "RUN_SEALED",
+          level: "warn",
+          actor: ACTOR,
+          correlationId: run.started.correlationId,
+          payload: {
+            runId: run.runId,
+            late: true,
+            reason:
+              recovery.state === "committed"
+                ? "the process stopped after its seal commit and before recording it"
+                : "the process stopped after writing its complete run folder and before committing it; committed now",
+            vaultPath: recovery.relPath,
+            commit: recovery.commit,
+            sealRoot: recovery.seal?.root ?? null,
+            files: recovery.seal?.files.length ?? null,
+            checkpointSize: recovery.seal?.ledger.size ?? null,
+            pushed: false,
+            ...evidence,
+          },
+        });
+        result.sealedLate.push(run.started.correlationId);
+      } else {
+        await ledger.append({
+          eventType: "RUN_ABORTED",
+          level: "warn",
+          actor: ACTOR,
+          correlationId: run.started.correlationId,
+          payload: {
+            runId: run.runId,
+            stack: run.stack,
+            reason: abortReason(last, recovery),
+            ...evidence,
+            ...(recovery.state === "incomplete"
+              ? { incompleteFolder: { path: recovery.relPath, removedFiles: recovery.files } }
+              : {}),
+          },
+        });
+        result.aborted.push(run.started.correlationId);
+      }
+    }
+  });
+  return result;
+}
+
+function abortReason(last: LedgerEntry | undefined, recovery: RunRecovery): string {
+  const ended = last?.eventType === "RUN_COMPLETED" || last?.eventType === "RUN_FAILED";
+  if (recovery.state === "incomplete") {
+    return `the process running it stopped while writing its run folder${ended ? ` (after ${last?.eventType})` : ""}; the incomplete folder was removed, its files are listed here`;
+  }
+  return ended
+    ? `the process running it stopped after ${last?.eventType}, before its run folder was written`
+    : "the process running it stopped before the run finished";
+}
+
+/** Runs without RUN_SEALED or RUN_ABORTED whose process is gone, oldest first. */
+function openRuns(ledger: Ledger, isAlive: (pid: number) => boolean): OpenRun[] {
+  const settled = new Set<string>();
+  for (const type of SETTLED) {
     for (const e of ledger.query({ eventType: type, newestFirst: true, limit: LOOKBACK }))
-      ended.add(e.correlationId);
+      settled.add(e.correlationId);
   }
-  const aborted: string[] = [];
+  const out: OpenRun[] = [];
   for (const started of ledger.query({ eventType: "RUN_STARTED", newestFirst: true, limit: LOOKBACK })) {
-    if (ended.has(started.correlationId)) continue;
-    const p = started.payload as { runId?: string; stack?: string; pid?: number; host?: string };
-    if (p.host === os.hostname() && typeof p.pid === "number" && p.pid !== process.pid && isAlive(p.pid))
-      continue;
-    if (p.host === os.hostname() && p.pid === process.pid) continue;
-    ledger.appendSync({
-      eventType: "RUN_ABORTED",
-      level: "warn",
-      actor: "system:maos-codex",
-      correlationId: started.correlationId,
-      payload: {
-        runId: p.runId ?? null,
-        stack: p.stack ?? null,
-        startedSeq: started.seq,
-        startedAtUtc: started.timestampUtc,
-        reason: "the process running it stopped before the run finished",
-      },
+    if (settled.has(started.correlationId)) continue;
+    const p = started.payload as { runId?: unknown; stack?: unknown; pid?: unknown; host?: unknown };
+    if (p.host === os.hostname() && typeof p.pid === "number") {
+      if (p.pid === process.pid || isAlive(p.pid)) continue;
+    }
+    out.push({
+      started,
+      runId: typeof p.runId === "string" ? p.runId : "",
+      stack: typeof p.stack === "string" ? p.stack : "",
     });
-    aborted.push(started.correlationId);
   }
-  return aborted;
+  return out.reverse();
 }
 
 function processAlive(pid: number): boolean {

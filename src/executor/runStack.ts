@@ -7,6 +7,7 @@ import type { DraftContext, Provider } from "../agents/Provider.ts";
 import { type Actor, actorIdentity } from "../core/Actor.ts";
 import { CodexError, isCodexError } from "../core/CodexError.ts";
 import type { Clock } from "../core/clock.ts";
+import { pausePoint } from "../core/pausePoint.ts";
 import { scrubValues } from "../core/scrubValues.ts";
 import { chicagoIso, utcIso } from "../core/timestamps.ts";
 import { type Evaluation, evaluateRun } from "../evaluator/evaluateRun.ts";
@@ -169,6 +170,7 @@ export async function runStack(
       agents: order,
       providers: { prime: primeSpec, backup: deps.hub.backup?.spec ?? null },
     });
+    await pausePoint("run:started");
     onProgress({ type: "started", runId, correlationId, stack: stack.name, agents: order });
 
     const lessons = topLessons(deps.ledger, stack.name);
@@ -284,6 +286,7 @@ export async function runStack(
         outputs[agent.id] = files[file];
         step.file = file;
         steps.push(step);
+        await pausePoint(`run:step-${index}`);
         await append(
           step.status === "completed" ? "AGENT_STEP_COMPLETED" : "AGENT_STEP_FAILED",
           {
@@ -449,6 +452,7 @@ export async function runStack(
       ...(cancelled ? { cancelledBy: cancelled.by } : {}),
     });
 
+    await pausePoint("run:completed");
     onProgress({ type: "sealing" });
     files["run.json"] = `${JSON.stringify(
       {
@@ -482,18 +486,26 @@ export async function runStack(
     );
 
     const checkpoint = deps.ledger.checkpoint();
-    const sealed: SealedRun = await deps.vault.sealRun({
-      runId,
-      stack: stack.name,
-      startedAt,
-      files,
-      ledger: {
-        size: checkpoint.size,
-        head: deps.ledger.head().hash,
-        root: checkpoint.root,
-        checkpoint: checkpoint.note,
-      },
-    });
+    let sealed: SealedRun;
+    try {
+      sealed = await deps.vault.sealRun({
+        runId,
+        stack: stack.name,
+        startedAt,
+        files,
+        ledger: {
+          size: checkpoint.size,
+          head: deps.ledger.head().hash,
+          root: checkpoint.root,
+          checkpoint: checkpoint.note,
+        },
+      });
+    } catch (err) {
+      // Never left in limbo: a run whose seal failed is settled here, with the cause.
+      const e = asRunError(err);
+      await append("RUN_ABORTED", { reason: `its seal failed: ${scrub(e.message)}`, code: e.code }, "error");
+      throw err;
+    }
     await append("RUN_SEALED", {
       vaultPath: sealed.relPath,
       commit: sealed.commit,
@@ -502,6 +514,7 @@ export async function runStack(
       pushed: sealed.pushed,
       checkpointSize: checkpoint.size,
     });
+    await pausePoint("run:sealed");
     // Attest the entries written after the sealed checkpoint too (RUN_SEALED among them), and stage that
     // checkpoint in the vault: the next commit (the next run's seal, or the next heartbeat) carries it.
     const final = deps.ledger.checkpoint();
