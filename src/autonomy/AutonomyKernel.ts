@@ -42,6 +42,11 @@ export interface SrrRecord {
   frozen?: ConfigHashes;
   /** The hashes last reported as a violation, so one change is reported once. */
   frozenReported?: ConfigHashes;
+  /**
+   * A halt the ledger could not record (its writes were failing): the first heartbeat that can write
+   * records SRR_HALTED (late) and opens the incident from this.
+   */
+  unrecorded?: { hits: TriggerHit[]; actor: Actor; drift?: DriftResult; writeError: string };
 }
 
 /** Which process hosts the loop, kept fresh in state.db so the CLI and other processes can see it. */
@@ -168,6 +173,9 @@ export class AutonomyKernel {
   #snapshotLoop: TickScheduler | undefined;
   #relay: { port: number | null; startedAt: Date } | undefined;
   #loopStartedAt: Date | undefined;
+  /** A heartbeat cycle is running here (a ledger write failure inside it is handled by it). */
+  #inCycle = false;
+  #unsubscribeFault: (() => void) | undefined;
 
   constructor(app: App) {
     this.#app = app;
@@ -321,15 +329,33 @@ export class AutonomyKernel {
   }
 
   /**
-   * Starts the heartbeat and daily-snapshot schedules here; false where no loop can live (the CLI). The
-   * first heartbeat is emitted at once, not one interval later (unless the caller has just emitted one,
-   * as activation does), so /metrics and status have real signals from the start.
+   * Starts the heartbeat and daily-snapshot schedules here; false where no loop can live (the CLI) or
+   * where another live process holds the loop (loopStatus() then names it). One loop per MAOS_HOME: the
+   * lease is checked and taken in one state.db write transaction, so two hosts starting at once cannot
+   * both win. The first heartbeat is emitted at once, not one interval later (unless the caller has just
+   * emitted one, as activation does), so /metrics and status have real signals from the start.
    */
   async startLoop(opts: { beatNow?: boolean } = {}): Promise<boolean> {
     if (this.#loop) return true;
     if (this.#host.mode === "cli") return false;
     const app = this.#app;
     const charter = app.charter();
+    const lease: LoopLease = {
+      pid: process.pid,
+      host: os.hostname(),
+      mode: this.#host.mode,
+      startedAt: utcIso(app.clock.now()),
+      lastBeatAt: null,
+      relayPort: this.#relay?.port ?? null,
+      slack: this.#host.slackLive,
+      intervalSeconds: charter.schedules.heartbeatSeconds,
+    };
+    const taken = app.state().transaction(() => {
+      if (this.loopHolder()) return false;
+      app.state().setValue(LEASE_KEY, lease);
+      return true;
+    });
+    if (!taken) return false;
     const intervalMs = charter.schedules.heartbeatSeconds * 1000;
     const beatNow = opts.beatNow ?? true;
     const loop = new TickScheduler({
@@ -356,21 +382,13 @@ export class AutonomyKernel {
       // Short pieces, so a suspended machine still takes the snapshot soon after it wakes.
       maxSleepMs: 60_000,
     });
-    this.#loopStartedAt = app.clock.now();
-    const lease: LoopLease = {
-      pid: process.pid,
-      host: os.hostname(),
-      mode: this.#host.mode,
-      startedAt: utcIso(this.#loopStartedAt),
-      lastBeatAt: null,
-      relayPort: this.#relay?.port ?? null,
-      slack: this.#host.slackLive,
-      intervalSeconds: charter.schedules.heartbeatSeconds,
-    };
-    app.state().setValue(LEASE_KEY, lease);
+    this.#loopStartedAt = new Date(lease.startedAt);
     const roles = app.effectiveRoles();
     app.state().setValue(ROLES_KEY, { ...roles, pid: process.pid, host: lease.host } satisfies HostRoles);
     await recordRoleGrants(app, roles);
+    // A failed ledger write anywhere in this process is a telemetry fault at once, not at the next beat.
+    this.#unsubscribeFault = app.ledger().onWriteFault(() => this.#onLedgerFault());
+    this.metrics.liveEntries(() => app.ledger().sync().size());
     // Recorded before the first beat, so the ledger reads in order: the loop started, then it beat.
     await app.ledger().append({
       eventType: "AUTONOMY_LOOP_STARTED",
@@ -398,7 +416,35 @@ export class AutonomyKernel {
     return true;
   }
 
+  /** The live loop of another process, if one holds the lease. */
+  loopHolder(): LoopLease | undefined {
+    const lease = this.#liveLease();
+    if (!lease || (lease.pid === process.pid && lease.host === os.hostname())) return undefined;
+    return lease;
+  }
+
+  /**
+   * What /health answers: failing while this process cannot write its ledger (the cause is SQLite's
+   * error, naming the file), ok otherwise. A halt is not ill health: /status reports it.
+   */
+  health(): { ok: true } | { ok: false; since: string; problems: string[] } {
+    const fault = this.#app.ledger().writeFault();
+    if (!fault) return { ok: true };
+    return { ok: false, since: fault.at, problems: [`ledger writes fail: ${fault.message}`] };
+  }
+
+  #onLedgerFault(): void {
+    this.metrics.ledgerWriteFailed();
+    // A failure inside a cycle is that cycle's to handle; elsewhere (a run, a command), beat now.
+    if (this.#inCycle || !this.#loop?.running) return;
+    this.heartbeat("governance").catch((err: unknown) =>
+      this.#app.log.error({ err }, "heartbeat after a failed ledger write"),
+    );
+  }
+
   async stopLoop(): Promise<void> {
+    this.#unsubscribeFault?.();
+    this.#unsubscribeFault = undefined;
     const loop = this.#loop;
     if (!loop) return;
     this.#loop = undefined;
@@ -423,7 +469,14 @@ export class AutonomyKernel {
 
   /** One heartbeat cycle, now (GET /heartbeat, activation) or on schedule; cycles never interleave. */
   heartbeat(source: HeartbeatSource, tick?: Tick): Promise<HeartbeatResult> {
-    return this.#cycles.run(() => this.#cycle(source, tick));
+    return this.#cycles.run(async () => {
+      this.#inCycle = true;
+      try {
+        return await this.#cycle(source, tick);
+      } finally {
+        this.#inCycle = false;
+      }
+    });
   }
 
   /** Measures the signals without writing a heartbeat (resume checks, seal conditions). */
@@ -457,7 +510,7 @@ export class AutonomyKernel {
         correlationId: randomUUID(),
         payload: { reason, roles },
       });
-      return this.#halt(
+      const incident = await this.#halt(
         [
           {
             trigger: "manual",
@@ -467,6 +520,12 @@ export class AutonomyKernel {
         ],
         actor,
         undefined,
+      );
+      if (incident) return incident;
+      throw new CodexError(
+        "LEDGER_BROKEN",
+        `the loop is HALTED, but the ledger could not record the halt: ${this.#app.ledger().writeFault()?.message ?? "its writes fail"}`,
+        { hint: "the first heartbeat that can write records it and opens the incident; see /health" },
       );
     });
   }
@@ -688,13 +747,19 @@ export class AutonomyKernel {
     const tick = given ?? { scheduledAt: now, firedAt: now, lateMs: 0, missedSlots: 0, late: false };
     const reading = await this.#telemetryNow(tick);
     const srrBefore = this.srr().state;
-    const entry = await app.ledger().append({
-      eventType: "HEARTBEAT",
-      level: reading.drift.band === "green" && reading.faults.length === 0 ? "info" : "warn",
-      actor: actorIdentity(SYSTEM_ACTOR),
-      correlationId: this.#loopCorrelation,
-      payload: { source, srr: srrBefore, ...reading },
-    });
+    let entry: LedgerEntry;
+    try {
+      entry = await app.ledger().append({
+        eventType: "HEARTBEAT",
+        level: reading.drift.band === "green" && reading.faults.length === 0 ? "info" : "warn",
+        actor: actorIdentity(SYSTEM_ACTOR),
+        correlationId: this.#loopCorrelation,
+        payload: { source, srr: srrBefore, ...reading },
+      });
+    } catch (err) {
+      if (!app.ledger().writeFault()) throw err;
+      return this.#unwritable(tick, err);
+    }
     if (tick.missedSlots > 0 || tick.late) {
       await app.ledger().append({
         eventType: "HEARTBEAT_LATE",
@@ -722,7 +787,8 @@ export class AutonomyKernel {
       const active = hits.filter((h) => h.trigger === "manual" || haltOn.includes(h.trigger));
       if (active.length > 0) incident = await this.#halt(active, SYSTEM_ACTOR, reading.drift);
     } else {
-      incident = await this.#checkFrozen();
+      const unrecorded = this.srr().unrecorded;
+      incident = unrecorded ? await this.#recordHalt(unrecorded, true) : await this.#checkFrozen();
     }
     // A ledger or vault that failed custody is not signed over: its checkpoints would vouch for the break.
     if (reading.ledger.ok && reading.vault.ok) await this.#anchor();
@@ -904,11 +970,97 @@ export class AutonomyKernel {
     return out;
   }
 
-  /** STOP–RESET–REALIGN: pause the loop's work, log, freeze configs, open the incident. */
-  async #halt(hits: TriggerHit[], actor: Actor, drift: DriftResult | undefined): Promise<IncidentView> {
+  /**
+   * The heartbeat could not be written: the ledger's writes fail. That is a telemetry fault and a
+   * custody break at once: the reading is taken again (it now carries the write error), metrics show
+   * it, and SRR halts (recorded in state.db now, in the ledger by the first heartbeat that can write).
+   * Throws the write error, so /heartbeat and the scheduler report it rather than a heartbeat.
+   */
+  async #unwritable(tick: Tick, err: unknown): Promise<never> {
+    const app = this.#app;
+    const reading = await this.#telemetryNow(tick);
+    this.metrics.update(reading);
+    const reasons: TriggerHit[] = [
+      { trigger: "telemetry_fault", reason: `telemetry fault: ${reading.faults.join("; ")}`, evidence: [] },
+      {
+        trigger: "custody_break",
+        reason: `custody break: the ledger cannot be written (${app.ledger().writeFault()?.message ?? String(err)})`,
+        evidence: [],
+      },
+    ];
+    const active = reasons.filter((h) => app.charter().srr.haltOn.includes(h.trigger as SrrTrigger));
+    if (this.srr().state === "RUNNING" && active.length > 0)
+      await this.#halt(active, SYSTEM_ACTOR, reading.drift);
+    const cause = err as { message?: string; hint?: string };
+    throw new CodexError(
+      "LEDGER_BROKEN",
+      `the heartbeat could not be written: ${cause.message ?? String(err)}`,
+      {
+        hint: `${cause.hint ?? "check the ledger file"}. STOP–RESET–REALIGN has the loop ${this.srr().state}; /health answers 503 until a write succeeds`,
+        cause: err,
+      },
+    );
+  }
+
+  /**
+   * STOP–RESET–REALIGN: pause the loop's work, log, freeze configs, open the incident. The state is
+   * written first (runs are refused from now on); when the ledger cannot take the record, the halt
+   * waits in state.db for the first heartbeat that can write (#recordHalt) and no incident is returned.
+   */
+  async #halt(
+    hits: TriggerHit[],
+    actor: Actor,
+    drift: DriftResult | undefined,
+  ): Promise<IncidentView | undefined> {
     const app = this.#app;
     const correlationId = randomUUID();
     const frozen = configHashes(app);
+    const summary = hits.map((h) => h.trigger.replaceAll("_", " ")).join(" + ");
+    app.state().setValue(SRR_KEY, {
+      state: "HALTED",
+      since: utcIso(app.clock.now()),
+      reason: summary,
+      correlationId,
+      frozen,
+      frozenReported: frozen,
+    } satisfies SrrRecord);
+    this.metrics.setGovernance(true, app.state().listIncidents({ status: "open" }).length);
+    const pending = { hits, actor, ...(drift ? { drift } : {}) };
+    const fault = app.ledger().writeFault();
+    if (fault) {
+      this.#keepUnrecorded(pending, fault.message);
+      return undefined;
+    }
+    try {
+      return await this.#recordHalt({ ...pending, writeError: "" }, false);
+    } catch (err) {
+      const later = app.ledger().writeFault();
+      if (!later) throw err;
+      this.#keepUnrecorded(pending, later.message);
+      return undefined;
+    }
+  }
+
+  #keepUnrecorded(
+    pending: Omit<NonNullable<SrrRecord["unrecorded"]>, "writeError">,
+    writeError: string,
+  ): void {
+    const srr = this.srr();
+    this.#app
+      .state()
+      .setValue(SRR_KEY, { ...srr, unrecorded: { ...pending, writeError } } satisfies SrrRecord);
+    this.#app.log.error(
+      { reason: srr.reason, writeError },
+      "STOP–RESET–REALIGN halted the loop; the ledger cannot record it yet (the first heartbeat that can write will)",
+    );
+  }
+
+  /** Writes SRR_HALTED for the halt in force (late when it waited for the ledger) and opens its incident. */
+  async #recordHalt(pending: NonNullable<SrrRecord["unrecorded"]>, late: boolean): Promise<IncidentView> {
+    const app = this.#app;
+    const srr = this.srr();
+    const correlationId = srr.correlationId ?? randomUUID();
+    const { hits, actor, drift } = pending;
     const halted = await app.ledger().append({
       eventType: "SRR_HALTED",
       level: "critical",
@@ -916,8 +1068,9 @@ export class AutonomyKernel {
       correlationId,
       payload: {
         triggers: hits.map((h) => ({ trigger: h.trigger, reason: h.reason })),
-        frozen,
+        frozen: srr.frozen ?? {},
         ...(drift ? { drift: drift.score, band: drift.band } : {}),
+        ...(late ? { late: true, haltedAt: srr.since, writeError: pending.writeError } : {}),
         actions: [
           "autonomy loop paused (heartbeats go on)",
           "incident logged",
@@ -926,23 +1079,15 @@ export class AutonomyKernel {
         ],
       },
     });
-    const summary = hits.map((h) => h.trigger.replaceAll("_", " ")).join(" + ");
-    app.state().setValue(SRR_KEY, {
-      state: "HALTED",
-      since: utcIso(app.clock.now()),
-      reason: summary,
-      haltSeq: halted.seq,
-      correlationId,
-      frozen,
-      frozenReported: frozen,
-    } satisfies SrrRecord);
+    const { unrecorded: _done, ...rest } = srr;
+    app.state().setValue(SRR_KEY, { ...rest, haltSeq: halted.seq } satisfies SrrRecord);
     const incident = await this.incidents.open({
       trigger: hits[0]?.trigger ?? "manual",
-      summary: `STOP–RESET–REALIGN: ${summary}`,
+      summary: `STOP–RESET–REALIGN: ${srr.reason ?? hits.map((h) => h.trigger.replaceAll("_", " ")).join(" + ")}`,
       reasons: hits.map((h) => h.reason),
       ...(drift ? { drift } : {}),
       evidence: [...hits.flatMap((h) => h.evidence), link(halted)],
-      frozen,
+      ...(srr.frozen ? { frozen: srr.frozen } : {}),
       actor,
       correlationId,
     });
@@ -985,6 +1130,11 @@ export class AutonomyKernel {
   async #resumeBlockers(): Promise<string[]> {
     const srr = this.srr();
     if (srr.state !== "HALTED") return ["the autonomy loop is not halted: it is already RUNNING"];
+    if (srr.unrecorded) {
+      return [
+        `the halt is not in the ledger yet (its writes failed: ${srr.unrecorded.writeError}); the first heartbeat that can write records it and opens its incident`,
+      ];
+    }
     await this.#checkFrozen();
     const reasons: string[] = [];
     for (const i of this.incidents.list("open", 100).reverse()) {

@@ -45,6 +45,7 @@ export class AutonomyMetrics {
   #beaten = false;
   readonly #slackConnected: Gauge;
   readonly #slackFailures: Counter;
+  #entries: (() => number) | undefined;
 
   constructor() {
     const registers = [this.registry];
@@ -98,7 +99,22 @@ export class AutonomyMetrics {
       "1 when the charter, stacks and manifest hash as the last seal recorded",
     );
     this.#ledgerHealthy = gauge("maos_ledger_healthy", "1 when the ledger verifies");
-    this.#ledgerEntries = gauge("maos_ledger_entries", "Ledger entries, genesis included");
+    const metrics = this;
+    this.#ledgerEntries = new Gauge({
+      name: "maos_ledger_entries",
+      help: "Ledger entries, genesis included (read from the ledger file at each scrape when it is open)",
+      registers: [],
+      collect() {
+        // Every process's entries: the count is the file's, as `maos ledger verify` reports it.
+        try {
+          const n = metrics.#entries?.();
+          if (n !== undefined) this.set(n);
+        } catch {
+          // Unreadable now: the last heartbeat's count stands, and maos_ledger_healthy says why.
+        }
+      },
+    });
+    this.#pending.add(this.#ledgerEntries);
     this.#vaultHealthy = gauge("maos_vault_healthy", "1 when every sealed run folder verifies");
     this.#relayUp = gauge("maos_relay_up", "1 when the relay server is online");
     this.#relayUptime = gauge("maos_relay_uptime_seconds", "Seconds since the relay server started");
@@ -165,6 +181,17 @@ export class AutonomyMetrics {
     this.#halted.set(r.governance.srr === "HALTED" ? 1 : 0);
     this.#incidents.set(r.governance.openIncidents);
     this.#faults.set(r.faults.length);
+  }
+
+  /** Reads the entry count at each scrape (the kernel passes the ledger's). */
+  liveEntries(count: () => number): void {
+    this.#entries = count;
+  }
+
+  /** A ledger write failed: unhealthy at once, before the heartbeat that follows reports it. */
+  ledgerWriteFailed(): void {
+    this.#show([this.#ledgerHealthy]);
+    this.#ledgerHealthy.set(0);
   }
 
   /** SRR and incident gauges change between heartbeats (stop, resume): kept current here. */

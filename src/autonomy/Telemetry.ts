@@ -55,7 +55,14 @@ export interface TelemetryReading {
     openIncidents: number;
   };
   sealAlignment: { sealVersion: string | null; aligned: boolean; changes: ConfigChange[] };
-  ledger: { ok: boolean; size: number; checkpoints: number; firstBad?: { seq: number; reason: string } };
+  ledger: {
+    ok: boolean;
+    size: number;
+    checkpoints: number;
+    firstBad?: { seq: number; reason: string };
+    /** Why the last write failed, while writes fail (the ledger verifies, but nothing new can be recorded). */
+    writeError?: string;
+  };
   vault: { ok: boolean; runs: number; problem?: string };
   relay: RelayStatus;
   /** The Slack connection as the bot last recorded it (state.db); null when Slack never ran here. */
@@ -216,7 +223,9 @@ export class Telemetry {
         vaultOk: vaultHealth.ok,
         ...(!ledgerHealth.ok
           ? {
-              reason: `the ledger${ledgerHealth.firstBad ? ` (seq ${ledgerHealth.firstBad.seq}: ${ledgerHealth.firstBad.reason})` : ""}`,
+              reason: ledgerHealth.writeError
+                ? `the ledger (its writes fail: ${ledgerHealth.writeError})`
+                : `the ledger${ledgerHealth.firstBad ? ` (seq ${ledgerHealth.firstBad.seq}: ${ledgerHealth.firstBad.reason})` : ""}`,
             }
           : !vaultHealth.ok
             ? { reason: `the vault (${vaultHealth.problem ?? "mismatch"})` }
@@ -259,13 +268,17 @@ export class Telemetry {
 
   async #ledgerHealth(faults: string[]): Promise<TelemetryReading["ledger"]> {
     const app = this.#app;
+    // A ledger that cannot be written is a fault at once, even while what it holds still verifies.
+    const writeFault = app.ledger().writeFault();
+    if (writeFault) faults.push(`ledger write: ${writeFault.message}`);
     try {
       const r = await app.custody();
       return {
-        ok: r.ok,
+        ok: r.ok && !writeFault,
         size: r.size,
         checkpoints: r.checkpointsChecked,
         ...(r.firstBad ? { firstBad: r.firstBad } : {}),
+        ...(writeFault ? { writeError: writeFault.message } : {}),
       };
     } catch (err) {
       // Unreadable counts as broken custody, and as a fault of the ledger-health signal.

@@ -1,4 +1,5 @@
 import type { App } from "../app/createApp.ts";
+import { CodexError } from "../core/CodexError.ts";
 import type { SlackRuntime } from "../slack/startSlack.ts";
 
 /**
@@ -23,7 +24,26 @@ export async function hostOnSlack(
   relays.start();
   app.clients().start();
   kernel.configure({ mode: "slack", slackLive: true, publisher: relays.publisher() });
-  await kernel.startLoop();
+  await startTheLoop(app);
+}
+
+/**
+ * One autonomy loop per MAOS_HOME: a second bot on the same home stops here, naming the process that
+ * holds the loop. CLI commands beside the bot are fine: they never run a loop.
+ */
+async function startTheLoop(app: App): Promise<void> {
+  const kernel = app.autonomy();
+  if (await kernel.startLoop()) return;
+  const holder = kernel.loopHolder();
+  throw new CodexError(
+    "REFUSED",
+    holder
+      ? `the autonomy loop of ${app.home} already runs in pid ${holder.pid} on ${holder.host} (${holder.mode}, since ${holder.startedAt}, last heartbeat ${holder.lastBeatAt ?? "none yet"})`
+      : `the autonomy loop of ${app.home} could not be started: ${kernel.loopStatus().where}`,
+    {
+      hint: "one bot per MAOS_HOME: stop that process first, or point MAOS_HOME elsewhere; maos commands work beside it",
+    },
+  );
 }
 
 /** Headless: the relay server is already listening; evidence goes out through the outbox; the loop starts. */
@@ -32,7 +52,7 @@ export async function hostHeadless(app: App): Promise<void> {
   kernel.configure({ mode: "headless", publisher: app.relays().publisher() });
   app.relays().start();
   app.clients().start();
-  await kernel.startLoop();
+  await startTheLoop(app);
 }
 
 /**

@@ -187,16 +187,14 @@ export class Ledger {
   }
 
   #load(): void {
-    const db = this.#db;
-    const head = db.prepare("SELECT seq, entry_hash FROM ledger ORDER BY seq DESC LIMIT 1").raw().get() as
-      | [number, string]
-      | undefined;
-    if (head === undefined) {
+    if (this.#db.prepare("SELECT 1 FROM ledger LIMIT 1").get() === undefined) {
       // Two processes may open a fresh home at once: the genesis is written under the write lock, by
       // whichever gets it first; the other finds it there (#writeBatch re-reads the head inside the lock).
       this.#writeGenesis();
     } else {
-      this.#reload(head[0], head[1]);
+      // One read transaction: the head, the saved frontier and the rows are one snapshot, whatever other
+      // processes append meanwhile.
+      this.#db.transaction(() => this.#catchUp())();
     }
     this.#checkGenesis();
   }

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { App } from "../app/createApp.ts";
 import { latestCheckpointFromDb } from "../audit/proofs.ts";
+import { isCodexError } from "../core/CodexError.ts";
 import { checkRelayAccess } from "./relayToken.ts";
 
 export type RelayHandler = (req: IncomingMessage, res: ServerResponse, app: App) => void | Promise<void>;
@@ -43,16 +44,27 @@ function authorized(req: IncomingMessage, res: ServerResponse, app: App): boolea
 export function relayRoutes(): RelayRoute[] {
   return [
     {
+      // Liveness and readiness in one: 503 while this process cannot write its ledger (Docker's
+      // HEALTHCHECK and load balancers take it out); a halt is governance, not ill health (see /status).
       method: "GET",
       path: "/health",
-      handle: (_req, res) => sendJson(res, 200, { status: "ok" }),
+      handle: (_req, res, app) => {
+        const health = app.autonomy().health();
+        if (health.ok) sendJson(res, 200, { status: "ok" });
+        else sendJson(res, 503, { status: "failing", since: health.since, problems: health.problems });
+      },
     },
     {
       method: "GET",
       path: "/heartbeat",
       handle: async (req, res, app) => {
         if (!authorized(req, res, app)) return;
-        sendJson(res, 200, await app.autonomy().heartbeat("relay"));
+        try {
+          sendJson(res, 200, await app.autonomy().heartbeat("relay"));
+        } catch (err) {
+          if (!isCodexError(err)) throw err;
+          sendJson(res, 503, { status: "failed", error: err.code, message: err.message, hint: err.hint });
+        }
       },
     },
     {

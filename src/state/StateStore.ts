@@ -245,6 +245,14 @@ export class StateStore {
     return new StateStore(db, clock);
   }
 
+  /**
+   * Runs `f` in one write transaction (BEGIN IMMEDIATE): what it reads cannot change before what it
+   * writes commits, even from another process. For compare-and-set across processes (the loop lease).
+   */
+  transaction<T>(f: () => T): T {
+    return this.#db.transaction(f).immediate();
+  }
+
   schemaVersion(): number {
     return this.#db.pragma("user_version", { simple: true }) as number;
   }
