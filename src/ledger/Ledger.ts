@@ -681,7 +681,7 @@ function describeWriteError(
   const err = cause as { code?: unknown; message?: unknown } | undefined;
   const sqliteCode = typeof err?.code === "string" ? err.code : undefined;
   const text = typeof err?.message === "string" ? err.message : String(cause);
-  const what = `could not write ${count} ledger ${count === 1 ? "entry" : "entries"} to ${path}: ${text}${sqliteCode ? ` (${sqliteCode})` : ""}`;
+  const what = `could not write ${count} ledger entries to ${path}: ${text}${sqliteCode ? ` (${sqliteCode})` : ""}`;
   const code = sqliteCode ?? "";
   let hint: string;
   if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) {
