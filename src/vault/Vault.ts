@@ -424,7 +424,7 @@ export class Vault {
       return { path, bytes: toBytes(content) };
     });
     if (entries.length === 0) return;
-    await this.#commits.run(async () => {
+    await this.#exclusive(async () => {
       for (const file of entries) {
         await mkdir(dirname(join(this.dir, file.path)), { recursive: true });
         await writeFile(join(this.dir, file.path), file.bytes);
