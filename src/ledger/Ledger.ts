@@ -234,7 +234,32 @@ export class Ledger {
   #catchUp(): void {
     const max = this.#maxSeq.get() as number | null;
     const last = max ?? -1;
-    if (last !== this.#frontier.size - 1) {
+    const known = this.#frontier.size - 1;
+    // Other writers only ever add rows: a ledger with fewer rows than this process has seen, or whose
+    // entry at our head changed, was truncated or rewritten under us. Appending on top would write a
+    // fork over the evidence, so refuse; the custody check then halts with this cause.
+    if (last < known) {
+      throw new CodexError(
+        "LEDGER_BROKEN",
+        `ledger ${this.path} was truncated under this process: it held ${known + 1} entries, it now holds ${last + 1}`,
+        {
+          hint: "run `maos ledger verify`; restore the ledger from a backup or the auditor's copy before writing to it",
+        },
+      );
+    }
+    if (last !== known && known >= 0) {
+      const atHead = this.#db.prepare("SELECT entry_hash FROM ledger WHERE seq = ?").pluck().get(known);
+      if (atHead !== this.#headHash) {
+        throw new CodexError(
+          "LEDGER_BROKEN",
+          `ledger ${this.path}: the entry at seq ${known} changed under this process (rewritten ledger)`,
+          {
+            hint: "run `maos ledger verify`; restore the ledger from a backup or the auditor's copy before writing to it",
+          },
+        );
+      }
+    }
+    if (last !== known) {
       if (max === null) {
         this.#frontier = new MerkleFrontier();
         this.#headHash = ZERO_HASH;

@@ -9,6 +9,7 @@ import { run } from "../../commands/run.ts";
 import { verifyVault } from "../../commands/vault.ts";
 import type { HeartbeatResult } from "../../src/autonomy/AutonomyKernel.ts";
 import { localActor } from "../../src/core/Actor.ts";
+import { isCodexError } from "../../src/core/CodexError.ts";
 import { sealRoot } from "../../src/vault/sealRoot.ts";
 import { testApp } from "../helpers/testApp.ts";
 import { editCanonical, rehashFrom, tamper } from "../ledger/helpers.ts";
@@ -236,13 +237,26 @@ describe("the running bot catches every tamper case within one heartbeat, also a
         const ok = await running.app.autonomy().heartbeat("relay");
         assert.equal(ok.signals.ledger.ok && ok.signals.vault.ok, true, custodyReason(ok));
         c.apply(h);
-        const next = await running.app.autonomy().heartbeat("relay");
-        assert.equal(
-          next.signals.ledger.ok && next.signals.vault.ok,
-          false,
-          `running: ${c.name} went unnoticed`,
-        );
-        assert.match(custodyReason(next), c.running ?? c.reason);
+        // A ledger that lost rows under the bot refuses its next write (it would fork over the evidence):
+        // the heartbeat then fails with that cause and the loop halts, which is how a running bot says it.
+        const next = await running.app
+          .autonomy()
+          .heartbeat("relay")
+          .catch((err: unknown) => {
+            if (!isCodexError(err) || err.code !== "LEDGER_BROKEN") throw err;
+            return err;
+          });
+        if (isCodexError(next)) {
+          assert.match(next.message, /truncated under this process|changed under this process/);
+          assert.equal(running.app.autonomy().srr().state, "HALTED");
+        } else {
+          assert.equal(
+            next.signals.ledger.ok && next.signals.vault.ok,
+            false,
+            `running: ${c.name} went unnoticed`,
+          );
+          assert.match(custodyReason(next), c.running ?? c.reason);
+        }
       } finally {
         await running.app.close();
       }
