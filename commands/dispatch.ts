@@ -13,6 +13,7 @@ import { clientCommand } from "./client.ts";
 import { helpCommand } from "./help.ts";
 import { incidentCommand } from "./incident.ts";
 import { ledgerCommand } from "./ledger.ts";
+import { memoryCommand } from "./memory.ts";
 import { checkPermission, howToGrant, permissionOf, unstaffedNote } from "./permissions.ts";
 import { errorReply, orList } from "./replies.ts";
 import { runCommand } from "./run.ts";
@@ -62,6 +63,7 @@ COMMANDS.push(
   statusCommand,
   ledgerCommand,
   cancelCommand,
+  memoryCommand,
   approveCommand,
   rejectCommand,
   activateCommand,

@@ -32,6 +32,8 @@ import { parseRoleEnv, type RoleMembers } from "../governance/roles.ts";
 import { Ledger } from "../ledger/Ledger.ts";
 import { LedgerWatch, type LedgerWatchReport } from "../ledger/LedgerWatch.ts";
 import { type LedgerKey, ledgerKeyFromString, loadOrCreateLedgerKey } from "../ledger/ledgerKey.ts";
+import type { MemoryIndex } from "../memory/MemoryIndex.ts";
+import { openMemory } from "../memory/openMemory.ts";
 import { limitedFetch } from "../relays/limitedFetch.ts";
 import { createNotionClient } from "../relays/notion/createNotionClient.ts";
 import { Relays } from "../relays/Relays.ts";
@@ -78,6 +80,8 @@ export interface App {
    */
   custody(): Promise<LedgerWatchReport>;
   vault(): Promise<Vault>;
+  /** Memory Pack v1: the search index derived from the ledger and the vault (MAOS_HOME/memory.db). */
+  memory(): MemoryIndex;
   hub(): AgentHub;
   providerFor(spec: string): Provider;
   runDeps(): Promise<RunDeps>;
@@ -140,6 +144,7 @@ export function createApp(opts: AppOptions = {}): App {
   let watch: LedgerWatch | undefined;
   let vaultKeyRecorded = false;
   let autonomy: AutonomyKernel | undefined;
+  let memory: MemoryIndex | undefined;
   const providers = new Map<string, Provider>();
 
   const app: App = {
@@ -281,6 +286,10 @@ export function createApp(opts: AppOptions = {}): App {
       });
       return vault;
     },
+    memory() {
+      memory ??= openMemory(env, egress.fetch);
+      return memory;
+    },
     providerFor(spec: string) {
       let p = providers.get(spec);
       if (!p) {
@@ -319,6 +328,16 @@ export function createApp(opts: AppOptions = {}): App {
         onCheckpoint: (cp) => remember(app, cp),
         // Read between agents: a cancel asked for by any process (maos cancel, /codex cancel) stops the run.
         cancelRequest: (runId: string) => app.state().cancelRequest(runId),
+        // Memory for each agent's prompt; a memory failure never fails a run.
+        recall: async (query: string, stack: string) => {
+          try {
+            await app.memory().sync(app.ledgerPath(), path.join(home, "vault"));
+            return (await app.memory().search({ query, stack, limit: 5 })).hits;
+          } catch (err) {
+            log.warn({ err }, "memory recall failed; the run goes on without memory");
+            return [];
+          }
+        },
       };
     },
     async reconcileRuns() {
@@ -350,6 +369,8 @@ export function createApp(opts: AppOptions = {}): App {
       approvals = undefined;
       ledger?.close();
       ledger = undefined;
+      memory?.close();
+      memory = undefined;
     },
   };
   return app;

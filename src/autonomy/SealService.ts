@@ -5,7 +5,7 @@ import { CodexError } from "../core/CodexError.ts";
 import { chicagoIso, compactUtc, utcIso } from "../core/timestamps.ts";
 import { SEAL_VERSIONS, type SealCondition, type SealVersion } from "../governance/charter.ts";
 import type { LedgerEntry } from "../ledger/Ledger.ts";
-import { STATE_SCHEMA_VERSION } from "../state/StateStore.ts";
+import { memoryHealth } from "../memory/memoryHealth.ts";
 import type { AutonomyKernel } from "./AutonomyKernel.ts";
 import { type ConfigHashes, configHashes } from "./configHashes.ts";
 import { sealDocument } from "./sealDocument.ts";
@@ -235,14 +235,8 @@ export class SealService {
         return r(relay.online, relay.online ? `relay server online: ${relay.detail}` : relay.detail);
       }
       case "memory_online": {
-        const version = app.state().schemaVersion();
-        const size = app.ledger().size();
-        const head = await (await app.vault()).headCommit();
-        const ok = version === STATE_SCHEMA_VERSION && size > 0 && head !== undefined;
-        return r(
-          ok,
-          `state.db schema v${version}, ledger.db ${size} entries, vault HEAD ${head?.slice(0, 12) ?? "none"} (memory is SQL plus the vault's wisdom log; this build has no vector store)`,
-        );
+        const m = await memoryHealth(app.memory(), app.ledgerPath(), app.home, app.ledger().head().seq);
+        return r(m.ok, m.detail);
       }
       case "telemetry_live": {
         const last = kernel.lastHeartbeat();

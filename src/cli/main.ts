@@ -8,6 +8,7 @@ import { clientPermission, clientReply } from "../../commands/client.ts";
 import { authorize, type Outcome } from "../../commands/governed.ts";
 import { incidentApprove, incidentList, incidentResolve, incidentShow } from "../../commands/incident.ts";
 import { consistency, inclusionProof, latestCheckpoint, tail, verify } from "../../commands/ledger.ts";
+import { memoryReindex, memorySearch, memorySearchReply } from "../../commands/memory.ts";
 import { redriveOutcome } from "../../commands/relay.ts";
 import { askForInputs, type RunArgs, run } from "../../commands/run.ts";
 import { sealOutcome } from "../../commands/seal.ts";
@@ -24,6 +25,7 @@ import { localActor } from "../core/Actor.ts";
 import { CodexError, isCodexError } from "../core/CodexError.ts";
 import { createLogger } from "../core/logger.ts";
 import { replyToText } from "../core/replyText.ts";
+import { serveStdio } from "../mcp/mcpStdio.ts";
 import { setupNotion } from "../relays/notion/setupNotion.ts";
 import { loadNotionSecrets } from "../secrets/loadNotionSecrets.ts";
 import { lineQuestions, terminalAsker } from "../terminal/askInputs.ts";
@@ -409,6 +411,52 @@ export async function main(
     .description("take the daily autonomy snapshot now (vault, ledger, evidence)")
     .option("--json", "print one JSON document")
     .action(act(governed("snapshot", (ctx) => snapshotOutcome(ctx))));
+
+  const memory = program.command("memory").description("Memory Pack v1: search and rebuild the memory index");
+  memory
+    .command("search")
+    .description(
+      "search memory (BM25, plus vectors when MAOS_EMBEDDINGS is set); every hit cites its ledger seq",
+    )
+    .argument("<query...>", "what to look for")
+    .option("--stack <stack>", "only this stack's memory")
+    .option("-n, --limit <n>", "how many hits", parsePositive, 5)
+    .option("--json", "print one JSON document")
+    .action(
+      act(
+        governed("memory", async (ctx, query: string[], opts: { stack?: string; limit: number }) => {
+          const r = await memorySearch(ctx.app, {
+            query: query.join(" "),
+            stack: opts.stack,
+            limit: opts.limit,
+          });
+          return { ok: true, data: r, reply: memorySearchReply(r) };
+        }),
+      ),
+    );
+  memory
+    .command("reindex")
+    .description("drop the memory index and derive it again from the ledger and the vault")
+    .option("--json", "print one JSON document")
+    .action(
+      act(
+        governed("memory", async (ctx) => {
+          const r = await memoryReindex(ctx.app);
+          const text = `memory reindexed: ${r.items} items through ledger seq ${r.through} in ${r.ms} ms (${r.itemsPerSecond} items/s); vectors: ${r.vectors ?? "off (MAOS_EMBEDDINGS not set)"}`;
+          return { ok: true, data: r, reply: { summary: text, parts: [{ kind: "text", text }] } };
+        }),
+      ),
+    );
+
+  program
+    .command("mcp")
+    .description("an MCP server on stdio for desktop and IDE clients (stdout carries only MCP messages)")
+    .action(
+      act(async () => {
+        await serveStdio(getApp());
+        return 0;
+      }),
+    );
 
   try {
     await program.parseAsync(argv, { from: "user" });

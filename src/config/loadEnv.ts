@@ -44,6 +44,16 @@ export interface Env {
   TEAMWORK_SITE: string | undefined;
   TEAMWORK_API_KEY: string | undefined;
   TEAMWORK_TASKLIST_ID: string | undefined;
+  /** MCP clients over HTTP: `NAME:SHA256HEX[,NAME:SHA256HEX…]`, the SHA-256 of each client's bearer token (src/mcp/mcpClients.ts). */
+  MAOS_MCP_TOKENS: string | undefined;
+  /** Extra Host names /mcp answers besides localhost, 127.0.0.1 and [::1] (DNS-rebinding protection). */
+  MAOS_MCP_ALLOWED_HOSTS: string | undefined;
+  /** OAuth authorization servers named in the Protected Resource Metadata document (comma-separated URLs). */
+  MAOS_MCP_AUTHORIZATION_SERVERS: string | undefined;
+  /** Vector memory: `openai:MODEL` through an OpenAI-compatible /v1/embeddings, or `hash:DIM` (the offline test embedder). */
+  MAOS_EMBEDDINGS: string | undefined;
+  /** Base URL of the embeddings server when it is not OPENAI_BASE_URL (Ollama, vLLM). */
+  MAOS_EMBEDDINGS_BASE_URL: string | undefined;
 }
 
 const PROVIDER_SPEC = /^(offline|openai:[^\s]+|anthropic:[^\s]+)$/;
@@ -100,6 +110,27 @@ const RULES: Partial<Record<keyof Env, VarRule>> = {
   NOTION_LEDGER_DATA_SOURCE_ID: notionId,
   NOTION_SECRETS_DATA_SOURCE_ID: notionId,
   NOTION_CLIENT_MATRIX_DATA_SOURCE_ID: notionId,
+  MAOS_MCP_TOKENS: {
+    schema: z
+      .string()
+      .regex(/^\s*[A-Za-z0-9_.-]+:[0-9a-fA-F]{64}\s*(,\s*[A-Za-z0-9_.-]+:[0-9a-fA-F]{64}\s*)*$/),
+    fix: 'list NAME:SHA256 pairs separated by commas, the SHA-256 of each client\'s token in hex (printf %s "$TOKEN" | sha256sum)',
+  },
+  MAOS_MCP_ALLOWED_HOSTS: {
+    schema: z.string().regex(/^[A-Za-z0-9.:[\]-]+(\s*,\s*[A-Za-z0-9.:[\]-]+)*$/),
+    fix: "list host names separated by commas, e.g. codex.example.com,10.0.0.5",
+  },
+  MAOS_MCP_AUTHORIZATION_SERVERS: {
+    schema: z
+      .string()
+      .refine((v) => v.split(",").every((u) => URL.canParse(u.trim()) && /^https?:/.test(u.trim()))),
+    fix: "list authorization-server URLs separated by commas, e.g. https://auth.example.com",
+  },
+  MAOS_EMBEDDINGS: {
+    schema: z.string().regex(/^(openai:[^\s]+|hash:\d{1,4})$/),
+    fix: "use openai:MODEL (any OpenAI-compatible /v1/embeddings, e.g. openai:text-embedding-3-small) or hash:DIM for the offline test embedder",
+  },
+  MAOS_EMBEDDINGS_BASE_URL: url,
   MAOS_CLIENT_SYNC_CRON: {
     schema: z.string().refine((v) => v.trim().split(/\s+/).length >= 5 && v.trim().split(/\s+/).length <= 6),
     fix: 'use a cron expression such as "*/15 * * * *" (read in America/Chicago)',
@@ -160,6 +191,11 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env, cwd = process.c
     TEAMWORK_SITE: read<string>("TEAMWORK_SITE"),
     TEAMWORK_API_KEY: raw("TEAMWORK_API_KEY"),
     TEAMWORK_TASKLIST_ID: read<string>("TEAMWORK_TASKLIST_ID"),
+    MAOS_MCP_TOKENS: read<string>("MAOS_MCP_TOKENS"),
+    MAOS_MCP_ALLOWED_HOSTS: read<string>("MAOS_MCP_ALLOWED_HOSTS"),
+    MAOS_MCP_AUTHORIZATION_SERVERS: read<string>("MAOS_MCP_AUTHORIZATION_SERVERS"),
+    MAOS_EMBEDDINGS: read<string>("MAOS_EMBEDDINGS"),
+    MAOS_EMBEDDINGS_BASE_URL: read<string>("MAOS_EMBEDDINGS_BASE_URL"),
   };
   if (problems.length > 0) {
     throw new CodexError("CONFIG_INVALID", problems.join("\n"), {

@@ -2,7 +2,7 @@ import os from "node:os";
 
 /** Who asked for something. Slack actors are user ids (never display names); local ones are OS users. */
 export interface Actor {
-  source: "slack" | "shell" | "cli" | "system";
+  source: "slack" | "shell" | "cli" | "mcp" | "system";
   id: string;
   email?: string | undefined;
   /** Slack user-group ids the actor belongs to, for role checks. */

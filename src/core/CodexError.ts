@@ -19,6 +19,8 @@ export type ErrorCode =
   | "VAULT_PUSH_FAILED"
   | "PERMISSION_DENIED"
   | "REFUSED"
+  | "CANCELLED"
+  | "UNAUTHORIZED"
   | "NOT_FOUND"
   | "INTERNAL";
 

@@ -81,6 +81,10 @@ export function egressAllowlist(env: Env): AllowedHost[] {
       ),
     );
   }
+  if (env.MAOS_EMBEDDINGS?.startsWith("openai:")) {
+    const base = env.MAOS_EMBEDDINGS_BASE_URL ?? env.OPENAI_BASE_URL ?? "https://api.openai.com";
+    out.push(fromUrl(base, env.MAOS_EMBEDDINGS_BASE_URL ? "MAOS_EMBEDDINGS_BASE_URL" : "MAOS_EMBEDDINGS"));
+  }
   out.push(gitRemoteHost(env.MAOS_VAULT_REMOTE));
   const seen = new Set<string>();
   return out.filter((h): h is AllowedHost => {

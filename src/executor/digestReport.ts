@@ -12,6 +12,8 @@ export interface DigestInput {
   steps: StepSummary[];
   evaluation: Evaluation | undefined;
   lessonsApplied: string[];
+  /** Memory items the agents' prompts carried, by ledger seq. */
+  memoryUsed?: readonly { seq: number; kind: string; vaultPath: string | null; agents: string[] }[];
   finishedAt: Date;
   error?: { code: string; message: string };
 }
@@ -90,5 +92,15 @@ export function digestReport(d: DigestInput): string {
       ...d.lessonsApplied.map((l) => `- ${l}`),
     );
   }
+  const memory = d.memoryUsed ?? [];
+  lines.push("", "## Memory used", "");
+  lines.push(
+    ...(memory.length > 0
+      ? memory.map(
+          (m) =>
+            `- ledger seq ${m.seq} (${m.kind}${m.vaultPath ? `, \`${m.vaultPath}\`` : ""}) → ${m.agents.join(", ")}`,
+        )
+      : ["- None: the memory index had nothing relevant for this stack yet."]),
+  );
   return `${lines.join("\n")}\n`;
 }

@@ -15,6 +15,7 @@ import { type Charter, effectivePassThreshold } from "../governance/charter.ts";
 import { checkGuardrails, mergeGuardrails, redactSecrets } from "../governance/guardrails.ts";
 import { screenInputs } from "../governance/screenInputs.ts";
 import type { Checkpoint, Ledger } from "../ledger/Ledger.ts";
+import type { MemoryHit } from "../memory/MemoryIndex.ts";
 import {
   dependenciesOf,
   executionOrder,
@@ -44,6 +45,16 @@ export interface RunDeps {
   onCheckpoint?: (cp: Checkpoint) => void;
   /** A cancel request on file for the run (state.db: `maos cancel`, `/codex cancel` from any process). */
   cancelRequest?: (runId: string) => { by: string; via: string } | undefined;
+  /** The most relevant memory for a task (Memory Pack v1), each item with its ledger seq. */
+  recall?: (query: string, stack: string) => Promise<MemoryHit[]>;
+}
+
+/** What memory a run put in its agents' prompts: the digest and run.json list it. */
+export interface MemoryUse {
+  seq: number;
+  kind: string;
+  vaultPath: string | null;
+  agents: string[];
 }
 
 export interface RunRequest {
@@ -85,6 +96,7 @@ export interface RunSummary {
   steps: StepSummary[];
   evaluation: Evaluation | undefined;
   lessonsApplied: string[];
+  memoryUsed: readonly MemoryUse[];
   vault: { path: string; commit: string; pushed: boolean | "no-remote" };
   seal: { root: string };
   ledger: { size: number; head: string };
@@ -177,6 +189,7 @@ export async function runStack(
     const outputs: Record<string, string> = {};
     const files: Record<string, string> = {};
     const steps: StepSummary[] = [];
+    const memoryUsed = new Map<string, MemoryUse>();
     let failure: CodexError | undefined;
     let cancelled: { by: string; via: string } | undefined;
 
@@ -223,6 +236,23 @@ export async function runStack(
           outputs,
         });
         request.prompt = `${rendered}\n\n${request.prompt}`;
+      }
+      const memory = deps.recall
+        ? await deps.recall([stack.goal, agent.role, ...Object.values(scrubbedInputs)].join(" "), stack.name)
+        : [];
+      if (memory.length > 0) {
+        request.prompt += `\n\nRelevant memory from earlier runs (cite it by ledger seq when you use it):\n${memory
+          .map(
+            (m) =>
+              `- [ledger seq ${m.seq}, ${m.kind}${m.vaultPath ? `, ${m.vaultPath}` : ""}] ${m.text.replace(/\s+/g, " ").slice(0, 400)}`,
+          )
+          .join("\n")}`;
+        for (const m of memory) {
+          const key = `${m.seq}:${m.vaultPath ?? ""}`;
+          const use = memoryUsed.get(key) ?? { seq: m.seq, kind: m.kind, vaultPath: m.vaultPath, agents: [] };
+          use.agents.push(agent.id);
+          memoryUsed.set(key, use);
+        }
       }
       request.context = draftCtx;
       if (agent.output.format === "json") {
@@ -416,6 +446,7 @@ export async function runStack(
       steps,
       evaluation,
       lessonsApplied: lessons,
+      memoryUsed: [...memoryUsed.values()],
       startedAt: utcIso(startedAt),
       finishedAt: utcIso(finishedAt),
       ms: Math.round(deps.clock.monotonic() - t0),
@@ -474,6 +505,7 @@ export async function runStack(
         tokens: sumTokens(steps),
         steps,
         lessonsApplied: lessons,
+        memoryUsed: summaryBase.memoryUsed,
         ...(summaryBase.error ? { error: summaryBase.error } : {}),
         ...(cancelled ? { cancelled } : {}),
       },

@@ -18,7 +18,7 @@ import { compilePattern, type GuardrailRules, type NamedPattern } from "./guardr
 
 /** Slack user (U…, W… on Enterprise Grid) or user-group (S…) ids, or "*" for every workspace member. */
 /** Slack user (U…/W…) or user-group (S…) ids, a local OS user for the shell and CLI (`local:alice`), or "*". */
-const MEMBER = /^(?:\*|[UWS][A-Z0-9]{2,}|local:[a-z_][a-z0-9_.-]*)$/;
+const MEMBER = /^(?:\*|[UWS][A-Z0-9]{2,}|local:[a-z_][a-z0-9_.-]*|mcp:[A-Za-z0-9_.-]+)$/;
 /** A person's identity on one surface: a Slack user id (U…, W…) or a local OS account (local:alice). */
 const IDENTITY = /^(?:[UW][A-Z0-9]{2,}|local:[a-z_][a-z0-9_.-]*)$/;
 const PERSON_NAME = /^[a-z][a-z0-9_.-]*$/;
@@ -143,7 +143,8 @@ export const DEFAULT_BLOCKED_TERMS: string[] = [
 ];
 
 const memberSchema = z.string().regex(MEMBER, {
-  error: 'expected a Slack user id (U… or W…), user-group id (S…), a local user (local:alice) or "*"',
+  error:
+    'expected a Slack user id (U… or W…), user-group id (S…), a local user (local:alice), an MCP client (mcp:NAME) or "*"',
 });
 const identitySchema = z.string().regex(IDENTITY, {
   error: "expected a Slack user id (U… or W…) or a local account (local:alice)",

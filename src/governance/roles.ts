@@ -5,8 +5,8 @@ import type { Charter } from "./charter.ts";
 export type RoleMembers = Record<string, string[]>;
 
 const ROLE_NAME = /^[a-z][a-z0-9_]*(?::[a-z][a-z0-9_]*)?$/;
-/** Slack user (U…/W…) or user-group (S…) ids, or a local OS user of the shell and CLI (`local:alice`). */
-const MEMBER_ID = /^(?:[UWS][A-Z0-9]{2,}|local:[a-z_][a-z0-9_.-]*)$/;
+/** Slack user (U…/W…) or user-group (S…) ids, a local OS user of the shell and CLI (`local:alice`), or an MCP client (`mcp:cursor`). */
+const MEMBER_ID = /^(?:[UWS][A-Z0-9]{2,}|local:[a-z_][a-z0-9_.-]*|mcp:[A-Za-z0-9_.-]+)$/;
 const EXAMPLE = "operator=U123,U456;client_role:business_owner=U789";
 
 /** The charter fields person lookups need; `people` is optional so older callers keep working. */
@@ -117,7 +117,7 @@ export function parseRoleEnv(value: string, charter?: Pick<Charter, "roles">): R
         throw invalid(`"*" (everyone) cannot be granted by env; put it in the charter's roles instead`);
       if (!MEMBER_ID.test(m))
         throw invalid(
-          `"${m}" is not a Slack user or user-group id (U…, W… or S…) nor a local user (local:alice)`,
+          `"${m}" is not a Slack user or user-group id (U…, W… or S…) nor a local user (local:alice) nor an MCP client (mcp:NAME)`,
         );
     }
     out[role] = [...new Set([...(out[role] ?? []), ...members])];

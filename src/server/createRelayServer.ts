@@ -3,6 +3,7 @@ import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { App } from "../app/createApp.ts";
 import { actorIdentity, SYSTEM_ACTOR } from "../core/Actor.ts";
+import { MCP_PATH, mcpHttp } from "../mcp/mcpHttp.ts";
 import { type RelayRoute, relayRoutes, sendJson } from "./relayRoutes.ts";
 
 export type RequestClaim = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
@@ -39,7 +40,10 @@ export function relayRequestHandler(app: App, routes: RelayRoute[] = relayRoutes
   };
 }
 
-/** The ledger's record that the relay server started listening: once per start. */
+/**
+ * The ledger's record that the relay server started listening: once per start. It is MCP_START only
+ * when the server answers MCP at /mcp; a route table without it is recorded as RELAY_START.
+ */
 export function recordMcpStart(
   app: App,
   where: { address: string | null; port: number | null },
@@ -48,7 +52,7 @@ export function recordMcpStart(
   try {
     // Synchronous, so the entry exists before the first request can be answered.
     app.ledger().appendSync({
-      eventType: "MCP_START",
+      eventType: routes.some((r) => r.path === MCP_PATH) ? "MCP_START" : "RELAY_START",
       level: "info",
       actor: actorIdentity(SYSTEM_ACTOR),
       correlationId: randomUUID(),
@@ -89,6 +93,11 @@ export function createRelayServer(opts: RelayServerOptions): http.Server {
     }
   });
 
+  server.on("close", () => {
+    mcpHttp(app)
+      .close()
+      .catch((err: unknown) => app.log.error({ err }, "relay server: closing MCP sessions failed"));
+  });
   server.on("listening", () => {
     const address = server.address() as AddressInfo | null;
     recordMcpStart(app, { address: address?.address ?? null, port: address?.port ?? null }, routes);

@@ -3,13 +3,14 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { App } from "../app/createApp.ts";
 import { latestCheckpointFromDb } from "../audit/proofs.ts";
 import { isCodexError } from "../core/CodexError.ts";
+import { MCP_PATH, mcpHttp, PRM_PATH } from "../mcp/mcpHttp.ts";
 import { checkRelayAccess } from "./relayToken.ts";
 
 export type RelayHandler = (req: IncomingMessage, res: ServerResponse, app: App) => void | Promise<void>;
 
 /** One route of the relay server. */
 export interface RelayRoute {
-  method: "GET" | "POST";
+  method: "GET" | "POST" | "DELETE";
   path: string;
   handle: RelayHandler;
 }
@@ -36,13 +37,27 @@ function authorized(req: IncomingMessage, res: ServerResponse, app: App): boolea
   return false;
 }
 
+/** MCP over Streamable HTTP (src/mcp/mcpHttp.ts), and its RFC 9728 metadata document. */
+function mcpRoutes(): RelayRoute[] {
+  const handle: RelayHandler = (req, res, app) => mcpHttp(app).handle(req, res);
+  const metadata: RelayHandler = (req, res, app) => mcpHttp(app).metadata(req, res);
+  return [
+    { method: "POST", path: MCP_PATH, handle },
+    { method: "GET", path: MCP_PATH, handle },
+    { method: "DELETE", path: MCP_PATH, handle },
+    { method: "GET", path: `${PRM_PATH}${MCP_PATH}`, handle: metadata },
+    { method: "GET", path: PRM_PATH, handle: metadata },
+  ];
+}
+
 /**
  * The relay server's routes, in one table. `/health`, `/metrics` and `/checkpoint` (a signed note) are open; `/heartbeat` (it writes
  * the ledger) and `/status` (it names actors and incidents) need the bearer token, except from this
- * machine while the server listens on loopback only and no token is configured.
+ * machine while the server listens on loopback only and no token is configured. `/mcp` needs its clients\' tokens.
  */
 export function relayRoutes(): RelayRoute[] {
   return [
+    ...mcpRoutes(),
     {
       // Liveness and readiness in one: 503 while this process cannot write its ledger (Docker's
       // HEALTHCHECK and load balancers take it out); a halt is governance, not ill health (see /status).
