@@ -14,8 +14,8 @@ const TOKEN = "test-token-for-cursor-0123456789";
 const OTHER = "test-token-for-viewer-0123456789";
 
 type Content = { type: string; text?: string }[];
-const textOf = (r: { content?: unknown }) =>
-  ((r.content ?? []) as Content).map((c) => c.text ?? "").join("\n");
+const textOf = (r: object) =>
+  (((r as { content?: unknown }).content ?? []) as Content).map((c) => c.text ?? "").join("\n");
 
 describe("MCP over Streamable HTTP, driven by the SDK's own Client", () => {
   let t: TestApp;
