@@ -167,11 +167,14 @@ describe("MCP over Streamable HTTP, driven by the SDK's own Client", () => {
 
     const requests = t.app.ledger().query({ eventType: "MCP_REQUEST" });
     const byTool = (name: string) => requests.filter((e) => (e.payload as { tool?: string }).tool === name);
-    assert.equal((byTool("run_stack")[0]?.payload as { outcome: string }).outcome, "ok");
+    assert.equal((byTool("run_stack")[0]?.payload as { outcome?: string } | undefined)?.outcome, "ok");
     assert.equal(byTool("run_stack")[0]?.actorIdentity, "mcp:mcp:cursor");
-    assert.equal((byTool("incident_list")[0]?.payload as { outcome: string }).outcome, "refused");
+    assert.equal(
+      (byTool("incident_list")[0]?.payload as { outcome?: string } | undefined)?.outcome,
+      "refused",
+    );
     const refusal = t.app.ledger().query({ eventType: "GOVERNANCE_REFUSAL" }).at(-1);
-    assert.equal((refusal?.payload as { via: string; tool: string }).tool, "incident_list");
+    assert.equal((refusal?.payload as { tool?: string } | undefined)?.tool, "incident_list");
     assert.equal(refusal?.actorIdentity, "mcp:mcp:viewer");
   });
 
@@ -189,7 +192,7 @@ describe("MCP over Streamable HTTP, driven by the SDK's own Client", () => {
     assert.equal(run.isError, true);
     assert.match(textOf(run), /runs are paused: STOP–RESET–REALIGN/);
     const last = t.app.ledger().query({ eventType: "GOVERNANCE_REFUSAL" }).at(-1);
-    assert.equal((last?.payload as { tool: string }).tool, "run_stack");
+    assert.equal((last?.payload as { tool?: string } | undefined)?.tool, "run_stack");
     await client.close();
   });
 });
