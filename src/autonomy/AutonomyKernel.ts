@@ -20,6 +20,7 @@ import { type DriftBand, type DriftResult, topComponents } from "./drift.ts";
 import type { EvidencePublisher } from "./EvidencePublisher.ts";
 import { IncidentService, type IncidentView, type LedgerLink } from "./IncidentService.ts";
 import { LedgerNotePublisher } from "./LedgerNotePublisher.ts";
+import { probeMcp } from "./mcpProbe.ts";
 import { recordRoleGrants } from "./recordRoleGrants.ts";
 import { SealService } from "./SealService.ts";
 import { type RelayStatus, Telemetry, type TelemetryReading } from "./Telemetry.ts";
@@ -247,31 +248,30 @@ export class AutonomyKernel {
     };
   }
 
-  /** relayStatus, confirmed over HTTP (GET /health on 127.0.0.1) when the relay is another process's. */
+  /**
+   * relayStatus, confirmed over MCP: "MCP online" means /mcp answered `initialize` and `ping` (on
+   * 127.0.0.1, as the built-in probe client), for this process's relay or the live loop's on this host.
+   */
   async probeRelay(): Promise<RelayStatus> {
     const status = this.relayStatus();
     const lease = this.#liveLease();
-    if (this.#relay || !lease?.relayPort || lease.host !== os.hostname()) return status;
-    try {
-      // A real network probe measures real time; the injected clock cannot time out a socket.
-      const res = await fetch(`http://127.0.0.1:${lease.relayPort}/health`, {
-        signal: AbortSignal.timeout(2000),
-      });
-      const body = (await res.json()) as { status?: unknown };
-      if (res.ok && body.status === "ok")
-        return { ...status, detail: `${status.detail}; /health answered ok` };
+    const port = this.#relay
+      ? this.#relay.port
+      : lease?.relayPort && lease.host === os.hostname()
+        ? lease.relayPort
+        : undefined;
+    if (!status.online || port === undefined) return status;
+    if (port === null) {
       return {
         online: false,
         uptimeSeconds: null,
-        detail: `${status.detail}; /health answered ${res.status}`,
-      };
-    } catch (err) {
-      return {
-        online: false,
-        uptimeSeconds: null,
-        detail: `${status.detail}; /health did not answer (${err instanceof Error ? err.message : String(err)})`,
+        detail: `${status.detail}; its port is unknown, so /mcp cannot be probed`,
       };
     }
+    const probe = await probeMcp(port, this.#app.home);
+    return probe.ok
+      ? { ...status, detail: `${status.detail}; ${probe.detail}` }
+      : { online: false, uptimeSeconds: null, detail: `${status.detail}; ${probe.detail}` };
   }
 
   loopStatus(): LoopStatus {

@@ -1,6 +1,5 @@
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import path from "node:path";
+import { createHash, timingSafeEqual } from "node:crypto";
+import { PROBE_CLIENT, probeToken } from "../autonomy/mcpProbe.ts";
 import type { Actor } from "../core/Actor.ts";
 
 /**
@@ -13,10 +12,6 @@ export interface McpClient {
   /** Hex SHA-256 of the token. */
   tokenSha256: string;
 }
-
-/** The built-in client the seal conditions and activation use to probe /mcp (initialize + ping only). */
-export const PROBE_CLIENT = "maos-probe";
-const PROBE_FILE = "mcp-probe.token";
 
 export function parseMcpTokens(raw: string | undefined): McpClient[] {
   if (!raw) return [];
@@ -32,21 +27,6 @@ export function parseMcpTokens(raw: string | undefined): McpClient[] {
 
 export function sha256Hex(text: string): string {
   return createHash("sha256").update(text).digest("hex");
-}
-
-/**
- * The probe token: 32 random bytes in MAOS_HOME/keys/mcp-probe.token (mode 0600), made on first use.
- * Any process on this MAOS_HOME can read it, as it can read the ledger key beside it.
- */
-export function probeToken(home: string): string {
-  const dir = path.join(home, "keys");
-  const file = path.join(dir, PROBE_FILE);
-  if (existsSync(file)) return readFileSync(file, "utf8").trim();
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const token = randomBytes(32).toString("hex");
-  writeFileSync(file, `${token}\n`, { mode: 0o600, flag: "wx" });
-  chmodSync(file, 0o600);
-  return token;
 }
 
 export type BearerResult =

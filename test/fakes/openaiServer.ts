@@ -189,6 +189,20 @@ function sendError(
   );
 }
 
+/** Dimension of the fake's embeddings. */
+export const FAKE_EMBEDDING_DIM = 24;
+
+/** A deterministic stand-in vector: word counts hashed into buckets (texts sharing words are close). */
+function fakeEmbedding(text: string): number[] {
+  const v = new Array<number>(FAKE_EMBEDDING_DIM).fill(0);
+  for (const w of text.toLowerCase().match(/[a-z0-9]+/g) ?? []) {
+    let h = 2166136261;
+    for (const ch of w) h = Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0;
+    v[h % FAKE_EMBEDDING_DIM] = (v[h % FAKE_EMBEDDING_DIM] ?? 0) + 1;
+  }
+  return v;
+}
+
 export async function startFakeOpenAI(): Promise<FakeOpenAI> {
   const requests: RecordedRequest[] = [];
   let queue: FakeReply[] = [];
@@ -219,6 +233,32 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
       send(res, 200, {
         object: "list",
         data: [{ id: "gpt-4o-mini", object: "model", created: 1721172741, owned_by: "system" }],
+      });
+      return;
+    }
+    if (req.method === "POST" && path === "/v1/embeddings") {
+      const b = body as { model?: unknown; input?: unknown };
+      const input = typeof b?.input === "string" ? [b.input] : b?.input;
+      if (typeof b?.model !== "string" || !Array.isArray(input) || input.some((x) => typeof x !== "string")) {
+        send(res, 400, {
+          error: {
+            message: "'input' must be a string or an array of strings",
+            type: "invalid_request_error",
+            param: "input",
+            code: null,
+          },
+        });
+        return;
+      }
+      send(res, 200, {
+        object: "list",
+        data: (input as string[]).map((text, index) => ({
+          object: "embedding",
+          index,
+          embedding: fakeEmbedding(text),
+        })),
+        model: b.model,
+        usage: { prompt_tokens: tokens(input.join(" ")), total_tokens: tokens(input.join(" ")) },
       });
       return;
     }
