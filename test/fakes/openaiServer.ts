@@ -28,7 +28,9 @@ export type FakeReply =
   | { status: number; retryAfter?: string; retryAfterMs?: string; message?: string }
   | { json: unknown; usage?: { input: number; output: number } }
   | { text: string; usage?: { input: number; output: number } }
-  | { hang: true };
+  | { hang: true }
+  /** Holds the answer until `gate` resolves, then answers as with an empty script. */
+  | { gate: Promise<void> };
 
 export interface FakeOpenAI {
   /** Base URL including /v1, for OPENAI_BASE_URL. */
@@ -279,8 +281,10 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
       messages: { content: string }[];
       response_format?: { type: string; json_schema?: { schema: Record<string, unknown> } };
     };
-    const reply = queue.shift();
-    if (reply && "hang" in reply) return; // the client's abort (or close()) ends it
+    const next = queue.shift();
+    if (next && "hang" in next) return; // the client's abort (or close()) ends it
+    if (next && "gate" in next) await next.gate;
+    const reply = next && "gate" in next ? undefined : next;
     if (reply && "status" in reply) {
       const headers: Record<string, string> = {};
       if (reply.retryAfter !== undefined) headers["retry-after"] = reply.retryAfter;
