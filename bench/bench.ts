@@ -92,6 +92,32 @@ if (want("ack")) {
   }
 }
 
+if (want("mcp")) {
+  const { benchMcp } = await import("./mcpBench.ts");
+  const m = await benchMcp();
+  results.mcp = m;
+  table.push(
+    [
+      `MCP tools/call status p50, ${m.clients} clients (ms)`,
+      String(m.mcpP50Ms),
+      `≤ direct + 2 (${m.directP50Ms + 2})`,
+    ],
+    [`MCP tools/call status p99, ${m.clients} clients (ms)`, String(m.mcpP99Ms), "—"],
+    ["status called directly p50 / p99 (ms)", `${m.directP50Ms} / ${m.directP99Ms}`, "—"],
+  );
+}
+if (want("memory")) {
+  const { benchMemory } = await import("./memoryBench.ts");
+  const m = await benchMemory();
+  results.memory = m;
+  table.push(
+    ["memory search p99, 100k items, keyword (ms)", String(m.keywordP99Ms), "≤ 20"],
+    ["memory search p99, 100k items, hybrid (ms)", String(m.hybridP99Ms), "≤ 20"],
+    ["memory index build, keyword (items/s)", String(m.keywordBuildPerSec), "—"],
+    ["memory index build, with vectors (items/s)", String(m.hybridBuildPerSec), "—"],
+  );
+}
+
 const width = Math.max(...table.map((r) => r[0].length));
 process.stderr.write(`\n${"measure".padEnd(width)}  ${"value".padStart(10)}  target\n`);
 for (const [name, value, target] of table)

@@ -138,7 +138,11 @@ export async function activate(
   if (!relay.online && kernel.host.startRelay) {
     try {
       const { port } = await kernel.host.startRelay();
-      relay = { ...kernel.relayStatus(), detail: `started by activation in this process on port ${port}` };
+      const probed = await kernel.probeRelay();
+      relay = {
+        ...probed,
+        detail: `started by activation in this process on port ${port}; ${probed.detail}`,
+      };
     } catch (err) {
       relay = {
         online: false,

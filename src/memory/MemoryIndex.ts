@@ -256,8 +256,10 @@ export class MemoryIndex {
   }
 
   #keyword(q: string, stack: string | undefined, k: number): number[] {
-    const sql = `SELECT items.id FROM items_fts JOIN items ON items.id = items_fts.rowid
-      WHERE items_fts MATCH ? ${stack ? "AND items.stack = ?" : ""} ORDER BY bm25(items_fts) LIMIT ?`;
+    // FTS5's `rank` is BM25; ORDER BY rank LIMIT lets FTS5 keep only the best k instead of sorting all matches.
+    const sql = stack
+      ? "SELECT items.id FROM items_fts JOIN items ON items.id = items_fts.rowid WHERE items_fts MATCH ? AND items.stack = ? ORDER BY rank LIMIT ?"
+      : "SELECT rowid FROM items_fts WHERE items_fts MATCH ? ORDER BY rank LIMIT ?";
     const params = stack ? [q, stack, k] : [q, k];
     return this.#db
       .prepare(sql)
