@@ -53,7 +53,7 @@ function mcpRoutes(): RelayRoute[] {
 /**
  * The relay server's routes, in one table. `/health`, `/metrics` and `/checkpoint` (a signed note) are open; `/heartbeat` (it writes
  * the ledger) and `/status` (it names actors and incidents) need the bearer token, except from this
- * machine while the server listens on loopback only and no token is configured. `/mcp` needs its clients\' tokens.
+ * machine while the server listens on loopback only and no token is configured. `/mcp` needs its clients' tokens.
  */
 export function relayRoutes(): RelayRoute[] {
   return [
