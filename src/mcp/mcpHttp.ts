@@ -87,7 +87,6 @@ export class McpHttp {
       ...(servers.length > 0 ? { authorization_servers: servers } : {}),
       bearer_methods_supported: ["header"],
       resource_name: "MAOS Codex MCP",
-      resource_documentation: "https://github.com/maos-codex#mcp",
     });
   }
 

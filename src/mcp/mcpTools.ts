@@ -75,7 +75,8 @@ const TOOLS: ToolDef[] = [
     },
     async run(args, s, extra) {
       const token = extra._meta?.progressToken;
-      let done = 0;
+      // Progress must grow with every notification: an agent at work counts half a step.
+      let progress = 0;
       let total = 0;
       const onProgress = (e: RunProgress) => {
         if (token === undefined) return;
@@ -83,20 +84,21 @@ const TOOLS: ToolDef[] = [
         if (e.type === "started") {
           total = e.agents.length + 1;
           message = `started ${e.stack}: ${e.agents.join(" → ")}`;
-        } else if (e.type === "step" && e.state !== "running") {
-          done += 1;
-          message = `${e.agent} ${e.state}${e.provider ? ` (${e.provider})` : ""}`;
         } else if (e.type === "step") {
-          message = `${e.agent} running`;
+          progress = e.state === "running" ? e.index + 0.5 : e.index + 1;
+          message =
+            e.state === "running"
+              ? `${e.agent} running`
+              : `${e.agent} ${e.state}${e.provider ? ` (${e.provider})` : ""}`;
         } else if (e.type === "sealed") {
-          done = total;
+          progress = total;
           message = `sealed, commit ${e.commit.slice(0, 12)}`;
         }
         if (message === undefined) return;
         extra
           .sendNotification({
             method: "notifications/progress",
-            params: { progressToken: token, progress: done, ...(total > 0 ? { total } : {}), message },
+            params: { progressToken: token, progress, ...(total > 0 ? { total } : {}), message },
           })
           .catch(() => {});
       };
