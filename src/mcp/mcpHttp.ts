@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import type { App } from "../app/createApp.ts";
+import { sendJson } from "../core/sendJson.ts";
 import { createMcpServer, type McpServerHandle } from "./createMcpServer.ts";
 import { authenticate, parseMcpTokens } from "./mcpClients.ts";
 import { allowedHosts, rebindingProblem } from "./originCheck.ts";
@@ -16,22 +17,6 @@ interface Session {
   client: string;
   transport: StreamableHTTPServerTransport;
   handle: McpServerHandle;
-}
-
-function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    "content-type": "application/json; charset=utf-8",
-    "content-length": Buffer.byteLength(text),
-    "cache-control": "no-store",
-    ...headers,
-  });
-  res.end(text);
 }
 
 const rpcError = (code: number, message: string) => ({ jsonrpc: "2.0", error: { code, message }, id: null });

@@ -3,8 +3,9 @@ import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { App } from "../app/createApp.ts";
 import { actorIdentity, SYSTEM_ACTOR } from "../core/Actor.ts";
+import { sendJson } from "../core/sendJson.ts";
 import { MCP_PATH, mcpHttp } from "../mcp/mcpHttp.ts";
-import { type RelayRoute, relayRoutes, sendJson } from "./relayRoutes.ts";
+import { type RelayRoute, relayRoutes } from "./relayRoutes.ts";
 
 export type RequestClaim = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
 

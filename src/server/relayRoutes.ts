@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { App } from "../app/createApp.ts";
 import { latestCheckpointFromDb } from "../audit/proofs.ts";
 import { isCodexError } from "../core/CodexError.ts";
+import { sendJson } from "../core/sendJson.ts";
 import { MCP_PATH, mcpHttp, PRM_PATH } from "../mcp/mcpHttp.ts";
 import { checkRelayAccess } from "./relayToken.ts";
 
@@ -13,16 +14,6 @@ export interface RelayRoute {
   method: "GET" | "POST" | "DELETE";
   path: string;
   handle: RelayHandler;
-}
-
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    "content-type": "application/json; charset=utf-8",
-    "content-length": Buffer.byteLength(text),
-    "cache-control": "no-store",
-  });
-  res.end(text);
 }
 
 /**
