@@ -223,20 +223,33 @@ export class Vault {
 
   /**
    * After a holder died inside its section: waits for git commands it left running (they finish on
-   * their own), removes an index.lock no running git holds, and unstages run folders HEAD does not have
+   * their own), removes the git lock files (index.lock, HEAD.lock, …) no running git holds, and unstages run folders HEAD does not have
    * (a seal cut short between `git add` and its commit), so no later commit sweeps them in.
    */
   async #recoverIndex(previous: { pid: number; host: string } | "unknown"): Promise<void> {
-    const indexLock = join(this.#gitDir, "index.lock");
+    // git's own lock files: a commit killed half-way can leave any of them, not only the index's.
+    const locks = async () => {
+      const names = ["index.lock", "HEAD.lock", "ORIG_HEAD.lock", "config.lock", "packed-refs.lock"].map(
+        (n) => join(this.#gitDir, n),
+      );
+      const heads = join(this.#gitDir, "refs", "heads");
+      const refLocks = (await readdir(heads).catch(() => [] as string[]))
+        .filter((n) => n.endsWith(".lock"))
+        .map((n) => join(heads, n));
+      const found: string[] = [];
+      for (const f of [...names, ...refLocks]) if (await exists(f)) found.push(f);
+      return found;
+    };
     const deadline = Date.now() + 60_000;
     for (;;) {
       const running = await gitProcessesIn(this.dir);
       if (running === undefined || running.length === 0 || Date.now() > deadline) {
-        if (running === undefined && (await exists(indexLock))) {
+        const left = running === undefined ? await locks() : [];
+        if (left.length > 0) {
           throw new CodexError(
             "VAULT_BROKEN",
-            `${indexLock} was left by a process that stopped, and this system cannot tell whether a git command still holds it`,
-            { hint: `if no git command runs in ${this.dir}, delete ${indexLock}` },
+            `${left.join(", ")} ${left.length === 1 ? "was" : "were"} left by a process that stopped, and this system cannot tell whether a git command still holds ${left.length === 1 ? "it" : "them"}`,
+            { hint: `if no git command runs in ${this.dir}, delete ${left.join(" and ")}` },
           );
         }
         if (running && running.length > 0) {
@@ -250,12 +263,12 @@ export class Vault {
       }
       await new Promise((r) => setTimeout(r, 25));
     }
-    if (await exists(indexLock)) {
+    for (const lock of await locks()) {
       this.#log?.warn(
-        { indexLock, previous },
-        "vault: removing an index.lock left by a process that died (no git process holds it)",
+        { lock, previous },
+        "vault: removing a git lock file left by a process that died (no git process holds it)",
       );
-      await rm(indexLock, { force: true });
+      await rm(lock, { force: true });
     }
     if ((await this.headCommit()) !== undefined) {
       await runGit(this.#git, ["reset", "--quiet", "--", `${RUNS}/`], "unstage run folders left by a crash");
