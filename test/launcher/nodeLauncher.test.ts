@@ -77,8 +77,9 @@ describe("which Node runs the project", () => {
 /** A child script that reports itself, then behaves as `mode` says. */
 const CHILD = `
 const mode = process.argv[2];
-process.stdout.write(JSON.stringify({ pid: process.pid, version: process.version, argv: process.argv.slice(2), path: process.env.PATH }) + "\\n");
+// The handler first: the test signals as soon as it reads the report line.
 process.on("SIGTERM", () => { process.stdout.write("child got SIGTERM\\n"); process.exit(5); });
+process.stdout.write(JSON.stringify({ pid: process.pid, version: process.version, argv: process.argv.slice(2), path: process.env.PATH }) + "\\n");
 if (mode === "exit") process.exit(Number(process.argv[3]));
 if (mode === "wait") setInterval(() => {}, 1 << 30);
 if (mode === "die") process.kill(process.pid, "SIGKILL");
