@@ -162,6 +162,8 @@ describe("re-running under another Node (the real current Node as the child)", (
     l.p.kill("SIGKILL");
     // stdout ends only when every writer, the child included, has closed it.
     assert.match(await l.all, /child got SIGTERM/);
+    // Its stdout closes a moment before the process is reaped: wait for that (the test's timeout bounds it).
+    while (running(me.pid)) await new Promise((r) => setImmediate(r));
     assert.ok(!running(me.pid), `the child ${me.pid} is still running`);
   });
 
