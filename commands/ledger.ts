@@ -82,9 +82,10 @@ function readNoteFile(file: string): string {
       hint: "pass --checkpoint FILE holding a signed note as `maos ledger checkpoint` prints it",
     });
   }
-  // A note pasted from chat may have lost its final newline or gained \r\n; the signed text is LF-only.
+  // A note pasted from chat may have lost its final newline, gained blank lines around it or \r\n; the
+  // signed text is LF-only and ends with exactly one newline after the last signature line.
   const text = readFileSync(file, "utf8").replace(/\r\n/g, "\n");
-  return text.endsWith("\n") ? text : `${text}\n`;
+  return `${text.replace(/^\s*\n/, "").trimEnd()}\n`;
 }
 
 /** `ledger proof inclusion SEQ [--size N]`. */

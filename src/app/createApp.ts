@@ -201,6 +201,10 @@ export function createApp(opts: AppOptions = {}): App {
         fetch: egress.fetch,
         notion: () => app.notion(),
         ...(opts.random ? { random: opts.random } : {}),
+        checkpointFor: (seq) => {
+          const latest = app.ledger().latestCheckpoint();
+          return latest !== undefined && latest.size > seq ? latest.note : coverLedger(app).note;
+        },
       });
       return relays;
     },

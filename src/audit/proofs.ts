@@ -70,10 +70,11 @@ function noteAt(db: Database.Database, n: number): string | null {
   );
 }
 
-function sizeArg(name: string, value: number, max: number, min = 0): void {
+/** `value` within min..max, or a usage error that states the ledger's real size (`held` entries). */
+function sizeArg(name: string, value: number, max: number, held: number, min = 0): void {
   if (!Number.isSafeInteger(value) || value < min || value > max) {
     throw new CodexError("USAGE", `${name} must be a whole number from ${min} to ${max}, got ${value}`, {
-      hint: `the ledger holds ${max} entries (seq 0..${max - 1})`,
+      hint: `the ledger holds ${held} entries (seq 0..${held - 1}); sizes count entries, seqs start at 0`,
     });
   }
 }
@@ -82,8 +83,8 @@ export function inclusionFromDb(path: string, seq: number, treeSize?: number): I
   return withDb(path, (db) => {
     const n = size(db);
     const tree = treeSize ?? n;
-    sizeArg("--size", tree, n, 1);
-    sizeArg("SEQ", seq, tree - 1);
+    sizeArg("--size", tree, n, n, 1);
+    sizeArg("SEQ", seq, tree - 1, n);
     const hashes = leafHashes(db, tree);
     return {
       type: "inclusion",
@@ -100,8 +101,8 @@ export function inclusionFromDb(path: string, seq: number, treeSize?: number): I
 export function consistencyFromDb(path: string, oldSize: number, newSize: number): ConsistencyProofJson {
   return withDb(path, (db) => {
     const n = size(db);
-    sizeArg("NEW", newSize, n);
-    sizeArg("OLD", oldSize, newSize);
+    sizeArg("NEW", newSize, n, n);
+    sizeArg("OLD", oldSize, newSize, n);
     const hashes = leafHashes(db, newSize);
     return {
       type: "consistency",

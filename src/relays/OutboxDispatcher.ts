@@ -8,7 +8,7 @@ import { SerialQueue } from "../vault/SerialQueue.ts";
 import { type BackoffPolicy, backoffMs, DEFAULT_BACKOFF } from "./backoff.ts";
 import { DeliveryError } from "./DeliveryError.ts";
 import type { Delivered, EvidenceSink } from "./EvidenceSink.ts";
-import type { SinkName } from "./evidenceBody.ts";
+import type { EvidenceBody, SinkName } from "./evidenceBody.ts";
 import { type Outbox, type OutboxRow, ownerId } from "./Outbox.ts";
 
 /**
@@ -32,6 +32,11 @@ export interface OutboxDispatcherOptions {
   backoff?: BackoffPolicy;
   /** Exact secret values scrubbed from stored errors and ledger entries. */
   secrets?: readonly string[];
+  /**
+   * The signed checkpoint note covering the entry at `ledgerSeq` (signing one if none does yet), sent
+   * with the item so every sink holds a copy. Without it, items go without one.
+   */
+  checkpointFor?: (ledgerSeq: number) => string;
 }
 
 export interface PassResult {
@@ -170,6 +175,18 @@ export class OutboxDispatcher {
     }
   }
 
+  /** The body with the checkpoint covering its entry; delivery goes on without one if it cannot be had. */
+  #withCheckpoint(body: EvidenceBody): EvidenceBody {
+    const { checkpointFor, log } = this.#o;
+    if (!checkpointFor) return body;
+    try {
+      return { ...body, checkpoint: checkpointFor(body.item.ledgerSeq) };
+    } catch (err) {
+      log.warn({ err }, "evidence goes without a ledger checkpoint: none could be read or signed");
+      return body;
+    }
+  }
+
   #due(result: PassResult, atMs: number): void {
     if (!result.nextDueAt || atMs < result.nextDueAt.getTime()) result.nextDueAt = new Date(atMs);
   }
@@ -195,7 +212,7 @@ export class OutboxDispatcher {
     };
     let done: Delivered;
     try {
-      done = await sink.deliver(row.body, {
+      done = await sink.deliver(this.#withCheckpoint(row.body), {
         attempt,
         remoteId: row.remoteId,
         progress: row.progress,

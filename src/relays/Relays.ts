@@ -38,6 +38,8 @@ export interface RelaysOptions {
   /** The shared Notion client, when NOTION_TOKEN is set. */
   notion: () => Client | undefined;
   random?: () => number;
+  /** The signed checkpoint note covering an entry (see OutboxDispatcherOptions.checkpointFor). */
+  checkpointFor?: (ledgerSeq: number) => string;
 }
 
 /** How long a Teamwork delivery counts as proof that the sink is live (seal v1's teamwork_live). */
@@ -134,6 +136,7 @@ export class Relays {
         ledger: this.#o.ledger(),
         secrets: this.#o.secrets(),
         ...(this.#o.random ? { random: this.#o.random } : {}),
+        ...(this.#o.checkpointFor ? { checkpointFor: this.#o.checkpointFor } : {}),
         retryBudgetMs: this.#o.charter().outbox.retryBudgetMs,
         backoff: { ...DEFAULT_BACKOFF, capMs: this.#o.charter().outbox.maxBackoffMs },
       });

@@ -22,10 +22,22 @@ export interface EvidenceBody {
   /** The seal version in force when it was queued: names the Teamwork task when the item has none. */
   sealVersion: string;
   item: StoredEvidenceItem;
+  /**
+   * The newest signed ledger checkpoint (C2SP note text) covering the item's entry, attached at delivery
+   * (never stored in the row): every sink keeps a copy the ledger file cannot take back with it, which an
+   * auditor can later pass to `maos ledger verify --checkpoint`.
+   */
+  checkpoint?: string;
 }
 
 /** The body as stored in the row. */
-export type QueuedEvidenceBody = Omit<EvidenceBody, "item"> & { item: QueuedEvidenceItem };
+export type QueuedEvidenceBody = Omit<EvidenceBody, "item" | "checkpoint"> & { item: QueuedEvidenceItem };
+
+/** The checkpoint as sinks show it: a heading line, then the signed note verbatim (its bytes are what is signed). */
+export function checkpointMarkdown(note: string): string {
+  const size = note.split("\n")[1] ?? "?";
+  return `Signed ledger checkpoint (size ${size}); save it as a file to check the ledger later with \`maos ledger verify --checkpoint FILE\`:\n\`\`\`\n${note.trimEnd()}\n\`\`\``;
+}
 
 /** Every string in `value`, deep, with each known secret value replaced; shapes are kept. */
 export function scrubDeep<T>(value: T, secrets: readonly string[]): T {

@@ -272,7 +272,9 @@ describe("the evidence outbox: Notion and Teamwork relays", () => {
       .publish(item({ kind: "snapshot", title: "Daily snapshot", markdown }), testCause("snapshot"));
     assert.equal((await app.relays().dispatcher().deliverDue()).delivered, 2);
     const page = fakes.notion.pages.at(-1);
-    assert.equal(page?.children.length, markdownToBlocks(markdown).length);
+    // The body, then the signed checkpoint covering its entry: a line and a code block.
+    assert.equal(page?.children.length, markdownToBlocks(markdown).length + 2);
+    assert.equal((page?.children.at(-1) as { type: string }).type, "code");
     assert.equal(
       fakes.notion.count("patch-block-children"),
       appends + 2,

@@ -87,7 +87,14 @@ test("evidence reaches the charter's channels in threads, and a partly posted re
     slack.messages.some((m) => m.threadTs === root.ts && /INC-1 approved/.test(m.text ?? "")),
     "the update is in its thread",
   );
-  assert.ok(slack.messages.some((m) => m.channel === "C0EVIDENCE" && /MVP_v0 sealed/.test(m.text ?? "")));
+  const sealMsg = slack.messages.find(
+    (m) => m.channel === "C0EVIDENCE" && /MVP_v0 sealed/.test(m.text ?? ""),
+  );
+  assert.ok(sealMsg);
+  // Every message carries the signed checkpoint covering its entry, verbatim, for an auditor to keep.
+  const latest = app.ledger().latestCheckpoint();
+  assert.ok(latest);
+  assert.ok(JSON.stringify(sealMsg.blocks).includes(JSON.stringify(latest.note.trimEnd()).slice(1, -1)));
   const posted = app
     .ledger()
     .query({ eventType: "EVIDENCE_POSTED" })

@@ -1,7 +1,7 @@
 import type { Client } from "@notionhq/client";
 import type { Clock } from "../../core/clock.ts";
 import type { Delivered, DeliveryContext, EvidenceSink } from "../EvidenceSink.ts";
-import type { EvidenceBody } from "../evidenceBody.ts";
+import { checkpointMarkdown, type EvidenceBody } from "../evidenceBody.ts";
 import { evidenceProperties, P } from "./activationLedgerSchema.ts";
 import { BLOCKS_PER_REQUEST, type BlockRequest, markdownToBlocks } from "./markdownBlocks.ts";
 import { notionDeliveryError } from "./notionError.ts";
@@ -34,7 +34,10 @@ export class NotionSink implements EvidenceSink {
   }
 
   async deliver(body: EvidenceBody, ctx: DeliveryContext): Promise<Delivered> {
-    const blocks = markdownToBlocks(body.item.markdown);
+    const markdown = body.checkpoint
+      ? `${body.item.markdown.trimEnd()}\n\n${checkpointMarkdown(body.checkpoint)}\n`
+      : body.item.markdown;
+    const blocks = markdownToBlocks(markdown);
     let pageId = ctx.remoteId;
     let done = (ctx.progress as NotionProgress | undefined)?.blocks ?? 0;
     if (!pageId && ctx.attempt > 1) {

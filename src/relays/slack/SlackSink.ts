@@ -9,7 +9,7 @@ import type { StateStore } from "../../state/StateStore.ts";
 import { readLastChannel } from "../../state/slackConnection.ts";
 import { DeliveryError, retryableStatus } from "../DeliveryError.ts";
 import type { Delivered, DeliveryContext, EvidenceSink } from "../EvidenceSink.ts";
-import type { EvidenceBody } from "../evidenceBody.ts";
+import { checkpointMarkdown, type EvidenceBody } from "../evidenceBody.ts";
 
 export interface SlackSinkOptions {
   client: webApi.WebClient;
@@ -112,7 +112,10 @@ export class SlackSink implements EvidenceSink {
       uploaded: earlier?.uploaded ?? false,
       rootUpdated: earlier?.rootUpdated ?? false,
     };
-    const out = replyToBlocks({ ...item.reply, ephemeral: false });
+    const parts = body.checkpoint
+      ? [...item.reply.parts, { kind: "context" as const, text: checkpointMarkdown(body.checkpoint) }]
+      : item.reply.parts;
+    const out = replyToBlocks({ ...item.reply, parts, ephemeral: false });
     let threadTs = thread?.ts ?? progress.posted[0];
     try {
       for (const [i, blocks] of out.messages.entries()) {

@@ -1,5 +1,5 @@
 import type { Delivered, DeliveryContext, EvidenceSink } from "../EvidenceSink.ts";
-import type { EvidenceBody } from "../evidenceBody.ts";
+import { checkpointMarkdown, type EvidenceBody } from "../evidenceBody.ts";
 import type { TeamworkClient } from "./TeamworkClient.ts";
 
 /** The seed's task name, one task per seal version. */
@@ -23,7 +23,8 @@ function text(body: EvidenceBody): string {
     ...(i.vaultCommit ? [`Vault commit: ${i.vaultCommit}`] : []),
     `Occurred: ${i.occurredAt}`,
   ];
-  return `${i.title}\n\n${i.markdown.trim()}\n\n${facts.join("\n")}\n${evidenceMarker(body.key)}\n`;
+  const checkpoint = body.checkpoint ? `\n${checkpointMarkdown(body.checkpoint)}\n` : "";
+  return `${i.title}\n\n${i.markdown.trim()}\n\n${facts.join("\n")}\n${checkpoint}${evidenceMarker(body.key)}\n`;
 }
 
 /**
