@@ -274,7 +274,7 @@ describe("the evidence outbox: Notion and Teamwork relays", () => {
     const page = fakes.notion.pages.at(-1);
     // The body, then the signed checkpoint covering its entry: a line and a code block.
     assert.equal(page?.children.length, markdownToBlocks(markdown).length + 2);
-    assert.equal((page?.children.at(-1) as { type: string }).type, "code");
+    assert.equal((page?.children.at(-1) as { type?: string } | undefined)?.type, "code");
     assert.equal(
       fakes.notion.count("patch-block-children"),
       appends + 2,
