@@ -261,6 +261,7 @@ export async function checkVaultCustody(
       }
     }
   }
+  report.checkpoints.push(...(await unnamedSealCheckpoints(vaultDir, tree, links.sealed)));
   report.checkpoints.push(...(await vaultCheckpointFiles(vaultDir, tree)));
   if (opts.checkSignatures !== false) {
     const since =
@@ -287,6 +288,33 @@ async function listTree(vaultDir: string): Promise<Map<string, string[]>> {
   }
   for (const l of map.values()) l.sort(comparePaths);
   return map;
+}
+
+/**
+ * The checkpoints in the SEAL.json of run folders no RUN_SEALED names. A ledger rolled back (or cut
+ * together with its checkpoint rows) no longer names the runs sealed after the cut, but their seals still
+ * carry a checkpoint larger than the ledger: without these, a `git clone` of the vault (which has no
+ * staged checkpoints/latest.txt) would let that ledger pass.
+ */
+async function unnamedSealCheckpoints(
+  vaultDir: string,
+  tree: Map<string, string[]>,
+  sealed: readonly SealedRecord[],
+): Promise<string[]> {
+  const named = new Set(sealed.map((r) => r.vaultPath));
+  const names = [...tree.keys()]
+    .filter((folder) => !named.has(`runs/${folder}`) && tree.get(folder)?.includes("SEAL.json"))
+    .map((folder) => `HEAD:runs/${folder}/SEAL.json`);
+  const out: string[] = [];
+  for (const raw of (await catFiles(vaultDir, names)).values()) {
+    try {
+      const cp = (JSON.parse(raw?.toString("utf8") ?? "null") as SealFile | null)?.ledger?.checkpoint;
+      if (typeof cp === "string" && cp !== "") out.push(cp);
+    } catch {
+      // An unreadable SEAL.json of a run the ledger does not name carries no checkpoint to check.
+    }
+  }
+  return out;
 }
 
 /** Checkpoint notes under checkpoints/: those committed in HEAD and those in the working tree. */
