@@ -245,10 +245,10 @@ if [ -n "$VAULT" ]; then
   if [ -n "$HEAD" ]; then
     GIT_INDEX_FILE="$T/index" G read-tree HEAD && GIT_INDEX_FILE="$T/index" G checkout-index -a -f --prefix="$T/head/"
   fi
-  RUNS=0 VBAD=0
+  RUNS=0 VBAD=0; declare -A NAMED=()
   while IFS='|' read -r seq runid vpath commit sroot; do
     [ -z "$seq" ] && continue
-    RUNS=$((RUNS + 1)); at="(RUN_SEALED at seq $seq)"
+    RUNS=$((RUNS + 1)); at="(RUN_SEALED at seq $seq)"; NAMED["$vpath"]=1
     grep -qx "$commit" "$T/history" || { fail "vault: $vpath: history rewritten: seal commit ${commit:0:12} $at is not in HEAD's history"; VBAD=1; }
     headtree=$(G rev-parse --verify --quiet "HEAD:$vpath") || { fail "vault: $vpath: sealed run missing from the vault $at"; VBAD=1; continue; }
     committree=$(G rev-parse --verify --quiet "$commit:$vpath" 2>/dev/null) || committree=""
@@ -283,6 +283,16 @@ if [ -n "$VAULT" ]; then
       check_checkpoint "$T/sealcp" "vault: $vpath SEAL.json checkpoint" || VBAD=1
     fi
   done <<< "$(q "SELECT seq, json_extract(canonical,'\$.payload.runId'), json_extract(canonical,'\$.payload.vaultPath'), json_extract(canonical,'\$.payload.commit'), json_extract(canonical,'\$.payload.sealRoot') FROM ledger WHERE json_extract(canonical,'\$.event_type') = 'RUN_SEALED' ORDER BY seq")"
+  # The checkpoint in the SEAL.json of a run no RUN_SEALED names: a rolled-back ledger no longer names the
+  # runs sealed after it, but their seals still hold a checkpoint larger than the ledger.
+  for f in $(G ls-tree -r --name-only HEAD -- runs/ 2>/dev/null | grep '/SEAL\.json$'); do
+    [ -n "${NAMED[${f%/SEAL.json}]:-}" ] && continue
+    G show "HEAD:$f" > "$T/seal.json"
+    if [ "$(sqlite3 :memory: "SELECT length(json_extract(readfile('$T/seal.json'),'\$.ledger.checkpoint')) > 0")" = "1" ]; then
+      sqlite3 :memory: "SELECT json_extract(readfile('$T/seal.json'),'\$.ledger.checkpoint')" > "$T/sealcp"
+      check_checkpoint "$T/sealcp" "vault: ${f%/SEAL.json} SEAL.json checkpoint (a run the ledger does not name)" || VBAD=1
+    fi
+  done
   # Checkpoint copies under checkpoints/: committed in HEAD, and in the working tree.
   for f in $(G ls-tree -r --name-only HEAD -- checkpoints/ 2>/dev/null); do
     G show "HEAD:$f" > "$T/vcp"; check_checkpoint "$T/vcp" "vault: $f (HEAD)" || VBAD=1

@@ -204,6 +204,17 @@ const CASES: Case[] = [
     shell: /truncated: it covers/,
   },
   {
+    // A clone carries no staged checkpoints/latest.txt: the newest run's SEAL.json must catch it.
+    name: "rollback to an older copy, with a git clone of the vault",
+    apply: (d) => {
+      cpSync(olderLedger, join(d, "ledger.db"));
+      rmSync(join(d, "vault"), { recursive: true, force: true });
+      gitIn(root, "clone", "-q", join(home, "vault"), join(d, "vault"));
+    },
+    app: /truncated: checkpoint at size/,
+    shell: /truncated: it covers/,
+  },
+  {
     name: "rewritten vault file with a matching SEAL.json (amended commit)",
     apply: (d) => rewriteSealedRun(join(d, "vault")),
     app: /sealed run rewritten|SEAL\.json root .* is not the seal root/,
