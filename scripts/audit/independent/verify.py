@@ -279,7 +279,8 @@ class Checker:
 
     def check_vault(self, vault):
         def git(*args, check=True):
-            done = subprocess.run(["git", "-C", vault, *args], capture_output=True, pass_fds=self.files.pass_fds())
+            env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}  # git may not even refresh the index
+            done = subprocess.run(["git", "-C", vault, *args], capture_output=True, env=env, pass_fds=self.files.pass_fds())
             if check and done.returncode != 0:
                 raise RuntimeError(done.stderr.decode(errors="replace").strip())
             return done
