@@ -17,6 +17,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -384,6 +385,11 @@ class Checker:
                 self.report.fail(f"vault commit {sha}", f"not signed by a vault key the ledger recorded (%G? = {status})")
 
 
+def pasted_note(text):
+    """A note saved from chat may have \r\n, blank lines around it, or no final newline (AUDITING.md §1)."""
+    return re.sub(r"^\s*\n", "", text.replace("\r\n", "\n"), count=1).rstrip() + "\n"
+
+
 def open_db(path):
     """Opens the ledger read-only: immutable when it is a plain copy (so SQLite creates no -wal/-shm)."""
     if not os.path.isfile(path):
@@ -418,8 +424,8 @@ def main(argv):
         if checker.rows:
             checker.check_checkpoint_table(db)
             for name in args.checkpoint:
-                with open(name, encoding="utf-8") as f:
-                    checker.check_note(f.read(), f"--checkpoint {name}")
+                with open(name, encoding="utf-8", newline="") as f:
+                    checker.check_note(pasted_note(f.read()), f"--checkpoint {name}")
             if args.vault:
                 checker.check_vault(args.vault)
     except (sqlite3.Error, RuntimeError, OSError, KeyError, ValueError) as e:
