@@ -204,6 +204,14 @@ export function runReply(s: RunSummary, outputs: Record<string, string>): Reply 
   for (const step of s.steps) {
     const output = outputs[step.agent];
     if (output === undefined) continue;
+    if (step.status === "failed") {
+      // An output the guardrails blocked is evidence in the vault, never shown: not even here.
+      parts.push({
+        kind: "context",
+        text: `${step.agent}'s output is not shown: ${step.error ?? "its step failed"}. It is sealed in the vault as evidence.`,
+      });
+      continue;
+    }
     // Once: the whole output as a document (Slack: a markdown block, or a file past 12,000 characters).
     parts.push({ kind: "divider" });
     parts.push({

@@ -44,6 +44,32 @@ const TIMED_OUT = Symbol("timed out");
 type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
 /**
+ * One attempt's view of the caller's onText: it records whether any text went through, and lets
+ * nothing through once the attempt is over (an aborted call may still deliver a chunk).
+ */
+function streamTap(onText: (delta: string) => void): {
+  onText: (delta: string) => void;
+  readonly used: boolean;
+  close(): void;
+} {
+  let used = false;
+  let open = true;
+  return {
+    onText(delta) {
+      if (!open || delta === "") return;
+      used = true;
+      onText(delta);
+    },
+    get used() {
+      return used;
+    },
+    close() {
+      open = false;
+    },
+  };
+}
+
+/**
  * The Dual-Agent Backup Protocol: every generation goes to the prime provider, with retries on transient
  * failures, then to the backup. It is the only retry loop (the SDK clients run with maxRetries 0), every
  * attempt is reported through `onAttempt`, and all waiting goes through the injected Clock.
@@ -89,11 +115,16 @@ export class AgentHub {
     ];
     if (this.backup) slots.push({ slot: "backup", provider: this.backup });
     const attempts: AttemptRecord[] = [];
+    // Text streamed by a failed attempt cannot be taken back, and a new attempt would not continue
+    // it: once one breaks off, the consumer is told and later attempts do not stream.
+    let streaming = req.onText !== undefined;
 
     for (const { slot, provider } of slots) {
       for (let attempt = 1; attempt <= this.#maxAttempts; attempt++) {
         const started = this.#clock.monotonic();
-        const settled = await this.#attempt(provider, req);
+        const tap = streaming && req.onText ? streamTap(req.onText) : undefined;
+        const settled = await this.#attempt(provider, { ...req, onText: tap?.onText });
+        tap?.close();
         const ms = Math.max(0, Math.round(this.#clock.monotonic() - started));
         const base = {
           agent: meta.agent,
@@ -113,6 +144,10 @@ export class AgentHub {
         }
 
         const err = classifyError(settled.error);
+        if (tap?.used) {
+          streaming = false;
+          req.onTextBroken?.(`${provider.spec}: ${err.message}`);
+        }
         const askedMs = retryAfterMs(err, this.#clock.now());
         const retry = RETRYABLE.has(err.errorClass) && attempt < this.#maxAttempts;
         const delay = retry

@@ -32,6 +32,13 @@ export interface GenerateRequest {
    * whole text is still returned). Providers that cannot stream ignore it.
    */
   onText?: ((delta: string) => void) | undefined;
+  /**
+   * The AgentHub calls this when an attempt that had already streamed text failed (a dropped
+   * connection, a timeout): what was streamed will not be continued, and the hub's later attempts for
+   * this request do not stream (their whole text is only returned). `reason` names the provider and
+   * the error.
+   */
+  onTextBroken?: ((reason: string) => void) | undefined;
 }
 
 export interface GenerateResult {

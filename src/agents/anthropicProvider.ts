@@ -10,7 +10,8 @@ export const ANTHROPIC_DEFAULT_MAX_TOKENS = 4096;
 
 /**
  * Anthropic's Messages API through the official SDK. Schema-forced JSON goes through a single tool whose
- * input_schema is the schema, with tool_choice forcing that tool. The SDK's retries are off.
+ * input_schema is the schema, with tool_choice forcing that tool. A draft asked for with `onText` streams
+ * (text deltas as they arrive). The SDK's retries are off.
  */
 export class AnthropicProvider implements Provider {
   readonly kind = "anthropic" as const;
@@ -51,7 +52,10 @@ export class AnthropicProvider implements Provider {
 
     let message: Anthropic.Message;
     try {
-      message = await this.#client.messages.create(body, { signal });
+      message =
+        req.onText && !req.jsonSchema
+          ? await this.#streamed(body, req.onText, signal)
+          : await this.#client.messages.create(body, { signal });
     } catch (err) {
       throw classifyError(err, [this.#apiKey]);
     }
@@ -77,6 +81,39 @@ export class AnthropicProvider implements Provider {
       .join("")
       .trim();
     return { text, tokens, model };
+  }
+
+  /**
+   * The same message as server-sent events (`stream: true`), each text delta handed to `onText` as it
+   * arrives, assembled into the Message the non-streaming call returns. A stream cut before
+   * message_stop is an error, never a shorter answer; an `error` event is thrown by the SDK.
+   */
+  async #streamed(
+    body: MessageCreateParamsNonStreaming,
+    onText: (delta: string) => void,
+    signal: AbortSignal,
+  ): Promise<Anthropic.Message> {
+    const stream = await this.#client.messages.create({ ...body, stream: true }, { signal });
+    let message: Anthropic.Message | undefined;
+    let text = "";
+    let stopped = false;
+    for await (const event of stream) {
+      if (event.type === "message_start") message = event.message;
+      else if (event.type === "content_block_delta" && event.delta.type === "text_delta") {
+        text += event.delta.text;
+        onText(event.delta.text);
+      } else if (event.type === "message_delta" && message) {
+        message.stop_reason = event.delta.stop_reason;
+        message.usage.output_tokens = event.usage.output_tokens;
+      } else if (event.type === "message_stop") stopped = true;
+    }
+    if (!message || !stopped) {
+      throw new ProviderError(
+        "network",
+        `${this.spec}'s stream ended after ${text.length} characters without message_stop (the connection was cut)`,
+      );
+    }
+    return { ...message, content: [{ type: "text", text, citations: null }] };
   }
 
   async probe(signal: AbortSignal): Promise<void> {

@@ -70,7 +70,10 @@ export function classifyError(err: unknown, secrets: readonly (string | undefine
   if (name === "APIConnectionError" || (err instanceof TypeError && /fetch failed/i.test(raw))) {
     return new ProviderError("network", message, { cause: err });
   }
-  const code = typeof e?.code === "string" ? e.code : "";
+  // A body cut off mid-read (a stream the connection dropped) surfaces as undici's TypeError
+  // "terminated", whose cause carries the socket's code.
+  const cause = (err as { cause?: { code?: unknown } } | null)?.cause;
+  const code = typeof e?.code === "string" ? e.code : typeof cause?.code === "string" ? cause.code : "";
   if (/^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EPIPE|UND_ERR_)/.test(code)) {
     return new ProviderError("network", message, { cause: err });
   }

@@ -16,8 +16,11 @@ export type RunProgress =
   | { type: "evaluated"; score: number; pass: boolean }
   /** A piece of an agent's output as it is produced, already through the guardrails (GuardedStream). */
   | { type: "output"; agent: string; file: string; text: string }
-  /** The agent's stream is over; `complete` when all of its output was streamed. */
-  | { type: "output-end"; agent: string; file: string; complete: boolean }
+  /**
+   * The agent's stream is over; `complete` when all of its output was streamed, otherwise `why` it
+   * stopped short (the guardrails, a connection that broke off, a failed step).
+   */
+  | { type: "output-end"; agent: string; file: string; complete: boolean; why?: string }
   /** The run's outcome, before it is sealed. */
   | { type: "finished"; status: "completed" | "failed" | "cancelled"; error?: string; cancelledBy?: string }
   | { type: "sealing" }

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import os from "node:os";
+import path from "node:path";
 import type { AgentHub } from "../agents/AgentHub.ts";
 import type { AttemptRecord } from "../agents/AttemptRecord.ts";
 import { buildRequest } from "../agents/buildRequest.ts";
@@ -269,10 +270,22 @@ export async function runStack(
               onProgress({ type: "output", agent: agent.id, file, text }),
             )
           : undefined;
-      if (stream) request.onText = stream.push;
-      const endStream = (ok: boolean) => {
-        if (stream) onProgress({ type: "output-end", agent: agent.id, file, complete: stream.end(ok) });
+      let streamEnded = false;
+      /** Ends the agent's stream once; `why` says why it stopped short, when it did. */
+      const endStream = (ok: boolean, why = "the rest is withheld by the charter's guardrails") => {
+        if (!stream || streamEnded) return;
+        streamEnded = true;
+        const complete = stream.end(ok);
+        onProgress({ type: "output-end", agent: agent.id, file, complete, ...(complete ? {} : { why }) });
       };
+      if (stream) {
+        request.onText = stream.push;
+        request.onTextBroken = (reason) =>
+          endStream(
+            false,
+            `the answer broke off (${scrub(reason)}), so this text is incomplete; ${agent.id} was asked again and the run's result has the outcome`,
+          );
+      }
       try {
         const result = await deps.hub.generate(request, { agent: agent.id, ...(prime ? { prime } : {}) });
         const output =
@@ -306,7 +319,7 @@ export async function runStack(
           const names = violations.map(describeViolation).join("; ");
           failure = new CodexError(
             "GUARDRAIL_VIOLATION",
-            `the charter's guardrails blocked ${agent.id}'s output (${names}), so the run failed (sealed as evidence). Inputs are echoed into outputs: rephrase the input that carries it, or ask an operator about the guardrails in ${deps.charter.file}`,
+            `the charter's guardrails blocked ${agent.id}'s output (${names}), so the run failed (sealed as evidence). Inputs are echoed into outputs: rephrase the input that carries it, or ask an operator about the guardrails in ${path.basename(deps.charter.file)}`,
             { hint: `the guardrails are in ${deps.charter.file}; the agent's instructions in ${stack.file}` },
           );
           Object.assign(step, { status: "failed", error: `blocked by the guardrails (${names})` });
@@ -343,7 +356,7 @@ export async function runStack(
           ...(step.error ? { error: step.error } : {}),
         });
       } catch (err) {
-        endStream(false);
+        endStream(false, `${agent.id} failed, so this text is incomplete; the run's result says why`);
         failure = asRunError(err);
         const attempts = attemptsOf(err);
         const ms = Math.round(deps.clock.monotonic() - stepStart);

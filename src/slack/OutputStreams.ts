@@ -31,7 +31,8 @@ interface AgentStream {
   file: string;
   /** Text received and not yet sent. */
   pending: string;
-  sent: number;
+  /** Characters taken for this stream (sent or pending): one streamed message holds 12,000. */
+  accepted: number;
   ts: string | undefined;
   /** The chain of Slack calls for this agent, in order. */
   work: Promise<void>;
@@ -63,12 +64,13 @@ export class OutputStreams {
     if (e.type === "output") {
       const s = this.#stream(e.agent, e.file);
       if (s.failed || s.overflow || s.ended) return;
-      if (s.sent + s.pending.length + e.text.length > SLACK_LIMITS.markdownText) {
+      if (s.accepted + e.text.length > SLACK_LIMITS.markdownText) {
         s.overflow = true;
         this.#queueStop(s, "_(continued in the attached file)_");
         return;
       }
       s.pending += e.text;
+      s.accepted += e.text.length;
       this.#queueFlush(s);
     } else if (e.type === "output-end") {
       const s = this.#streams.get(e.agent);
@@ -81,7 +83,9 @@ export class OutputStreams {
       }
       this.#queueStop(
         s,
-        e.complete ? undefined : "_(stopped: the rest is withheld by the charter's guardrails)_",
+        e.complete
+          ? undefined
+          : `_(stopped: ${e.why ?? "the rest is withheld by the charter's guardrails"})_`,
       );
     }
   };
@@ -101,7 +105,7 @@ export class OutputStreams {
         agent,
         file,
         pending: "",
-        sent: 0,
+        accepted: 0,
         ts: undefined,
         work: Promise.resolve(),
         flushQueued: false,
@@ -117,7 +121,22 @@ export class OutputStreams {
   #queueFlush(s: AgentStream): void {
     if (s.flushQueued) return;
     s.flushQueued = true;
-    s.work = s.work.then(() => this.#call(s, () => this.#flush(s)));
+    s.work = s.work.then(() => this.#drain(s));
+  }
+
+  /**
+   * Sends everything received so far, a chunk per call and a slot of the lane per chunk, before the
+   * next queued step (a stop) runs: text that arrived before the stream ended is never cut off by it.
+   */
+  async #drain(s: AgentStream): Promise<void> {
+    s.flushQueued = false;
+    while (s.pending !== "" && !s.failed) {
+      // What arrived while the previous call waited for its slot goes out now, up to one chunk per
+      // call (a provider that answers at once still reads as a stream).
+      const text = chunkOf(s.pending);
+      s.pending = s.pending.slice(text.length);
+      await this.#call(s, () => this.#send(s, text));
+    }
   }
 
   #queueStop(s: AgentStream, note?: string): void {
@@ -132,14 +151,7 @@ export class OutputStreams {
     );
   }
 
-  async #flush(s: AgentStream): Promise<void> {
-    // What arrived while this call waited for its slot goes out now, up to one chunk per call (a
-    // provider that answers at once still reads as a stream); the rest takes the next slot.
-    s.flushQueued = false;
-    const text = chunkOf(s.pending);
-    if (text === "") return;
-    s.pending = s.pending.slice(text.length);
-    if (s.pending !== "") this.#queueFlush(s);
+  async #send(s: AgentStream, text: string): Promise<void> {
     const { client, channel, userId, teamId } = this.#o;
     if (!s.ts) {
       const thread = await this.#o.parentTs();
@@ -159,7 +171,6 @@ export class OutputStreams {
     } else {
       await client.chat.appendStream({ channel, ts: s.ts, markdown_text: text });
     }
-    s.sent += text.length;
   }
 
   async #call(s: AgentStream, fn: () => Promise<void>): Promise<void> {

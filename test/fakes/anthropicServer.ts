@@ -1,7 +1,10 @@
 /**
  * A loopback stand-in for Anthropic's Messages API. It validates what the SDK sends (model, max_tokens,
  * messages, anthropic-version, credentials, tools and tool_choice) and answers from a script; when
- * tool_choice forces a tool it answers with a tool_use block. Never touches the network beyond 127.0.0.1.
+ * tool_choice forces a tool it answers with a tool_use block. A request with `stream: true` is answered
+ * as the Messages API streams: server-sent message_start, content_block_start, ping, text_delta pieces cut
+ * mid-line, content_block_stop, message_delta (stop_reason, usage) and message_stop events. Never
+ * touches the network beyond 127.0.0.1.
  */
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
@@ -20,7 +23,12 @@ export interface RecordedRequest {
 export type FakeReply =
   | { status: number; retryAfter?: string; retryAfterMs?: string; message?: string }
   | { json: unknown; usage?: { input: number; output: number } }
-  | { text: string; usage?: { input: number; output: number } }
+  | {
+      text: string;
+      usage?: { input: number; output: number };
+      /** Streamed: the connection is cut after this many text deltas (no message_stop). */
+      dropAfter?: number;
+    }
   | { hang: true };
 
 export interface FakeAnthropic {
@@ -68,7 +76,8 @@ export function validateMessagesRequest(body: unknown): string | undefined {
   if (b.system !== undefined && typeof b.system !== "string" && !Array.isArray(b.system)) {
     return "system: expected a string or an array of text blocks";
   }
-  if (b.stream !== undefined && b.stream !== false) return "stream: this fake does not stream";
+  if (b.stream !== undefined && typeof b.stream !== "boolean")
+    return "stream: Input should be a valid boolean";
   const tools = (b.tools ?? []) as Tool[];
   if (!Array.isArray(tools)) return "tools: expected an array";
   for (const [i, t] of tools.entries()) {
@@ -95,6 +104,17 @@ function send(
   sendJson(res, status, body, { "request-id": `req_fake_${status}`, ...headers });
 }
 
+function sendOk(res: ServerResponse, body: unknown): void {
+  send(res, 200, body);
+}
+
+/** Half of a JSON answer, then the connection cut: a body that never arrives whole. */
+function sendCut(res: ServerResponse, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.write(text.slice(0, Math.floor(text.length / 2)), () => res.socket?.destroy());
+}
+
 function sendError(
   res: ServerResponse,
   status: number,
@@ -114,6 +134,49 @@ function textOf(content: unknown): string {
   if (typeof content === "string") return content;
   if (Array.isArray(content)) return content.map((c) => (c as { text?: string }).text ?? "").join("");
   return "";
+}
+
+/** Pieces of a streamed answer: short and cut mid-word and mid-line, as models stream. */
+function streamPieces(text: string, size = 19): string[] {
+  const pieces: string[] = [];
+  for (let i = 0; i < text.length; i += size) pieces.push(text.slice(i, i + size));
+  return pieces;
+}
+
+/** Server-sent Messages API events for one text answer, as api.anthropic.com sends them. */
+function streamMessage(
+  res: ServerResponse,
+  o: { message: Record<string, unknown>; text: string; outputTokens: number; dropAfter: number | undefined },
+): void {
+  res.writeHead(200, {
+    "content-type": "text/event-stream; charset=utf-8",
+    "cache-control": "no-cache",
+    "request-id": "req_fake_stream",
+  });
+  const event = (type: string, data: Record<string, unknown>) =>
+    `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+  const opening =
+    event("message_start", { message: o.message }) +
+    event("content_block_start", { index: 0, content_block: { type: "text", text: "" } }) +
+    event("ping", {});
+  const deltas = streamPieces(o.text).map((text) =>
+    event("content_block_delta", { index: 0, delta: { type: "text_delta", text } }),
+  );
+  if (o.dropAfter !== undefined) {
+    // What was written reaches the client, then the connection is cut without finishing the body.
+    res.write(opening + deltas.slice(0, o.dropAfter).join(""), () => res.socket?.destroy());
+    return;
+  }
+  res.write(opening);
+  for (const d of deltas) res.write(d);
+  res.end(
+    event("content_block_stop", { index: 0 }) +
+      event("message_delta", {
+        delta: { stop_reason: "end_turn", stop_sequence: null },
+        usage: { output_tokens: o.outputTokens },
+      }) +
+      event("message_stop", {}),
+  );
 }
 
 export async function startFakeAnthropic(): Promise<FakeAnthropic> {
@@ -179,6 +242,7 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
       messages: { content: unknown }[];
       tools?: Tool[];
       tool_choice?: { type: string; name?: string };
+      stream?: boolean;
     };
     const reply = queue.shift();
     if (reply && "hang" in reply) return;
@@ -219,7 +283,25 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
       string,
       unknown
     >;
-    send(res, 200, {
+    if (b.stream === true && !forced) {
+      streamMessage(res, {
+        message: {
+          ...template,
+          id: `msg_fake_${String(served).padStart(4, "0")}`,
+          model: b.model,
+          content: [],
+          stop_reason: null,
+          usage: { ...template.usage, input_tokens: inputTokens, output_tokens: 1 },
+        },
+        text: outText,
+        outputTokens,
+        dropAfter: reply && "dropAfter" in reply ? reply.dropAfter : undefined,
+      });
+      return;
+    }
+    // A scripted cut applies to a whole answer too: half of its body, then the connection drops.
+    const answer = reply && "dropAfter" in reply && reply.dropAfter !== undefined ? sendCut : sendOk;
+    answer(res, {
       ...template,
       id: `msg_fake_${String(served).padStart(4, "0")}`,
       model: b.model,

@@ -1,7 +1,9 @@
 /**
  * A loopback stand-in for the OpenAI chat-completions API (and OpenAI-compatible servers). It speaks the
  * real wire format, validates what the SDK sends, and answers from a script so tests can drive retries,
- * rate limits, failover and timeouts. It never touches the network beyond 127.0.0.1.
+ * rate limits, failover and timeouts. A request with `stream: true` is answered as OpenAI streams:
+ * server-sent `chat.completion.chunk` events cut mid-line, a finish_reason, a usage chunk when
+ * stream_options.include_usage asks, then `data: [DONE]`. It never touches the network beyond 127.0.0.1.
  */
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
@@ -27,7 +29,12 @@ export interface RecordedRequest {
 export type FakeReply =
   | { status: number; retryAfter?: string; retryAfterMs?: string; message?: string }
   | { json: unknown; usage?: { input: number; output: number } }
-  | { text: string; usage?: { input: number; output: number } }
+  | {
+      text: string;
+      usage?: { input: number; output: number };
+      /** Streamed: the connection is cut after this many content chunks (no finish_reason, no [DONE]). */
+      dropAfter?: number;
+    }
   | { hang: true }
   /** Holds the answer until `gate` resolves, then answers as with an empty script. */
   | { gate: Promise<void> };
@@ -76,8 +83,14 @@ export function validateChatRequest(body: unknown): { message: string; param: st
       };
     }
   }
-  if (b.stream !== undefined && b.stream !== false) {
-    return { message: "This fake does not stream.", param: "stream" };
+  if (b.stream !== undefined && b.stream !== null && typeof b.stream !== "boolean") {
+    return { message: "Invalid type for 'stream': expected a boolean.", param: "stream" };
+  }
+  if (b.stream_options !== undefined && b.stream_options !== null && b.stream !== true) {
+    return {
+      message: "The 'stream_options' parameter is only allowed when 'stream' is enabled.",
+      param: "stream_options",
+    };
   }
   for (const key of ["max_tokens", "max_completion_tokens"]) {
     if (b[key] !== undefined && b[key] !== null && !(Number.isInteger(b[key]) && (b[key] as number) > 0)) {
@@ -176,6 +189,17 @@ function send(
   sendJson(res, status, body, { "x-request-id": `req_fake_${status}`, ...headers });
 }
 
+function sendOk(res: ServerResponse, body: unknown): void {
+  send(res, 200, body);
+}
+
+/** Half of a JSON answer, then the connection cut: a body that never arrives whole. */
+function sendCut(res: ServerResponse, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.write(text.slice(0, Math.floor(text.length / 2)), () => res.socket?.destroy());
+}
+
 function sendError(
   res: ServerResponse,
   status: number,
@@ -189,6 +213,65 @@ function sendError(
     { error: { ...known, param: null, ...(override ? { message: override } : {}) } },
     headers,
   );
+}
+
+/** Pieces of a streamed answer: short and cut mid-word and mid-line, as models stream. */
+export function streamPieces(text: string, size = 23): string[] {
+  const pieces: string[] = [];
+  for (let i = 0; i < text.length; i += size) pieces.push(text.slice(i, i + size));
+  return pieces;
+}
+
+/** Server-sent chat.completion.chunk events for `content`, as api.openai.com sends them. */
+function streamCompletion(
+  res: ServerResponse,
+  o: {
+    id: string;
+    model: string;
+    content: string;
+    usage: { prompt_tokens: number; completion_tokens: number } | undefined;
+    dropAfter: number | undefined;
+  },
+): void {
+  res.writeHead(200, {
+    "content-type": "text/event-stream; charset=utf-8",
+    "cache-control": "no-cache",
+    "x-request-id": "req_fake_stream",
+  });
+  const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
+    `data: ${JSON.stringify({
+      id: o.id,
+      object: "chat.completion.chunk",
+      created: 1763737200,
+      model: o.model,
+      service_tier: "default",
+      system_fingerprint: "fp_fake0001",
+      choices,
+      ...extra,
+    })}\n\n`;
+  const delta = (d: Record<string, unknown>, finish: string | null = null) => ({
+    index: 0,
+    delta: d,
+    logprobs: null,
+    finish_reason: finish,
+  });
+  const pieces = streamPieces(o.content);
+  if (o.dropAfter !== undefined) {
+    // What was written reaches the client, then the connection is cut without finishing the body.
+    const sent = pieces.slice(0, o.dropAfter).map((piece) => chunk([delta({ content: piece })]));
+    res.write(chunk([delta({ role: "assistant", content: "", refusal: null })]) + sent.join(""), () =>
+      res.socket?.destroy(),
+    );
+    return;
+  }
+  res.write(chunk([delta({ role: "assistant", content: "", refusal: null })]));
+  for (const piece of pieces) res.write(chunk([delta({ content: piece })]));
+  res.write(chunk([delta({}, "stop")]));
+  if (o.usage) {
+    const total = o.usage.prompt_tokens + o.usage.completion_tokens;
+    res.write(chunk([], { usage: { ...o.usage, total_tokens: total } }));
+  }
+  res.end("data: [DONE]\n\n");
 }
 
 /** Dimension of the fake's embeddings. */
@@ -280,6 +363,8 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
       model: string;
       messages: { content: string }[];
       response_format?: { type: string; json_schema?: { schema: Record<string, unknown> } };
+      stream?: boolean;
+      stream_options?: { include_usage?: boolean };
     };
     const next = queue.shift();
     if (next && "hang" in next) return; // the client's abort (or close()) ends it
@@ -305,15 +390,30 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     const promptTokens = reply?.usage?.input ?? tokens(b.messages.map((m) => m.content).join(""));
     const completionTokens = reply?.usage?.output ?? tokens(content);
     served += 1;
+    const id = `chatcmpl-fake-${String(served).padStart(4, "0")}`;
+    if (b.stream === true) {
+      streamCompletion(res, {
+        id,
+        model: b.model,
+        content,
+        usage: b.stream_options?.include_usage
+          ? { prompt_tokens: promptTokens, completion_tokens: completionTokens }
+          : undefined,
+        dropAfter: reply && "dropAfter" in reply ? reply.dropAfter : undefined,
+      });
+      return;
+    }
     const template = structuredClone(COMPLETION_TEMPLATE) as {
       choices: { message: { content: string } }[];
       usage: Record<string, unknown>;
     } & Record<string, unknown>;
     const choice = template.choices[0];
     if (choice) choice.message.content = content;
-    send(res, 200, {
+    // A scripted cut applies to a whole answer too: half of its body, then the connection drops.
+    const answer = reply && "dropAfter" in reply && reply.dropAfter !== undefined ? sendCut : sendOk;
+    answer(res, {
       ...template,
-      id: `chatcmpl-fake-${String(served).padStart(4, "0")}`,
+      id,
       model: b.model,
       choices: template.choices,
       usage: {

@@ -51,7 +51,7 @@ export function sign(secret: string, timestamp: string, body: string): string {
 
 export async function startSlackHarness(
   clock: Clock,
-  opts: { stacks?: string; charter?: string } = {},
+  opts: { stacks?: string; charter?: string; env?: Record<string, string> } = {},
 ): Promise<SlackHarness> {
   const home = mkdtempSync(path.join(os.tmpdir(), "maos-slack-"));
   const slack = await startFakeSlack({ token: BOT_TOKEN });
@@ -65,6 +65,7 @@ export async function startSlackHarness(
       SLACK_BOT_TOKEN: BOT_TOKEN,
       SLACK_SIGNING_SECRET: SIGNING_SECRET,
       SLACK_API_URL: slack.url,
+      ...opts.env,
     },
     root,
   );
