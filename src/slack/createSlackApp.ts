@@ -296,7 +296,13 @@ export function createSlackApp(opts: CreateSlackAppOptions): SlackApp {
     track(
       "/codex run form",
       afterAck.run(() =>
-        runCommand({ text: s.text, channel: s.channel, user: s.user, formInputs: s.values }),
+        runCommand({
+          text: s.text,
+          channel: s.channel,
+          user: s.user,
+          teamId: s.teamId,
+          formInputs: s.values,
+        }),
       ),
     ),
   );

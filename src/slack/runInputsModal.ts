@@ -37,6 +37,8 @@ export interface ModalMetadata {
 /** A form submission that passed validation: who submitted it, the typed command, and the values. */
 export interface RunInputsSubmission extends ModalMetadata {
   user: string;
+  /** The submitter's workspace (view_submission's team.id, else user.team_id): streaming needs it. */
+  teamId: string | undefined;
   values: Record<string, string>;
 }
 
@@ -231,6 +233,11 @@ export function registerRunInputsModal(bolt: BoltApp, start: (s: RunInputsSubmis
       return;
     }
     await ack();
-    start({ ...read.meta, user: body.user.id, values: read.values });
+    start({
+      ...read.meta,
+      user: body.user.id,
+      teamId: body.team?.id ?? body.user.team_id,
+      values: read.values,
+    });
   });
 }

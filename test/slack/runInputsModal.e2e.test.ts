@@ -162,6 +162,16 @@ describe("the run-inputs modal, end to end", () => {
     assert.match(JSON.stringify(parent.blocks), /sealed in commit/);
     const thread = posted.filter((m) => m.threadTs === parent.ts);
     assert.match(JSON.stringify(thread.map((m) => m.blocks)), /TRADE_SHOW: COMPLETED|trade_show: completed/i);
+
+    // Streamed like a typed command's run: the submitter and their workspace (from the payload) are
+    // the stream's recipient, and every agent's output is streamed whole, so the result does not repeat it.
+    const streams = thread.filter((m) => m.stream !== undefined);
+    assert.ok(streams.length >= 1, "the agents' outputs streamed into the run's thread");
+    for (const s of streams) assert.equal(s.stream, "stopped");
+    const start = h.slack.callsTo("chat.startStream").at(-1);
+    assert.equal(start?.body.recipient_user_id, "U0OPERATOR");
+    assert.equal(start?.body.recipient_team_id, "T0MAOS");
+    assert.match(JSON.stringify(thread.map((m) => m.blocks)), /streamed above in this thread/);
   });
 
   test("the fake Web API refuses what Slack refuses: a reused trigger, a missing one, a title over 24", async () => {
