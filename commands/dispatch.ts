@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { coverLedger } from "../src/audit/checkpointKeeper.ts";
 import { actorIdentity } from "../src/core/Actor.ts";
 import { isCodexError } from "../src/core/CodexError.ts";
+import { personName } from "../src/core/personName.ts";
 import type { Reply } from "../src/core/Reply.ts";
 import { closestMatch } from "../src/stacks/closestMatch.ts";
 import { activateCommand } from "./activate.ts";
@@ -163,7 +164,7 @@ function refusal(permission: string, needed: string[], ctx: CommandContext): Rep
   const who = needed.length > 0 ? `the ${orList(needed)} role` : "a role";
   const text =
     needed.length > 0
-      ? `/codex ${permission.replaceAll(".", " ")} needs ${who}; you (${actorIdentity(ctx.actor)}) do not hold it.${unstaffedNote(ctx, needed)}`
+      ? `/codex ${permission.replaceAll(".", " ")} needs ${who}; you (${personName(ctx.actor)}) do not hold it.${unstaffedNote(ctx, needed)}`
       : `/codex ${permission.replaceAll(".", " ")} is not permitted to anyone: the charter has no permissions entry for "${permission}".`;
   return errorReply(text, [
     {

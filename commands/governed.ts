@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { recordRoleGrants } from "../src/autonomy/recordRoleGrants.ts";
 import { actorIdentity } from "../src/core/Actor.ts";
 import { CodexError, isCodexError } from "../src/core/CodexError.ts";
+import { personName } from "../src/core/personName.ts";
 import type { Reply } from "../src/core/Reply.ts";
 import { rolesDifference } from "../src/governance/roleGrants.ts";
 import { rolesFor, rolesOf } from "../src/governance/roles.ts";
@@ -44,7 +45,7 @@ export async function authorize(ctx: CommandContext, permission: string): Promis
   });
   throw new CodexError(
     "PERMISSION_DENIED",
-    `${permission.replaceAll(".", " ")} needs the ${orList(needed) || "(no)"} role; ${actorIdentity(ctx.actor)} does not hold it.${unstaffedNote(ctx, needed)}`,
+    `${permission.replaceAll(".", " ")} needs the ${orList(needed) || "(no)"} role; ${personName(ctx.actor)} does not hold it.${unstaffedNote(ctx, needed)}`,
     { hint: howToGrant(ctx, needed) },
   );
 }

@@ -1,4 +1,4 @@
-import { actorIdentity } from "../src/core/Actor.ts";
+import { personName } from "../src/core/personName.ts";
 import { rolesOf } from "../src/governance/charter.ts";
 import type { CommandSpec } from "./CommandSpec.ts";
 import { checkPermission, permissionOf } from "./permissions.ts";
@@ -34,7 +34,7 @@ export function helpCommand(registry: () => readonly CommandSpec[]): CommandSpec
           },
           {
             kind: "context",
-            text: `you are ${actorIdentity(ctx.actor)}; your roles: ${roles.length > 0 ? roles.join(", ") : "(none)"}. Only the commands the charter lets you run are listed.`,
+            text: `you are ${personName(ctx.actor)}; your roles: ${roles.length > 0 ? roles.join(", ") : "(none)"}. Only the commands the charter lets you run are listed.`,
           },
         ],
       };

@@ -4,6 +4,7 @@ import type { App } from "../src/app/createApp.ts";
 import { noteGuardrailBlock } from "../src/autonomy/guardrailBlocks.ts";
 import { type Actor, actorIdentity } from "../src/core/Actor.ts";
 import { CodexError, isCodexError } from "../src/core/CodexError.ts";
+import { personName } from "../src/core/personName.ts";
 import type { Reply, ReplyPart } from "../src/core/Reply.ts";
 import type { ProgressListener } from "../src/executor/RunProgress.ts";
 import { type RunSummary, runStack, type StepSummary } from "../src/executor/runStack.ts";
@@ -167,7 +168,7 @@ export function runReply(s: RunSummary, outputs: Record<string, string>): Reply 
     : "not scored";
   const title =
     s.status === "cancelled"
-      ? `${s.stack}: cancelled by ${s.cancelled?.by.replace(/ <[^>]*>$/, "") ?? "?"}, not scored`
+      ? `${s.stack}: cancelled by ${s.cancelled ? personName(s.cancelled.by) : "?"}, not scored`
       : `${s.stack}: ${s.status}, score ${s.score.toFixed(2)}, ${s.evaluation ? (s.pass ? "pass" : "below the bar") : "not scored"}`;
   const parts: ReplyPart[] = [{ kind: "header", text: title }];
   if (s.cancelled) {

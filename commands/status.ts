@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import type { App } from "../src/app/createApp.ts";
 import { autonomyInWords, driftComponentLine } from "../src/autonomy/autonomyWords.ts";
 import { CodexError, isCodexError } from "../src/core/CodexError.ts";
+import { personName } from "../src/core/personName.ts";
 import type { Reply, ReplyPart } from "../src/core/Reply.ts";
 import type { LedgerEntry } from "../src/ledger/Ledger.ts";
 import { lastSecretsLoad } from "../src/secrets/loadNotionSecrets.ts";
@@ -132,8 +133,8 @@ function runLine(r: RunRecord): string {
   const score =
     r.score === undefined ? "" : ` · score ${r.score.toFixed(2)}${r.pass ? " (pass)" : " (below the bar)"}`;
   const seal = r.sealRoot ? ` · seal \`${r.sealRoot.slice(0, 16)}\`` : " · not sealed";
-  // status is posted in the channel: the actor's id only, never the email the ledger keeps.
-  return `• *${r.stack}* ${r.status}${score}${seal} · ${r.startedCt} · ${r.actor.replace(/ <[^>]*>$/, "")}`;
+  // status is posted in the channel: a mention, never the email the ledger keeps.
+  return `• *${r.stack}* ${r.status}${score}${seal} · ${r.startedCt} · ${personName(r.actor)}`;
 }
 
 /** Configured or off, from the environment alone: nothing here is probed over the network. */

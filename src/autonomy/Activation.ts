@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import type { App } from "../app/createApp.ts";
 import { relayBind } from "../config/relayBind.ts";
 import { type Actor, actorIdentity } from "../core/Actor.ts";
+import { personName } from "../core/personName.ts";
 import type { Reply } from "../core/Reply.ts";
 import { chicagoIso, compactUtc, utcIso } from "../core/timestamps.ts";
 import type { LedgerEntry } from "../ledger/Ledger.ts";
@@ -102,7 +103,7 @@ export async function activate(
         summary: "MAOS activation started",
         parts: [
           { kind: "header", text: "⚙️ MAOS activation started" },
-          { kind: "context", text: `run ${runId} · by ${actorIdentity(actor)} · ${chicagoIso(startedAt)}` },
+          { kind: "context", text: `run ${runId} · by ${personName(actor)} · ${chicagoIso(startedAt)}` },
         ],
       },
       markdown: `# MAOS activation started\n\nRun \`${runId}\` by ${actorIdentity(actor)} at ${chicagoIso(startedAt)}.\n`,

@@ -5,6 +5,7 @@ import type { App } from "../app/createApp.ts";
 import { anchorInVault } from "../audit/checkpointKeeper.ts";
 import { type Actor, actorIdentity, SYSTEM_ACTOR } from "../core/Actor.ts";
 import { CodexError } from "../core/CodexError.ts";
+import { personName } from "../core/personName.ts";
 import type { Reply } from "../core/Reply.ts";
 import { chicagoIso, utcIso } from "../core/timestamps.ts";
 import type { SrrTrigger } from "../governance/charter.ts";
@@ -514,7 +515,7 @@ export class AutonomyKernel {
         [
           {
             trigger: "manual",
-            reason: `stopped by hand by ${actorIdentity(actor)}: ${reason}`,
+            reason: `stopped by hand by ${personName(actor)}: ${reason}`,
             evidence: [link(stopped)],
           },
         ],
@@ -564,7 +565,7 @@ export class AutonomyKernel {
           this.incidents.threadUpdate(
             i,
             "Autonomy resumed",
-            `▶️ The autonomy loop is RUNNING again: resumed by ${actorIdentity(actor)}.`,
+            `▶️ The autonomy loop is RUNNING again: resumed by ${personName(actor)}.`,
           ),
         ),
         {

@@ -2,6 +2,7 @@ import type { App } from "../app/createApp.ts";
 import type { ApprovalOutcome, ApprovalRecord } from "../approvals/ApprovalService.ts";
 import { type Actor, actorIdentity } from "../core/Actor.ts";
 import { CodexError } from "../core/CodexError.ts";
+import { personName } from "../core/personName.ts";
 import type { Reply, ReplyPart } from "../core/Reply.ts";
 import { chicagoIso } from "../core/timestamps.ts";
 import type { LedgerAppend, LedgerEntry } from "../ledger/Ledger.ts";
@@ -205,7 +206,7 @@ export class IncidentService {
         ...this.threadUpdate(
           resolved,
           `${view.id} resolved`,
-          `✅ *${view.id} resolved* by ${actorIdentity(actor)}: ${note.trim()}\nAn operator can now resume the autonomy loop with \`/codex resume\`.`,
+          `✅ *${view.id} resolved* by ${personName(actor)}: ${note.trim()}\nAn operator can now resume the autonomy loop with \`/codex resume\`.`,
         ),
         // The opening message now reads resolved, with the note, and without its buttons.
         rootReply: incidentReply(resolved),
@@ -263,7 +264,7 @@ function approvalLine(view: IncidentView): string {
   const a = view.approval;
   if (!a) return "no approval request";
   if (a.status === "open") return `${a.id} waiting for an approver`;
-  return `${a.id} ${a.status}${a.decidedBy ? ` by ${a.decidedBy}` : ""}${a.decidedVia ? ` (${a.decidedVia})` : ""}`;
+  return `${a.id} ${a.status}${a.decidedBy ? ` by ${personName(a.decidedBy)}` : ""}${a.decidedVia ? ` (${a.decidedVia})` : ""}`;
 }
 
 function componentLines(components: DriftComponent[]): string[] {
@@ -288,7 +289,7 @@ export function incidentReply(
         { label: "Trigger", value: r.trigger },
         { label: "Status", value: view.status === "resolved" ? "resolved" : "open" },
         { label: "Approval", value: approvalLine(view) },
-        { label: "Opened", value: `${chicagoIso(new Date(view.openedAt))} by ${view.openedBy}` },
+        { label: "Opened", value: `${chicagoIso(new Date(view.openedAt))} by ${personName(view.openedBy)}` },
         ...(r.drift ? [{ label: "Drift", value: `${r.drift.score} (${r.drift.band})` }] : []),
         { label: "Ledger", value: `${seqText(view, "seq ", " · ")}correlation \`${view.correlationId}\`` },
       ],
@@ -307,7 +308,7 @@ export function incidentReply(
   if (view.resolution) {
     parts.push({
       kind: "text",
-      text: `*Resolution* (${view.resolvedBy ?? "?"}, ${view.resolvedAt ? chicagoIso(new Date(view.resolvedAt)) : "?"})\n${view.resolution}`,
+      text: `*Resolution* (${view.resolvedBy ? personName(view.resolvedBy) : "?"}, ${view.resolvedAt ? chicagoIso(new Date(view.resolvedAt)) : "?"})\n${view.resolution}`,
     });
   }
   if (opts.opening && view.approvalId) {

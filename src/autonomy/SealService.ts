@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { App } from "../app/createApp.ts";
 import { type Actor, actorIdentity } from "../core/Actor.ts";
 import { CodexError } from "../core/CodexError.ts";
+import { personName } from "../core/personName.ts";
 import { chicagoIso, compactUtc, utcIso } from "../core/timestamps.ts";
 import { SEAL_VERSIONS, type SealCondition, type SealVersion } from "../governance/charter.ts";
 import type { LedgerEntry } from "../ledger/Ledger.ts";
@@ -165,7 +166,7 @@ export class SealService {
                   label: "Ledger checkpoint",
                   value: `size ${checkpoint.size}, root \`${checkpoint.root.slice(0, 16)}…\``,
                 },
-                { label: "Sealed", value: `${chicagoIso(now)} by ${actorIdentity(actor)}` },
+                { label: "Sealed", value: `${chicagoIso(now)} by ${personName(actor)}` },
               ],
             },
           ],

@@ -20,7 +20,8 @@ export function replyToText(reply: Reply, opts: ReplyTextOptions = {}): string {
   const blocks: string[] = [];
   for (const part of reply.parts) blocks.push(renderPart(part, { bold, dim }));
   if (blocks.length === 0) blocks.push(reply.summary);
-  const text = blocks.join("\n");
+  // A Slack mention reads as @U123 on a terminal.
+  const text = blocks.join("\n").replace(/<@([UW][A-Z0-9]+)>/g, "@$1");
   return reply.isError && color ? red(text) : text;
 }
 

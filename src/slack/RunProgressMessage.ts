@@ -1,5 +1,6 @@
 import type { webApi } from "@slack/bolt";
 import type { Logger } from "../core/logger.ts";
+import { personName } from "../core/personName.ts";
 import type { RunProgress } from "../executor/RunProgress.ts";
 import {
   actions,
@@ -7,6 +8,7 @@ import {
   button,
   context,
   escapeMrkdwn,
+  escapeMrkdwnKeepMentions,
   header,
   progressBar,
   section,
@@ -131,7 +133,8 @@ export class RunProgressMessage {
       case "finished":
         this.#outcome = e.status;
         if (e.status === "failed") this.#phase = `failed: ${e.error ?? "see the thread"}`;
-        if (e.status === "cancelled") this.#phase = `cancelled${e.cancelledBy ? ` by ${e.cancelledBy}` : ""}`;
+        if (e.status === "cancelled")
+          this.#phase = `cancelled${e.cancelledBy ? ` by ${personName(e.cancelledBy)}` : ""}`;
         break;
       case "sealing":
         this.#phase = `${this.#phase}; sealing`;
@@ -163,7 +166,7 @@ export class RunProgressMessage {
       header(
         `${this.#outcome === "failed" ? "🔴 " : this.#outcome === "cancelled" ? "⏹️ " : ""}Run ${this.#stack || "stack"}`,
       ),
-      section(`\`${progressBar(done, this.#agents.length)}\`  ${escapeMrkdwn(this.#phase)}`),
+      section(`\`${progressBar(done, this.#agents.length)}\`  ${escapeMrkdwnKeepMentions(this.#phase)}`),
       ...(lines.length > 0 ? sections(lines.join("\n")) : []),
       context(
         `requested by <@${this.#o.userId}> · run \`${escapeMrkdwn(this.#runId)}\`${this.#finished ? " · results in the thread" : ""}`,

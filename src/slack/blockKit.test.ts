@@ -7,6 +7,7 @@ import {
   context,
   divider,
   escapeMrkdwn,
+  escapeMrkdwnKeepMentions,
   fields,
   header,
   progressBar,
@@ -118,4 +119,11 @@ describe("Block Kit builders", () => {
       }),
     );
   });
+});
+
+test("escapeMrkdwnKeepMentions keeps user mentions and escapes the rest, broadcasts included", () => {
+  assert.equal(
+    escapeMrkdwnKeepMentions("approved by <@U0APPROVER> & <!channel> <https://x|y> <@W1ENT>"),
+    "approved by <@U0APPROVER> &amp; &lt;!channel&gt; &lt;https://x|y&gt; <@W1ENT>",
+  );
 });

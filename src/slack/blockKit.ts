@@ -84,6 +84,14 @@ export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
+/**
+ * escapeMrkdwn, keeping user mentions (`<@U123>`, how messages name people: Slack shows the display
+ * name). Broadcasts (`<!channel>`), links and everything else stay escaped.
+ */
+export function escapeMrkdwnKeepMentions(text: string): string {
+  return escapeMrkdwn(text).replace(/&lt;@([UW][A-Z0-9]{2,})&gt;/g, "<@$1>");
+}
+
 function nonEmpty(text: string, what: string): string {
   if (text.trim() === "") {
     throw new CodexError(

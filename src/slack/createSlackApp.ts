@@ -22,6 +22,7 @@ import { commandApprovals, outcomeReply } from "../approvals/commandApprovals.ts
 import { incidentReply } from "../autonomy/IncidentService.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/logger.ts";
+import { personName } from "../core/personName.ts";
 import type { Reply, ReplyPart } from "../core/Reply.ts";
 import { utcIso } from "../core/timestamps.ts";
 import type { RoleMembers } from "../governance/roles.ts";
@@ -467,7 +468,7 @@ export function createSlackApp(opts: CreateSlackAppOptions): SlackApp {
           { kind: "approval", approvalId: approval.id, prompt: req.prompt },
           {
             kind: "context",
-            text: `requested by ${approval.requestedBy}; approvers: ${approvals.approverRoles(req.kind).join(", ") || "nobody (none configured)"}`,
+            text: `requested by ${personName(approval.requestedBy)}; approvers: ${approvals.approverRoles(req.kind).join(", ") || "nobody (none configured)"}`,
           },
         ],
       };

@@ -1,5 +1,6 @@
 import type { App } from "../app/createApp.ts";
 import type { ApprovalRecord } from "../approvals/ApprovalService.ts";
+import { personName } from "../core/personName.ts";
 import { chicagoIso } from "../core/timestamps.ts";
 import type { LedgerEntry } from "../ledger/Ledger.ts";
 import { type Block, context, divider, escapeMrkdwn, header, section } from "./blockKit.ts";
@@ -166,7 +167,7 @@ export function buildHomeView(s: HomeSnapshot): HomeView {
   for (const a of s.approvals.slice(0, SHOWN_APPROVALS)) {
     blocks.push(
       section(
-        `\`${a.id}\` · ${escapeMrkdwn(a.kind)} ${escapeMrkdwn(a.subjectId)}\n${escapeMrkdwn(a.prompt)}\n_requested by ${escapeMrkdwn(a.requestedBy)}_`,
+        `\`${a.id}\` · ${escapeMrkdwn(a.kind)} ${escapeMrkdwn(a.subjectId)}\n${escapeMrkdwn(a.prompt)}\n_requested by ${personName(a.requestedBy)}_`,
       ),
     );
   }

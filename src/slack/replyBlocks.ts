@@ -6,6 +6,7 @@ import {
   context,
   divider,
   escapeMrkdwn,
+  escapeMrkdwnKeepMentions,
   header,
   markdown,
   type SectionBlock,
@@ -58,7 +59,7 @@ export function replyToBlocks(reply: Reply, opts: ReplyBlocksOptions = {}): Slac
   const uploads: SlackUpload[] = [];
   const blocks = reply.parts.flatMap((part) => partBlocks(part, threshold, excerptChars, uploads));
   const text = truncate(reply.summary.trim() || "MAOS Codex", FALLBACK_MAX);
-  if (blocks.length === 0) blocks.push(section(escapeMrkdwn(text)));
+  if (blocks.length === 0) blocks.push(section(escapeMrkdwnKeepMentions(text)));
   return { text, messages: packMessages(blocks), uploads };
 }
 
@@ -72,9 +73,9 @@ function partBlocks(
     case "header":
       return part.text.trim() === "" ? [] : [header(part.text)];
     case "text":
-      return sections(escapeMrkdwn(part.text));
+      return sections(escapeMrkdwnKeepMentions(part.text));
     case "context":
-      return part.text.trim() === "" ? [] : [context(escapeMrkdwn(part.text))];
+      return part.text.trim() === "" ? [] : [context(escapeMrkdwnKeepMentions(part.text))];
     case "divider":
       return [divider()];
     case "fields":
@@ -96,7 +97,7 @@ function partBlocks(
     }
     case "approval":
       return [
-        section(escapeMrkdwn(part.prompt.trim() || `Approval ${part.approvalId}`)),
+        section(escapeMrkdwnKeepMentions(part.prompt.trim() || `Approval ${part.approvalId}`)),
         actions(
           button("Approve", APPROVE_ACTION, { value: part.approvalId, style: "primary" }),
           button("Reject", REJECT_ACTION, { value: part.approvalId, style: "danger" }),
@@ -116,7 +117,7 @@ function fieldSections(list: { label: string; value: string }[]): SectionBlock[]
       type: "section",
       fields: list.map((f) => ({
         type: "mrkdwn",
-        text: `*${escapeMrkdwn(f.label || "—")}*\n${escapeMrkdwn(f.value.trim() === "" ? "—" : f.value)}`,
+        text: `*${escapeMrkdwn(f.label || "—")}*\n${escapeMrkdwnKeepMentions(f.value.trim() === "" ? "—" : f.value)}`,
       })),
     },
   ];

@@ -64,7 +64,8 @@ describe("dispatch", () => {
     assert.equal(reply.isError, true);
     assert.equal(reply.ephemeral, true);
     assert.match(replyToText(reply), /needs the operator role/);
-    assert.match(replyToText(reply), /slack:U0MEMBER/);
+    // Named as a Slack mention (issue 12: never an email), @U0MEMBER on a terminal.
+    assert.match(replyToText(reply), /@U0MEMBER/);
 
     const refusals = app.ledger().query({ eventType: "GOVERNANCE_REFUSAL" });
     assert.equal(refusals.length, 1);

@@ -1,8 +1,8 @@
 /**
  * A fake Slack Web API on 127.0.0.1: a real HTTP server speaking Slack's wire format (POST, form-encoded
  * or JSON, bearer token, `{ ok, ... }` answers), so tests drive it with the real WebClient. It checks
- * what Slack checks that matters here (Block Kit limits, required arguments, known ids) and records
- * every call. Its limits are restated from Slack's docs, not imported from src/, so it cannot agree
+ * what Slack checks that matters here (Block Kit limits, required arguments, known ids), refuses any
+ * message that names a workspace member by email (close() then fails the test), and records every call. Its limits are restated from Slack's docs, not imported from src/, so it cannot agree
  * with a bug in the code under test. Over 500 lines because it is one server with one handler per Web
  * API method the bot calls, plus Slack's Block Kit and modal limits those handlers check.
  */
@@ -89,6 +89,8 @@ export interface FakeSlack {
   failNext(method: string, failure: FakeSlackFailure): void;
   /** Calls to one method, in order. */
   callsTo(method: string): FakeSlackCall[];
+  /** Calls refused because they named a workspace member by email; close() throws when any. */
+  emailLeaks: { method: string; email: string }[];
   /** Answers `method` with `handler` from now on (apps.connections.open for the Socket Mode fake). */
   handle(method: string, handler: (body: Record<string, unknown>) => Record<string, unknown>): void;
   close(): Promise<void>;
@@ -103,6 +105,21 @@ const DEFAULT_USERGROUPS: FakeSlackUsergroup[] = [
   { id: "S0OPERATORS", handle: "operators", name: "Operators", users: ["U0OPERATOR"] },
   { id: "S0APPROVERS", handle: "approvers", name: "Approvers", users: ["U0APPROVER", "U0OPERATOR"] },
 ];
+
+/** Methods whose arguments a person sees: messages, streams, views and file comments. */
+const SHOWN_METHODS = new Set([
+  "chat.postMessage",
+  "chat.postEphemeral",
+  "chat.update",
+  "chat.startStream",
+  "chat.appendStream",
+  "chat.stopStream",
+  "views.open",
+  "views.update",
+  "views.push",
+  "views.publish",
+  "files.completeUploadExternal",
+]);
 
 /** Arguments that travel as JSON strings inside form-encoded bodies. */
 const JSON_ARGS = new Set(["blocks", "attachments", "view", "files", "metadata"]);
@@ -424,6 +441,26 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     },
   };
 
+  /**
+   * People are named in Slack as mentions or display names, never by email (issue 12): a message that
+   * carries a workspace member's email is refused, and close() fails the test that sent it.
+   */
+  const emails = Object.values(users).flatMap((u) => (u.email ? [u.email.toLowerCase()] : []));
+  const emailLeaks: { method: string; email: string }[] = [];
+  function personEmailIn(method: string, body: Record<string, unknown>): string | undefined {
+    if (!SHOWN_METHODS.has(method)) return undefined;
+    const shown = JSON.stringify([
+      body.text,
+      body.blocks,
+      body.markdown_text,
+      body.view,
+      body.initial_comment,
+      body.title,
+      body.files,
+    ]).toLowerCase();
+    return emails.find((e) => shown.includes(e));
+  }
+
   function authError(
     method: string,
     headers: Record<string, string>,
@@ -480,6 +517,11 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     if (!handler) return send(res, fail("unknown_method"));
     const auth = authError(method, headers, body);
     if (auth) return send(res, fail(auth));
+    const email = personEmailIn(method, body);
+    if (email) {
+      emailLeaks.push({ method, email });
+      return send(res, fail("fake_refuses_person_email", { detail: `${method} names ${email}` }));
+    }
     send(res, handler(body));
   }
 
@@ -507,11 +549,17 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     handle(method, handler) {
       handlers[method] = (b) => ok(handler(b));
     },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    emailLeaks,
+    close: async () => {
+      await new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
-      }),
+      });
+      if (emailLeaks.length > 0) {
+        const list = emailLeaks.map((l) => `${l.method} (${l.email})`).join(", ");
+        throw new Error(`the bot named people by email in Slack messages: ${list}`);
+      }
+    },
   };
 }
 

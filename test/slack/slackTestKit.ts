@@ -92,10 +92,13 @@ export async function startSlackHarness(
       });
     },
     async close() {
-      await runtime.stop();
-      await app.close();
-      await slack.close();
-      rmSync(home, { recursive: true, force: true });
+      try {
+        await runtime.stop();
+        await app.close();
+        await slack.close();
+      } finally {
+        rmSync(home, { recursive: true, force: true });
+      }
     },
   };
 }
