@@ -76,6 +76,11 @@ export interface HostOptions {
   slackLive: boolean;
   /** Starts the relay server when activation finds none (the shell can; the CLI cannot). */
   startRelay?: () => Promise<{ port: number }>;
+  /**
+   * Called after every heartbeat of this process, not awaited: the host catches up with what other
+   * processes changed in the shared state (Slack: incident messages after a CLI approval).
+   */
+  afterBeat?: () => void;
 }
 
 export interface TriggerHit {
@@ -793,6 +798,7 @@ export class AutonomyKernel {
     }
     // A ledger or vault that failed custody is not signed over: its checkpoints would vouch for the break.
     if (reading.ledger.ok && reading.vault.ok) await this.#anchor();
+    this.#host.afterBeat?.();
     return {
       status: "ok",
       seq: entry.seq,

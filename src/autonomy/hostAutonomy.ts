@@ -23,7 +23,14 @@ export async function hostOnSlack(
   });
   relays.start();
   app.clients().start();
-  kernel.configure({ mode: "slack", slackLive: true, publisher: relays.publisher() });
+  kernel.configure({
+    mode: "slack",
+    slackLive: true,
+    publisher: relays.publisher(),
+    // An approval recorded by another process (maos incident approve) shows on the incident's
+    // messages within a heartbeat.
+    afterBeat: () => runtime.slack.syncIncidentMessages(),
+  });
   await startTheLoop(app);
 }
 

@@ -90,6 +90,11 @@ export interface SlackApp {
   limiter: ChannelRateLimiter;
   /** Records a request and posts its Approve/Reject message in `channel`; reactions on it then count. */
   requestApproval(req: ApprovalRequest & { channel: string; threadTs?: string }): Promise<ApprovalRecord>;
+  /**
+   * Brings every open incident's messages up to date with its approval as the shared state now has it
+   * (decided by another process, e.g. `maos incident approve`); runs in the background, tracked by idle().
+   */
+  syncIncidentMessages(): void;
   /** Resolves once the work started so far (runs, replies, Home updates) has finished. */
   idle(): Promise<void>;
 }
@@ -413,6 +418,22 @@ export function createSlackApp(opts: CreateSlackAppOptions): SlackApp {
     if (e.approval.kind !== "incident") return;
     track("incident message update", refreshIncidentMessages(e.approval.id, e.approval.subjectId));
   });
+  /**
+   * What the incident messages last showed of each approval, by id. A message is posted with its
+   * approval open, so an approval seen here for the first time was shown open.
+   */
+  const shownApproval = new Map<string, string>();
+  const approvalShown = (a: { status: string; decidedBy?: string | null; decidedVia?: string | null }) =>
+    `${a.status}|${a.decidedBy ?? ""}|${a.decidedVia ?? ""}`;
+  const OPEN_SHOWN = approvalShown({ status: "open" });
+  async function syncIncidentMessages(): Promise<void> {
+    for (const view of app.autonomy().incidents.list("open")) {
+      const a = view.approval;
+      if (!a || approvalShown(a) === (shownApproval.get(a.id) ?? OPEN_SHOWN)) continue;
+      if (approvals.messages(a.id).length === 0) continue;
+      await refreshIncidentMessages(a.id, view.id);
+    }
+  }
   async function refreshIncidentMessages(approvalId: string, incidentId: string): Promise<void> {
     const view = app.autonomy().incidents.get(incidentId);
     if (!view) return;
@@ -428,6 +449,7 @@ export function createSlackApp(opts: CreateSlackAppOptions): SlackApp {
         client.chat.update({ channel: m.channel, ts: m.ts, text: out.text, ...(blocks ? { blocks } : {}) }),
       );
     }
+    if (view.approval) shownApproval.set(approvalId, approvalShown(view.approval));
   }
 
   bolt.error(async (err) => {
@@ -478,6 +500,14 @@ export function createSlackApp(opts: CreateSlackAppOptions): SlackApp {
         deliverDeps,
       );
       return (ts ? approvals.get(approval.id) : undefined) ?? approval;
+    },
+    syncIncidentMessages() {
+      track(
+        "incident messages sync",
+        syncIncidentMessages().catch((err: unknown) => {
+          log.warn({ err }, "could not bring the incident messages up to date");
+        }),
+      );
     },
     async idle() {
       while (pending.size > 0) await Promise.all([...pending]);

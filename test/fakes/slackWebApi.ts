@@ -89,6 +89,11 @@ export interface FakeSlack {
   failNext(method: string, failure: FakeSlackFailure): void;
   /** Calls to one method, in order. */
   callsTo(method: string): FakeSlackCall[];
+  /**
+   * Resolves with the first call to `method` (past or future) that `match` accepts: tests wait on an
+   * arrival another process causes, never on a timer.
+   */
+  waitForCall(method: string, match?: (call: FakeSlackCall) => boolean): Promise<FakeSlackCall>;
   /** Calls refused because they named a workspace member by email; close() throws when any. */
   emailLeaks: { method: string; email: string }[];
   /** Answers `method` with `handler` from now on (apps.connections.open for the Socket Mode fake). */
@@ -447,6 +452,11 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
    */
   const emails = Object.values(users).flatMap((u) => (u.email ? [u.email.toLowerCase()] : []));
   const emailLeaks: { method: string; email: string }[] = [];
+  const callWaiters: {
+    method: string;
+    match: (c: FakeSlackCall) => boolean;
+    resolve: (c: FakeSlackCall) => void;
+  }[] = [];
   function personEmailIn(method: string, body: Record<string, unknown>): string | undefined {
     if (!SHOWN_METHODS.has(method)) return undefined;
     const shown = JSON.stringify([
@@ -500,7 +510,14 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       return send(res, { status: 404, body: { ok: false, error: "not_found" } });
     const method = api[1];
     const body = parseArgs(raw, headers["content-type"]);
-    calls.push({ method, body, headers });
+    const call = { method, body, headers };
+    calls.push(call);
+    for (const w of [...callWaiters]) {
+      if (w.method === method && w.match(call)) {
+        callWaiters.splice(callWaiters.indexOf(w), 1);
+        w.resolve(call);
+      }
+    }
 
     const failure = failures.get(method)?.shift();
     if (failure) {
@@ -550,6 +567,11 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       handlers[method] = (b) => ok(handler(b));
     },
     emailLeaks,
+    waitForCall(method, match = () => true) {
+      const seen = calls.find((c) => c.method === method && match(c));
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve) => callWaiters.push({ method, match, resolve }));
+    },
     close: async () => {
       await new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
