@@ -47,6 +47,8 @@ export function classifyError(err: unknown, secrets: readonly (string | undefine
   const name =
     typeof ctor === "string" && ctor !== "Error" ? ctor : typeof e?.name === "string" ? e.name : "";
   let raw = typeof e?.message === "string" && e.message ? e.message : String(err);
+  // undici's word for a body cut off mid-read; say it in words people read in the thread.
+  if (raw === "terminated") raw = "the connection closed before the answer was complete";
   // Anthropic's message is the whole JSON body; its apiMessage is the human part.
   if (typeof e?.apiMessage === "string" && typeof e.status === "number") raw = `${e.status} ${e.apiMessage}`;
   const message = redactSecrets(raw, secrets);

@@ -523,10 +523,16 @@ function withoutStreamed(reply: Reply, streamed: ReadonlySet<string>): Reply {
   const gone = (p: ReplyPart | undefined) => p?.kind === "document" && streamed.has(p.filename);
   const parts = reply.parts.filter((p, i) => !gone(p) && !(p.kind === "divider" && gone(reply.parts[i + 1])));
   if (parts.length === reply.parts.length) return reply;
-  return {
-    ...reply,
-    parts: [...parts, { kind: "context", text: "Agent outputs were streamed above in this thread." }],
-  };
+  // Named when some output is here after all (its stream broke off or was too long), so it is clear
+  // which ones are above.
+  const names = reply.parts.flatMap((p) =>
+    gone(p) && p.kind === "document" ? [p.filename.replace(/\.md$/, "")] : [],
+  );
+  const kept = parts.some((p) => p.kind === "document");
+  const text = kept
+    ? `Streamed above in this thread: ${names.join(", ")}.`
+    : "Agent outputs were streamed above in this thread.";
+  return { ...reply, parts: [...parts, { kind: "context", text }] };
 }
 
 /** User-group ids (S…) named by charter roles or MAOS_ROLES: the only groups membership is looked up for. */

@@ -186,6 +186,8 @@ for (const kind of ["openai", "anthropic"] as const) {
       // The result carries the planner's whole output (it was not streamed whole); the others are not repeated.
       const results = everything(r.results);
       assert.ok(results.includes("Review the figures with the regional leads."));
+      assert.match(results, /Streamed above in this thread: agent_email_writer, agent_evaluator\./);
+      assert.match(planner.streamed ?? "", /the connection closed before the answer was complete/);
       assert.match(results, /agent_campaign_planner/);
     });
 
