@@ -142,10 +142,20 @@ export function createApp(opts: AppOptions = {}): App {
   let approvals: ApprovalService | undefined;
   let recovered = false;
   let watch: LedgerWatch | undefined;
-  let vaultKeyRecorded = false;
+  let vaultKeyRecording: Promise<void> | undefined;
   let autonomy: AutonomyKernel | undefined;
   let memory: MemoryIndex | undefined;
   const providers = new Map<string, Provider>();
+
+  // The vault's signing key (or that signing is now off) is recorded once per process, before its first
+  // seal or commit: the verifiers accept a commit's signature state only as the ledger recorded it.
+  const recordVaultKeyOnce = (): Promise<void> => {
+    vaultKeyRecording ??= recordVaultKey(app).catch((err: unknown) => {
+      vaultKeyRecording = undefined;
+      throw err;
+    });
+    return vaultKeyRecording;
+  };
 
   const app: App = {
     env,
@@ -287,6 +297,7 @@ export function createApp(opts: AppOptions = {}): App {
         log,
         ...(env.MAOS_VAULT_SIGNING_KEY ? { signingKey: env.MAOS_VAULT_SIGNING_KEY } : {}),
         ...(env.MAOS_VAULT_REMOTE ? { remote: env.MAOS_VAULT_REMOTE } : {}),
+        beforeCommit: recordVaultKeyOnce,
       });
       return vault;
     },
@@ -317,10 +328,7 @@ export function createApp(opts: AppOptions = {}): App {
       return hub;
     },
     async runDeps() {
-      if (!vaultKeyRecorded) {
-        await recordVaultKey(app);
-        vaultKeyRecorded = true;
-      }
+      await recordVaultKeyOnce();
       return {
         ledger: app.ledger(),
         hub: app.hub(),

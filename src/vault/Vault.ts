@@ -67,6 +67,12 @@ export interface VaultOpenOptions {
   log?: VaultLog;
   /** Default 3. */
   pushAttempts?: number;
+  /**
+   * Awaited before every `commitFiles` (heartbeat checkpoints, snapshots, MVP seal documents): the app
+   * records the signing key in the ledger there, so a process that commits without sealing a run still
+   * records a change of key (or that signing is off) before its first commit.
+   */
+  beforeCommit?: () => Promise<void>;
 }
 
 export type VaultRunReport = VaultVerifyReport["runs"][number];
@@ -107,6 +113,7 @@ export class Vault {
   readonly #remote: string | undefined;
   readonly #log: VaultLog | undefined;
   readonly #pushAttempts: number;
+  readonly #beforeCommit: (() => Promise<void>) | undefined;
   readonly #git: SimpleGit;
   readonly #commits = new SerialQueue();
   readonly #pushes = new SerialQueue();
@@ -123,6 +130,7 @@ export class Vault {
     this.#remote = opts.remote === undefined || opts.remote === "" ? undefined : opts.remote;
     this.#log = opts.log;
     this.#pushAttempts = Math.max(1, Math.floor(opts.pushAttempts ?? 3));
+    this.#beforeCommit = opts.beforeCommit;
     this.#git = gitClient(dir);
     this.#lock = lock;
   }
@@ -408,6 +416,7 @@ export class Vault {
       this.#checkWritable(path);
       return { path, bytes: toBytes(content) };
     });
+    await this.#beforeCommit?.();
     return this.#exclusive(async () => {
       for (const file of entries) {
         await mkdir(dirname(join(this.dir, file.path)), { recursive: true });

@@ -265,6 +265,32 @@ describe("the running bot catches every tamper case within one heartbeat, also a
     });
   }
 
+  it("a restart without MAOS_VAULT_SIGNING_KEY records that signing is off before its heartbeat commits, and keeps custody", async () => {
+    const h = copyHome("signing-off");
+    const signed = testApp({ MAOS_HOME: h, MAOS_VAULT_SIGNING_KEY: vaultKey });
+    try {
+      await run({ stack: "marketing_ops", inputs: { event: "Expo 4" } }, localActor("cli"), signed.app);
+    } finally {
+      await signed.app.close();
+    }
+    // The last seal is not yet anchored by a committed checkpoint, so this bot's heartbeat commits one, unsigned.
+    const unsigned = testApp({ MAOS_HOME: h });
+    try {
+      const beat = await unsigned.app.autonomy().heartbeat("relay");
+      assert.equal(beat.signals.ledger.ok && beat.signals.vault.ok, true, custodyReason(beat));
+      assert.match(gitIn(join(h, "vault"), "log", "-1", "--format=%G? %s"), /^N checkpoint: ledger size/);
+      const off = unsigned.app
+        .ledger()
+        .query({ eventType: "VAULT_SIGNING_KEY", newestFirst: true, limit: 1 })[0];
+      assert.equal((off?.payload as { publicKey?: unknown } | undefined)?.publicKey, null);
+      const again = await unsigned.app.autonomy().heartbeat("relay");
+      assert.equal(again.signals.ledger.ok && again.signals.vault.ok, true, custodyReason(again));
+      assert.equal(unsigned.app.autonomy().srr().state, "RUNNING");
+    } finally {
+      await unsigned.app.close();
+    }
+  });
+
   it("the anchor chain: each RUN_SEALED is covered by a checkpoint committed with the next seal or the heartbeat", () => {
     const rows = execFileSync(
       "sqlite3",
