@@ -309,11 +309,26 @@ if [ -n "$VAULT" ]; then
   if [ -n "$KSEQ" ] && [ -s "$T/signers" ]; then
     FIRST=$(q "SELECT json_extract(canonical,'\$.payload.commit') FROM ledger WHERE json_extract(canonical,'\$.event_type') = 'RUN_SEALED' AND seq > $KSEQ ORDER BY seq LIMIT 1")
     if [ -n "$FIRST" ]; then
+      WC=() WS=()
       while read -r c st; do
-        SIGNED=$((SIGNED + 1))
-        [ "$st" = "G" ] || { fail "vault: commit ${c:0:12} is not signed by a vault key the ledger recorded (%G? = $st)"; VBAD=1; }
+        WC+=("$c"); WS+=("$st")
         [ "$c" = "$FIRST" ] && break
       done <<< "$(G -c gpg.ssh.allowedSignersFile="$T/signers" log --topo-order --format='%H %G?' HEAD)"
+      # A record with publicKey null turns signing off from then on: a seal commit follows the key in
+      # force at its RUN_SEALED (OFF 1); another commit may be unsigned when the key in force at the
+      # nearest seal on either side of it (after the newest seal: the newest record) is null.
+      declare -A OFF=()
+      while IFS='|' read -r c off; do [ -n "$c" ] && OFF["$c"]="${off:-0}"; done <<< "$(q "SELECT json_extract(r.canonical,'\$.payload.commit'), (SELECT json_extract(k.canonical,'\$.payload.publicKey') IS NULL FROM ledger k WHERE json_extract(k.canonical,'\$.event_type') = 'VAULT_SIGNING_KEY' AND k.seq < r.seq ORDER BY k.seq DESC LIMIT 1) FROM ledger r WHERE json_extract(r.canonical,'\$.event_type') = 'RUN_SEALED'")"
+      state=$(q "SELECT json_extract(canonical,'\$.payload.publicKey') IS NULL FROM ledger WHERE json_extract(canonical,'\$.event_type') = 'VAULT_SIGNING_KEY' ORDER BY seq DESC LIMIT 1")
+      NEWER=()
+      for i in "${!WC[@]}"; do state="${OFF[${WC[$i]}]:-$state}"; NEWER[i]=$state; done
+      older="${NEWER[${#WC[@]}-1]}"
+      for ((i = ${#WC[@]} - 1; i >= 0; i--)); do
+        c="${WC[$i]}" st="${WS[$i]}"; SIGNED=$((SIGNED + 1))
+        if [ -n "${OFF[$c]:-}" ]; then older="${OFF[$c]}"; may="${OFF[$c]}"
+        elif [ "$older" = 1 ] || [ "${NEWER[$i]}" = 1 ]; then may=1; else may=0; fi
+        [ "$st" = "G" ] || { [ "$st" = "N" ] && [ "$may" = 1 ]; } || { fail "vault: commit ${c:0:12} is not signed by a vault key the ledger recorded (%G? = $st)"; VBAD=1; }
+      done
     fi
   fi
   [ $VBAD -eq 0 ] && ok "vault: $RUNS sealed runs match RUN_SEALED (HEAD ${HEAD:0:12}; $SIGNED signed commits checked)"

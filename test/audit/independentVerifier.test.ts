@@ -293,6 +293,77 @@ describe("the independent verifier (verify.py, written from AUDITING.md)", { ski
     });
   }
 
+  it("accepts unsigned commits after the ledger recorded signing off (publicKey null), as maos ledger verify and verify.sh do", async () => {
+    const off = join(root, "home-off");
+    const vaultKey = join(root, "vault_ed25519");
+    const cli = (args: string[], extra: Record<string, string> = {}) =>
+      execFileSync(process.execPath, [MAOS, ...args], {
+        cwd: REPO,
+        env: childEnv({ MAOS_HOME: off, ...extra }),
+        encoding: "utf8",
+      });
+    cli(["run", "marketing_ops", "--input", "event=Signed"], { MAOS_VAULT_SIGNING_KEY: vaultKey });
+    cli(["run", "marketing_ops", "--input", "event=Unsigned"]);
+    const dir = join(root, "cases", "signing-off");
+    cpSync(join(off, "vault"), join(dir, "vault"), { recursive: true });
+    backup(join(off, "ledger.db"), join(dir, "ledger.db"));
+    cpSync(join(off, "keys", "ledger.vkey"), join(dir, "ledger.vkey"));
+    const records = execFileSync(
+      "sqlite3",
+      [
+        join(dir, "ledger.db"),
+        "SELECT payload FROM ledger WHERE event_type = 'VAULT_SIGNING_KEY' ORDER BY seq",
+      ],
+      { encoding: "utf8" },
+    );
+    assert.match(records, /"publicKey":null/, "the ledger recorded that signing was turned off");
+    assert.match(gitIn(join(dir, "vault"), "log", "-1", "--format=%G?"), /^N/);
+    const args = ["--key", "ledger.vkey", "--db", "ledger.db", "--vault", "vault"];
+    const verifyAll = () =>
+      Promise.all([
+        runProcess("python3", [VERIFY_PY, ...args], dir),
+        runProcess(
+          process.execPath,
+          [MAOS, "ledger", "verify", ...args],
+          dir,
+          childEnv({ MAOS_HOME: join(dir, "no-home") }),
+        ),
+        runProcess("bash", [join(REPO, "scripts", "audit", "verify.sh"), ...args], dir),
+      ]);
+    for (const r of await verifyAll()) assert.equal(r.code, 0, r.out);
+    // A commit signed by a key the ledger never recorded still fails, signing off or not.
+    writeFileSync(join(dir, "vault", "NOTES.md"), "harmless\n");
+    gitIn(join(dir, "vault"), "add", "NOTES.md");
+    gitIn(
+      join(dir, "vault"),
+      "-c",
+      "gpg.format=ssh",
+      "-c",
+      `user.signingkey=${otherKey}`,
+      "commit",
+      "-q",
+      "-S",
+      "-m",
+      "notes",
+    );
+    for (const r of await verifyAll()) {
+      assert.equal(r.code, 1, r.out);
+      assert.match(r.out, /not signed by a vault key the ledger recorded \((git )?%G\? = U\)/);
+    }
+  });
+
+  it("agrees with maos ledger verify on: an unsigned commit while signing is on", async () => {
+    const dir = auditorFolder("unsigned-commit");
+    writeFileSync(join(dir, "vault", "NOTES.md"), "harmless\n");
+    gitIn(join(dir, "vault"), "add", "NOTES.md");
+    gitIn(join(dir, "vault"), "-c", "commit.gpgsign=false", "commit", "-q", "-m", "notes");
+    const { py, app } = await both(dir, {});
+    assert.equal(app.code, 1, app.out);
+    assert.match(app.out, /not signed by a vault key the ledger recorded \(git %G\? = N\)/);
+    assert.equal(py.code, 1, py.out);
+    assert.match(py.out, /not signed by a vault key the ledger recorded \(%G\? = N\)/);
+  });
+
   for (const c of CASES) {
     it(`agrees with maos ledger verify on: ${c.name}`, async () => {
       const dir = auditorFolder(c.name.replace(/\W+/g, "-"), c.vault === "clone" ? "clone" : "copy");

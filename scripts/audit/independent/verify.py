@@ -366,22 +366,41 @@ class Checker:
                 self.report.fail(where, f"ledger.head/root are not the ledger's at size {size}")
 
     def check_signatures(self, git, sealed):
-        records = [(seq, e["payload"]) for seq, e, _ in self.rows if e.get("event_type") == "VAULT_SIGNING_KEY"]
-        keys = [p for _, p in records if p.get("publicKey")]
-        if not keys:
+        records = [(seq, e["payload"].get("publicKey")) for seq, e, _ in self.rows if e.get("event_type") == "VAULT_SIGNING_KEY"]
+        signing = [(seq, e["payload"]) for seq, e, _ in self.rows if e.get("event_type") == "VAULT_SIGNING_KEY" and e["payload"].get("publicKey")]
+        if not signing:
             return
-        first_record = records[0][0]
-        later_seals = [p["commit"] for seq, p in sealed if seq > first_record]
+        later_seals = [p["commit"] for seq, p in sealed if seq > signing[0][0]]
         if not later_seals:
             return
-        allowed = "".join(p["allowedSigners"].strip() + "\n" for p in keys).encode()
-        signers = self.files.path(allowed)
-        log = git("-c", f"gpg.ssh.allowedSignersFile={signers}", "log", "--format=%H %G?", f"{later_seals[0]}~1..HEAD", check=False)
+        allowed = "".join(p["allowedSigners"].strip() + "\n" for _, p in signing).encode()
+        log_args = ["-c", f"gpg.ssh.allowedSignersFile={self.files.path(allowed)}", "log", "--topo-order", "--format=%H %G?"]
+        log = git(*log_args, f"{later_seals[0]}~1..HEAD", check=False)
         if log.returncode != 0:  # the first seal commit is the root commit
-            log = git("-c", f"gpg.ssh.allowedSignersFile={signers}", "log", "--format=%H %G?", "HEAD")
-        for line in log.stdout.decode().split("\n"):
-            if line and not line.endswith(" G"):
-                sha, status = line.split(" ")
+            log = git(*log_args, "HEAD")
+        walk = [line.split(" ") for line in log.stdout.decode().split("\n") if line]
+        # A record with publicKey null turns signing off from then on (AUDITING.md §7): a seal commit follows
+        # the key in force at its RUN_SEALED; another commit may be unsigned when the key in force at the
+        # nearest seal on either side of it (after the newest seal: the newest record) is null.
+        seal_seq = {p["commit"]: seq for seq, p in sealed}
+
+        def off(sha):
+            if sha not in seal_seq:
+                return None
+            before = [key for seq, key in records if seq < seal_seq[sha]]
+            return bool(before) and before[-1] is None
+
+        newer, state = [], records[-1][1] is None
+        for sha, _ in walk:
+            state = off(sha) if off(sha) is not None else state
+            newer.append(state)
+        older = newer[-1] if newer else False
+        for i in range(len(walk) - 1, -1, -1):
+            sha, status = walk[i]
+            own = off(sha)
+            older = own if own is not None else older
+            may_be_unsigned = own if own is not None else (older or newer[i])
+            if status != "G" and not (status == "N" and may_be_unsigned):
                 self.report.fail(f"vault commit {sha}", f"not signed by a vault key the ledger recorded (%G? = {status})")
 
 
