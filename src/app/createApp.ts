@@ -1,45 +1,66 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import type { Client as NotionClient } from "@notionhq/client";
-import { AgentHub } from "../agents/AgentHub.ts";
+import type { AgentHub } from "../agents/AgentHub.ts";
 import type { AttemptRecord } from "../agents/AttemptRecord.ts";
-import { createProvider } from "../agents/createProvider.ts";
 import type { Provider } from "../agents/Provider.ts";
-import { providersFromEnv } from "../agents/providersFromEnv.ts";
-import { ApprovalService } from "../approvals/ApprovalService.ts";
-import {
-  anchorInVault,
-  coverLedger,
-  knownCheckpoints,
-  recordVaultKey,
-  remember,
-} from "../audit/checkpointKeeper.ts";
-import { AutonomyKernel } from "../autonomy/AutonomyKernel.ts";
-import { ClientMatrix } from "../clients/ClientMatrix.ts";
+import type { ApprovalService } from "../approvals/ApprovalService.ts";
+import type { AutonomyKernel } from "../autonomy/AutonomyKernel.ts";
+import type { ClientMatrix } from "../clients/ClientMatrix.ts";
 import { dotEnvOrigin } from "../config/dotEnv.ts";
 import { type Env, loadEnv, secretValues } from "../config/loadEnv.ts";
 import { type Clock, systemClock } from "../core/clock.ts";
+import { lazyModule } from "../core/lazyModule.ts";
 import { createLogger, type Logger } from "../core/logger.ts";
 import { EgressGuard } from "../egress/EgressGuard.ts";
 import { egressAllowlist } from "../egress/egressAllowlist.ts";
 import { recordEgressRefusal } from "../egress/recordEgressRefusal.ts";
-import { type Reconciliation, reconcileRuns } from "../executor/reconcileRuns.ts";
+import type { Reconciliation } from "../executor/reconcileRuns.ts";
 import { runContext } from "../executor/runContext.ts";
 import type { RunDeps } from "../executor/runStack.ts";
-import { type Charter, loadCharter } from "../governance/charter.ts";
-import { type EffectiveRoles, effectiveRoles } from "../governance/roleGrants.ts";
-import { parseRoleEnv, type RoleMembers } from "../governance/roles.ts";
-import { Ledger } from "../ledger/Ledger.ts";
-import { LedgerWatch, type LedgerWatchReport } from "../ledger/LedgerWatch.ts";
-import { type LedgerKey, ledgerKeyFromString, loadOrCreateLedgerKey } from "../ledger/ledgerKey.ts";
+import type { Charter } from "../governance/charter.ts";
+import type { EffectiveRoles } from "../governance/roleGrants.ts";
+import type { RoleMembers } from "../governance/roles.ts";
+import type { Ledger } from "../ledger/Ledger.ts";
+import type { LedgerWatch, LedgerWatchReport } from "../ledger/LedgerWatch.ts";
+import type { LedgerKey } from "../ledger/ledgerKey.ts";
 import type { MemoryIndex } from "../memory/MemoryIndex.ts";
-import { openMemory } from "../memory/openMemory.ts";
-import { limitedFetch } from "../relays/limitedFetch.ts";
-import { createNotionClient } from "../relays/notion/createNotionClient.ts";
-import { Relays } from "../relays/Relays.ts";
-import { NOTION_INTERVAL_MS, SinkLimiter } from "../relays/SinkLimiter.ts";
-import { StateStore } from "../state/StateStore.ts";
-import { Vault } from "../vault/Vault.ts";
+import type { Relays } from "../relays/Relays.ts";
+import type { StateStore } from "../state/StateStore.ts";
+import type { Vault } from "../vault/Vault.ts";
+
+// The heavy pieces (the LLM, Notion and MCP SDKs, SQLite, git, the kernel) load on first use, so a
+// command that needs none of them (`maos stacks list`, `maos --help`) starts in a few hundred ms.
+const load = <T>(specifier: string) => lazyModule<T>(import.meta.url, specifier);
+const agentHub = load<typeof import("../agents/AgentHub.ts")>("../agents/AgentHub.ts");
+const createProviderModule = load<typeof import("../agents/createProvider.ts")>(
+  "../agents/createProvider.ts",
+);
+const providersFromEnvModule = load<typeof import("../agents/providersFromEnv.ts")>(
+  "../agents/providersFromEnv.ts",
+);
+const approvalService = load<typeof import("../approvals/ApprovalService.ts")>(
+  "../approvals/ApprovalService.ts",
+);
+const checkpointKeeper = load<typeof import("../audit/checkpointKeeper.ts")>("../audit/checkpointKeeper.ts");
+const autonomyKernel = load<typeof import("../autonomy/AutonomyKernel.ts")>("../autonomy/AutonomyKernel.ts");
+const clientMatrix = load<typeof import("../clients/ClientMatrix.ts")>("../clients/ClientMatrix.ts");
+const reconcile = load<typeof import("../executor/reconcileRuns.ts")>("../executor/reconcileRuns.ts");
+const charterModule = load<typeof import("../governance/charter.ts")>("../governance/charter.ts");
+const roleGrants = load<typeof import("../governance/roleGrants.ts")>("../governance/roleGrants.ts");
+const roles = load<typeof import("../governance/roles.ts")>("../governance/roles.ts");
+const ledgerModule = load<typeof import("../ledger/Ledger.ts")>("../ledger/Ledger.ts");
+const ledgerWatch = load<typeof import("../ledger/LedgerWatch.ts")>("../ledger/LedgerWatch.ts");
+const ledgerKeyModule = load<typeof import("../ledger/ledgerKey.ts")>("../ledger/ledgerKey.ts");
+const memoryModule = load<typeof import("../memory/openMemory.ts")>("../memory/openMemory.ts");
+const limitedFetchModule = load<typeof import("../relays/limitedFetch.ts")>("../relays/limitedFetch.ts");
+const notionClient = load<typeof import("../relays/notion/createNotionClient.ts")>(
+  "../relays/notion/createNotionClient.ts",
+);
+const relaysModule = load<typeof import("../relays/Relays.ts")>("../relays/Relays.ts");
+const sinkLimiter = load<typeof import("../relays/SinkLimiter.ts")>("../relays/SinkLimiter.ts");
+const stateStore = load<typeof import("../state/StateStore.ts")>("../state/StateStore.ts");
+const vaultModule = load<typeof import("../vault/Vault.ts")>("../vault/Vault.ts");
 
 /** Everything a command or adapter may use. Built once, here; tests override any piece. */
 export interface App {
@@ -150,10 +171,12 @@ export function createApp(opts: AppOptions = {}): App {
   // The vault's signing key (or that signing is now off) is recorded once per process, before its first
   // seal or commit: the verifiers accept a commit's signature state only as the ledger recorded it.
   const recordVaultKeyOnce = (): Promise<void> => {
-    vaultKeyRecording ??= recordVaultKey(app).catch((err: unknown) => {
-      vaultKeyRecording = undefined;
-      throw err;
-    });
+    vaultKeyRecording ??= checkpointKeeper()
+      .recordVaultKey(app)
+      .catch((err: unknown) => {
+        vaultKeyRecording = undefined;
+        throw err;
+      });
     return vaultKeyRecording;
   };
 
@@ -165,32 +188,32 @@ export function createApp(opts: AppOptions = {}): App {
     secrets,
     stacksDir: env.MAOS_STACKS,
     charter() {
-      charter ??= loadCharter(env.MAOS_CHARTER);
+      charter ??= charterModule().loadCharter(env.MAOS_CHARTER);
       return charter;
     },
     extraRoles() {
       if (!extraRoles) {
-        extraRoles = env.MAOS_ROLES ? parseRoleEnv(env.MAOS_ROLES, app.charter()) : {};
+        extraRoles = env.MAOS_ROLES ? roles().parseRoleEnv(env.MAOS_ROLES, app.charter()) : {};
         mergeClientRoles(extraRoles, app);
       }
       return extraRoles;
     },
     effectiveRoles() {
       const origin = dotEnvOrigin("MAOS_ROLES");
-      return effectiveRoles(app.charter(), app.extraRoles(), {
-        envRoles: env.MAOS_ROLES ? parseRoleEnv(env.MAOS_ROLES, app.charter()) : {},
+      return roleGrants().effectiveRoles(app.charter(), app.extraRoles(), {
+        envRoles: env.MAOS_ROLES ? roles().parseRoleEnv(env.MAOS_ROLES, app.charter()) : {},
         envSource: origin ? `MAOS_ROLES from ${origin}` : "MAOS_ROLES from the environment",
       });
     },
     egress: () => egress,
     notion() {
       if (!notion && env.NOTION_TOKEN) {
-        notion = createNotionClient({
+        notion = notionClient().createNotionClient({
           token: env.NOTION_TOKEN,
           baseUrl: env.NOTION_BASE_URL,
-          fetch: limitedFetch(
+          fetch: limitedFetchModule().limitedFetch(
             egress.fetch,
-            new SinkLimiter({ clock, intervalMs: NOTION_INTERVAL_MS }),
+            new (sinkLimiter().SinkLimiter)({ clock, intervalMs: sinkLimiter().NOTION_INTERVAL_MS }),
             clock,
           ),
           log,
@@ -199,7 +222,7 @@ export function createApp(opts: AppOptions = {}): App {
       return notion;
     },
     relays() {
-      relays ??= new Relays({
+      relays ??= new (relaysModule().Relays)({
         env,
         clock,
         log,
@@ -213,13 +236,15 @@ export function createApp(opts: AppOptions = {}): App {
         ...(opts.random ? { random: opts.random } : {}),
         checkpointFor: (seq) => {
           const latest = app.ledger().latestCheckpoint();
-          return latest !== undefined && latest.size > seq ? latest.note : coverLedger(app).note;
+          return latest !== undefined && latest.size > seq
+            ? latest.note
+            : checkpointKeeper().coverLedger(app).note;
         },
       });
       return relays;
     },
     clients() {
-      clients ??= new ClientMatrix({
+      clients ??= new (clientMatrix().ClientMatrix)({
         notion: () => app.notion(),
         dataSourceId: env.NOTION_CLIENT_MATRIX_DATA_SOURCE_ID,
         state: () => app.state(),
@@ -233,18 +258,18 @@ export function createApp(opts: AppOptions = {}): App {
             mergeClientRoles(
               extraRoles,
               app,
-              env.MAOS_ROLES ? parseRoleEnv(env.MAOS_ROLES, app.charter()) : {},
+              env.MAOS_ROLES ? roles().parseRoleEnv(env.MAOS_ROLES, app.charter()) : {},
             );
         },
       });
       return clients;
     },
     state() {
-      state ??= StateStore.open(path.join(home, "state.db"), clock);
+      state ??= stateStore().StateStore.open(path.join(home, "state.db"), clock);
       return state;
     },
     approvals() {
-      approvals ??= new ApprovalService({
+      approvals ??= new (approvalService().ApprovalService)({
         store: app.state(),
         ledger: app.ledger(),
         charter: () => app.charter(),
@@ -254,7 +279,7 @@ export function createApp(opts: AppOptions = {}): App {
     },
     autonomy() {
       if (!autonomy) {
-        autonomy = new AutonomyKernel(app);
+        autonomy = new (autonomyKernel().AutonomyKernel)(app);
         // Evidence is durable from the start: queued in the outbox, delivered by whichever process runs the dispatcher.
         autonomy.configure({ publisher: app.relays().publisher() });
       }
@@ -262,8 +287,8 @@ export function createApp(opts: AppOptions = {}): App {
     },
     ledgerKey() {
       key ??= env.MAOS_LEDGER_KEY
-        ? ledgerKeyFromString(env.MAOS_LEDGER_KEY)
-        : loadOrCreateLedgerKey(path.join(home, "keys"), app.charter().identity.origin);
+        ? ledgerKeyModule().ledgerKeyFromString(env.MAOS_LEDGER_KEY)
+        : ledgerKeyModule().loadOrCreateLedgerKey(path.join(home, "keys"), app.charter().identity.origin);
       return key;
     },
     ledgerPath: () => path.join(home, "ledger.db"),
@@ -272,15 +297,18 @@ export function createApp(opts: AppOptions = {}): App {
       // either of them fails, also after a restart.
       const checkpoints = [
         ...(existsSync(path.join(home, "vault", ".git")) ? await (await app.vault()).readCheckpoints() : []),
-        ...knownCheckpoints(app),
+        ...checkpointKeeper().knownCheckpoints(app),
       ];
-      watch ??= new LedgerWatch({ path: app.ledgerPath(), verifierKey: app.ledgerKey().verifierKey });
+      watch ??= new (ledgerWatch().LedgerWatch)({
+        path: app.ledgerPath(),
+        verifierKey: app.ledgerKey().verifierKey,
+      });
       return watch.verify(checkpoints);
     },
     ledger() {
       if (!ledger) {
         const c = app.charter();
-        ledger = Ledger.open({
+        ledger = ledgerModule().Ledger.open({
           path: app.ledgerPath(),
           signer: app.ledgerKey().signer,
           clock,
@@ -291,7 +319,7 @@ export function createApp(opts: AppOptions = {}): App {
       return ledger;
     },
     vault() {
-      vault ??= Vault.open({
+      vault ??= vaultModule().Vault.open({
         dir: path.join(home, "vault"),
         clock,
         log,
@@ -302,22 +330,22 @@ export function createApp(opts: AppOptions = {}): App {
       return vault;
     },
     memory() {
-      memory ??= openMemory(env, egress.fetch);
+      memory ??= memoryModule().openMemory(env, egress.fetch);
       return memory;
     },
     providerFor(spec: string) {
       let p = providers.get(spec);
       if (!p) {
-        p = createProvider(spec, env, { ...fetchOpt, source: "--provider" });
+        p = createProviderModule().createProvider(spec, env, { ...fetchOpt, source: "--provider" });
         providers.set(spec, p);
       }
       return p;
     },
     hub() {
       if (!hub) {
-        const { prime, backup } = providersFromEnv(env, fetchOpt);
+        const { prime, backup } = providersFromEnvModule().providersFromEnv(env, fetchOpt);
         providers.set(prime.spec, prime);
-        hub = new AgentHub({
+        hub = new (agentHub().AgentHub)({
           prime,
           ...(backup ? { backup } : {}),
           clock,
@@ -337,7 +365,7 @@ export function createApp(opts: AppOptions = {}): App {
         clock,
         providerFor: app.providerFor,
         secrets,
-        onCheckpoint: (cp) => remember(app, cp),
+        onCheckpoint: (cp) => checkpointKeeper().remember(app, cp),
         // Read between agents: a cancel asked for by any process (maos cancel, /codex cancel) stops the run.
         cancelRequest: (runId: string) => app.state().cancelRequest(runId),
         // Memory for each agent's prompt; a memory failure never fails a run.
@@ -356,7 +384,7 @@ export function createApp(opts: AppOptions = {}): App {
       // Once per start: later calls (every `run`) cost nothing.
       if (recovered) return { aborted: [], sealedLate: [] };
       recovered = true;
-      return reconcileRuns(app.ledger(), () => app.vault());
+      return reconcile().reconcileRuns(app.ledger(), () => app.vault());
     },
     async recoverAbortedRuns() {
       return (await app.reconcileRuns()).aborted;
@@ -366,8 +394,8 @@ export function createApp(opts: AppOptions = {}): App {
       // Whatever this process wrote is covered by a signed checkpoint, kept in state.db and staged in the vault.
       if (ledger) {
         try {
-          if (vault) await anchorInVault(app);
-          else coverLedger(app);
+          if (vault) await checkpointKeeper().anchorInVault(app);
+          else checkpointKeeper().coverLedger(app);
         } catch (err) {
           log.warn({ err }, "could not sign the closing checkpoint");
         }

@@ -1,32 +1,14 @@
-import { existsSync } from "node:fs";
-import readline from "node:readline";
+import type { Interface as ReadlineInterface } from "node:readline";
 import { Command, CommanderError, Option } from "commander";
-import { activateOutcome } from "../../commands/activate.ts";
 import type { CommandContext } from "../../commands/CommandSpec.ts";
-import { cancelOutcome } from "../../commands/cancel.ts";
-import { clientPermission, clientReply } from "../../commands/client.ts";
-import { authorize, type Outcome } from "../../commands/governed.ts";
-import { incidentApprove, incidentList, incidentResolve, incidentShow } from "../../commands/incident.ts";
-import { consistency, inclusionProof, latestCheckpoint, tail, verify } from "../../commands/ledger.ts";
-import { memoryReindex, memorySearch, memorySearchReply } from "../../commands/memory.ts";
-import { redriveOutcome } from "../../commands/relay.ts";
-import { askForInputs, type RunArgs, run } from "../../commands/run.ts";
-import { sealOutcome } from "../../commands/seal.ts";
-import { snapshotOutcome } from "../../commands/snapshot.ts";
-import { resumeOutcome, stopOutcome } from "../../commands/srr.ts";
-import { listStacks, validateStacks } from "../../commands/stacks.ts";
-import { statusReply } from "../../commands/status.ts";
-import { verifyVault } from "../../commands/vault.ts";
-import { type App, createApp } from "../app/createApp.ts";
+import type { Outcome } from "../../commands/governed.ts";
+import type { RunArgs } from "../../commands/run.ts";
+import type { App } from "../app/createApp.ts";
 import { commandApprovals } from "../approvals/commandApprovals.ts";
 import { loadDotEnv } from "../config/dotEnv.ts";
-import { loadEnv } from "../config/loadEnv.ts";
 import { localActor } from "../core/Actor.ts";
 import { CodexError, isCodexError } from "../core/CodexError.ts";
-import { createLogger } from "../core/logger.ts";
 import { replyToText } from "../core/replyText.ts";
-import { serveStdio } from "../mcp/mcpStdio.ts";
-import { setupNotion } from "../relays/notion/setupNotion.ts";
 import { loadNotionSecrets } from "../secrets/loadNotionSecrets.ts";
 import { lineQuestions, terminalAsker } from "../terminal/askInputs.ts";
 import { forCli } from "./cliWording.ts";
@@ -41,6 +23,9 @@ import {
   renderValidation,
   renderVaultVerify,
 } from "./renderText.ts";
+
+// Each command loads its modules when it runs (`await import`), never at start-up: `maos --help`,
+// `maos stacks list` and `maos ledger tail` must not pay for the SDKs, the database or the vault.
 
 export interface CliIO {
   stdout: NodeJS.WriteStream;
@@ -64,8 +49,13 @@ export async function main(
   let json = false;
   const out = (text: string) => io.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
   const emit = (value: unknown, text: () => string) => out(json ? JSON.stringify(value, null, 2) : text());
-  const getApp = () => {
+  const getApp = async () => {
     if (!app) {
+      const [{ createApp }, { loadEnv }, { createLogger }] = await Promise.all([
+        import("../app/createApp.ts"),
+        import("../config/loadEnv.ts"),
+        import("../core/logger.ts"),
+      ]);
       const env = loadEnv();
       // The CLI prints its own progress; its logs stay at warn unless LOG_LEVEL says otherwise.
       const log = env.LOG_LEVEL_SET ? undefined : createLogger({ level: "warn" });
@@ -115,16 +105,17 @@ export async function main(
     .action(
       act(
         async (stack: string, opts: { input: Record<string, string>; provider?: string; json?: boolean }) => {
+          const { run } = await import("../../commands/run.ts");
           // On a terminal a missing input is asked for; without one, run() names it and we exit 2.
           const asked = await askOnTerminal(
             { stack, inputs: opts.input, provider: opts.provider },
-            getApp(),
+            await getApp(),
             io,
           );
           const summary = await run(
             asked,
             localActor("cli"),
-            getApp(),
+            await getApp(),
             opts.json ? undefined : progressRenderer(io.stderr),
           );
           emit(summary, () => renderRun(summary));
@@ -139,8 +130,9 @@ export async function main(
     .description("list the stacks in MAOS_STACKS")
     .option("--json", "print one JSON document")
     .action(
-      act((_opts: { json?: boolean }) => {
-        const list = listStacks(getApp());
+      act(async (_opts: { json?: boolean }) => {
+        const { listStacks } = await import("../../commands/stacks.ts");
+        const list = listStacks(await getApp());
         emit(list, () => renderStacks(list));
         return 0;
       }),
@@ -151,8 +143,9 @@ export async function main(
     .argument("[files...]", "stack files")
     .option("--json", "print one JSON document")
     .action(
-      act((files: string[], _opts: { json?: boolean }) => {
-        const result = validateStacks(files, getApp());
+      act(async (files: string[], _opts: { json?: boolean }) => {
+        const { validateStacks } = await import("../../commands/stacks.ts");
+        const result = validateStacks(files, await getApp());
         emit(result, () => renderValidation(result));
         return result.ok ? 0 : 1;
       }),
@@ -165,8 +158,9 @@ export async function main(
     .option("-n, --lines <n>", "how many entries", parsePositive, 20)
     .option("--json", "print one JSON document")
     .action(
-      act((opts: { lines: number; json?: boolean }) => {
-        const entries = tail(opts.lines, getApp());
+      act(async (opts: { lines: number; json?: boolean }) => {
+        const { tail } = await import("../../commands/ledger.ts");
+        const entries = tail(opts.lines, await getApp());
         emit(entries, () => renderEntries(entries));
         return 0;
       }),
@@ -184,7 +178,8 @@ export async function main(
     .action(
       act(
         async (opts: { key?: string; db?: string; vault?: string; checkpoint?: string; json?: boolean }) => {
-          const report = await verify(getApp(), opts);
+          const { verify } = await import("../../commands/ledger.ts");
+          const report = await verify(await getApp(), opts);
           emit(report, () => renderLedgerVerify(report));
           return report.ok ? 0 : 1;
         },
@@ -199,8 +194,9 @@ export async function main(
     .option("--db <file>", "the ledger file (default: MAOS_HOME/ledger.db)")
     .option("--json", "print one JSON document")
     .action(
-      act((seq: number, opts: { size?: number; db?: string; json?: boolean }) => {
-        const p = inclusionProof(getApp(), seq, opts);
+      act(async (seq: number, opts: { size?: number; db?: string; json?: boolean }) => {
+        const { inclusionProof } = await import("../../commands/ledger.ts");
+        const p = inclusionProof(await getApp(), seq, opts);
         emit(p, () => renderProof(p));
         return 0;
       }),
@@ -213,8 +209,9 @@ export async function main(
     .option("--db <file>", "the ledger file (default: MAOS_HOME/ledger.db)")
     .option("--json", "print one JSON document")
     .action(
-      act((oldSize: number, newSize: number, opts: { db?: string; json?: boolean }) => {
-        const p = consistency(getApp(), oldSize, newSize, opts);
+      act(async (oldSize: number, newSize: number, opts: { db?: string; json?: boolean }) => {
+        const { consistency } = await import("../../commands/ledger.ts");
+        const p = consistency(await getApp(), oldSize, newSize, opts);
         emit(p, () => renderProof(p));
         return 0;
       }),
@@ -225,8 +222,9 @@ export async function main(
     .option("--db <file>", "the ledger file (default: MAOS_HOME/ledger.db)")
     .option("--json", "print one JSON document")
     .action(
-      act((opts: { db?: string; json?: boolean }) => {
-        const c = latestCheckpoint(getApp(), opts);
+      act(async (opts: { db?: string; json?: boolean }) => {
+        const { latestCheckpoint } = await import("../../commands/ledger.ts");
+        const c = latestCheckpoint(await getApp(), opts);
         emit(c, () => c.note.trimEnd());
         return 0;
       }),
@@ -241,7 +239,8 @@ export async function main(
     .option("--json", "print one JSON document")
     .action(
       act(async (runIds: string[], _opts: { json?: boolean }) => {
-        const report = await verifyVault(runIds, getApp());
+        const { verifyVault } = await import("../../commands/vault.ts");
+        const report = await verifyVault(runIds, await getApp());
         emit(report, () => renderVaultVerify(report));
         return report.ok ? 0 : 1;
       }),
@@ -254,12 +253,13 @@ export async function main(
       build: (ctx: CommandContext, ...args: A) => Promise<Outcome<unknown>> | Outcome<unknown>,
     ) =>
     async (...args: A) => {
-      const a = getApp();
+      const a = await getApp();
       const ctx: CommandContext = {
         app: a,
         actor: localActor("cli"),
         approvals: commandApprovals(a.approvals()),
       };
+      const { authorize } = await import("../../commands/governed.ts");
       await authorize(ctx, typeof permission === "string" ? permission : permission(...args));
       const o = await build(ctx, ...args);
       emit(o.data, () => forCli(replyToText(o.reply)));
@@ -270,7 +270,13 @@ export async function main(
     .command("activate")
     .description("run the boot order and the 13-item MVP activation checklist; exit 0 only when ACTIVE")
     .option("--json", "print one JSON document")
-    .action(act(governed("activate", (ctx) => activateOutcome(ctx))));
+    .action(
+      act(
+        governed("activate", async (ctx) =>
+          (await import("../../commands/activate.ts")).activateOutcome(ctx),
+        ),
+      ),
+    );
 
   program
     .command("status")
@@ -279,6 +285,10 @@ export async function main(
     .action(
       act(
         governed("status", async (ctx) => {
+          const [{ statusReply }, { existsSync }] = await Promise.all([
+            import("../../commands/status.ts"),
+            import("node:fs"),
+          ]);
           const reply = await statusReply(ctx.app);
           const outbox = existsSync(ctx.app.ledgerPath()) ? ctx.app.relays().counts() : null;
           return { ok: true, data: { ...ctx.app.autonomy().stateJson(), outbox }, reply };
@@ -293,7 +303,13 @@ export async function main(
     .description("send dead letters again (all, or the given outbox ids) and run one delivery pass")
     .argument("[ids...]", "outbox ids, as maos status lists them")
     .option("--json", "print one JSON document")
-    .action(act(governed("relay.redrive", (ctx, ids: string[]) => redriveOutcome(ctx.app, ctx.actor, ids))));
+    .action(
+      act(
+        governed("relay.redrive", async (ctx, ids: string[]) =>
+          (await import("../../commands/relay.ts")).redriveOutcome(ctx.app, ctx.actor, ids),
+        ),
+      ),
+    );
 
   program
     .command("notion")
@@ -305,6 +321,7 @@ export async function main(
     .action(
       act(
         governed("activate", async (ctx, opts: { parent: string }) => {
+          const { setupNotion } = await import("../relays/notion/setupNotion.ts");
           const r = await setupNotion(ctx.app, opts.parent, ctx.actor);
           const text = `Created the MAOS Activation Ledger (database ${r.databaseId}, data source ${r.dataSourceId}). Put this in the environment:\n${r.env.join("\n")}`;
           return { ok: true, data: r, reply: { summary: text, parts: [{ kind: "text", text }] } };
@@ -320,6 +337,7 @@ export async function main(
     .option("--json", "print one JSON document")
     .action(
       act(async (name: string[], opts: { sync?: boolean; json?: boolean }) => {
+        const { clientPermission, clientReply } = await import("../../commands/client.ts");
         const args = opts.sync ? ["sync"] : name.length > 0 ? name : ["list"];
         return governed(clientPermission(args), async (ctx) => {
           const reply = await clientReply(ctx.app, args);
@@ -343,7 +361,13 @@ export async function main(
     .description("take an MVP seal (v0…v4) once its conditions hold; exit 1 listing every failing one")
     .argument("<version>", "v0, v1, v2, v3 or v4")
     .option("--json", "print one JSON document")
-    .action(act(governed("seal", (ctx, version: string) => sealOutcome(ctx, version))));
+    .action(
+      act(
+        governed("seal", async (ctx, version: string) =>
+          (await import("../../commands/seal.ts")).sealOutcome(ctx, version),
+        ),
+      ),
+    );
 
   const incident = program.command("incident").description("governance incidents");
   incident
@@ -353,7 +377,8 @@ export async function main(
     .option("--json", "print one JSON document")
     .action(
       act(
-        governed("incident", (ctx, filter: string) => {
+        governed("incident", async (ctx, filter: string) => {
+          const { incidentList } = await import("../../commands/incident.ts");
           if (!["open", "resolved", "all"].includes(filter)) {
             throw new CodexError("USAGE", `incident list takes open, resolved or all, not "${filter}"`);
           }
@@ -366,13 +391,25 @@ export async function main(
     .description("an incident's report, approval and resolution")
     .argument("<id>", "INC-n")
     .option("--json", "print one JSON document")
-    .action(act(governed("incident", (ctx, id: string) => incidentShow(ctx, id))));
+    .action(
+      act(
+        governed("incident", async (ctx, id: string) =>
+          (await import("../../commands/incident.ts")).incidentShow(ctx, id),
+        ),
+      ),
+    );
   incident
     .command("approve")
     .description("approve an incident (the same as the reaction or the Approve button)")
     .argument("<id>", "INC-n")
     .option("--json", "print one JSON document")
-    .action(act(governed("incident.approve", (ctx, id: string) => incidentApprove(ctx, id))));
+    .action(
+      act(
+        governed("incident.approve", async (ctx, id: string) =>
+          (await import("../../commands/incident.ts")).incidentApprove(ctx, id),
+        ),
+      ),
+    );
   incident
     .command("resolve")
     .description("record what was found and done; the incident must be approved first")
@@ -381,8 +418,8 @@ export async function main(
     .option("--json", "print one JSON document")
     .action(
       act(
-        governed("incident.resolve", (ctx, id: string, note: string[]) =>
-          incidentResolve(ctx, id, note.join(" ")),
+        governed("incident.resolve", async (ctx, id: string, note: string[]) =>
+          (await import("../../commands/incident.ts")).incidentResolve(ctx, id, note.join(" ")),
         ),
       ),
     );
@@ -392,12 +429,20 @@ export async function main(
     .description("STOP–RESET–REALIGN by hand: halt the autonomy loop, freeze configs, open an incident")
     .argument("[reason...]", "why")
     .option("--json", "print one JSON document")
-    .action(act(governed("stop", (ctx, reason: string[]) => stopOutcome(ctx, reason.join(" ")))));
+    .action(
+      act(
+        governed("stop", async (ctx, reason: string[]) =>
+          (await import("../../commands/srr.ts")).stopOutcome(ctx, reason.join(" ")),
+        ),
+      ),
+    );
   program
     .command("resume")
     .description("resume the autonomy loop; exit 1 listing why while the conditions do not hold")
     .option("--json", "print one JSON document")
-    .action(act(governed("resume", (ctx) => resumeOutcome(ctx))));
+    .action(
+      act(governed("resume", async (ctx) => (await import("../../commands/srr.ts")).resumeOutcome(ctx))),
+    );
   program
     .command("cancel")
     .description(
@@ -405,12 +450,24 @@ export async function main(
     )
     .argument("<run>", "the run id, or its first 8 characters")
     .option("--json", "print one JSON document")
-    .action(act(governed("run", (ctx, id: string) => cancelOutcome(ctx, id))));
+    .action(
+      act(
+        governed("run", async (ctx, id: string) =>
+          (await import("../../commands/cancel.ts")).cancelOutcome(ctx, id),
+        ),
+      ),
+    );
   program
     .command("snapshot")
     .description("take the daily autonomy snapshot now (vault, ledger, evidence)")
     .option("--json", "print one JSON document")
-    .action(act(governed("snapshot", (ctx) => snapshotOutcome(ctx))));
+    .action(
+      act(
+        governed("snapshot", async (ctx) =>
+          (await import("../../commands/snapshot.ts")).snapshotOutcome(ctx),
+        ),
+      ),
+    );
 
   const memory = program.command("memory").description("Memory Pack v1: search and rebuild the memory index");
   memory
@@ -425,6 +482,7 @@ export async function main(
     .action(
       act(
         governed("memory", async (ctx, query: string[], opts: { stack?: string; limit: number }) => {
+          const { memorySearch, memorySearchReply } = await import("../../commands/memory.ts");
           const r = await memorySearch(ctx.app, {
             query: query.join(" "),
             stack: opts.stack,
@@ -441,6 +499,7 @@ export async function main(
     .action(
       act(
         governed("memory", async (ctx) => {
+          const { memoryReindex } = await import("../../commands/memory.ts");
           const r = await memoryReindex(ctx.app);
           const text = `memory reindexed: ${r.items} items through ledger seq ${r.through} in ${r.ms} ms (${r.itemsPerSecond} items/s); vectors: ${r.vectors ?? "off (MAOS_EMBEDDINGS not set)"}`;
           return { ok: true, data: r, reply: { summary: text, parts: [{ kind: "text", text }] } };
@@ -453,7 +512,8 @@ export async function main(
     .description("an MCP server on stdio for desktop and IDE clients (stdout carries only MCP messages)")
     .action(
       act(async () => {
-        await serveStdio(getApp());
+        const { serveStdio } = await import("../mcp/mcpStdio.ts");
+        await serveStdio(await getApp());
         return 0;
       }),
     );
@@ -496,7 +556,11 @@ function reportError(err: unknown, json: boolean, io: CliIO): number {
 async function askOnTerminal(args: RunArgs, app: App, io: CliIO): Promise<RunArgs> {
   const stdin = io.stdin ?? process.stdin;
   if (!stdin.isTTY || !io.stderr.isTTY) return args;
-  let rl: readline.Interface | undefined;
+  const [readline, { askForInputs }] = await Promise.all([
+    import("node:readline"),
+    import("../../commands/run.ts"),
+  ]);
+  let rl: ReadlineInterface | undefined;
   let ask: ((prompt: string) => Promise<string | undefined>) | undefined;
   const asker = terminalAsker(
     (prompt) => {

@@ -1,12 +1,8 @@
 import type { Client } from "@notionhq/client";
-import { z } from "zod";
-import { type Env, loadEnv } from "../config/loadEnv.ts";
+import type { Env } from "../config/loadEnv.ts";
 import { CodexError, isCodexError } from "../core/CodexError.ts";
-import { createLogger, type Logger } from "../core/logger.ts";
+import type { Logger } from "../core/logger.ts";
 import { MIN_SECRET_LENGTH } from "../core/scrubValues.ts";
-import { EgressGuard } from "../egress/EgressGuard.ts";
-import { egressAllowlist } from "../egress/egressAllowlist.ts";
-import { createNotionClient } from "../relays/notion/createNotionClient.ts";
 import { registerSecretValues } from "./secretRegistry.ts";
 
 /** Registry column names, as the seed's "Notion Registry → env loader" reads them. */
@@ -14,15 +10,16 @@ export const NAME_PROPERTY = "Name";
 export const VALUE_PROPERTY = "Value";
 
 /** One registry row: an environment variable name and a non-empty single value. */
-const rowSchema = z.object({
-  name: z.string().regex(/^[A-Z_][A-Z0-9_]{0,127}$/, {
-    error: "expected an environment variable name such as OPENAI_API_KEY",
-  }),
-  value: z
-    .string()
-    .min(1, { error: "the value is empty" })
-    .max(16_384, { error: "the value is over 16 KiB" }),
-});
+const rowSchema = (z: typeof import("zod").z) =>
+  z.object({
+    name: z.string().regex(/^[A-Z_][A-Z0-9_]{0,127}$/, {
+      error: "expected an environment variable name such as OPENAI_API_KEY",
+    }),
+    value: z
+      .string()
+      .min(1, { error: "the value is empty" })
+      .max(16_384, { error: "the value is over 16 KiB" }),
+  });
 
 /** The registry must not repoint the registry itself or move the runtime's files. */
 const PROTECTED = new Set(["NOTION_TOKEN", "NOTION_BASE_URL", "NOTION_SECRETS_DATA_SOURCE_ID", "MAOS_HOME"]);
@@ -92,6 +89,16 @@ export async function loadNotionSecrets(opts: LoadSecretsOptions = {}): Promise<
   }
   // The token is a secret from the first moment, before any request could log it.
   registerSecretValues([token]);
+  // Loaded only when a registry is configured: every `maos` command starts here, and most never need them.
+  const [{ z }, { loadEnv }, { createLogger }, { EgressGuard }, { egressAllowlist }, { createNotionClient }] =
+    await Promise.all([
+      import("zod"),
+      import("../config/loadEnv.ts"),
+      import("../core/logger.ts"),
+      import("../egress/EgressGuard.ts"),
+      import("../egress/egressAllowlist.ts"),
+      import("../relays/notion/createNotionClient.ts"),
+    ]);
   const env: Env = loadEnv(source);
   const log = opts.log;
   const client =
@@ -152,8 +159,9 @@ export async function loadNotionSecrets(opts: LoadSecretsOptions = {}): Promise<
   // Every value in the registry is a secret, even on a row that is refused below or that the
   // environment overrides: none of them may leak.
   registerSecretValues(rows.map((r) => r.value ?? "").filter((v) => v.length >= MIN_SECRET_LENGTH));
+  const schema = rowSchema(z);
   for (const r of rows) {
-    const parsed = rowSchema.safeParse({ name: r.name ?? "", value: r.value ?? "" });
+    const parsed = schema.safeParse({ name: r.name ?? "", value: r.value ?? "" });
     if (!parsed.success) {
       refused.push({
         row: r.name || r.row,
