@@ -43,6 +43,7 @@ const approvalService = load<typeof import("../approvals/ApprovalService.ts")>(
   "../approvals/ApprovalService.ts",
 );
 const checkpointKeeper = load<typeof import("../audit/checkpointKeeper.ts")>("../audit/checkpointKeeper.ts");
+const verifiedMark = load<typeof import("../audit/verifiedMark.ts")>("../audit/verifiedMark.ts");
 const autonomyKernel = load<typeof import("../autonomy/AutonomyKernel.ts")>("../autonomy/AutonomyKernel.ts");
 const clientMatrix = load<typeof import("../clients/ClientMatrix.ts")>("../clients/ClientMatrix.ts");
 const reconcile = load<typeof import("../executor/reconcileRuns.ts")>("../executor/reconcileRuns.ts");
@@ -299,9 +300,14 @@ export function createApp(opts: AppOptions = {}): App {
         ...(existsSync(path.join(home, "vault", ".git")) ? await (await app.vault()).readCheckpoints() : []),
         ...checkpointKeeper().knownCheckpoints(app),
       ];
+      // Continues from the last passing verification (this process's or another's, kept signed in
+      // state.db): only entries written since are read, with a full pass at least hourly.
       watch ??= new (ledgerWatch().LedgerWatch)({
         path: app.ledgerPath(),
         verifierKey: app.ledgerKey().verifierKey,
+        resume: verifiedMark().loadVerifiedMark(app),
+        onVerified: (mark) => verifiedMark().saveVerifiedMark(app, mark),
+        now: () => clock.now().getTime(),
       });
       return watch.verify(checkpoints);
     },

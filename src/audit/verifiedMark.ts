@@ -1,0 +1,36 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import type { App } from "../app/createApp.ts";
+import type { WatchMark } from "../ledger/LedgerWatch.ts";
+import { newNoteVerifier, openNote, signNote } from "../ledger/signedNote.ts";
+
+/** state.db key of the last ledger verification that passed (a LedgerWatch mark, signed by the ledger key). */
+export const VERIFIED_MARK_KEY = "ledger.verifiedMark";
+
+const HEADER = "maos-codex ledger verified mark v1";
+
+/**
+ * Keeps what the last passing verification established, so the next process (`maos status`, a restarted
+ * bot) checks only the entries written since instead of every row. Signed with the ledger key: a mark
+ * that someone without the key wrote into state.db does not open, and a full pass runs instead.
+ */
+export function saveVerifiedMark(app: App, mark: WatchMark): void {
+  app
+    .state()
+    .setValue(VERIFIED_MARK_KEY, signNote(`${HEADER}\n${JSON.stringify(mark)}\n`, app.ledgerKey().signer));
+}
+
+/** The kept mark when it is there and signed by this ledger's key; undefined otherwise (a full pass then). */
+export function loadVerifiedMark(app: App): WatchMark | undefined {
+  if (!existsSync(path.join(app.home, "state.db"))) return undefined;
+  const note = app.state().getValue<string>(VERIFIED_MARK_KEY);
+  if (typeof note !== "string") return undefined;
+  try {
+    const [header, body] = openNote(note, [newNoteVerifier(app.ledgerKey().verifierKey)]).text.split("\n");
+    if (header !== HEADER || body === undefined) return undefined;
+    return JSON.parse(body) as WatchMark;
+  } catch (err) {
+    app.log.warn({ err }, "the kept ledger verification mark does not open; verifying every entry");
+    return undefined;
+  }
+}

@@ -1,0 +1,58 @@
+import { Worker } from "node:worker_threads";
+import { CodexError, type ErrorCode } from "../core/CodexError.ts";
+import type { VerifyDetail, VerifyOptions } from "./verifyLedger.ts";
+
+interface WorkerReply {
+  ok: boolean;
+  detail?: VerifyDetail;
+  error?: {
+    codex: boolean;
+    code?: string;
+    message: string;
+    hint?: string;
+    details?: unknown;
+    stack?: string;
+  };
+}
+
+/**
+ * verifyLedgerDetailed in a worker thread, awaited: a full pass over a million entries takes seconds, and
+ * the bot's event loop (Slack acks, /health) must not wait for it. Same report, same errors.
+ */
+export function verifyLedgerInWorker(opts: VerifyOptions): Promise<VerifyDetail> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const worker = new Worker(new URL("./fullVerifyWorker.ts", import.meta.url), { workerData: opts });
+    const settle = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      fn();
+      void worker.terminate();
+    };
+    worker.once("message", (reply: WorkerReply) =>
+      settle(() => {
+        if (reply.ok && reply.detail) resolve(reply.detail);
+        else reject(rebuild(reply.error));
+      }),
+    );
+    worker.once("error", (err) => settle(() => reject(failed(err.message))));
+    worker.once("exit", (code) => settle(() => reject(failed(`the worker exited with code ${code}`))));
+  });
+}
+
+function rebuild(e: WorkerReply["error"]): Error {
+  if (e?.codex && typeof e.code === "string") {
+    return new CodexError(e.code as ErrorCode, e.message, {
+      ...(e.hint !== undefined ? { hint: e.hint } : {}),
+      ...(e.details !== undefined ? { details: e.details } : {}),
+    });
+  }
+  return failed(e?.stack ?? e?.message ?? "no reply");
+}
+
+function failed(error: string): CodexError {
+  return new CodexError("INTERNAL", "the ledger verification worker failed", {
+    hint: "run `maos ledger verify` to verify the ledger in the foreground; set LOG_LEVEL=debug for details",
+    details: { error },
+  });
+}
