@@ -97,6 +97,11 @@ interface Case {
    * or a broken link there.
    */
   running?: RegExp;
+  /**
+   * What the restart after a tamper under the running bot names, when it differs: the restart continues
+   * from the last passing verification the bot kept, so a rewritten head it recorded may show first.
+   */
+  restarted?: RegExp;
 }
 
 const CASES: Case[] = [
@@ -114,6 +119,7 @@ const CASES: Case[] = [
       }),
     reason: /checkpoint root mismatch/,
     running: /checkpoint root mismatch|chain broken/,
+    restarted: /checkpoint root mismatch|chain broken|is not the one verified earlier/,
   },
   {
     name: "truncated tail",
@@ -260,8 +266,9 @@ describe("the running bot catches every tamper case within one heartbeat, also a
       } finally {
         await running.app.close();
       }
-      // The running bot wrote past the tamper, so the first failure a restart meets may be that.
-      await restartCatches(env, c.name, c.running ?? c.reason);
+      // The running bot wrote past the tamper, so the first failure a restart meets may be that; or the
+      // head the last passing verification recorded (kept signed in state.db), which the tamper rewrote.
+      await restartCatches(env, c.name, c.restarted ?? c.running ?? c.reason);
     });
   }
 
