@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { CodexError } from "../core/CodexError.ts";
 import { openLedgerReadOnly } from "../ledger/openReadOnly.ts";
 import { type NoteVerifier, newNoteVerifier, openNote, parseCheckpoint } from "../ledger/signedNote.ts";
-import { type VerifyReport, verifyLedger } from "../ledger/verifyLedger.ts";
+import { verifyLedgerOffThread } from "../ledger/verifyInWorker.ts";
+import type { VerifyReport } from "../ledger/verifyLedger.ts";
 import { consistencyFromDb } from "./proofs.ts";
 import { checkVaultCustody, readLedgerLinks, type VaultCustodyReport } from "./vaultCustody.ts";
 
@@ -71,7 +72,9 @@ export async function auditVerify(opts: AuditOptions): Promise<AuditReport> {
     vault = await checkVaultCustody(opts.vault, links);
   }
   const extras = [...(opts.checkpoint ? [opts.checkpoint.note] : []), ...(vault?.checkpoints ?? [])];
-  const ledger = verifyLedger({ path: opts.db, verifierKey: verifier.verifierKey, checkpoints: extras });
+  const ledger = (
+    await verifyLedgerOffThread({ path: opts.db, verifierKey: verifier.verifierKey, checkpoints: extras })
+  ).report;
   const failures: string[] = [];
   if (!ledger.ok && ledger.firstBad) {
     failures.push(`ledger: seq ${ledger.firstBad.seq}: ${ledger.firstBad.reason}`);

@@ -1,6 +1,24 @@
+import { statSync } from "node:fs";
 import { Worker } from "node:worker_threads";
 import { CodexError, type ErrorCode } from "../core/CodexError.ts";
-import type { VerifyDetail, VerifyOptions } from "./verifyLedger.ts";
+import { type VerifyDetail, type VerifyOptions, verifyLedgerDetailed } from "./verifyLedger.ts";
+
+/** A ledger file below this (~16k entries) is verified on the calling thread, in well under 100 ms. */
+export const INLINE_VERIFY_BYTES = 8 * 1024 * 1024;
+
+/**
+ * verifyLedgerDetailed, in a worker thread when the file is large enough for the pass to hold the event
+ * loop noticeably (a bot answering `/codex ledger verify` keeps acking and serving /health meanwhile).
+ */
+export async function verifyLedgerOffThread(opts: VerifyOptions): Promise<VerifyDetail> {
+  let bytes = 0;
+  try {
+    bytes = statSync(opts.path).size;
+  } catch {
+    // A missing file is reported by the verification itself.
+  }
+  return bytes < INLINE_VERIFY_BYTES ? verifyLedgerDetailed(opts) : verifyLedgerInWorker(opts);
+}
 
 interface WorkerReply {
   ok: boolean;
