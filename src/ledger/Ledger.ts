@@ -652,16 +652,25 @@ export class Ledger {
   checkpoint(): Checkpoint {
     this.#assertOpen();
     if (this.#queue.length > 0) this.#flush();
-    // Signs the ledger as it is now, other processes' entries included.
-    this.sync();
-    const size = this.size();
-    const root = this.#frontier.root();
-    const note = signNote(formatCheckpoint({ origin: this.origin, size, root }), this.#signer);
-    const rootHex = root.toString("hex");
+    // Signs the ledger as it is now, other processes' entries included, under the write lock: between
+    // a catch-up and the insert another process could append and record a larger checkpoint first, and
+    // the table would then hold sizes out of order (which verification reports as a custody break).
+    let out: Checkpoint | undefined;
+    const insert = this.#db.prepare(
+      "INSERT INTO checkpoints (size, root, note, created_utc) VALUES (?, ?, ?, ?)",
+    );
     this.#db
-      .prepare("INSERT INTO checkpoints (size, root, note, created_utc) VALUES (?, ?, ?, ?)")
-      .run(size, rootHex, note, utcIso(this.#clock.now()));
-    return { size, root: rootHex, note };
+      .transaction(() => {
+        this.#catchUp();
+        const size = this.size();
+        const root = this.#frontier.root();
+        const note = signNote(formatCheckpoint({ origin: this.origin, size, root }), this.#signer);
+        const rootHex = root.toString("hex");
+        insert.run(size, rootHex, note, utcIso(this.#clock.now()));
+        out = { size, root: rootHex, note };
+      })
+      .immediate();
+    return out as Checkpoint;
   }
 
   latestCheckpoint(): Checkpoint | undefined {
