@@ -39,7 +39,10 @@ export interface LedgerWatchOptions {
   verifierKey: string;
   /** Calls between full verifications; default FULL_VERIFY_EVERY. 1 makes every call a full one. */
   fullEvery?: number;
-  /** Passed to the full verifications (see VerifyOptions). */
+  /**
+   * Range workers for a full pass that runs in a worker thread (see VerifyOptions); default 0: one
+   * background thread, so on a 2-core machine the event loop keeps a core while the pass runs.
+   */
   workers?: number;
   /** Also re-canonicalise every entry checked (see VerifyOptions). */
   deep?: boolean;
@@ -443,12 +446,14 @@ export class LedgerWatch {
       verifierKey: this.#verifier.verifierKey,
       checkpoints: [...extra],
       deep: this.#deep,
-      ...(this.#workers !== undefined ? { workers: this.#workers } : {}),
     };
     const detail =
       before !== undefined && before.rows >= this.#inlineBelow
-        ? await verifyLedgerInWorker(opts)
-        : verifyLedgerDetailed(opts);
+        ? await verifyLedgerInWorker({ ...opts, workers: this.#workers ?? 0 })
+        : verifyLedgerDetailed({
+            ...opts,
+            ...(this.#workers !== undefined ? { workers: this.#workers } : {}),
+          });
     const report: LedgerWatchReport = { ...detail.report, mode: "full", fullReason: reason };
     const lost = this.#highWaterProblem(report);
     if (lost) {
