@@ -53,11 +53,17 @@ export function knownCheckpoints(app: App): string[] {
  */
 export async function anchorInVault(
   app: App,
-  opts: { commitIfSealUnanchored?: boolean } = {},
-): Promise<{ checkpoint: Checkpoint; committed: string | null }> {
+  opts: { commitIfSealUnanchored?: boolean; ifVaultFree?: boolean } = {},
+): Promise<{ checkpoint: Checkpoint; committed: string | null; deferred?: true }> {
   const cp = coverLedger(app);
   if (!existsSync(path.join(app.home, "vault", ".git"))) return { checkpoint: cp, committed: null };
   const vault = await app.vault();
+  if (opts.ifVaultFree) {
+    // A seal (here or in another process) holds the vault: state.db already keeps the checkpoint, and
+    // the next heartbeat puts it in the vault, rather than this one waiting for the seal.
+    const done = await vault.ifFree(() => anchorInVault(app, { ...opts, ifVaultFree: false }));
+    return done.ran ? done.value : { checkpoint: cp, committed: null, deferred: true };
+  }
   if (opts.commitIfSealUnanchored) {
     const lastSeal = app.ledger().query({ eventType: "RUN_SEALED", newestFirst: true, limit: 1 })[0];
     const head = await gitRead(vault.dir, ["cat-file", "blob", `HEAD:${VAULT_CHECKPOINT_FILE}`], {

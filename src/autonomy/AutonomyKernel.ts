@@ -5,6 +5,7 @@ import type { App } from "../app/createApp.ts";
 import { anchorInVault } from "../audit/checkpointKeeper.ts";
 import { type Actor, actorIdentity, SYSTEM_ACTOR } from "../core/Actor.ts";
 import { CodexError } from "../core/CodexError.ts";
+import { pausePoint } from "../core/pausePoint.ts";
 import { personName } from "../core/personName.ts";
 import type { Reply } from "../core/Reply.ts";
 import { chicagoIso, utcIso } from "../core/timestamps.ts";
@@ -766,6 +767,7 @@ export class AutonomyKernel {
       if (!app.ledger().writeFault()) throw err;
       return this.#unwritable(tick, err);
     }
+    await pausePoint("heartbeat:recorded");
     if (tick.missedSlots > 0 || tick.late) {
       await app.ledger().append({
         eventType: "HEARTBEAT_LATE",
@@ -815,11 +817,12 @@ export class AutonomyKernel {
 
   /**
    * Every heartbeat ends covered: a signed checkpoint over every entry so far, kept in state.db and the
-   * vault (committed at once when a sealed run is not yet anchored by a committed checkpoint).
+   * vault (committed at once when a sealed run is not yet anchored by a committed checkpoint). While a
+   * seal holds the vault, the vault's copy waits for the next heartbeat instead of this one waiting.
    */
   async #anchor(): Promise<void> {
     try {
-      await anchorInVault(this.#app, { commitIfSealUnanchored: true });
+      await anchorInVault(this.#app, { commitIfSealUnanchored: true, ifVaultFree: true });
     } catch (err) {
       this.#app.log.warn({ err }, "heartbeat: could not anchor the ledger checkpoint");
     }

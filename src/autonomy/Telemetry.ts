@@ -297,7 +297,9 @@ export class Telemetry {
       // any failure, so a repaired vault turns green at once.
       const vault = await app.vault();
       const full = this.#vaultCalls % FULL_VERIFY_EVERY === 0;
-      const { report, verified } = await vault.verifyChanged(full ? new Map() : this.#vaultVerified);
+      // Committed folders only, without the vault lock: a run sealing meanwhile (here or in another
+      // process) is neither waited for nor seen half made.
+      const { report, verified } = await vault.verifyCommitted(full ? new Map() : this.#vaultVerified);
       // The vault against the ledger: every RUN_SEALED run in HEAD at its recorded commit and root, and
       // commit signatures by the key the ledger recorded (only commits new since the last good check).
       const custody = await checkVaultCustody(vault.dir, linksFromLedger(app.ledger()), {

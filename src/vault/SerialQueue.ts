@@ -4,9 +4,18 @@
  */
 export class SerialQueue {
   #tail: Promise<unknown> = Promise.resolve();
+  #pending = 0;
+
+  /** A task is running or waiting. */
+  get busy(): boolean {
+    return this.#pending > 0;
+  }
 
   run<T>(task: () => Promise<T>): Promise<T> {
-    const result = this.#tail.then(task);
+    this.#pending++;
+    const result = this.#tail.then(task).finally(() => {
+      this.#pending--;
+    });
     this.#tail = result.catch(() => undefined);
     return result;
   }

@@ -222,6 +222,26 @@ export class Vault {
   }
 
   /**
+   * Runs `task` as #exclusive does, but only if the vault is free now: when this process has a vault
+   * change running or queued, or another process holds the vault lock, returns `{ ran: false }` at once
+   * instead of waiting (a heartbeat's anchoring goes to the next beat rather than wait for a seal).
+   */
+  async ifFree<T>(task: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }> {
+    if (this.#inside.getStore()) return { ran: true, value: await task() };
+    if (this.#commits.busy) return { ran: false };
+    return this.#commits.run(async () => {
+      const held = await this.#lock.tryAcquire();
+      if (!held) return { ran: false as const };
+      try {
+        if (held.previousCrashed) await this.#recoverIndex(held.previousCrashed);
+        return { ran: true as const, value: await this.#inside.run(true, task) };
+      } finally {
+        await held.release();
+      }
+    });
+  }
+
+  /**
    * Runs `task` with the vault to itself across processes (see #exclusive): for work that must see the
    * vault and act on it without another process sealing in between, such as reconciling crashed runs.
    */
@@ -529,12 +549,28 @@ export class Vault {
     return this.#exclusive(() => this.#verifyChanged(verified));
   }
 
-  async #verifyChanged(
+  /**
+   * verifyChanged() over committed run folders only, without the vault lock: the folders of one HEAD
+   * commit, read once, each checked as verifyChanged does. A folder HEAD does not have is not custody
+   * evidence yet (a seal in progress here or in another process, or one a crash cut short, which
+   * reconcileRuns settles) and is left out, so a check that lands while a run is sealing never sees
+   * the seal half made, and never waits for it.
+   */
+  async verifyCommitted(
     verified: ReadonlyMap<string, string>,
   ): Promise<{ report: VaultVerifyReport; verified: Map<string, string> }> {
-    const committed = await this.#committedRuns();
+    return this.#verifyChanged(verified, { committedOnly: true });
+  }
+
+  async #verifyChanged(
+    verified: ReadonlyMap<string, string>,
+    opts: { committedOnly?: boolean } = {},
+  ): Promise<{ report: VaultVerifyReport; verified: Map<string, string> }> {
+    const committed = await this.#committedRuns(opts.committedOnly ? await this.headCommit() : undefined);
     const onDisk = new Set(await this.#runFolders());
-    const folders = [...new Set([...onDisk, ...committed.keys()])].sort(comparePaths);
+    const folders = [...new Set([...(opts.committedOnly ? [] : onDisk), ...committed.keys()])].sort(
+      comparePaths,
+    );
     const next = new Map<string, string>();
     const runs: VaultRunReport[] = [];
     for (const folder of folders) {
@@ -826,13 +862,16 @@ export class Vault {
       .sort(comparePaths);
   }
 
-  /** Every file of every run folder in HEAD: folder → (path inside the folder → blob id). One git process. */
-  async #committedRuns(): Promise<Map<string, Map<string, string>>> {
+  /**
+   * Every file of every run folder in HEAD (or the commit `at`): folder → (path inside the folder → blob
+   * id). One git process.
+   */
+  async #committedRuns(at?: string): Promise<Map<string, Map<string, string>>> {
     const runs = new Map<string, Map<string, string>>();
     if ((await this.headCommit()) === undefined) return runs;
     const out = await runGit(
       this.#git,
-      ["ls-tree", "-r", "-z", "HEAD", "--", `${RUNS}/`],
+      ["ls-tree", "-r", "-z", at ?? "HEAD", "--", `${RUNS}/`],
       "list sealed runs",
     );
     for (const record of out.split("\0")) {

@@ -78,6 +78,31 @@ export class CrossProcessLock {
     }
   }
 
+  /** The lock if no one holds it now, else undefined at once (no waiting). */
+  async tryAcquire(): Promise<HeldLock | undefined> {
+    const db = this.#open();
+    try {
+      db.exec("BEGIN IMMEDIATE");
+    } catch (err) {
+      db.close();
+      if (isBusy(err)) return undefined;
+      throw new CodexError(
+        "VAULT_BROKEN",
+        `cannot take the ${this.#what} lock ${this.path}: ${message(err)}`,
+        {
+          hint: `check that the folder holding ${this.path} is writable`,
+          cause: err,
+        },
+      );
+    }
+    try {
+      return await this.#held(db);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
+
   #open(): Database.Database {
     try {
       const db = new Database(this.path);
