@@ -5,6 +5,7 @@ import type { AgentHub } from "../agents/AgentHub.ts";
 import type { AttemptRecord } from "../agents/AttemptRecord.ts";
 import type { Provider } from "../agents/Provider.ts";
 import type { ApprovalService } from "../approvals/ApprovalService.ts";
+import type { VaultWatch } from "../audit/vaultWatch.ts";
 import type { AutonomyKernel } from "../autonomy/AutonomyKernel.ts";
 import type { ClientMatrix } from "../clients/ClientMatrix.ts";
 import { dotEnvOrigin } from "../config/dotEnv.ts";
@@ -44,6 +45,7 @@ const approvalService = load<typeof import("../approvals/ApprovalService.ts")>(
 );
 const checkpointKeeper = load<typeof import("../audit/checkpointKeeper.ts")>("../audit/checkpointKeeper.ts");
 const verifiedMark = load<typeof import("../audit/verifiedMark.ts")>("../audit/verifiedMark.ts");
+const vaultWatchModule = load<typeof import("../audit/vaultWatch.ts")>("../audit/vaultWatch.ts");
 const autonomyKernel = load<typeof import("../autonomy/AutonomyKernel.ts")>("../autonomy/AutonomyKernel.ts");
 const clientMatrix = load<typeof import("../clients/ClientMatrix.ts")>("../clients/ClientMatrix.ts");
 const reconcile = load<typeof import("../executor/reconcileRuns.ts")>("../executor/reconcileRuns.ts");
@@ -102,6 +104,8 @@ export interface App {
    */
   custody(): Promise<LedgerWatchReport>;
   vault(): Promise<Vault>;
+  /** The vault's custody, checked incrementally from a verified mark kept in state.db (heartbeats). */
+  vaultWatch(): VaultWatch;
   /** Memory Pack v1: the search index derived from the ledger and the vault (MAOS_HOME/memory.db). */
   memory(): MemoryIndex;
   hub(): AgentHub;
@@ -158,6 +162,7 @@ export function createApp(opts: AppOptions = {}): App {
   let key: LedgerKey | undefined;
   let ledger = opts.ledger;
   let vault: Promise<Vault> | undefined = opts.vault ? Promise.resolve(opts.vault) : undefined;
+  let vaultWatch: VaultWatch | undefined;
   let hub = opts.hub;
   let extraRoles: RoleMembers | undefined;
   let state: StateStore | undefined;
@@ -296,8 +301,10 @@ export function createApp(opts: AppOptions = {}): App {
     async custody() {
       // The vault's copies and state.db's high-water mark: a ledger.db rolled back or truncated past
       // either of them fails, also after a restart.
+      // The vault's newest note and its staged checkpoints/ files (not every SEAL.json: that grew with
+      // the runs; state.db's mark and the newest note bind every earlier entry by their Merkle roots).
       const checkpoints = [
-        ...(existsSync(path.join(home, "vault", ".git")) ? await (await app.vault()).readCheckpoints() : []),
+        ...(existsSync(path.join(home, "vault", ".git")) ? await app.vaultWatch().notes() : []),
         ...checkpointKeeper().knownCheckpoints(app),
       ];
       // Continues from the last passing verification (this process's or another's, kept signed in
@@ -323,6 +330,10 @@ export function createApp(opts: AppOptions = {}): App {
         });
       }
       return ledger;
+    },
+    vaultWatch() {
+      vaultWatch ??= new (vaultWatchModule().VaultWatch)(app);
+      return vaultWatch;
     },
     vault() {
       vault ??= vaultModule().Vault.open({

@@ -125,7 +125,12 @@ interface SealFile {
 export async function checkVaultCustody(
   vaultDir: string,
   links: { sealed: readonly SealedRecord[]; keys: readonly VaultKeyRecord[] },
-  opts: { checkSignatures?: boolean; signaturesSince?: string } = {},
+  opts: {
+    checkSignatures?: boolean;
+    signaturesSince?: string;
+    /** Receives head's history, newest commit first (what the check walked). */
+    onHistory?: (commits: readonly string[]) => void;
+  } = {},
 ): Promise<VaultCustodyReport> {
   const problems: VaultCustodyProblem[] = [];
   const report: VaultCustodyReport = {
@@ -136,10 +141,10 @@ export async function checkVaultCustody(
     problems,
     checkpoints: [],
   };
-  const head = await gitRead(vaultDir, ["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], {
+  const resolved = await gitRead(vaultDir, ["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], {
     allowFail: true,
   });
-  report.head = head.code === 0 ? head.stdout.toString("utf8").trim() : null;
+  report.head = resolved.code === 0 ? resolved.stdout.toString("utf8").trim() : null;
   if (report.head === null) {
     if (links.sealed.length > 0) {
       problems.push({
@@ -150,26 +155,76 @@ export async function checkVaultCustody(
     report.ok = problems.length === 0;
     return report;
   }
-  const history = new Set(
-    (await gitRead(vaultDir, ["rev-list", "HEAD"])).stdout.toString("utf8").split("\n").filter(Boolean),
+  const head = report.head;
+  const order = (await gitRead(vaultDir, ["rev-list", head])).stdout
+    .toString("utf8")
+    .split("\n")
+    .filter(Boolean);
+  const history = new Set(order);
+  const tree = await listTree(vaultDir, head);
+  await checkSealedRuns(
+    vaultDir,
+    head,
+    links.sealed,
+    (c) => history.has(c),
+    problems,
+    report.checkpoints,
+    tree,
   );
-  const tree = await listTree(vaultDir);
+  report.checkpoints.push(...(await unnamedSealCheckpoints(vaultDir, head, tree, links.sealed)));
+  report.checkpoints.push(...(await vaultCheckpointFiles(vaultDir, head)));
+  if (opts.checkSignatures !== false) {
+    const since =
+      opts.signaturesSince && history.has(opts.signaturesSince) ? opts.signaturesSince : undefined;
+    report.signedCommits = await checkSignatures(vaultDir, head, links, problems, since);
+  }
+  report.ok = problems.length === 0;
+  opts.onHistory?.(order);
+  return report;
+}
+
+/**
+ * The checks of checkVaultCustody for some RUN_SEALED entries, against the commit `head`: each run's
+ * folder is in `head` and is the one committed at its recorded commit, that commit is in head's history
+ * (`inHistory`), SEAL.json names the run and the recorded root, the root is rebuilt from SEAL.json's
+ * files, the folder holds exactly those files and each one's committed bytes hash to its entry. Problems
+ * are pushed onto `problems`, SEAL.json checkpoint notes onto `checkpoints`. `tree` is head's runs/
+ * listing when the caller has it; otherwise only the records' folders are listed. Costs four git
+ * processes whatever the number of records (none for none).
+ */
+export async function checkSealedRuns(
+  vaultDir: string,
+  head: string,
+  sealed: readonly SealedRecord[],
+  inHistory: (commit: string) => boolean | Promise<boolean>,
+  problems: VaultCustodyProblem[],
+  checkpoints: string[],
+  tree?: Map<string, string[]>,
+): Promise<void> {
+  if (sealed.length === 0) return;
+  const listing =
+    tree ??
+    (await listTree(
+      vaultDir,
+      head,
+      sealed.map((r) => r.vaultPath),
+    ));
   const ids = await objectIds(vaultDir, [
-    ...links.sealed.map((r) => `HEAD:${r.vaultPath}`),
-    ...links.sealed.map((r) => `${r.commit}:${r.vaultPath}`),
+    ...sealed.map((r) => `${head}:${r.vaultPath}`),
+    ...sealed.map((r) => `${r.commit}:${r.vaultPath}`),
   ]);
   const seals = await catFiles(
     vaultDir,
-    links.sealed.map((r) => `HEAD:${r.vaultPath}/SEAL.json`),
+    sealed.map((r) => `${head}:${r.vaultPath}/SEAL.json`),
   );
   const blobNames: string[] = [];
   const parsed = new Map<SealedRecord, SealFile>();
-  for (const r of links.sealed) {
+  for (const r of sealed) {
     const subject = r.vaultPath;
     const at = `(RUN_SEALED at seq ${r.seq})`;
-    const inHead = ids.get(`HEAD:${r.vaultPath}`);
+    const inHead = ids.get(`${head}:${r.vaultPath}`);
     const atCommit = ids.get(`${r.commit}:${r.vaultPath}`);
-    if (!history.has(r.commit)) {
+    if (!(await inHistory(r.commit))) {
       problems.push({
         seq: r.seq,
         subject,
@@ -191,7 +246,7 @@ export async function checkVaultCustody(
         reason: `sealed run rewritten: ${subject} in HEAD differs from the folder committed at ${r.commit.slice(0, 12)} ${at}`,
       });
     }
-    const raw = seals.get(`HEAD:${r.vaultPath}/SEAL.json`);
+    const raw = seals.get(`${head}:${r.vaultPath}/SEAL.json`);
     let seal: SealFile | undefined;
     try {
       seal = raw ? (JSON.parse(raw.toString("utf8")) as SealFile) : undefined;
@@ -233,7 +288,7 @@ export async function checkVaultCustody(
       });
     }
     const listed = new Set(files.map((f) => f.path));
-    const present = tree.get(r.vaultPath.replace(/^runs\//, "")) ?? [];
+    const present = listing.get(r.vaultPath.replace(/^runs\//, "")) ?? [];
     for (const p of present) {
       if (p !== "SEAL.json" && !listed.has(p)) {
         problems.push({
@@ -244,37 +299,39 @@ export async function checkVaultCustody(
       }
     }
     if (typeof seal.ledger?.checkpoint === "string" && seal.ledger.checkpoint !== "") {
-      report.checkpoints.push(seal.ledger.checkpoint);
+      checkpoints.push(seal.ledger.checkpoint);
     }
     parsed.set(r, seal);
-    for (const f of files) blobNames.push(`HEAD:${r.vaultPath}/${f.path}`);
+    for (const f of files) blobNames.push(`${head}:${r.vaultPath}/${f.path}`);
   }
   const blobs = await catFiles(vaultDir, blobNames);
+  let hashed = 0;
   for (const [r, seal] of parsed) {
     for (const f of seal.files ?? []) {
-      const bytes = blobs.get(`HEAD:${r.vaultPath}/${f.path}`);
+      const bytes = blobs.get(`${head}:${r.vaultPath}/${f.path}`);
       const subject = `${r.vaultPath}/${f.path}`;
       if (bytes === undefined) {
         problems.push({ seq: r.seq, subject, reason: `${subject} is listed in SEAL.json but not committed` });
       } else if (bytes.length !== f.bytes || sha256(bytes) !== f.sha256) {
         problems.push({ seq: r.seq, subject, reason: `${subject} does not hash to its SEAL.json entry` });
       }
+      // A long pass gives the event loop a turn now and then.
+      if (++hashed % 512 === 0) await new Promise((resolve) => setImmediate(resolve));
     }
   }
-  report.checkpoints.push(...(await unnamedSealCheckpoints(vaultDir, tree, links.sealed)));
-  report.checkpoints.push(...(await vaultCheckpointFiles(vaultDir, tree)));
-  if (opts.checkSignatures !== false) {
-    const since =
-      opts.signaturesSince && history.has(opts.signaturesSince) ? opts.signaturesSince : undefined;
-    report.signedCommits = await checkSignatures(vaultDir, links, problems, since);
-  }
-  report.ok = problems.length === 0;
-  return report;
 }
 
-/** Files under runs/ in HEAD: folder → its paths (`/`-separated, inside the folder), in byte order. */
-async function listTree(vaultDir: string): Promise<Map<string, string[]>> {
-  const out = (await gitRead(vaultDir, ["ls-tree", "-r", "-z", "--name-only", "HEAD", "--", "runs/"])).stdout
+/**
+ * Files under runs/ (or under the given folders only) in the commit `head`: folder → its paths
+ * (`/`-separated, inside the folder), in byte order.
+ */
+async function listTree(
+  vaultDir: string,
+  head: string,
+  folders?: readonly string[],
+): Promise<Map<string, string[]>> {
+  const paths = folders ? folders.map((f) => `${f}/`) : ["runs/"];
+  const out = (await gitRead(vaultDir, ["ls-tree", "-r", "-z", "--name-only", head, "--", ...paths])).stdout
     .toString("utf8")
     .split("\0")
     .filter(Boolean);
@@ -298,13 +355,14 @@ async function listTree(vaultDir: string): Promise<Map<string, string[]>> {
  */
 async function unnamedSealCheckpoints(
   vaultDir: string,
+  head: string,
   tree: Map<string, string[]>,
   sealed: readonly SealedRecord[],
 ): Promise<string[]> {
   const named = new Set(sealed.map((r) => r.vaultPath));
   const names = [...tree.keys()]
     .filter((folder) => !named.has(`runs/${folder}`) && tree.get(folder)?.includes("SEAL.json"))
-    .map((folder) => `HEAD:runs/${folder}/SEAL.json`);
+    .map((folder) => `${head}:runs/${folder}/SEAL.json`);
   const out: string[] = [];
   for (const raw of (await catFiles(vaultDir, names)).values()) {
     try {
@@ -317,17 +375,17 @@ async function unnamedSealCheckpoints(
   return out;
 }
 
-/** Checkpoint notes under checkpoints/: those committed in HEAD and those in the working tree. */
-async function vaultCheckpointFiles(vaultDir: string, _tree: Map<string, string[]>): Promise<string[]> {
+/** Checkpoint notes under checkpoints/: those committed in `head` and those in the working tree. */
+export async function vaultCheckpointFiles(vaultDir: string, head: string): Promise<string[]> {
   const names = (
-    await gitRead(vaultDir, ["ls-tree", "-r", "-z", "--name-only", "HEAD", "--", "checkpoints/"])
+    await gitRead(vaultDir, ["ls-tree", "-r", "-z", "--name-only", head, "--", "checkpoints/"])
   ).stdout
     .toString("utf8")
     .split("\0")
     .filter(Boolean);
   const committed = await catFiles(
     vaultDir,
-    names.map((n) => `HEAD:${n}`),
+    names.map((n) => `${head}:${n}`),
   );
   const notes = [...committed.values()].flatMap((b) => (b ? [b.toString("utf8")] : []));
   let working: string[] = [];
@@ -348,6 +406,7 @@ async function vaultCheckpointFiles(vaultDir: string, _tree: Map<string, string[
  */
 async function checkSignatures(
   vaultDir: string,
+  head: string,
   links: { sealed: readonly SealedRecord[]; keys: readonly VaultKeyRecord[] },
   problems: VaultCustodyProblem[],
   since?: string,
@@ -368,7 +427,7 @@ async function checkSignatures(
         "log",
         "--topo-order",
         "--format=%H %G?",
-        "HEAD",
+        head,
         ...(since ? [`^${since}`] : []),
       ])
     ).stdout

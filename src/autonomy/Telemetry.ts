@@ -4,10 +4,8 @@ import path from "node:path";
 import { type ELDHistogram, monitorEventLoopDelay } from "node:perf_hooks";
 import v8 from "node:v8";
 import type { App } from "../app/createApp.ts";
-import { checkVaultCustody, linksFromLedger } from "../audit/vaultCustody.ts";
 import { utcIso } from "../core/timestamps.ts";
 import type { LedgerEntry } from "../ledger/Ledger.ts";
-import { FULL_VERIFY_EVERY } from "../ledger/LedgerWatch.ts";
 import { readSlackConnection, type SlackConnectionStatus } from "../state/slackConnection.ts";
 import { type ConfigChange, type ConfigHashes, configHashes, diffHashes } from "./configHashes.ts";
 import { type DriftInput, type DriftResult, scoreDrift } from "./drift.ts";
@@ -105,12 +103,6 @@ export class Telemetry {
   #cpu = process.cpuUsage();
   // CPU time is real process time, so its denominator is real wall time, not the injected clock.
   #cpuWall = performance.now();
-  /** Ledger custody checked incrementally: each heartbeat verifies the entries since the last one. */
-  /** Run folders verified so far (folder → HEAD digest), and heartbeats since the vault's last full pass. */
-  #vaultVerified = new Map<string, string>();
-  #vaultCalls = 0;
-  /** The vault HEAD whose commit signatures were last found good. */
-  #custodyHead: string | undefined;
 
   constructor(app: App) {
     this.#app = app;
@@ -292,43 +284,18 @@ export class Telemetry {
     const app = this.#app;
     if (!existsSync(path.join(app.home, "vault", ".git"))) return { ok: true, runs: 0 };
     try {
-      // Only folders sealed or changed in HEAD since the last heartbeat are re-hashed, except on a full
-      // pass: every FULL_VERIFY_EVERY heartbeats (working-tree edits to old folders show there) and after
-      // any failure, so a repaired vault turns green at once.
-      const vault = await app.vault();
-      const full = this.#vaultCalls % FULL_VERIFY_EVERY === 0;
-      // Committed folders only, without the vault lock: a run sealing meanwhile (here or in another
-      // process) is neither waited for nor seen half made.
-      const { report, verified } = await vault.verifyCommitted(full ? new Map() : this.#vaultVerified);
-      // The vault against the ledger: every RUN_SEALED run in HEAD at its recorded commit and root, and
-      // commit signatures by the key the ledger recorded (only commits new since the last good check).
-      const custody = await checkVaultCustody(vault.dir, linksFromLedger(app.ledger()), {
-        ...(this.#custodyHead && !full ? { signaturesSince: this.#custodyHead } : {}),
-      });
-      this.#custodyHead = custody.ok ? (custody.head ?? undefined) : undefined;
-      this.#vaultCalls = report.ok && custody.ok ? this.#vaultCalls + 1 : 0;
-      this.#vaultVerified = verified;
-      const bad = report.runs.find((r) => !r.ok);
-      if (!bad && !custody.ok) {
-        return {
-          ok: false,
-          runs: report.runs.length,
-          problem: custody.problems.map((p) => p.reason).join("; "),
-        };
-      }
+      // What changed since the last verified point only (new commits, new RUN_SEALED entries), committed
+      // state only and without the vault lock: a run sealing meanwhile is neither waited for nor seen
+      // half made. A full pass runs hourly, in a worker thread (see VaultWatch).
+      const check = await app.vaultWatch().check();
       return {
-        ok: report.ok,
-        runs: report.runs.length,
-        ...(bad
-          ? {
-              problem: `${bad.folder}: ${[...bad.changed.map((f) => `${f} changed`), ...bad.missing.map((f) => `${f} missing`), ...bad.extra.map((f) => `${f} extra`), ...(bad.sealError ? [bad.sealError] : []), ...(bad.rootMismatch ? ["root mismatch"] : [])].join(", ")}`,
-            }
-          : {}),
+        ok: check.ok,
+        runs: check.runs,
+        ...(check.ok ? {} : { problem: check.problems.map((p) => p.reason).join("; ") }),
       };
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       faults.push(`vault health: ${reason}`);
-      this.#vaultCalls = 0;
       return { ok: false, runs: 0, problem: reason };
     }
   }

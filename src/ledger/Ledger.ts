@@ -50,6 +50,8 @@ export interface LedgerQuery {
   eventType?: string;
   limit?: number;
   newestFirst?: boolean;
+  /** Only entries with a seq above this one (a range on the primary key: costs what it returns). */
+  afterSeq?: number;
 }
 
 /** A row for the evidence outbox, inserted with its ledger entry (see OUTBOX_SCHEMA_SQL). */
@@ -639,8 +641,18 @@ export class Ledger {
     const order = filters.newestFirst ? "DESC" : "ASC";
     // SQLite reads LIMIT -1 as "no limit".
     const limit = filters.limit === undefined ? -1 : Math.max(0, Math.floor(filters.limit));
-    const where = filters.eventType === undefined ? "" : "WHERE (event_type || '') = ?";
-    const params: unknown[] = filters.eventType === undefined ? [limit] : [filters.eventType, limit];
+    const conditions: string[] = [];
+    const params: unknown[] = [];
+    if (filters.afterSeq !== undefined) {
+      conditions.push("seq > ?");
+      params.push(Math.floor(filters.afterSeq));
+    }
+    if (filters.eventType !== undefined) {
+      conditions.push("(event_type || '') = ?");
+      params.push(filters.eventType);
+    }
+    params.push(limit);
+    const where = conditions.length > 0 ? `WHERE ${conditions.join(" AND ")}` : "";
     const rows = this.#db
       .prepare(`SELECT ${LEDGER_COLUMNS} FROM ledger ${where} ORDER BY seq ${order} LIMIT ?`)
       .raw()

@@ -8,6 +8,7 @@ import type { Clock } from "../core/clock.ts";
 import { pausePoint } from "../core/pausePoint.ts";
 import { chicagoIso, compactUtc, utcIso } from "../core/timestamps.ts";
 import { gitClient, gitErrorText, redactUrlCredentials } from "./gitClient.ts";
+import { headFromFiles } from "./headFromFiles.ts";
 import { SerialQueue } from "./SerialQueue.ts";
 import { safeRelPath } from "./safeRelPath.ts";
 import { comparePaths, sealRoot, sha256Hex } from "./sealRoot.ts";
@@ -108,6 +109,10 @@ const HEX64 = /^[0-9a-f]{64}$/;
  */
 export class Vault {
   readonly dir: string;
+  /** The repository's git directory (`.git` inside `dir`, as git reports it). */
+  get gitDir(): string {
+    return this.#gitDir;
+  }
   readonly #gitDir: string;
   readonly #clock: Clock;
   readonly #remote: string | undefined;
@@ -820,19 +825,8 @@ export class Vault {
   }
 
   /** HEAD read straight from .git (no process): a loose ref, else packed-refs. */
-  async #headFromFiles(): Promise<string | undefined> {
-    const head = (await readFile(join(this.#gitDir, "HEAD"), "utf8").catch(() => "")).trim();
-    if (/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(head)) return head;
-    if (!head.startsWith("ref: ")) return undefined;
-    const ref = head.slice(5);
-    const loose = (await readFile(join(this.#gitDir, ref), "utf8").catch(() => "")).trim();
-    if (loose) return loose;
-    const packed = await readFile(join(this.#gitDir, "packed-refs"), "utf8").catch(() => "");
-    for (const line of packed.split("\n")) {
-      const [hash, name] = line.split(" ");
-      if (name === ref && hash) return hash;
-    }
-    return undefined;
+  #headFromFiles(): Promise<string | undefined> {
+    return headFromFiles(this.#gitDir);
   }
 
   #checkWritable(relPath: string): void {
