@@ -161,6 +161,33 @@ if (want("memory")) {
   );
 }
 
+if (want("vault")) {
+  const { benchVault } = await import("./vaultBench.ts");
+  const sizes = (process.env.MAOS_BENCH_VAULT_RUNS ?? "10,1000,10000").split(",").map(Number);
+  const v = await benchVault(sizes);
+  results.vault = v;
+  const at = (runs: number, key: keyof (typeof v.homes)[number]) => {
+    const h = v.homes.find((x) => x.runs === runs);
+    const r = v.ratios[String(runs)]?.[key as string];
+    return h ? `${h[key]}${r !== undefined && runs !== sizes[0] ? ` (${r}×)` : ""}` : "—";
+  };
+  for (const [label, key, target] of [
+    ["steady heartbeat (ms)", "steadyHeartbeatMs", "≤ 1.2×"],
+    ["first heartbeat: full vault pass in a worker (ms)", "firstHeartbeatMs", "—"],
+    ["maos status --json, CLI (ms)", "statusCliMs", "≤ 1.2×"],
+    ["Slack /codex status reply (ms)", "slackStatusMs", "≤ 1.2×"],
+    ["App Home view (ms)", "appHomeMs", "≤ 1.2×"],
+    ["maos vault verify (ms)", "vaultVerifyMs", "—"],
+    ["git time of one sealed run (ms)", "sealGitMs", "≤ 1.3×"],
+    ["vault on disk per run (bytes)", "vaultBytesPerRun", "near packed"],
+    ["vault on disk after git gc (bytes)", "vaultBytesPacked", "—"],
+  ] as const) {
+    for (const runs of sizes)
+      table.push([`${label}, ${runs} runs`, at(runs, key), runs === sizes[0] ? "—" : target]);
+  }
+  table.push(["load average during the vault bench (1/5/15 min)", v.load, "—"]);
+}
+
 const width = Math.max(...table.map((r) => r[0].length));
 process.stderr.write(`\n${"measure".padEnd(width)}  ${"value".padStart(10)}  target\n`);
 for (const [name, value, target] of table)

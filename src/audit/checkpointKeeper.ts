@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import type { App } from "../app/createApp.ts";
 import type { Checkpoint } from "../ledger/Ledger.ts";
-import { VAULT_CHECKPOINT_FILE } from "../vault/Vault.ts";
+import { VAULT_CHECKPOINT_FILE, type Vault } from "../vault/Vault.ts";
 import { gitRead } from "./gitRead.ts";
 import { VAULT_KEY_EVENT } from "./vaultCustody.ts";
 
@@ -66,10 +66,7 @@ export async function anchorInVault(
   }
   if (opts.commitIfSealUnanchored) {
     const lastSeal = app.ledger().query({ eventType: "RUN_SEALED", newestFirst: true, limit: 1 })[0];
-    const head = await gitRead(vault.dir, ["cat-file", "blob", `HEAD:${VAULT_CHECKPOINT_FILE}`], {
-      allowFail: true,
-    });
-    const committedSize = head.code === 0 ? Number(head.stdout.toString("utf8").split("\n")[1]) : -1;
+    const committedSize = await committedCheckpointSize(vault);
     if (lastSeal !== undefined && !(committedSize > lastSeal.seq)) {
       const commit = await vault.commitFiles(
         { [VAULT_CHECKPOINT_FILE]: cp.note },
@@ -80,6 +77,20 @@ export async function anchorInVault(
   }
   await vault.stageFiles({ [VAULT_CHECKPOINT_FILE]: cp.note });
   return { checkpoint: cp, committed: null };
+}
+
+/** The size of the checkpoint committed in HEAD, per HEAD commit: one git process only when HEAD moved. */
+const committedSizes = new WeakMap<Vault, { head: string; size: number }>();
+async function committedCheckpointSize(vault: Vault): Promise<number> {
+  const head = await vault.headCommit();
+  const known = committedSizes.get(vault);
+  if (head !== undefined && known?.head === head) return known.size;
+  const r = await gitRead(vault.dir, ["cat-file", "blob", `${head ?? "HEAD"}:${VAULT_CHECKPOINT_FILE}`], {
+    allowFail: true,
+  });
+  const size = r.code === 0 ? Number(r.stdout.toString("utf8").split("\n")[1]) : -1;
+  if (head !== undefined) committedSizes.set(vault, { head, size });
+  return size;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
+import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { appendFile, lstat, mkdir, readdir, readFile, realpath, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
@@ -101,6 +102,10 @@ const PUSH_SILENCE_LIMIT_MS = 120_000;
 /** Stack names and run ids become folder names, so they are held to a portable file-name alphabet. */
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const HEX64 = /^[0-9a-f]{64}$/;
+/** gc.auto: loose objects before `git gc --auto` packs them (git's default, 6,700, is ~500 runs). */
+const GC_AUTO_LOOSE = 1000;
+/** Seals between two `git gc --auto` checks started by one process. */
+const GC_EVERY_SEALS = 50;
 
 /**
  * `MAOS_HOME/vault`: its own git repository of sealed run folders (`runs/<folder>/` + `SEAL.json`),
@@ -127,6 +132,9 @@ export class Vault {
   readonly #lock: CrossProcessLock;
   /** Set inside #exclusive: nested vault calls run in the section already held. */
   readonly #inside = new AsyncLocalStorage<true>();
+  /** Seals since the last `git gc --auto` this process started, and that process while it runs. */
+  #sealsSinceGc = 0;
+  #gc: ChildProcess | undefined;
 
   private constructor(dir: string, gitDir: string, opts: VaultOpenOptions, lock: CrossProcessLock) {
     this.dir = dir;
@@ -393,7 +401,11 @@ export class Vault {
         };
         await writeFile(join(abs, SEAL_FILE), `${JSON.stringify(seal, null, 2)}\n`);
         await pausePoint("seal:seal-written");
-        await runGit(this.#git, ["add", "--force", "--verbose", "--", relPath], `stage ${relPath}`);
+        await runGit(
+          this.#git,
+          ["add", "--force", "--verbose", "--", relPath, ...(await this.#along())],
+          `stage ${relPath}`,
+        );
         await pausePoint("seal:staged");
         const subject = `seal: ${seal.stack} run ${seal.runId.slice(0, 8)} root ${seal.root.slice(0, 16)}`;
         const body = [
@@ -430,6 +442,7 @@ export class Vault {
       { runId: seal.runId, stack: seal.stack, folder: relPath, commit, root: seal.root },
       "vault: sealed run",
     );
+    if (++this.#sealsSinceGc >= GC_EVERY_SEALS) this.gcInBackground();
 
     const { pushed } = await this.push();
     return { runId: seal.runId, dir: abs, relPath, commit, seal, pushed };
@@ -447,10 +460,11 @@ export class Vault {
         await mkdir(dirname(join(this.dir, file.path)), { recursive: true });
         await writeFile(join(this.dir, file.path), file.bytes);
       }
-      if (entries.length > 0) {
+      const paths = [...entries.map((e) => e.path), ...(await this.#along())];
+      if (paths.length > 0) {
         await runGit(
           this.#git,
-          ["add", "--force", "--verbose", "--", ...entries.map((e) => e.path)],
+          ["add", "--force", "--verbose", "--", ...paths],
           `stage ${entries.length} file(s)`,
         );
       }
@@ -464,7 +478,10 @@ export class Vault {
     });
   }
 
-  /** Writes files outside `runs/` and stages them, so the next commit of any kind includes them. */
+  /**
+   * Writes files outside `runs/` and stages them, so the next commit of any kind includes them (files
+   * under checkpoints/ are written only: every commit adds checkpoints/ as it goes, see #along).
+   */
   async stageFiles(files: Record<string, string | Uint8Array>): Promise<void> {
     const entries = Object.entries(files).map(([path, content]) => {
       this.#checkWritable(path);
@@ -476,12 +493,21 @@ export class Vault {
         await mkdir(dirname(join(this.dir, file.path)), { recursive: true });
         await writeFile(join(this.dir, file.path), file.bytes);
       }
+      // checkpoints/ goes into the index with the next commit (see #along): staging it on every
+      // heartbeat rewrote the whole index, whose size grows with the runs.
+      const rest = entries.filter((e) => e.path.split("/")[0] !== CHECKPOINTS);
+      if (rest.length === 0) return;
       await runGit(
         this.#git,
-        ["add", "--force", "--verbose", "--", ...entries.map((e) => e.path)],
-        `stage ${entries.length} file(s)`,
+        ["add", "--force", "--verbose", "--", ...rest.map((e) => e.path)],
+        `stage ${rest.length} file(s)`,
       );
     });
+  }
+
+  /** checkpoints/, when it exists: every commit but a late seal takes the newest checkpoint along. */
+  async #along(): Promise<string[]> {
+    return (await exists(join(this.dir, CHECKPOINTS))) ? [`${CHECKPOINTS}/`] : [];
   }
 
   /** Appends to (or creates) a file and stages it, so the next commit of any kind includes it. */
@@ -554,28 +580,12 @@ export class Vault {
     return this.#exclusive(() => this.#verifyChanged(verified));
   }
 
-  /**
-   * verifyChanged() over committed run folders only, without the vault lock: the folders of one HEAD
-   * commit, read once, each checked as verifyChanged does. A folder HEAD does not have is not custody
-   * evidence yet (a seal in progress here or in another process, or one a crash cut short, which
-   * reconcileRuns settles) and is left out, so a check that lands while a run is sealing never sees
-   * the seal half made, and never waits for it.
-   */
-  async verifyCommitted(
-    verified: ReadonlyMap<string, string>,
-  ): Promise<{ report: VaultVerifyReport; verified: Map<string, string> }> {
-    return this.#verifyChanged(verified, { committedOnly: true });
-  }
-
   async #verifyChanged(
     verified: ReadonlyMap<string, string>,
-    opts: { committedOnly?: boolean } = {},
   ): Promise<{ report: VaultVerifyReport; verified: Map<string, string> }> {
-    const committed = await this.#committedRuns(opts.committedOnly ? await this.headCommit() : undefined);
+    const committed = await this.#committedRuns();
     const onDisk = new Set(await this.#runFolders());
-    const folders = [...new Set([...(opts.committedOnly ? [] : onDisk), ...committed.keys()])].sort(
-      comparePaths,
-    );
+    const folders = [...new Set([...onDisk, ...committed.keys()])].sort(comparePaths);
     const next = new Map<string, string>();
     const runs: VaultRunReport[] = [];
     for (const folder of folders) {
@@ -682,6 +692,28 @@ export class Vault {
     return out;
   }
 
+  /**
+   * Starts `git gc --auto` in the background (one at a time), off the seal's path: loose objects (a few
+   * KB each on disk) are packed, so the vault's size per run stays near its packed size. git's own locks
+   * make it safe beside commits; nothing waits for it, and a failure only leaves objects loose.
+   */
+  gcInBackground(): void {
+    if (this.#gc) return;
+    this.#sealsSinceGc = 0;
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(process.env)) {
+      if (v !== undefined && !k.toUpperCase().startsWith("GIT_")) env[k] = v;
+    }
+    const child = spawn("git", ["gc", "--auto", "--quiet"], { cwd: this.dir, env, stdio: "ignore" });
+    this.#gc = child;
+    child.unref();
+    const done = () => {
+      if (this.#gc === child) this.#gc = undefined;
+    };
+    child.on("error", done);
+    child.on("close", done);
+  }
+
   /** Pushes the current branch to the remote, retrying with backoff through the clock; never throws. */
   async push(): Promise<{ pushed: boolean | "no-remote"; attempts: number; error?: string }> {
     const remote = this.#remote;
@@ -771,6 +803,9 @@ export class Vault {
       ["core.autocrlf", "false"],
       // Explicitly off when unsigned, so a global commit.gpgsign=true cannot break vault commits.
       ["commit.gpgsign", signing ? "true" : "false"],
+      // Loose objects are packed (by gcInBackground) once there are this many: a seal writes ~13.
+      ["gc.auto", String(GC_AUTO_LOOSE)],
+      ["gc.autoDetach", "false"],
     ];
     if (signing) {
       const signers = join(this.#gitDir, ALLOWED_SIGNERS_FILE);
