@@ -171,7 +171,7 @@ export async function checkVaultCustody(
     report.checkpoints,
     tree,
   );
-  report.checkpoints.push(...(await unnamedSealCheckpoints(vaultDir, head, tree, links.sealed)));
+  report.checkpoints.push(...(await unnamedSealCheckpoints(vaultDir, tree, links.sealed)));
   report.checkpoints.push(...(await vaultCheckpointFiles(vaultDir, head)));
   if (opts.checkSignatures !== false) {
     const since =
@@ -199,7 +199,7 @@ export async function checkSealedRuns(
   inHistory: (commit: string) => boolean | Promise<boolean>,
   problems: VaultCustodyProblem[],
   checkpoints: string[],
-  tree?: Map<string, string[]>,
+  tree?: RunTree,
 ): Promise<void> {
   if (sealed.length === 0) return;
   const listing =
@@ -209,20 +209,22 @@ export async function checkSealedRuns(
       head,
       sealed.map((r) => r.vaultPath),
     ));
-  const ids = await objectIds(vaultDir, [
-    ...sealed.map((r) => `${head}:${r.vaultPath}`),
-    ...sealed.map((r) => `${r.commit}:${r.vaultPath}`),
-  ]);
+  const folderOf = (r: SealedRecord) => r.vaultPath.replace(/^runs\//, "");
+  const fileId = (r: SealedRecord, path: string) => listing.files.get(folderOf(r))?.get(path);
+  const ids = await objectIds(
+    vaultDir,
+    sealed.map((r) => `${r.commit}:${r.vaultPath}`),
+  );
   const seals = await catFiles(
     vaultDir,
-    sealed.map((r) => `${head}:${r.vaultPath}/SEAL.json`),
+    sealed.flatMap((r) => fileId(r, "SEAL.json") ?? []),
   );
   const blobNames: string[] = [];
   const parsed = new Map<SealedRecord, SealFile>();
   for (const r of sealed) {
     const subject = r.vaultPath;
     const at = `(RUN_SEALED at seq ${r.seq})`;
-    const inHead = ids.get(`${head}:${r.vaultPath}`);
+    const inHead = listing.trees.get(folderOf(r));
     const atCommit = ids.get(`${r.commit}:${r.vaultPath}`);
     if (!(await inHistory(r.commit))) {
       problems.push({
@@ -246,7 +248,8 @@ export async function checkSealedRuns(
         reason: `sealed run rewritten: ${subject} in HEAD differs from the folder committed at ${r.commit.slice(0, 12)} ${at}`,
       });
     }
-    const raw = seals.get(`${head}:${r.vaultPath}/SEAL.json`);
+    const sealId = fileId(r, "SEAL.json");
+    const raw = sealId ? seals.get(sealId) : undefined;
     let seal: SealFile | undefined;
     try {
       seal = raw ? (JSON.parse(raw.toString("utf8")) as SealFile) : undefined;
@@ -288,7 +291,7 @@ export async function checkSealedRuns(
       });
     }
     const listed = new Set(files.map((f) => f.path));
-    const present = listing.get(r.vaultPath.replace(/^runs\//, "")) ?? [];
+    const present = [...(listing.files.get(folderOf(r))?.keys() ?? [])].sort(comparePaths);
     for (const p of present) {
       if (p !== "SEAL.json" && !listed.has(p)) {
         problems.push({
@@ -302,13 +305,17 @@ export async function checkSealedRuns(
       checkpoints.push(seal.ledger.checkpoint);
     }
     parsed.set(r, seal);
-    for (const f of files) blobNames.push(`${head}:${r.vaultPath}/${f.path}`);
+    for (const f of files) {
+      const id = fileId(r, f.path);
+      if (id) blobNames.push(id);
+    }
   }
-  const blobs = await catFiles(vaultDir, blobNames);
+  const blobs = await catFiles(vaultDir, [...new Set(blobNames)]);
   let hashed = 0;
   for (const [r, seal] of parsed) {
     for (const f of seal.files ?? []) {
-      const bytes = blobs.get(`${head}:${r.vaultPath}/${f.path}`);
+      const id = fileId(r, String(f.path));
+      const bytes = id ? blobs.get(id) : undefined;
       const subject = `${r.vaultPath}/${f.path}`;
       if (bytes === undefined) {
         problems.push({ seq: r.seq, subject, reason: `${subject} is listed in SEAL.json but not committed` });
@@ -321,30 +328,40 @@ export async function checkSealedRuns(
   }
 }
 
+/** head's run folders: each folder's tree id, and its files (`/`-separated, inside the folder) → blob id. */
+interface RunTree {
+  trees: Map<string, string>;
+  files: Map<string, Map<string, string>>;
+}
+
 /**
- * Files under runs/ (or under the given folders only) in the commit `head`: folder → its paths
- * (`/`-separated, inside the folder), in byte order.
+ * Files under runs/ (or under the given folders only) in the commit `head`, with their object ids, in
+ * one `git ls-tree -r -t`: later reads go by object id, never by `<commit>:<path>` (each such name walks
+ * runs/, whose size grows with the runs).
  */
-async function listTree(
-  vaultDir: string,
-  head: string,
-  folders?: readonly string[],
-): Promise<Map<string, string[]>> {
+async function listTree(vaultDir: string, head: string, folders?: readonly string[]): Promise<RunTree> {
   const paths = folders ? folders.map((f) => `${f}/`) : ["runs/"];
-  const out = (await gitRead(vaultDir, ["ls-tree", "-r", "-z", "--name-only", head, "--", ...paths])).stdout
+  const out = (await gitRead(vaultDir, ["ls-tree", "-r", "-t", "-z", head, "--", ...paths])).stdout
     .toString("utf8")
     .split("\0")
     .filter(Boolean);
-  const map = new Map<string, string[]>();
-  for (const p of out) {
-    const [, folder, ...rest] = p.split("/");
-    if (!folder || rest.length === 0) continue;
-    const list = map.get(folder) ?? [];
-    list.push(rest.join("/"));
-    map.set(folder, list);
+  const tree: RunTree = { trees: new Map(), files: new Map() };
+  for (const record of out) {
+    const tab = record.indexOf("\t");
+    if (tab < 0) continue;
+    const [, type, id] = record.slice(0, tab).split(" ");
+    const [top, folder, ...rest] = record.slice(tab + 1).split("/");
+    if (top !== "runs" || !folder || !id) continue;
+    if (rest.length === 0) {
+      if (type === "tree") tree.trees.set(folder, id);
+      continue;
+    }
+    if (type !== "blob") continue;
+    const files = tree.files.get(folder) ?? new Map<string, string>();
+    files.set(rest.join("/"), id);
+    tree.files.set(folder, files);
   }
-  for (const l of map.values()) l.sort(comparePaths);
-  return map;
+  return tree;
 }
 
 /**
@@ -355,14 +372,14 @@ async function listTree(
  */
 async function unnamedSealCheckpoints(
   vaultDir: string,
-  head: string,
-  tree: Map<string, string[]>,
+  tree: RunTree,
   sealed: readonly SealedRecord[],
 ): Promise<string[]> {
   const named = new Set(sealed.map((r) => r.vaultPath));
-  const names = [...tree.keys()]
-    .filter((folder) => !named.has(`runs/${folder}`) && tree.get(folder)?.includes("SEAL.json"))
-    .map((folder) => `${head}:runs/${folder}/SEAL.json`);
+  const names = [...tree.files.entries()].flatMap(([folder, files]) => {
+    const id = files.get("SEAL.json");
+    return !named.has(`runs/${folder}`) && id ? [id] : [];
+  });
   const out: string[] = [];
   for (const raw of (await catFiles(vaultDir, names)).values()) {
     try {

@@ -83,16 +83,23 @@ export class VaultWatch {
   /** undefined: not loaded yet; null: none (or not valid). */
   #mark: Mark | null | undefined;
   #failed = false;
+  #noteGiven = false;
 
   constructor(app: App) {
     this.#app = app;
   }
 
-  /** The newest signed checkpoint note met in the vault (for the ledger check), if any. */
+  /**
+   * Signed checkpoint notes of the vault for the ledger check: the working tree's checkpoints/ files
+   * (each newer than any check before it was written), and on the first call the largest note a vault
+   * check met. Not every SEAL.json's: that grew with the runs, and a note older than what the ledger
+   * check already verified makes it start over with a full pass.
+   */
   async notes(): Promise<string[]> {
     const mark = this.#load();
     const vaultDir = join(this.#app.home, "vault");
-    const out: string[] = mark?.note ? [mark.note] : [];
+    const out: string[] = mark?.note && !this.#noteGiven ? [mark.note] : [];
+    this.#noteGiven = true;
     // The working tree's checkpoints/ (staged, not yet committed): a few small files.
     const dir = join(vaultDir, "checkpoints");
     for (const name of await readdir(dir).catch(() => [] as string[])) {
