@@ -129,9 +129,11 @@ export class Telemetry {
     };
     const ledger = app.ledger();
     const since = utcIso(new Date(now.getTime() - charter.drift.windowMinutes * 60_000));
+    // Only the window's entries are read (a seq range), however long the history behind it.
+    const windowStart = windowStartSeq(ledger, since);
     const inWindow = (type: string) =>
       ledger
-        .query({ eventType: type, newestFirst: true, limit: WINDOW_SCAN })
+        .query({ eventType: type, newestFirst: true, limit: WINDOW_SCAN, afterSeq: windowStart - 1 })
         .filter((e) => e.timestampUtc >= since);
 
     const previous = attempt("heartbeat", [] as LedgerEntry[], () =>
@@ -335,6 +337,22 @@ export class Telemetry {
       .query({ eventType: "RUN_STARTED", newestFirst: true, limit: 50 })
       .filter((e) => !ended.has(e.correlationId)).length;
   }
+}
+
+/**
+ * The first seq whose entry is at or after `since` (the ledger's size when none is): a binary search over
+ * seq, reading one entry per step, since entries are appended in time order. O(log size).
+ */
+function windowStartSeq(ledger: App["ledger"] extends () => infer L ? L : never, since: string): number {
+  let lo = 0;
+  let hi = ledger.size();
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    const at = ledger.query({ afterSeq: mid - 1, limit: 1 })[0];
+    if (at === undefined || at.timestampUtc >= since) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }
 
 /** Provider health from the window's attempts: failing when most fail, degraded when any do. */
