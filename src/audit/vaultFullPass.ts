@@ -90,7 +90,10 @@ export async function fullVaultPass(input: {
     workingTree,
     sealedSeq: lastSeq,
     keySeq: links.keys.at(-1)?.seq ?? -1,
-    signing: firstKey !== undefined && links.sealed.some((r) => r.seq > firstKey.seq),
+    signing:
+      firstKey !== undefined &&
+      links.sealed.some((r) => r.seq > firstKey.seq) &&
+      links.keys.at(-1)?.publicKey !== null,
     recent: [...recent],
   };
 }

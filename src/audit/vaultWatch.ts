@@ -38,7 +38,10 @@ interface Mark {
   keySeq: number;
   /** RUN_SEALED entries verified. */
   runs: number;
-  /** Commits must carry a good signature by a recorded key (one is recorded and a seal was made under it). */
+  /**
+   * Commits must carry a good signature by a recorded key: one is recorded, a seal was made under it, and
+   * the last record is not a switch to unsigned commits (publicKey null).
+   */
   signing: boolean;
   /** The newest commits of head's history, newest first. */
   recent: string[];
@@ -135,7 +138,7 @@ export class VaultWatch {
     if (head === mark.head && sealedEntries.length === 0) {
       return { ok: true, runs: mark.runs, head, mode: "unchanged", problems: [] };
     }
-    if (!mark.signing && sealed.length > 0 && this.#keysRecorded().length > 0) {
+    if (!mark.signing && sealed.length > 0 && this.#signingKeyInForce()) {
       return this.#full("the first seal under a vault signing key");
     }
 
@@ -290,6 +293,12 @@ export class VaultWatch {
       fullReason: reason,
       problems,
     };
+  }
+
+  /** The last VAULT_SIGNING_KEY record names a key (null: commits are unsigned from then on). */
+  #signingKeyInForce(): boolean {
+    const last = this.#app.ledger().query({ eventType: VAULT_KEY_EVENT, newestFirst: true, limit: 1 })[0];
+    return typeof (last?.payload as { publicKey?: unknown } | null)?.publicKey === "string";
   }
 
   #keysRecorded(): string[] {
