@@ -61,9 +61,19 @@ export async function anchorInVault(
   if (opts.ifVaultFree) {
     // A seal (here or in another process) holds the vault: state.db already keeps the checkpoint, and
     // the next heartbeat puts it in the vault, rather than this one waiting for the seal.
-    const done = await vault.ifFree(() => anchorInVault(app, { ...opts, ifVaultFree: false }));
+    const done = await vault.ifFree(() => putInVault(app, vault, cp, opts));
     return done.ran ? done.value : { checkpoint: cp, committed: null, deferred: true };
   }
+  return putInVault(app, vault, cp, opts);
+}
+
+/** anchorInVault's vault part, for the checkpoint `cp` already signed and kept in state.db. */
+async function putInVault(
+  app: App,
+  vault: Vault,
+  cp: Checkpoint,
+  opts: { commitIfSealUnanchored?: boolean },
+): Promise<{ checkpoint: Checkpoint; committed: string | null }> {
   if (opts.commitIfSealUnanchored) {
     const lastSeal = app.ledger().query({ eventType: "RUN_SEALED", newestFirst: true, limit: 1 })[0];
     const committedSize = await committedCheckpointSize(vault);
