@@ -1,10 +1,9 @@
-import { randomUUID } from "node:crypto";
 import { actorIdentity } from "../src/core/Actor.ts";
 import { CodexError, isCodexError } from "../src/core/CodexError.ts";
 import { findRun, identityKey, type RunRef, requestCancel } from "../src/executor/requestCancel.ts";
 import type { CommandContext, CommandSpec } from "./CommandSpec.ts";
 import type { Outcome } from "./governed.ts";
-import { checkPermission, unstaffedNote } from "./permissions.ts";
+import { checkPermission, recordRefusal, unstaffedNote } from "./permissions.ts";
 import { errorReply, orList } from "./replies.ts";
 
 export interface CancelData {
@@ -35,12 +34,11 @@ export async function cancelOutcome(ctx: CommandContext, id: string): Promise<Ou
   if (!own) {
     const { allowed, needed } = checkPermission(ctx, "cancel");
     if (!allowed) {
-      await app.ledger().append({
-        eventType: "GOVERNANCE_REFUSAL",
-        level: "warn",
-        actor: actorIdentity(actor),
-        correlationId: randomUUID(),
-        payload: { command: "cancel", runId: run.runId, needed, via: actor.source },
+      await recordRefusal(app.ledger(), actorIdentity(actor), {
+        command: "cancel",
+        runId: run.runId,
+        needed,
+        via: actor.source,
       });
       return refused(
         `cancel refused: run ${run.runId} was started by ${run.startedByKey}; cancelling someone else's run needs the ${orList(needed) || "(no)"} role.${unstaffedNote(ctx, needed)}`,

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { coverLedger } from "../src/audit/checkpointKeeper.ts";
 import { actorIdentity } from "../src/core/Actor.ts";
@@ -15,7 +14,7 @@ import { helpCommand } from "./help.ts";
 import { incidentCommand } from "./incident.ts";
 import { ledgerCommand } from "./ledger.ts";
 import { memoryCommand } from "./memory.ts";
-import { checkPermission, howToGrant, permissionOf, unstaffedNote } from "./permissions.ts";
+import { checkPermission, howToGrant, permissionOf, recordRefusal, unstaffedNote } from "./permissions.ts";
 import { errorReply, orList } from "./replies.ts";
 import { runCommand } from "./run.ts";
 import { sealCommand } from "./seal.ts";
@@ -115,12 +114,10 @@ async function dispatchOne(text: string, ctx: CommandContext): Promise<Reply> {
     const permission = permissionOf(spec, parsed.args);
     const { allowed, needed } = checkPermission(ctx, permission);
     if (!allowed) {
-      await ctx.app.ledger().append({
-        eventType: "GOVERNANCE_REFUSAL",
-        level: "warn",
-        actor: actorIdentity(ctx.actor),
-        correlationId: randomUUID(),
-        payload: { command: permission, argCount: parsed.args.length, needed },
+      await recordRefusal(ctx.app.ledger(), actorIdentity(ctx.actor), {
+        command: permission,
+        argCount: parsed.args.length,
+        needed,
       });
       return refusal(permission, needed, ctx);
     }

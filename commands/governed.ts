@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { recordRoleGrants } from "../src/autonomy/recordRoleGrants.ts";
 import { actorIdentity } from "../src/core/Actor.ts";
 import { CodexError, isCodexError } from "../src/core/CodexError.ts";
@@ -7,7 +6,7 @@ import type { Reply } from "../src/core/Reply.ts";
 import { rolesDifference } from "../src/governance/roleGrants.ts";
 import { rolesFor, rolesOf } from "../src/governance/roles.ts";
 import type { CommandContext } from "./CommandSpec.ts";
-import { checkPermission, howToGrant, unstaffedNote } from "./permissions.ts";
+import { checkPermission, howToGrant, recordRefusal, unstaffedNote } from "./permissions.ts";
 import { orList } from "./replies.ts";
 
 /** What a governed command did: its data (the CLI's --json), its Reply (every adapter), and whether it was refused. */
@@ -36,12 +35,10 @@ export async function authorize(ctx: CommandContext, permission: string): Promis
     if (!needed.includes("member")) await recordRoleGrants(ctx.app);
     return;
   }
-  await ctx.app.ledger().append({
-    eventType: "GOVERNANCE_REFUSAL",
-    level: "warn",
-    actor: actorIdentity(ctx.actor),
-    correlationId: randomUUID(),
-    payload: { command: permission, needed, via: ctx.actor.source },
+  await recordRefusal(ctx.app.ledger(), actorIdentity(ctx.actor), {
+    command: permission,
+    needed,
+    via: ctx.actor.source,
   });
   throw new CodexError(
     "PERMISSION_DENIED",
@@ -62,20 +59,14 @@ async function matchHostRoles(ctx: CommandContext, permission: string): Promise<
   if (mine.digest === host.digest) return;
   const bot = `the running bot (pid ${host.pid} on ${host.host})`;
   const differences = rolesDifference(mine, host, bot);
-  await ctx.app.ledger().append({
-    eventType: "GOVERNANCE_REFUSAL",
-    level: "warn",
-    actor: actorIdentity(ctx.actor),
-    correlationId: randomUUID(),
-    payload: {
-      command: permission,
-      via: ctx.actor.source,
-      reason: "roles_differ_from_host",
-      hostPid: host.pid,
-      hostDigest: host.digest,
-      digest: mine.digest,
-      differences,
-    },
+  await recordRefusal(ctx.app.ledger(), actorIdentity(ctx.actor), {
+    command: permission,
+    via: ctx.actor.source,
+    reason: "roles_differ_from_host",
+    hostPid: host.pid,
+    hostDigest: host.digest,
+    digest: mine.digest,
+    differences,
   });
   throw new CodexError(
     "REFUSED",

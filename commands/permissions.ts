@@ -1,5 +1,41 @@
+import { randomUUID } from "node:crypto";
 import { mayRun } from "../src/governance/charter.ts";
+import type { LedgerEntry } from "../src/ledger/Ledger.ts";
 import type { CommandContext, CommandSpec } from "./CommandSpec.ts";
+
+/** What a GOVERNANCE_REFUSAL entry records: the permission refused, plus the adapter's own facts. */
+export interface RefusalPayload {
+  command: string;
+  needed?: string[];
+  via?: string;
+  [fact: string]: unknown;
+}
+
+/**
+ * The one writer of GOVERNANCE_REFUSAL, whichever adapter refused (Slack, shell, CLI, MCP): every
+ * refusal is a warn-level entry of its own, under a fresh correlation id.
+ */
+export function recordRefusal(
+  ledger: {
+    append(e: {
+      eventType: string;
+      level: "warn";
+      actor: string;
+      correlationId: string;
+      payload: RefusalPayload;
+    }): Promise<LedgerEntry>;
+  },
+  actor: string,
+  payload: RefusalPayload,
+): Promise<LedgerEntry> {
+  return ledger.append({
+    eventType: "GOVERNANCE_REFUSAL",
+    level: "warn",
+    actor,
+    correlationId: randomUUID(),
+    payload,
+  });
+}
 
 /** The charter permission a call checks: the spec's own rule, else its name. */
 export function permissionOf(spec: CommandSpec, args: string[]): string {

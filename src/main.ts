@@ -1,6 +1,7 @@
 import { type App, createApp } from "./app/createApp.ts";
 import { commandApprovals } from "./approvals/commandApprovals.ts";
 import { hostHeadless, hostOnSlack, hostShell } from "./autonomy/hostAutonomy.ts";
+import { exitCodeFor } from "./cli/exitCode.ts";
 import { loadDotEnv } from "./config/dotEnv.ts";
 import { loadEnv } from "./config/loadEnv.ts";
 import { relayBind } from "./config/relayBind.ts";
@@ -20,11 +21,11 @@ interface Running {
   stop(): Promise<void>;
 }
 
-/** Configuration mistakes exit 2, like the CLI's bad usage; anything else that stops start-up exits 1. */
+/** Configuration mistakes exit 2, as the CLI's bad usage does (one list: exitCodeFor); anything else exits 1. */
 function fail(err: unknown): never {
   if (isCodexError(err)) {
     process.stderr.write(`maos-codex: ${err.toUserText()}\n`);
-    process.exit(["CONFIG_INVALID", "CHARTER_INVALID", "USAGE"].includes(err.code) ? 2 : 1);
+    process.exit(exitCodeFor(err));
   }
   const message = err instanceof Error ? err.message : String(err);
   process.stderr.write(`maos-codex: could not start: ${message}\n`);

@@ -354,7 +354,6 @@ export async function activate(
       payload: { status, roles, record: { ...record, checklist }, recordCommit },
     },
   );
-  app.state().setValue("activation.last", { status, runId, at: utcIso(app.clock.now()), seq: completed.seq });
   return { ...outcome, seq: completed.seq };
 }
 

@@ -16,7 +16,6 @@ export type ErrorCode =
   | "RUN_FAILED"
   | "LEDGER_BROKEN"
   | "VAULT_BROKEN"
-  | "VAULT_PUSH_FAILED"
   | "PERMISSION_DENIED"
   | "REFUSED"
   | "CANCELLED"

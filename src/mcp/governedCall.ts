@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { CommandContext } from "../../commands/CommandSpec.ts";
-import { checkPermission, unstaffedNote } from "../../commands/permissions.ts";
+import { checkPermission, recordRefusal, unstaffedNote } from "../../commands/permissions.ts";
 import type { App } from "../app/createApp.ts";
 import { type Actor, actorIdentity } from "../core/Actor.ts";
 import { isCodexError } from "../core/CodexError.ts";
@@ -89,12 +89,12 @@ export async function governedCall(
     });
   };
   const refuse = async (reason: string, needed: string[]): Promise<Governed> => {
-    await app.ledger().append({
-      eventType: "GOVERNANCE_REFUSAL",
-      level: "warn",
-      actor,
-      correlationId: randomUUID(),
-      payload: { command: permission, [kind]: name, needed, via: "mcp", client: caller.client },
+    await recordRefusal(app.ledger(), actor, {
+      command: permission,
+      [kind]: name,
+      needed,
+      via: "mcp",
+      client: caller.client,
     });
     await record("refused");
     return { ok: false, outcome: "refused", text: scrubOutput(app, reason) };
