@@ -33,9 +33,32 @@ export interface EvidenceBody {
 /** The body as stored in the row. */
 export type QueuedEvidenceBody = Omit<EvidenceBody, "item" | "checkpoint"> & { item: QueuedEvidenceItem };
 
+/** The checkpoint note's size and root lines (the tree it signs). */
+function noteFacts(note: string): { size: string; root: string } {
+  const lines = note.split("\n");
+  return { size: lines[1] ?? "?", root: lines[2] ?? "?" };
+}
+
+/** One line naming the checkpoint, for messages people act on (the note itself goes in the metadata). */
+export function checkpointLine(note: string): string {
+  const { size, root } = noteFacts(note);
+  return `🔏 Signed ledger checkpoint: size ${size}, root \`${root.slice(0, 12)}…\` (the whole note is in this message's metadata; \`maos ledger checkpoint\` prints the latest)`;
+}
+
+/** Slack message metadata carrying the signed note verbatim, so Slack keeps a copy an auditor can read back. */
+export function checkpointMetadata(note: string): {
+  event_type: string;
+  event_payload: { size: number; note: string };
+} {
+  return {
+    event_type: "maos_ledger_checkpoint",
+    event_payload: { size: Number(noteFacts(note).size), note },
+  };
+}
+
 /** The checkpoint as sinks show it: a heading line, then the signed note verbatim (its bytes are what is signed). */
 export function checkpointMarkdown(note: string): string {
-  const size = note.split("\n")[1] ?? "?";
+  const { size } = noteFacts(note);
   return `Signed ledger checkpoint (size ${size}); save it as a file to check the ledger later with \`maos ledger verify --checkpoint FILE\`:\n\`\`\`\n${note.trimEnd()}\n\`\`\``;
 }
 

@@ -42,6 +42,22 @@ export interface FakeSlackMessage {
   streamed?: string;
   /** chat.appendStream calls it took. */
   appends?: number;
+  /** Message metadata ({event_type, event_payload}), as posted. */
+  metadata?: { event_type: string; event_payload: Record<string, unknown> };
+}
+
+/** Slack's rule for message metadata: an alphanumeric event_type and an object payload. */
+function metadataError(m: unknown): boolean {
+  if (m === undefined) return false;
+  const v = m as { event_type?: unknown; event_payload?: unknown };
+  return (
+    typeof v !== "object" ||
+    v === null ||
+    typeof v.event_type !== "string" ||
+    !/^[A-Za-z0-9_]+$/.test(v.event_type) ||
+    typeof v.event_payload !== "object" ||
+    v.event_payload === null
+  );
 }
 
 export interface FakeSlackUpload {
@@ -194,6 +210,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       if (errors) return invalidBlocks(errors);
       const threadTs = str(b.thread_ts);
       if (threadTs && !findMessage(channel, threadTs)) return fail("thread_not_found");
+      if (metadataError(b.metadata)) return fail("invalid_metadata_format");
       const msg: FakeSlackMessage = {
         channel,
         ts: nextTs(),
@@ -202,6 +219,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
         threadTs,
         reactions: [],
         updates: 0,
+        ...(b.metadata ? { metadata: b.metadata as FakeSlackMessage["metadata"] & object } : {}),
       };
       messages.push(msg);
       return ok({

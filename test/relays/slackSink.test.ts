@@ -95,6 +95,12 @@ test("evidence reaches the charter's channels in threads, and a partly posted re
   const latest = app.ledger().latestCheckpoint();
   assert.ok(latest);
   assert.ok(JSON.stringify(sealMsg.blocks).includes(JSON.stringify(latest.note.trimEnd()).slice(1, -1)));
+  assert.equal(sealMsg.metadata?.event_payload.note, latest.note);
+  // In the signals channel people act on the message: one line shows, the note rides in the metadata.
+  assert.equal(root.metadata?.event_type, "maos_ledger_checkpoint");
+  assert.equal(root.metadata?.event_payload.note, latest.note);
+  assert.ok(!JSON.stringify(root.blocks).includes("— maos-codex"), "no signature lines in the incident");
+  assert.match(JSON.stringify(root.blocks), /Signed ledger checkpoint: size \d+/);
   const posted = app
     .ledger()
     .query({ eventType: "EVIDENCE_POSTED" })

@@ -9,7 +9,12 @@ import type { StateStore } from "../../state/StateStore.ts";
 import { readLastChannel } from "../../state/slackConnection.ts";
 import { DeliveryError, retryableStatus } from "../DeliveryError.ts";
 import type { Delivered, DeliveryContext, EvidenceSink } from "../EvidenceSink.ts";
-import { checkpointMarkdown, type EvidenceBody } from "../evidenceBody.ts";
+import {
+  checkpointLine,
+  checkpointMarkdown,
+  checkpointMetadata,
+  type EvidenceBody,
+} from "../evidenceBody.ts";
 
 export interface SlackSinkOptions {
   client: webApi.WebClient;
@@ -112,9 +117,20 @@ export class SlackSink implements EvidenceSink {
       uploaded: earlier?.uploaded ?? false,
       rootUpdated: earlier?.rootUpdated ?? false,
     };
-    const parts = body.checkpoint
-      ? [...item.reply.parts, { kind: "context" as const, text: checkpointMarkdown(body.checkpoint) }]
+    // The signed checkpoint rides in every message's metadata (kept by Slack, read back through
+    // conversations.history); people see the whole note in the evidence channel, one line elsewhere, so
+    // an incident people must act on stays short.
+    const cp = body.checkpoint;
+    const parts = cp
+      ? [
+          ...item.reply.parts,
+          {
+            kind: "context" as const,
+            text: item.channel === "evidence" ? checkpointMarkdown(cp) : checkpointLine(cp),
+          },
+        ]
       : item.reply.parts;
+    const metadata = cp ? checkpointMetadata(cp) : undefined;
     const out = replyToBlocks({ ...item.reply, parts, ephemeral: false });
     let threadTs = thread?.ts ?? progress.posted[0];
     try {
@@ -123,7 +139,13 @@ export class SlackSink implements EvidenceSink {
         const text = out.messages.length > 1 ? `${out.text} (${i + 1}/${out.messages.length})` : out.text;
         const parent = threadTs;
         const res = await limiter.schedule(channel, () =>
-          client.chat.postMessage({ channel, text, blocks, ...(parent ? { thread_ts: parent } : {}) }),
+          client.chat.postMessage({
+            channel,
+            text,
+            blocks,
+            ...(parent ? { thread_ts: parent } : {}),
+            ...(metadata ? { metadata } : {}),
+          }),
         );
         if (!res.ts)
           throw new DeliveryError("Slack accepted the post but returned no ts", { retryable: true });
