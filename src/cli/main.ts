@@ -106,18 +106,14 @@ export async function main(
       act(
         async (stack: string, opts: { input: Record<string, string>; provider?: string; json?: boolean }) => {
           const { run } = await import("../../commands/run.ts");
+          const { authorize } = await import("../../commands/governed.ts");
+          const a = await getApp();
+          const actor = localActor("cli");
+          // The charter's `run` permission holds here as on Slack (before anything is asked for).
+          await authorize({ app: a, actor, approvals: commandApprovals(a.approvals()) }, "run");
           // On a terminal a missing input is asked for; without one, run() names it and we exit 2.
-          const asked = await askOnTerminal(
-            { stack, inputs: opts.input, provider: opts.provider },
-            await getApp(),
-            io,
-          );
-          const summary = await run(
-            asked,
-            localActor("cli"),
-            await getApp(),
-            opts.json ? undefined : progressRenderer(io.stderr),
-          );
+          const asked = await askOnTerminal({ stack, inputs: opts.input, provider: opts.provider }, a, io);
+          const summary = await run(asked, actor, a, opts.json ? undefined : progressRenderer(io.stderr));
           emit(summary, () => renderRun(summary));
           return summary.status === "completed" ? 0 : 1;
         },
