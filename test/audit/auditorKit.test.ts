@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
-import { createHash } from "node:crypto";
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -9,9 +8,15 @@ import { promisify } from "node:util";
 import { run } from "../../commands/run.ts";
 import { auditVerify } from "../../src/audit/auditVerify.ts";
 import { localActor } from "../../src/core/Actor.ts";
-import { sealRoot } from "../../src/vault/sealRoot.ts";
 import { REPO, testApp } from "../helpers/testApp.ts";
 import { editCanonical, rehashFrom, tamper } from "../ledger/helpers.ts";
+import { backup, checksums, gitIn, rewriteNewestSealedRun } from "./auditHelpers.ts";
+
+/** The consistent rewrite of the newest sealed run, amended into the commit that sealed it. */
+function amendRewrite(vault: string): void {
+  rewriteNewestSealedRun(vault);
+  gitIn(vault, "-c", "commit.gpgsign=false", "commit", "-q", "--amend", "--no-edit");
+}
 
 const exec = promisify(execFile);
 const VERIFY_SH = join(REPO, "scripts", "audit", "verify.sh");
@@ -26,12 +31,6 @@ for (const tool of ["sqlite3", "sha256sum", "openssl", "git", "ssh-keygen"]) {
       `${tool} is not installed: the auditor's kit tests need it (Debian: apt-get install sqlite3 openssl coreutils git openssh-client)`,
     );
   }
-}
-
-function gitIn(dir: string, ...args: string[]): string {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("GIT_")) env[k] = v;
-  return execFileSync("git", args, { cwd: dir, env, encoding: "utf8" });
 }
 
 const root = mkdtempSync(join(tmpdir(), "maos-auditkit-"));
@@ -64,11 +63,6 @@ before(async () => {
   await ta.app.close();
 });
 
-/** `sqlite3 ledger.db ".backup copy.db"`, as AUDITING.md tells an auditor to copy a live database. */
-function backup(from: string, to: string): void {
-  execFileSync("sqlite3", [from, `.backup '${to}'`]);
-}
-
 /** A fresh auditor's folder: ledger.db (by .backup), vault/ and ledger.vkey, nothing else. */
 function auditorFolder(name: string): string {
   const dir = join(root, name);
@@ -76,19 +70,6 @@ function auditorFolder(name: string): string {
   backup(join(home, "ledger.db"), join(dir, "ledger.db"));
   cpSync(join(home, "keys", "ledger.vkey"), join(dir, "ledger.vkey"));
   return dir;
-}
-
-function checksums(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out.set(p, `${statSync(p).mtimeMs}:${createHash("sha256").update(readFileSync(p)).digest("hex")}`);
-    }
-  };
-  walk(dir);
-  return out;
 }
 
 async function shell(dir: string): Promise<{ code: number; out: string }> {
@@ -114,29 +95,6 @@ async function app(dir: string) {
     db: join(dir, "ledger.db"),
     vault: join(dir, "vault"),
   });
-}
-
-/** Rewrites a sealed file, recomputes its SEAL.json entry and root, and amends the seal commit. */
-function rewriteSealedRun(vault: string): void {
-  const folder = gitIn(vault, "log", "-1", "--format=%s", "--", "runs/").includes("seal:")
-    ? gitIn(vault, "ls-tree", "--name-only", "HEAD", "runs/").trim().split("\n").pop()
-    : undefined;
-  assert.ok(folder);
-  const file = join(vault, folder, "agent_email_writer.md");
-  writeFileSync(file, `${readFileSync(file, "utf8")}\nGuaranteed results, risk-free!\n`);
-  const sealPath = join(vault, folder, "SEAL.json");
-  const seal = JSON.parse(readFileSync(sealPath, "utf8"));
-  const bytes = readFileSync(file);
-  for (const f of seal.files) {
-    if (f.path === "agent_email_writer.md") {
-      f.sha256 = createHash("sha256").update(bytes).digest("hex");
-      f.bytes = bytes.length;
-    }
-  }
-  seal.root = sealRoot(seal.files);
-  writeFileSync(sealPath, `${JSON.stringify(seal, null, 2)}\n`);
-  gitIn(vault, "add", folder);
-  gitIn(vault, "-c", "commit.gpgsign=false", "commit", "-q", "--amend", "--no-edit");
 }
 
 interface Case {
@@ -216,7 +174,7 @@ const CASES: Case[] = [
   },
   {
     name: "rewritten vault file with a matching SEAL.json (amended commit)",
-    apply: (d) => rewriteSealedRun(join(d, "vault")),
+    apply: (d) => amendRewrite(join(d, "vault")),
     app: /sealed run rewritten|SEAL\.json root .* is not the seal root/,
     shell: /sealed run rewritten|SEAL\.json root .* is not the seal root/,
   },

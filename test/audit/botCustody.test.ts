@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { createHash } from "node:crypto";
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -10,9 +9,9 @@ import { verifyVault } from "../../commands/vault.ts";
 import type { HeartbeatResult } from "../../src/autonomy/AutonomyKernel.ts";
 import { localActor } from "../../src/core/Actor.ts";
 import { isCodexError } from "../../src/core/CodexError.ts";
-import { sealRoot } from "../../src/vault/sealRoot.ts";
 import { testApp } from "../helpers/testApp.ts";
 import { editCanonical, rehashFrom, tamper } from "../ledger/helpers.ts";
+import { gitIn, rewriteNewestSealedRun } from "./auditHelpers.ts";
 
 for (const tool of ["sqlite3", "git", "ssh-keygen"]) {
   try {
@@ -20,12 +19,6 @@ for (const tool of ["sqlite3", "git", "ssh-keygen"]) {
   } catch {
     throw new Error(`${tool} is not installed: these custody tests need it`);
   }
-}
-
-function gitIn(dir: string, ...args: string[]): string {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("GIT_")) env[k] = v;
-  return execFileSync("git", args, { cwd: dir, env, encoding: "utf8" });
 }
 
 const root = mkdtempSync(join(tmpdir(), "maos-botcustody-"));
@@ -67,21 +60,7 @@ function lastSeq(dir: string): number {
 }
 
 function rewriteNewestRun(vault: string): string {
-  const folder = gitIn(vault, "ls-tree", "--name-only", "HEAD", "runs/").trim().split("\n").pop() as string;
-  const file = join(vault, folder, "agent_email_writer.md");
-  writeFileSync(file, `${readFileSync(file, "utf8")}\nGuaranteed results, risk-free!\n`);
-  const sealPath = join(vault, folder, "SEAL.json");
-  const seal = JSON.parse(readFileSync(sealPath, "utf8"));
-  const bytes = readFileSync(file);
-  for (const f of seal.files) {
-    if (f.path === "agent_email_writer.md") {
-      f.sha256 = createHash("sha256").update(bytes).digest("hex");
-      f.bytes = bytes.length;
-    }
-  }
-  seal.root = sealRoot(seal.files);
-  writeFileSync(sealPath, `${JSON.stringify(seal, null, 2)}\n`);
-  gitIn(vault, "add", folder);
+  const folder = rewriteNewestSealedRun(vault);
   // Amend the commit that sealed this run (the newest commit touching runs/).
   gitIn(vault, "-c", "commit.gpgsign=false", "commit", "-q", "-m", "fix typo");
   return folder;

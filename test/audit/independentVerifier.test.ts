@@ -6,15 +6,20 @@
  */
 import assert from "node:assert/strict";
 import { execFile, execFileSync, spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { auditVerify } from "../../src/audit/auditVerify.ts";
-import { sealRoot } from "../../src/vault/sealRoot.ts";
 import { REPO } from "../helpers/testApp.ts";
 import { editCanonical, rehashFrom, tamper } from "../ledger/helpers.ts";
+import { backup, checksums, gitIn, rewriteNewestSealedRun } from "./auditHelpers.ts";
+
+/** The consistent rewrite of the newest sealed run, amended into the commit that sealed it. */
+function amendRewrite(vault: string): void {
+  rewriteNewestSealedRun(vault);
+  gitIn(vault, "commit", "-q", "--amend", "--no-edit");
+}
 
 const VERIFY_PY = join(REPO, "scripts", "audit", "independent", "verify.py");
 const MAOS = join(REPO, "bin", "maos.js");
@@ -39,10 +44,6 @@ function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   for (const [k, v] of Object.entries(process.env))
     if (!k.startsWith("GIT_") && !k.startsWith("MAOS_")) env[k] = v;
   return { ...env, ...extra };
-}
-
-function gitIn(dir: string, ...args: string[]): string {
-  return execFileSync("git", args, { cwd: dir, env: childEnv(), encoding: "utf8" });
 }
 
 interface Outcome {
@@ -76,11 +77,6 @@ function maos(args: string[], extra: Record<string, string> = {}): string {
   });
 }
 
-/** `sqlite3 ledger.db ".backup copy.db"`, as AUDITING.md tells an auditor to copy a live database. */
-function backup(from: string, to: string): void {
-  execFileSync("sqlite3", [from, `.backup '${to}'`]);
-}
-
 /** A fresh auditor's folder: ledger.db (by .backup), the vault (cp -a, or git clone) and ledger.vkey. */
 function auditorFolder(name: string, how: "copy" | "clone" = "copy"): string {
   const dir = join(root, "cases", name);
@@ -89,39 +85,6 @@ function auditorFolder(name: string, how: "copy" | "clone" = "copy"): string {
   backup(join(home, "ledger.db"), join(dir, "ledger.db"));
   cpSync(join(home, "keys", "ledger.vkey"), join(dir, "ledger.vkey"));
   return dir;
-}
-
-function checksums(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out.set(p, `${statSync(p).mtimeMs}:${createHash("sha256").update(readFileSync(p)).digest("hex")}`);
-    }
-  };
-  walk(dir);
-  return out;
-}
-
-/** Rewrites a sealed file of the newest run, recomputes its SEAL.json entry and root, amends the commit. */
-function rewriteSealedRun(vault: string): void {
-  const folder = gitIn(vault, "ls-tree", "--name-only", "HEAD", "runs/").trim().split("\n").pop() as string;
-  const file = join(vault, folder, "agent_email_writer.md");
-  writeFileSync(file, `${readFileSync(file, "utf8")}\nGuaranteed results, risk-free!\n`);
-  const sealPath = join(vault, folder, "SEAL.json");
-  const seal = JSON.parse(readFileSync(sealPath, "utf8"));
-  const bytes = readFileSync(file);
-  for (const f of seal.files) {
-    if (f.path === "agent_email_writer.md") {
-      f.sha256 = createHash("sha256").update(bytes).digest("hex");
-      f.bytes = bytes.length;
-    }
-  }
-  seal.root = sealRoot(seal.files);
-  writeFileSync(sealPath, `${JSON.stringify(seal, null, 2)}\n`);
-  gitIn(vault, "add", folder);
-  gitIn(vault, "commit", "-q", "--amend", "--no-edit");
 }
 
 interface Case {
@@ -205,7 +168,7 @@ const CASES: Case[] = [
   },
   {
     name: "rewritten vault file with a matching SEAL.json (amended commit)",
-    apply: (d) => rewriteSealedRun(join(d, "vault")),
+    apply: (d) => amendRewrite(join(d, "vault")),
     py: /SEAL\.json root \w+ is not RUN_SEALED's sealRoot/,
     app: /SEAL\.json root .* is not the seal root/,
   },
