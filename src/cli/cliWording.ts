@@ -7,8 +7,9 @@
  */
 const CHAT_ONLY = new Set(["approve", "reject"]);
 
-/** One input word after `/codex run STACK`: key=value (a quoted value may hold spaces), or the usage's placeholder. */
-const INPUT = / (\[key=value …\]|[A-Za-z_][A-Za-z0-9_-]*=(?:"[^"]*"|\S+))/g;
+/** One input word after `/codex run STACK`: key=value (a quoted value may hold spaces), or the usage text `[key=value …]`. */
+const WORD = String.raw`(\[key=value …\]|[A-Za-z_][A-Za-z0-9_-]*=(?:"[^"]*"|\S+))`;
+const INPUT = new RegExp(` ${WORD}`, "g");
 
 const RULES: [RegExp, (...groups: string[]) => string][] = [
   [/\/codex client sync\b/g, () => "maos client --sync"],
@@ -16,7 +17,8 @@ const RULES: [RegExp, (...groups: string[]) => string][] = [
   [/\/codex help\b/g, () => "maos --help"],
   [/\/codex ledger tail (\d+)/g, (n) => `maos ledger tail -n ${n}`],
   [
-    /\/codex run (<stack>|[A-Za-z0-9_-]+)((?: (?:\[key=value …\]|[A-Za-z_][A-Za-z0-9_-]*=(?:"[^"]*"|\S+)))*)/g,
+    // WORD's group made non-capturing here: the callback takes only the stack and the inputs.
+    new RegExp(String.raw`\/codex run (<stack>|[A-Za-z0-9_-]+)((?: ${WORD.replace("(", "(?:")})*)`, "g"),
     (stack, inputs) =>
       `maos run ${stack}${(inputs ?? "").replace(INPUT, (_m, word: string) => (word.startsWith("[") ? " [--input key=value …]" : ` --input ${word}`))}`,
   ],

@@ -21,6 +21,20 @@ export function backup(from: string, to: string): void {
   execFileSync("sqlite3", [from, `.backup '${to}'`]);
 }
 
+/** The newest seq in the ledger at `dir`/ledger.db. */
+export function lastSeq(dir: string): number {
+  return Number(
+    execFileSync("sqlite3", [join(dir, "ledger.db"), "SELECT max(seq) FROM ledger"], { encoding: "utf8" }),
+  );
+}
+
+/** A harmless commit in the vault, signed with `key` (an SSH key the ledger never recorded). */
+export function commitSignedBy(vault: string, key: string): void {
+  writeFileSync(join(vault, "NOTES.md"), "harmless\n");
+  gitIn(vault, "add", "NOTES.md");
+  gitIn(vault, "-c", "gpg.format=ssh", "-c", `user.signingkey=${key}`, "commit", "-q", "-S", "-m", "notes");
+}
+
 /** Every file under `dir` with its mtime and SHA-256: equal before and after means nothing was written. */
 export function checksums(dir: string): Map<string, string> {
   const out = new Map<string, string>();

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -10,7 +10,7 @@ import { auditVerify } from "../../src/audit/auditVerify.ts";
 import { localActor } from "../../src/core/Actor.ts";
 import { REPO, testApp } from "../helpers/testApp.ts";
 import { editCanonical, rehashFrom, tamper } from "../ledger/helpers.ts";
-import { backup, checksums, gitIn, rewriteNewestSealedRun } from "./auditHelpers.ts";
+import { backup, checksums, commitSignedBy, gitIn, lastSeq, rewriteNewestSealedRun } from "./auditHelpers.ts";
 
 /** The consistent rewrite of the newest sealed run, amended into the commit that sealed it. */
 function amendRewrite(vault: string): void {
@@ -105,11 +105,6 @@ interface Case {
   shell: RegExp;
 }
 
-const lastSeq = (dir: string) =>
-  Number(
-    execFileSync("sqlite3", [join(dir, "ledger.db"), "SELECT max(seq) FROM ledger"], { encoding: "utf8" }),
-  );
-
 const CASES: Case[] = [
   {
     name: "edited row",
@@ -197,23 +192,7 @@ const CASES: Case[] = [
   },
   {
     name: "a commit signed by another key",
-    apply: (d) => {
-      const v = join(d, "vault");
-      writeFileSync(join(v, "NOTES.md"), "harmless\n");
-      gitIn(v, "add", "NOTES.md");
-      gitIn(
-        v,
-        "-c",
-        "gpg.format=ssh",
-        "-c",
-        `user.signingkey=${otherKey}`,
-        "commit",
-        "-q",
-        "-S",
-        "-m",
-        "notes",
-      );
-    },
+    apply: (d) => commitSignedBy(join(d, "vault"), otherKey),
     app: /not signed by a vault key the ledger recorded/,
     shell: /not signed by a vault key the ledger recorded/,
   },

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -11,7 +11,7 @@ import { localActor } from "../../src/core/Actor.ts";
 import { isCodexError } from "../../src/core/CodexError.ts";
 import { testApp } from "../helpers/testApp.ts";
 import { editCanonical, rehashFrom, tamper } from "../ledger/helpers.ts";
-import { gitIn, rewriteNewestSealedRun } from "./auditHelpers.ts";
+import { commitSignedBy, gitIn, rewriteNewestSealedRun } from "./auditHelpers.ts";
 
 for (const tool of ["sqlite3", "git", "ssh-keygen"]) {
   try {
@@ -161,23 +161,7 @@ const CASES: Case[] = [
   },
   {
     name: "a commit signed by another key",
-    apply: (h) => {
-      const v = join(h, "vault");
-      writeFileSync(join(v, "NOTES.md"), "harmless\n");
-      gitIn(v, "add", "NOTES.md");
-      gitIn(
-        v,
-        "-c",
-        "gpg.format=ssh",
-        "-c",
-        `user.signingkey=${otherKey}`,
-        "commit",
-        "-q",
-        "-S",
-        "-m",
-        "notes",
-      );
-    },
+    apply: (h) => commitSignedBy(join(h, "vault"), otherKey),
     reason: /not signed by a vault key the ledger recorded/,
   },
 ];

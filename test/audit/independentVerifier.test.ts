@@ -13,7 +13,7 @@ import { after, before, describe, it } from "node:test";
 import { auditVerify } from "../../src/audit/auditVerify.ts";
 import { REPO } from "../helpers/testApp.ts";
 import { editCanonical, rehashFrom, tamper } from "../ledger/helpers.ts";
-import { backup, checksums, gitIn, rewriteNewestSealedRun } from "./auditHelpers.ts";
+import { backup, checksums, commitSignedBy, gitIn, lastSeq, rewriteNewestSealedRun } from "./auditHelpers.ts";
 
 /** The consistent rewrite of the newest sealed run, amended into the commit that sealed it. */
 function amendRewrite(vault: string): void {
@@ -97,11 +97,6 @@ interface Case {
   py: RegExp;
   app: RegExp;
 }
-
-const lastSeq = (dir: string) =>
-  Number(
-    execFileSync("sqlite3", [join(dir, "ledger.db"), "SELECT max(seq) FROM ledger"], { encoding: "utf8" }),
-  );
 
 const CASES: Case[] = [
   {
@@ -191,12 +186,7 @@ const CASES: Case[] = [
   },
   {
     name: "a commit signed by another key",
-    apply: (d) => {
-      const v = join(d, "vault");
-      writeFileSync(join(v, "NOTES.md"), "harmless\n");
-      gitIn(v, "add", "NOTES.md");
-      gitIn(v, "-c", `user.signingkey=${otherKey}`, "commit", "-q", "-S", "-m", "notes");
-    },
+    apply: (d) => commitSignedBy(join(d, "vault"), otherKey),
     py: /vault commit \w+: not signed by a vault key the ledger recorded/,
     app: /not signed by a vault key the ledger recorded/,
   },
@@ -295,20 +285,7 @@ describe("the independent verifier (verify.py, written from AUDITING.md)", { ski
       ]);
     for (const r of await verifyAll()) assert.equal(r.code, 0, r.out);
     // A commit signed by a key the ledger never recorded still fails, signing off or not.
-    writeFileSync(join(dir, "vault", "NOTES.md"), "harmless\n");
-    gitIn(join(dir, "vault"), "add", "NOTES.md");
-    gitIn(
-      join(dir, "vault"),
-      "-c",
-      "gpg.format=ssh",
-      "-c",
-      `user.signingkey=${otherKey}`,
-      "commit",
-      "-q",
-      "-S",
-      "-m",
-      "notes",
-    );
+    commitSignedBy(join(dir, "vault"), otherKey);
     for (const r of await verifyAll()) {
       assert.equal(r.code, 1, r.out);
       assert.match(r.out, /not signed by a vault key the ledger recorded \((git )?%G\? = U\)/);
