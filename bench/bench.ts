@@ -8,7 +8,7 @@ import { createApp } from "../src/app/createApp.ts";
 import { loadEnv } from "../src/config/loadEnv.ts";
 import { localActor } from "../src/core/Actor.ts";
 import { createLogger } from "../src/core/logger.ts";
-import { benchLedger } from "../src/ledger/benchLedger.ts";
+import { benchLedger } from "./benchLedger.ts";
 
 const REPO = path.resolve(import.meta.dirname, "..");
 const only = new Set(process.argv.slice(2));

@@ -1,6 +1,6 @@
 import { type App, createApp } from "./app/createApp.ts";
+import { hostHeadless, hostOnSlack, hostShell } from "./app/hostAutonomy.ts";
 import { commandApprovals } from "./approvals/commandApprovals.ts";
-import { hostHeadless, hostOnSlack, hostShell } from "./autonomy/hostAutonomy.ts";
 import { exitCodeFor } from "./cli/exitCode.ts";
 import { loadDotEnv } from "./config/dotEnv.ts";
 import { loadEnv } from "./config/loadEnv.ts";

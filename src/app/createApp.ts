@@ -13,11 +13,10 @@ import { type Env, loadEnv, secretValues } from "../config/loadEnv.ts";
 import { type Clock, systemClock } from "../core/clock.ts";
 import { lazyModule } from "../core/lazyModule.ts";
 import { createLogger, type Logger } from "../core/logger.ts";
+import { runContext } from "../core/runContext.ts";
 import { EgressGuard } from "../egress/EgressGuard.ts";
 import { egressAllowlist } from "../egress/egressAllowlist.ts";
-import { recordEgressRefusal } from "../egress/recordEgressRefusal.ts";
 import type { Reconciliation } from "../executor/reconcileRuns.ts";
-import { runContext } from "../executor/runContext.ts";
 import type { RunDeps } from "../executor/runStack.ts";
 import type { Charter } from "../governance/charter.ts";
 import type { EffectiveRoles } from "../governance/roleGrants.ts";
@@ -29,6 +28,7 @@ import type { MemoryIndex } from "../memory/MemoryIndex.ts";
 import type { Relays } from "../relays/Relays.ts";
 import type { StateStore } from "../state/StateStore.ts";
 import type { Vault } from "../vault/Vault.ts";
+import { recordEgressRefusal } from "./recordEgressRefusal.ts";
 
 // The heavy pieces (the LLM, Notion and MCP SDKs, SQLite, git, the kernel) load on first use, so a
 // command that needs none of them (`maos stacks list`, `maos --help`) starts in a few hundred ms.

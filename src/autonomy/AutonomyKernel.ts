@@ -8,12 +8,13 @@ import { CodexError } from "../core/CodexError.ts";
 import { pausePoint } from "../core/pausePoint.ts";
 import { personName } from "../core/personName.ts";
 import type { Reply } from "../core/Reply.ts";
+import { SerialQueue } from "../core/SerialQueue.ts";
+import { cronSchedule, intervalSchedule, type Tick, TickScheduler } from "../core/TickScheduler.ts";
 import { chicagoIso, utcIso } from "../core/timestamps.ts";
 import type { SrrTrigger } from "../governance/charter.ts";
 import type { EffectiveRoles } from "../governance/roleGrants.ts";
 import { rolesFor, rolesOf } from "../governance/roles.ts";
 import type { LedgerAppend, LedgerEntry } from "../ledger/Ledger.ts";
-import { SerialQueue } from "../vault/SerialQueue.ts";
 import { AutonomyMetrics } from "./AutonomyMetrics.ts";
 import { autonomyInWords } from "./autonomyWords.ts";
 import { type ConfigHashes, configHashes, diffHashes } from "./configHashes.ts";
@@ -26,7 +27,6 @@ import { probeMcp } from "./mcpProbe.ts";
 import { recordRoleGrants } from "./recordRoleGrants.ts";
 import { SealService } from "./SealService.ts";
 import { type RelayStatus, Telemetry, type TelemetryReading } from "./Telemetry.ts";
-import { cronSchedule, intervalSchedule, type Tick, TickScheduler } from "./TickScheduler.ts";
 
 export type SrrState = "RUNNING" | "HALTED";
 /** Where the kernel runs: the long-lived hosts run the loop; the CLI only reads and acts on shared state. */

@@ -4,12 +4,12 @@ import path from "node:path";
 import { type ELDHistogram, monitorEventLoopDelay } from "node:perf_hooks";
 import v8 from "node:v8";
 import type { App } from "../app/createApp.ts";
+import type { Tick } from "../core/TickScheduler.ts";
 import { utcIso } from "../core/timestamps.ts";
 import type { LedgerEntry } from "../ledger/Ledger.ts";
 import { readSlackConnection, type SlackConnectionStatus } from "../state/slackConnection.ts";
 import { type ConfigChange, type ConfigHashes, configHashes, diffHashes } from "./configHashes.ts";
 import { type DriftInput, type DriftResult, scoreDrift } from "./drift.ts";
-import type { Tick } from "./TickScheduler.ts";
 
 export interface RelayStatus {
   online: boolean;

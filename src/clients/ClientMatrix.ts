@@ -1,12 +1,12 @@
 import type { Client } from "@notionhq/client";
-import { cronSchedule, TickScheduler } from "../autonomy/TickScheduler.ts";
 import { CodexError } from "../core/CodexError.ts";
 import type { Clock } from "../core/clock.ts";
+import { closestMatch } from "../core/closestMatch.ts";
 import type { Logger } from "../core/logger.ts";
+import { cronSchedule, TickScheduler } from "../core/TickScheduler.ts";
 import { utcIso } from "../core/timestamps.ts";
 import type { Charter } from "../governance/charter.ts";
 import type { RoleMembers } from "../governance/roles.ts";
-import { closestMatch } from "../stacks/closestMatch.ts";
 import type { StateStore } from "../state/StateStore.ts";
 import { propertyText } from "./propertyText.ts";
 

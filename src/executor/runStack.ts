@@ -9,6 +9,7 @@ import { type Actor, actorIdentity } from "../core/Actor.ts";
 import { CodexError, isCodexError } from "../core/CodexError.ts";
 import type { Clock } from "../core/clock.ts";
 import { pausePoint } from "../core/pausePoint.ts";
+import { runContext } from "../core/runContext.ts";
 import { scrubValues } from "../core/scrubValues.ts";
 import { chicagoIso, utcIso } from "../core/timestamps.ts";
 import { type Evaluation, evaluateRun } from "../evaluator/evaluateRun.ts";
@@ -29,7 +30,6 @@ import { type SealedRun, VAULT_CHECKPOINT_FILE, type Vault } from "../vault/Vaul
 import { digestReport } from "./digestReport.ts";
 import { GuardedStream } from "./GuardedStream.ts";
 import type { ProgressListener } from "./RunProgress.ts";
-import { runContext } from "./runContext.ts";
 import { recordWisdom, topLessons } from "./wisdom.ts";
 
 export interface RunDeps {

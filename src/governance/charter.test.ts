@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { CodexError } from "../core/CodexError.ts";
-import type { YamlProblem } from "../stacks/problems.ts";
+import type { YamlProblem } from "../core/problems.ts";
 import {
   DEFAULT_PERMISSIONS,
   DEFAULT_PII_PATTERNS,

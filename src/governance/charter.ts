@@ -2,11 +2,11 @@ import { createHash } from "node:crypto";
 import { CronPattern } from "croner";
 import { z } from "zod";
 import { CodexError } from "../core/CodexError.ts";
+import { closestMatch } from "../core/closestMatch.ts";
+import { problemsError, type YamlProblem } from "../core/problems.ts";
 import { CHICAGO } from "../core/timestamps.ts";
-import { closestMatch } from "../stacks/closestMatch.ts";
-import { problemsError, type YamlProblem } from "../stacks/problems.ts";
-import { readCapped, YamlSource } from "../stacks/YamlSource.ts";
-import { zodProblems } from "../stacks/zodProblems.ts";
+import { readCapped, YamlSource } from "../core/YamlSource.ts";
+import { zodProblems } from "../core/zodProblems.ts";
 import { compilePattern, type GuardrailRules, type NamedPattern } from "./guardrails.ts";
 
 /**

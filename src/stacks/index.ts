@@ -1,9 +1,11 @@
 /** The stacks module: loading, validating and ordering persona stacks, and rendering their prompts. */
+
+export { formatProblem, type YamlProblem } from "../core/problems.ts";
+export { MAX_YAML_ALIASES, MAX_YAML_BYTES, MAX_YAML_DEPTH } from "../core/YamlSource.ts";
 export { dependenciesOf, executionOrder, findCycle } from "./executionOrder.ts";
 export { findStack, stackBaseName } from "./findStack.ts";
 export { loadStackFile } from "./loadStackFile.ts";
 export { isStackFileName, loadStacks } from "./loadStacks.ts";
-export { formatProblem, type YamlProblem } from "./problems.ts";
 export { checkInputNames, missingInputs, missingInputsError, resolveInputs } from "./resolveInputs.ts";
 export {
   type AgentGuardrails,
@@ -22,4 +24,3 @@ export {
 } from "./stackSchema.ts";
 export { renderTemplate, type TemplateContext, type TemplateRef, templateRefs } from "./template.ts";
 export { validateStackBytes, validateStackText } from "./validateStack.ts";
-export { MAX_YAML_ALIASES, MAX_YAML_BYTES, MAX_YAML_DEPTH } from "./YamlSource.ts";

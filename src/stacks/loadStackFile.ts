@@ -1,9 +1,9 @@
 import { statSync } from "node:fs";
 import { CodexError } from "../core/CodexError.ts";
-import { problemsError } from "./problems.ts";
+import { problemsError } from "../core/problems.ts";
+import { readCapped, YamlSource } from "../core/YamlSource.ts";
 import type { Stack } from "./stackSchema.ts";
 import { validateStackBytes } from "./validateStack.ts";
-import { readCapped, YamlSource } from "./YamlSource.ts";
 
 /** Reads and validates one stack file; throws CodexError STACK_NOT_FOUND or STACK_INVALID. */
 export function loadStackFile(file: string): Stack {

@@ -1,5 +1,5 @@
 import { CodexError } from "../core/CodexError.ts";
-import { closestMatch } from "./closestMatch.ts";
+import { closestMatch } from "../core/closestMatch.ts";
 import type { StackInput, StackSpec } from "./stackSchema.ts";
 
 /** Throws USAGE for an input the stack does not declare, with the nearest declared name. */

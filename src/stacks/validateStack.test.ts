@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { test } from "node:test";
 import { CodexError } from "../core/CodexError.ts";
-import type { YamlProblem } from "./problems.ts";
+import type { YamlProblem } from "../core/problems.ts";
+import { MAX_YAML_ALIASES, MAX_YAML_BYTES, MAX_YAML_DEPTH } from "../core/YamlSource.ts";
 import { DEFAULT_EVALUATOR } from "./stackSchema.ts";
 import { validateStackText } from "./validateStack.ts";
-import { MAX_YAML_ALIASES, MAX_YAML_BYTES, MAX_YAML_DEPTH } from "./YamlSource.ts";
 
 const FILE = "stacks/demo.yaml";
 

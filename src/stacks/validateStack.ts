@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
-import { closestMatch } from "./closestMatch.ts";
+import { closestMatch } from "../core/closestMatch.ts";
+import { problemsError, type YamlProblem } from "../core/problems.ts";
+import { YamlSource } from "../core/YamlSource.ts";
+import { zodProblems } from "../core/zodProblems.ts";
 import { findCycle } from "./executionOrder.ts";
-import { problemsError, type YamlProblem } from "./problems.ts";
 import { STACK_KEYS, type Stack, type StackSpec, stackSchema } from "./stackSchema.ts";
 import { templateRefs } from "./template.ts";
-import { YamlSource } from "./YamlSource.ts";
-import { zodProblems } from "./zodProblems.ts";
 
 const TEMPLATE_FORMS = "{{input.NAME}}, {{input}}, {{agents.ID.output}}, {{goal}} or {{persona}}";
 

@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { type App, createApp } from "../../src/app/createApp.ts";
-import { hostHeadless, hostOnSlack } from "../../src/autonomy/hostAutonomy.ts";
+import { hostHeadless, hostOnSlack } from "../../src/app/hostAutonomy.ts";
 import { loadEnv } from "../../src/config/loadEnv.ts";
 import { ManualClock } from "../../src/core/clock.ts";
 import { createLogger } from "../../src/core/logger.ts";

@@ -9,7 +9,7 @@ import path from "node:path";
 import { test } from "node:test";
 import { dispatch } from "../../commands/dispatch.ts";
 import { createApp } from "../../src/app/createApp.ts";
-import { hostHeadless } from "../../src/autonomy/hostAutonomy.ts";
+import { hostHeadless } from "../../src/app/hostAutonomy.ts";
 import { loadEnv } from "../../src/config/loadEnv.ts";
 import type { Actor } from "../../src/core/Actor.ts";
 import { ManualClock } from "../../src/core/clock.ts";

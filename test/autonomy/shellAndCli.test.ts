@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { PassThrough } from "node:stream";
 import { after, describe, test } from "node:test";
-import { hostShell } from "../../src/autonomy/hostAutonomy.ts";
+import { hostShell } from "../../src/app/hostAutonomy.ts";
 import { createRelayServer } from "../../src/server/createRelayServer.ts";
 import { startShell } from "../../src/shell/startShell.ts";
 import { REPO } from "../helpers/testApp.ts";

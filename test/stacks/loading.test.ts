@@ -4,11 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { CodexError } from "../../src/core/CodexError.ts";
+import type { YamlProblem } from "../../src/core/problems.ts";
 import { loadCharter } from "../../src/governance/charter.ts";
 import { findStack } from "../../src/stacks/findStack.ts";
 import { loadStackFile } from "../../src/stacks/loadStackFile.ts";
 import { loadStacks } from "../../src/stacks/loadStacks.ts";
-import type { YamlProblem } from "../../src/stacks/problems.ts";
 
 const FIXTURES = join(import.meta.dirname, "../fixtures");
 const SEED_DIR = join(FIXTURES, "stacks/seed");

@@ -1,7 +1,7 @@
-import type { App } from "../app/createApp.ts";
 import { actorIdentity, SYSTEM_ACTOR } from "../core/Actor.ts";
-import { runContext } from "../executor/runContext.ts";
-import type { EgressRefusal } from "./EgressGuard.ts";
+import { runContext } from "../core/runContext.ts";
+import type { EgressRefusal } from "../egress/EgressGuard.ts";
+import type { App } from "./createApp.ts";
 
 /**
  * A refused outbound request is a governance violation ("no third-party relays"): it is written to the

@@ -1,4 +1,4 @@
-import { CodexError, type ErrorCode } from "../core/CodexError.ts";
+import { CodexError, type ErrorCode } from "./CodexError.ts";
 
 /** One thing wrong in a YAML file, pinned to where it is. `line` and `col` are 1-based. */
 export interface YamlProblem {

@@ -1,6 +1,6 @@
 import { Cron } from "croner";
-import type { Clock } from "../core/clock.ts";
-import { CHICAGO } from "../core/timestamps.ts";
+import type { Clock } from "./clock.ts";
+import { CHICAGO } from "./timestamps.ts";
 
 /** One firing of a schedule, with how it compares to the time it was due. */
 export interface Tick {

@@ -2,12 +2,12 @@ import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Clock, systemClock } from "../core/clock.ts";
-import { Ledger } from "./Ledger.ts";
-import { LedgerWatch } from "./LedgerWatch.ts";
-import type { LedgerAppend } from "./ledgerEntry.ts";
-import { generateNoteKey, newNoteSigner } from "./signedNote.ts";
-import { verifyLedger } from "./verifyLedger.ts";
+import { type Clock, systemClock } from "../src/core/clock.ts";
+import { Ledger } from "../src/ledger/Ledger.ts";
+import { LedgerWatch } from "../src/ledger/LedgerWatch.ts";
+import type { LedgerAppend } from "../src/ledger/ledgerEntry.ts";
+import { generateNoteKey, newNoteSigner } from "../src/ledger/signedNote.ts";
+import { verifyLedger } from "../src/ledger/verifyLedger.ts";
 
 export interface LedgerBenchOptions {
   /** Where the temporary ledgers go (a fresh folder inside it, removed afterwards). Default: the OS temp dir. */

@@ -13,7 +13,7 @@ import {
   LineCounter,
   parseDocument,
 } from "yaml";
-import type { ErrorCode } from "../core/CodexError.ts";
+import type { ErrorCode } from "./CodexError.ts";
 import { pathString, problemsError, type YamlProblem } from "./problems.ts";
 
 /** Stack and charter files are hand-written config; anything bigger is a mistake or an attack. */

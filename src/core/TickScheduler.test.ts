@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { ManualClock } from "../core/clock.ts";
+import { ManualClock } from "./clock.ts";
 import { cronSchedule, intervalSchedule, type Tick, TickScheduler } from "./TickScheduler.ts";
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));

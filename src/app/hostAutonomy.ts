@@ -1,6 +1,6 @@
-import type { App } from "../app/createApp.ts";
 import { CodexError } from "../core/CodexError.ts";
 import type { SlackRuntime } from "../slack/startSlack.ts";
+import type { App } from "./createApp.ts";
 
 /**
  * On Slack: evidence goes to the charter's channels through the Slack app's client and limiter, the
