@@ -1,4 +1,4 @@
-import type { App } from "../src/app/createApp.ts";
+import type { App } from "../src/app/App.ts";
 import type { Actor } from "../src/core/Actor.ts";
 import type { Reply } from "../src/core/Reply.ts";
 import type { ProgressListener } from "../src/executor/RunProgress.ts";

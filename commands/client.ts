@@ -1,4 +1,4 @@
-import type { App } from "../src/app/createApp.ts";
+import type { App } from "../src/app/App.ts";
 import { clientCard } from "../src/clients/clientCard.ts";
 import { CodexError } from "../src/core/CodexError.ts";
 import type { Reply } from "../src/core/Reply.ts";

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import type { App } from "../src/app/createApp.ts";
+import type { App } from "../src/app/App.ts";
 import { type AuditReport, auditVerify, readKeyFile } from "../src/audit/auditVerify.ts";
 import {
   type CheckpointJson,

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import type { App } from "../src/app/createApp.ts";
+import type { App } from "../src/app/App.ts";
 import { CodexError } from "../src/core/CodexError.ts";
 import type { Reply } from "../src/core/Reply.ts";
 import type { MemoryHit } from "../src/memory/MemoryIndex.ts";

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { App } from "../src/app/createApp.ts";
+import type { App } from "../src/app/App.ts";
 import { type Actor, actorIdentity } from "../src/core/Actor.ts";
 import { CodexError } from "../src/core/CodexError.ts";
 import type { OutboxRow } from "../src/relays/Outbox.ts";

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import type { App } from "../src/app/createApp.ts";
+import type { App } from "../src/app/App.ts";
 import { noteGuardrailBlock } from "../src/autonomy/guardrailBlocks.ts";
 import { type Actor, actorIdentity } from "../src/core/Actor.ts";
 import { CodexError, isCodexError } from "../src/core/CodexError.ts";

@@ -1,5 +1,5 @@
 import path from "node:path";
-import type { App } from "../src/app/createApp.ts";
+import type { App } from "../src/app/App.ts";
 import { CodexError } from "../src/core/CodexError.ts";
 import type { Reply, ReplyPart } from "../src/core/Reply.ts";
 import { loadStackFile, loadStacks, type Stack } from "../src/stacks/index.ts";

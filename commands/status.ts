@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import type { App } from "../src/app/createApp.ts";
+import type { App } from "../src/app/App.ts";
 import { autonomyInWords, driftComponentLine } from "../src/autonomy/autonomyWords.ts";
 import { CodexError, isCodexError } from "../src/core/CodexError.ts";
 import { personName } from "../src/core/personName.ts";

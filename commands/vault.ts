@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import type { App } from "../src/app/createApp.ts";
+import type { App } from "../src/app/App.ts";
 import { checkVaultCustody, readLedgerLinks, type VaultCustodyReport } from "../src/audit/vaultCustody.ts";
 import { openLedgerReadOnly } from "../src/ledger/openReadOnly.ts";
 import type { VaultVerifyReport } from "../src/vault/Vault.ts";

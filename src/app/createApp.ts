@@ -16,18 +16,16 @@ import { createLogger, type Logger } from "../core/logger.ts";
 import { runContext } from "../core/runContext.ts";
 import { EgressGuard } from "../egress/EgressGuard.ts";
 import { egressAllowlist } from "../egress/egressAllowlist.ts";
-import type { Reconciliation } from "../executor/reconcileRuns.ts";
-import type { RunDeps } from "../executor/runStack.ts";
 import type { Charter } from "../governance/charter.ts";
-import type { EffectiveRoles } from "../governance/roleGrants.ts";
 import type { RoleMembers } from "../governance/roles.ts";
 import type { Ledger } from "../ledger/Ledger.ts";
-import type { LedgerWatch, LedgerWatchReport } from "../ledger/LedgerWatch.ts";
+import type { LedgerWatch } from "../ledger/LedgerWatch.ts";
 import type { LedgerKey } from "../ledger/ledgerKey.ts";
 import type { MemoryIndex } from "../memory/MemoryIndex.ts";
 import type { Relays } from "../relays/Relays.ts";
 import type { StateStore } from "../state/StateStore.ts";
 import type { Vault } from "../vault/Vault.ts";
+import type { App } from "./App.ts";
 import { recordEgressRefusal } from "./recordEgressRefusal.ts";
 
 // The heavy pieces (the LLM, Notion and MCP SDKs, SQLite, git, the kernel) load on first use, so a
@@ -65,61 +63,7 @@ const sinkLimiter = load<typeof import("../relays/SinkLimiter.ts")>("../relays/S
 const stateStore = load<typeof import("../state/StateStore.ts")>("../state/StateStore.ts");
 const vaultModule = load<typeof import("../vault/Vault.ts")>("../vault/Vault.ts");
 
-/** Everything a command or adapter may use. Built once, here; tests override any piece. */
-export interface App {
-  readonly env: Env;
-  readonly clock: Clock;
-  readonly log: Logger;
-  readonly stacksDir: string;
-  readonly home: string;
-  /** Exact secret values (API keys, tokens): scrubbed from everything the app writes. */
-  readonly secrets: readonly string[];
-  charter(): Charter;
-  /** Role members added by MAOS_ROLES on top of the charter (checked against the charter's roles). */
-  extraRoles(): RoleMembers;
-  /** Every role grant in force with its source (charter, MAOS_ROLES from .env or the environment, client matrix), and their digest. */
-  effectiveRoles(): EffectiveRoles;
-  /** Mutable operational state beside the ledger: MAOS_HOME/state.db. */
-  state(): StateStore;
-  /** The approval mechanism shared by Slack reactions and buttons and typed approvals. */
-  approvals(): ApprovalService;
-  /** The autonomy kernel: heartbeat loop, telemetry, drift, STOP–RESET–REALIGN, incidents, seals, snapshots. */
-  autonomy(): AutonomyKernel;
-  /** The one outbound HTTP path (allowlisted hosts only); every SDK and client gets `egress().fetch`. */
-  egress(): EgressGuard;
-  /** The shared Notion client (API 2025-09-03, paced at ~3 req/s), when NOTION_TOKEN is set. */
-  notion(): NotionClient | undefined;
-  /** The evidence relays: the outbox, its dispatcher and sinks, the publisher the kernel uses. */
-  relays(): Relays;
-  /** The Client Intelligence Layer (the MASTER CLIENT OPERATIONAL MATRIX). */
-  clients(): ClientMatrix;
-  ledgerKey(): LedgerKey;
-  ledger(): Ledger;
-  /** Path of the ledger file, for read-only verification. */
-  ledgerPath(): string;
-  /**
-   * Custody as of now, cheaply: the shared incremental verifier (new entries, new checkpoints
-   * including the vault's copies, a full pass hourly or on any anomaly). Heartbeats, `status` and the
-   * App Home use it; `maos ledger verify` always runs the full verification.
-   */
-  custody(): Promise<LedgerWatchReport>;
-  vault(): Promise<Vault>;
-  /** The vault's custody, checked incrementally from a verified mark kept in state.db (heartbeats). */
-  vaultWatch(): VaultWatch;
-  /** Memory Pack v1: the search index derived from the ledger and the vault (MAOS_HOME/memory.db). */
-  memory(): MemoryIndex;
-  hub(): AgentHub;
-  providerFor(spec: string): Provider;
-  runDeps(): Promise<RunDeps>;
-  /**
-   * Settles runs a stopped process left without RUN_SEALED (once per start): sealed late when their
-   * folder was committed or is complete, else aborted. See reconcileRuns.
-   */
-  reconcileRuns(): Promise<Reconciliation>;
-  /** reconcileRuns, returning the correlation ids of the runs it marked aborted. */
-  recoverAbortedRuns(): Promise<string[]>;
-  close(): Promise<void>;
-}
+export type { App } from "./App.ts";
 
 export interface AppOptions {
   env?: Env;

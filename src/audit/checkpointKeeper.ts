@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import type { App } from "../app/createApp.ts";
+import type { App } from "../app/App.ts";
 import type { Checkpoint } from "../ledger/Ledger.ts";
 import { VAULT_CHECKPOINT_FILE, type Vault } from "../vault/Vault.ts";
 import { gitRead } from "./gitRead.ts";

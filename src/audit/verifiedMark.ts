@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import type { App } from "../app/createApp.ts";
+import type { App } from "../app/App.ts";
 import type { WatchMark } from "../ledger/LedgerWatch.ts";
 import { newNoteVerifier, openNote, signNote } from "../ledger/signedNote.ts";
 

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
-import type { App } from "../app/createApp.ts";
+import type { App } from "../app/App.ts";
 import { relayBind } from "../config/relayBind.ts";
 import { type Actor, actorIdentity } from "../core/Actor.ts";
 import { personName } from "../core/personName.ts";

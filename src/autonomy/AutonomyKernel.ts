@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import os from "node:os";
-import type { App } from "../app/createApp.ts";
+import type { App } from "../app/App.ts";
 import { anchorInVault } from "../audit/checkpointKeeper.ts";
 import { type Actor, actorIdentity, SYSTEM_ACTOR } from "../core/Actor.ts";
 import { CodexError } from "../core/CodexError.ts";

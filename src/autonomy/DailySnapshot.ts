@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { Cron } from "croner";
-import type { App } from "../app/createApp.ts";
+import type { App } from "../app/App.ts";
 import { type Actor, actorIdentity } from "../core/Actor.ts";
 import type { Reply } from "../core/Reply.ts";
 import { CHICAGO, chicagoIso, utcIso } from "../core/timestamps.ts";

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { App } from "../app/createApp.ts";
+import type { App } from "../app/App.ts";
 import { type Actor, actorIdentity } from "../core/Actor.ts";
 import { CodexError } from "../core/CodexError.ts";
 import { personName } from "../core/personName.ts";

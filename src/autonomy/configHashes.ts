@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import type { App } from "../app/createApp.ts";
+import type { App } from "../app/App.ts";
 import { isStackFileName } from "../stacks/loadStacks.ts";
 
 /** The repository root: where manifest.yml ships. */

@@ -1,4 +1,4 @@
-import type { App } from "../app/createApp.ts";
+import type { App } from "../app/App.ts";
 import { actorIdentity, SYSTEM_ACTOR } from "../core/Actor.ts";
 import { utcIso } from "../core/timestamps.ts";
 

@@ -1,5 +1,5 @@
 import canonicalize from "canonicalize";
-import type { App } from "../app/createApp.ts";
+import type { App } from "../app/App.ts";
 import { actorIdentity, SYSTEM_ACTOR } from "../core/Actor.ts";
 import type { EffectiveRoles } from "../governance/roleGrants.ts";
 

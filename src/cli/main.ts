@@ -3,7 +3,7 @@ import { Command, CommanderError, Option } from "commander";
 import type { CommandContext } from "../../commands/CommandSpec.ts";
 import type { Outcome } from "../../commands/governed.ts";
 import type { RunArgs } from "../../commands/run.ts";
-import type { App } from "../app/createApp.ts";
+import type { App } from "../app/App.ts";
 import { commandApprovals } from "../approvals/commandApprovals.ts";
 import { loadDotEnv } from "../config/dotEnv.ts";
 import { localActor } from "../core/Actor.ts";

@@ -1,5 +1,5 @@
 import Database from "better-sqlite3";
-import type { App } from "../app/createApp.ts";
+import type { App } from "../app/App.ts";
 import { CodexError } from "../core/CodexError.ts";
 
 /** Entry `seq`'s exact canonical bytes as stored (what its hash covers), read from a read-only handle. */

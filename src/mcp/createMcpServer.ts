@@ -5,7 +5,7 @@ import {
   SubscribeRequestSchema,
   UnsubscribeRequestSchema,
 } from "@modelcontextprotocol/sdk/types.js";
-import type { App } from "../app/createApp.ts";
+import type { App } from "../app/App.ts";
 import type { McpCaller, McpSession } from "./governedCall.ts";
 import { registerPrompts } from "./mcpPrompts.ts";
 import { LEDGER_HEAD_URI, registerResources, STATUS_URI, SUBSCRIBABLE } from "./mcpResources.ts";

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { CommandContext } from "../../commands/CommandSpec.ts";
 import { checkPermission, recordRefusal, unstaffedNote } from "../../commands/permissions.ts";
-import type { App } from "../app/createApp.ts";
+import type { App } from "../app/App.ts";
 import { type Actor, actorIdentity } from "../core/Actor.ts";
 import { isCodexError } from "../core/CodexError.ts";
 import { scrubValues } from "../core/scrubValues.ts";

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
-import type { App } from "../app/createApp.ts";
+import type { App } from "../app/App.ts";
 import { sendJson } from "../core/sendJson.ts";
 import { createMcpServer, type McpServerHandle } from "./createMcpServer.ts";
 import { authenticate, parseMcpTokens } from "./mcpClients.ts";

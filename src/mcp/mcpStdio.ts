@@ -1,5 +1,5 @@
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
-import type { App } from "../app/createApp.ts";
+import type { App } from "../app/App.ts";
 import { localActor } from "../core/Actor.ts";
 import { createMcpServer } from "./createMcpServer.ts";
 

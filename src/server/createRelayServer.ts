@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { App } from "../app/createApp.ts";
+import type { App } from "../app/App.ts";
 import { actorIdentity, SYSTEM_ACTOR } from "../core/Actor.ts";
 import { sendJson } from "../core/sendJson.ts";
 import { MCP_PATH, mcpHttp } from "../mcp/mcpHttp.ts";

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { App } from "../app/createApp.ts";
+import type { App } from "../app/App.ts";
 import { latestCheckpointFromDb } from "../audit/proofs.ts";
 import { isCodexError } from "../core/CodexError.ts";
 import { sendJson } from "../core/sendJson.ts";

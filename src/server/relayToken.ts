@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
-import type { App } from "../app/createApp.ts";
+import type { App } from "../app/App.ts";
 import { isLoopbackAddress, relayBind } from "../config/relayBind.ts";
 
 /** Shorter bearer tokens are refused: they are guessable. */

@@ -1,6 +1,6 @@
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
-import type { App } from "../app/createApp.ts";
+import type { App } from "../app/App.ts";
 import { relayBind } from "../config/relayBind.ts";
 import { createRelayServer } from "./createRelayServer.ts";
 

@@ -1,7 +1,7 @@
 import readline from "node:readline";
 import type { ApprovalsService } from "../../commands/CommandSpec.ts";
 import { dispatch } from "../../commands/dispatch.ts";
-import type { App } from "../app/createApp.ts";
+import type { App } from "../app/App.ts";
 import { type Actor, actorIdentity } from "../core/Actor.ts";
 import { replyToText } from "../core/replyText.ts";
 import { question, terminalAsker } from "../terminal/askInputs.ts";

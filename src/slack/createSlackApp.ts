@@ -10,7 +10,7 @@ import {
 } from "@slack/bolt";
 import type { CommandContext } from "../../commands/CommandSpec.ts";
 import { cancelOutcome } from "../../commands/cancel.ts";
-import type { App } from "../app/createApp.ts";
+import type { App } from "../app/App.ts";
 import type {
   ApprovalOutcome,
   ApprovalRecord,

@@ -1,4 +1,4 @@
-import type { App } from "../app/createApp.ts";
+import type { App } from "../app/App.ts";
 import type { ApprovalRecord } from "../approvals/ApprovalService.ts";
 import { personName } from "../core/personName.ts";
 import { chicagoIso } from "../core/timestamps.ts";

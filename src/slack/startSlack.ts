@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type SocketModeReceiver, webApi } from "@slack/bolt";
 import { dispatch as defaultDispatch } from "../../commands/dispatch.ts";
-import type { App } from "../app/createApp.ts";
+import type { App } from "../app/App.ts";
 import type { ApprovalService } from "../approvals/ApprovalService.ts";
 import { relayBind } from "../config/relayBind.ts";
 import { CodexError } from "../core/CodexError.ts";

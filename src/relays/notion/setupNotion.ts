@@ -1,4 +1,4 @@
-import type { App } from "../../app/createApp.ts";
+import type { App } from "../../app/App.ts";
 import { type Actor, actorIdentity } from "../../core/Actor.ts";
 import { CodexError } from "../../core/CodexError.ts";
 import { ACTIVATION_LEDGER_TITLE, activationLedgerProperties } from "./activationLedgerSchema.ts";
