@@ -7,13 +7,13 @@ import { personName } from "../core/personName.ts";
 import type { Reply } from "../core/Reply.ts";
 import { chicagoIso, compactUtc, utcIso } from "../core/timestamps.ts";
 import type { LedgerEntry } from "../ledger/Ledger.ts";
+import { evidenceRecords } from "../relays/evidenceRecord.ts";
 import { lastSecretsLoad } from "../secrets/loadNotionSecrets.ts";
 import { MIN_TOKEN_CHARS, relayToken } from "../server/relayToken.ts";
 import { loadStacks } from "../stacks/loadStacks.ts";
 import { readLastChannel } from "../state/slackConnection.ts";
 import type { AutonomyKernel, HeartbeatResult } from "./AutonomyKernel.ts";
 import { manifestPath } from "./configHashes.ts";
-import { evidenceRecords } from "./evidenceRecord.ts";
 
 export interface ActivationStep {
   n: number;

@@ -6,10 +6,10 @@ import { personName } from "../core/personName.ts";
 import type { Reply, ReplyPart } from "../core/Reply.ts";
 import { chicagoIso } from "../core/timestamps.ts";
 import type { LedgerAppend, LedgerEntry } from "../ledger/Ledger.ts";
+import type { EvidenceDraft, EvidencePublisher } from "../relays/EvidencePublisher.ts";
 import type { IncidentRow } from "../state/StateStore.ts";
 import type { ConfigHashes } from "./configHashes.ts";
 import type { DriftComponent, DriftResult } from "./drift.ts";
-import type { EvidenceDraft, EvidencePublisher } from "./EvidencePublisher.ts";
 
 export type { IncidentRow } from "../state/StateStore.ts";
 

@@ -1,6 +1,6 @@
 import type { LedgerAppend, LedgerEntry } from "../ledger/Ledger.ts";
-import type { EvidenceDraft, EvidenceItem, EvidencePublisher } from "./EvidencePublisher.ts";
-import { asDrafts, recordBase, withEvidence } from "./evidenceRecord.ts";
+import type { EvidenceDraft, EvidenceItem, EvidencePublisher } from "../relays/EvidencePublisher.ts";
+import { asDrafts, recordBase, withEvidence } from "../relays/evidenceRecord.ts";
 
 export interface LedgerNotePublisherOptions {
   ledger: { append(e: LedgerAppend): Promise<LedgerEntry> };

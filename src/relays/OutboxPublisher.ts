@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
-import type { EvidenceDraft, EvidenceItem, EvidencePublisher } from "../autonomy/EvidencePublisher.ts";
-import { asDrafts, type EvidenceRecord, recordBase, withEvidence } from "../autonomy/evidenceRecord.ts";
 import type { LedgerAppend, LedgerEntry } from "../ledger/Ledger.ts";
+import type { EvidenceDraft, EvidenceItem, EvidencePublisher } from "./EvidencePublisher.ts";
 import type { QueuedEvidenceBody, SinkName } from "./evidenceBody.ts";
 import { storeItem } from "./evidenceBody.ts";
+import { asDrafts, type EvidenceRecord, recordBase, withEvidence } from "./evidenceRecord.ts";
 
 /** A row for Ledger.append to insert into the outbox in the same transaction as its entry. */
 export interface OutboxInsert {

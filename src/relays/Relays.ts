@@ -1,15 +1,15 @@
 import type { Client } from "@notionhq/client";
 import type { webApi } from "@slack/bolt";
-import type { EvidenceItem } from "../autonomy/EvidencePublisher.ts";
 import type { Env } from "../config/loadEnv.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/logger.ts";
 import type { Charter } from "../governance/charter.ts";
 import type { LedgerAppend, LedgerEntry } from "../ledger/Ledger.ts";
-import type { ChannelRateLimiter } from "../slack/channelRateLimiter.ts";
+import type { ChannelRateLimiter } from "../slackWire/channelRateLimiter.ts";
 import type { StateStore } from "../state/StateStore.ts";
 import { readLastChannel } from "../state/slackConnection.ts";
 import { DEFAULT_BACKOFF } from "./backoff.ts";
+import type { EvidenceItem } from "./EvidencePublisher.ts";
 import type { SinkName } from "./evidenceBody.ts";
 import { limitedFetch } from "./limitedFetch.ts";
 import { NotionSink } from "./notion/NotionSink.ts";

@@ -1,5 +1,5 @@
-import type { EvidenceDraft, EvidenceItem } from "../autonomy/EvidencePublisher.ts";
 import { scrubValues } from "../core/scrubValues.ts";
+import type { EvidenceDraft, EvidenceItem } from "./EvidencePublisher.ts";
 
 export const SINKS = ["slack", "notion", "teamwork"] as const;
 export type SinkName = (typeof SINKS)[number];

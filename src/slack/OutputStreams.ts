@@ -1,8 +1,8 @@
 import type { webApi } from "@slack/bolt";
 import type { Logger } from "../core/logger.ts";
 import type { RunProgress } from "../executor/RunProgress.ts";
-import { SLACK_LIMITS } from "./blockKit.ts";
-import type { ChannelRateLimiter } from "./channelRateLimiter.ts";
+import { SLACK_LIMITS } from "../slackWire/blockKit.ts";
+import type { ChannelRateLimiter } from "../slackWire/channelRateLimiter.ts";
 
 /** At most this much text per streaming call: about a paragraph, at the channel's pace. */
 const CHUNK_CHARS = 1000;

@@ -13,10 +13,10 @@ import {
   progressBar,
   section,
   sections,
-} from "./blockKit.ts";
-import type { ChannelRateLimiter } from "./channelRateLimiter.ts";
-import { packMessages } from "./packMessages.ts";
-import { CANCEL_RUN_ACTION } from "./replyBlocks.ts";
+} from "../slackWire/blockKit.ts";
+import type { ChannelRateLimiter } from "../slackWire/channelRateLimiter.ts";
+import { packMessages } from "../slackWire/packMessages.ts";
+import { CANCEL_RUN_ACTION } from "../slackWire/replyBlocks.ts";
 
 type AgentState = "waiting" | "running" | "done" | "failed" | "skipped";
 

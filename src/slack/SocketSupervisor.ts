@@ -2,9 +2,9 @@ import { isCodexError } from "../core/CodexError.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/logger.ts";
 import { utcIso } from "../core/timestamps.ts";
+import { platformError } from "../slackWire/slackErrors.ts";
 import type { StateStore } from "../state/StateStore.ts";
 import { type SlackConnectionStatus, writeSlackConnection } from "../state/slackConnection.ts";
-import { platformError } from "./deliverReply.ts";
 
 /** The part of @slack/socket-mode's SocketModeClient the supervisor drives. */
 export interface SocketClient {

@@ -1,9 +1,9 @@
 import type { webApi } from "@slack/bolt";
 import type { Logger } from "../core/logger.ts";
 import type { Reply } from "../core/Reply.ts";
-import type { Block } from "./blockKit.ts";
-import type { ChannelRateLimiter } from "./channelRateLimiter.ts";
-import { APPROVE_ACTION, type ReplyBlocksOptions, replyToBlocks } from "./replyBlocks.ts";
+import type { Block } from "../slackWire/blockKit.ts";
+import type { ChannelRateLimiter } from "../slackWire/channelRateLimiter.ts";
+import { type ReplyBlocksOptions, replyToBlocks } from "../slackWire/replyBlocks.ts";
 
 /** Bolt's `respond` (the command's response_url): the fallback where the bot may not post. */
 export type RespondFn = (message: {
@@ -38,6 +38,8 @@ const NOT_POSTABLE = new Set(["channel_not_found", "not_in_channel", "is_archive
  * Every call is queued on the channel's rate-limiter lane, which waits out 429s. Where the bot cannot
  * post, the command's response_url is used instead. Returns the ts of the first posted message.
  */
+import { approvalIds, platformError } from "../slackWire/slackErrors.ts";
+
 export async function deliverReply(
   reply: Reply,
   target: DeliverTarget,
@@ -102,20 +104,4 @@ export async function deliverReply(
     );
   }
   return first;
-}
-
-/** Approval ids carried by Approve buttons in a message. */
-export function approvalIds(blocks: readonly Block[]): string[] {
-  const ids: string[] = [];
-  for (const b of blocks) {
-    if (b.type !== "actions") continue;
-    for (const el of b.elements) if (el.action_id === APPROVE_ACTION && el.value) ids.push(el.value);
-  }
-  return ids;
-}
-
-/** The `error` of a Slack platform error (`{ ok: false, error }`), if that is what `err` is. */
-export function platformError(err: unknown): string | undefined {
-  const data = (err as { data?: { error?: unknown } } | undefined)?.data;
-  return typeof data?.error === "string" ? data.error : undefined;
 }

@@ -3,8 +3,8 @@ import type { ApprovalRecord } from "../approvals/ApprovalService.ts";
 import { personName } from "../core/personName.ts";
 import { chicagoIso } from "../core/timestamps.ts";
 import type { LedgerEntry } from "../ledger/Ledger.ts";
-import { type Block, context, divider, escapeMrkdwn, header, section } from "./blockKit.ts";
-import { fitHomeTab } from "./packMessages.ts";
+import { type Block, context, divider, escapeMrkdwn, header, section } from "../slackWire/blockKit.ts";
+import { fitHomeTab } from "../slackWire/packMessages.ts";
 
 export interface HomeRun {
   runId: string;

@@ -4,8 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { EvidenceDraft, EvidenceItem } from "../../src/autonomy/EvidencePublisher.ts";
-import { evidenceRecords } from "../../src/autonomy/evidenceRecord.ts";
+import type { EvidenceDraft, EvidenceItem } from "../../src/relays/EvidencePublisher.ts";
+import { evidenceRecords } from "../../src/relays/evidenceRecord.ts";
 import { LedgerNotePublisher } from "../../src/autonomy/LedgerNotePublisher.ts";
 import { testApp } from "../helpers/testApp.ts";
 

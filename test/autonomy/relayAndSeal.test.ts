@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { dispatch } from "../../commands/dispatch.ts";
-import { evidenceRecords } from "../../src/autonomy/evidenceRecord.ts";
+import { evidenceRecords } from "../../src/relays/evidenceRecord.ts";
 import type { Actor } from "../../src/core/Actor.ts";
 import { replyToText } from "../../src/core/replyText.ts";
 import { createRelayServer } from "../../src/server/createRelayServer.ts";

@@ -9,7 +9,7 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import path from "node:path";
 import { test } from "node:test";
-import type { EvidenceDraft } from "../../src/autonomy/EvidencePublisher.ts";
+import type { EvidenceDraft } from "../../src/relays/EvidencePublisher.ts";
 import { TW_CREATE_COMMENT, TW_CREATE_TASK } from "../fakes/teamworkServer.ts";
 import { REPO, testApp } from "../helpers/testApp.ts";
 import { pageKeys, queuedKeys, startRelayFakes, teamworkKeys, testCause } from "./relayKit.ts";

@@ -12,7 +12,7 @@ import path from "node:path";
 import { test } from "node:test";
 import { dispatch } from "../../commands/dispatch.ts";
 import { createApp } from "../../src/app/createApp.ts";
-import { evidenceRecords } from "../../src/autonomy/evidenceRecord.ts";
+import { evidenceRecords } from "../../src/relays/evidenceRecord.ts";
 import { loadEnv } from "../../src/config/loadEnv.ts";
 import type { Actor } from "../../src/core/Actor.ts";
 import { ManualClock } from "../../src/core/clock.ts";

@@ -10,9 +10,9 @@ import {
   progressBar,
   section,
   sections,
-} from "../../src/slack/blockKit.ts";
-import { ChannelRateLimiter } from "../../src/slack/channelRateLimiter.ts";
-import { packMessages } from "../../src/slack/packMessages.ts";
+} from "../../src/slackWire/blockKit.ts";
+import { ChannelRateLimiter } from "../../src/slackWire/channelRateLimiter.ts";
+import { packMessages } from "../../src/slackWire/packMessages.ts";
 import { slackWebClientOptions } from "../../src/slack/webClientOptions.ts";
 import { type FakeSlack, startFakeSlack } from "../fakes/slackWebApi.ts";
 

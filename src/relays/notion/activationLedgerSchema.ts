@@ -1,5 +1,5 @@
-import type { EvidenceKind } from "../../autonomy/EvidencePublisher.ts";
 import { chicagoIso } from "../../core/timestamps.ts";
+import type { EvidenceKind } from "../EvidencePublisher.ts";
 import type { EvidenceBody } from "../evidenceBody.ts";
 import { richText } from "./markdownBlocks.ts";
 

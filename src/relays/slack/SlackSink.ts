@@ -1,10 +1,10 @@
 import type { webApi } from "@slack/bolt";
 import type { Clock } from "../../core/clock.ts";
 import type { Charter } from "../../governance/charter.ts";
-import type { ChannelRateLimiter } from "../../slack/channelRateLimiter.ts";
-import { retryAfterMs } from "../../slack/channelRateLimiter.ts";
-import { approvalIds, platformError } from "../../slack/deliverReply.ts";
-import { replyToBlocks } from "../../slack/replyBlocks.ts";
+import type { ChannelRateLimiter } from "../../slackWire/channelRateLimiter.ts";
+import { retryAfterMs } from "../../slackWire/channelRateLimiter.ts";
+import { replyToBlocks } from "../../slackWire/replyBlocks.ts";
+import { approvalIds, platformError } from "../../slackWire/slackErrors.ts";
 import type { StateStore } from "../../state/StateStore.ts";
 import { readLastChannel } from "../../state/slackConnection.ts";
 import { DeliveryError, retryableStatus } from "../DeliveryError.ts";
