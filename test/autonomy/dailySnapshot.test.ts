@@ -4,8 +4,8 @@ import path from "node:path";
 import { after, before, test } from "node:test";
 import { dispatch } from "../../commands/dispatch.ts";
 import type { SnapshotSummary } from "../../src/autonomy/DailySnapshot.ts";
-import { evidenceRecords } from "../../src/relays/evidenceRecord.ts";
 import { replyToText } from "../../src/core/replyText.ts";
+import { evidenceRecords } from "../../src/relays/evidenceRecord.ts";
 import { type AutonomyHarness, startAutonomyHarness } from "./autonomyHarness.ts";
 
 let h: AutonomyHarness;

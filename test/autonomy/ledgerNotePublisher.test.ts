@@ -4,9 +4,9 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { LedgerNotePublisher } from "../../src/autonomy/LedgerNotePublisher.ts";
 import type { EvidenceDraft, EvidenceItem } from "../../src/relays/EvidencePublisher.ts";
 import { evidenceRecords } from "../../src/relays/evidenceRecord.ts";
-import { LedgerNotePublisher } from "../../src/autonomy/LedgerNotePublisher.ts";
 import { testApp } from "../helpers/testApp.ts";
 
 function draft(title: string, threadKey?: string): EvidenceDraft {

@@ -6,9 +6,9 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { dispatch } from "../../commands/dispatch.ts";
-import { evidenceRecords } from "../../src/relays/evidenceRecord.ts";
 import type { Actor } from "../../src/core/Actor.ts";
 import { replyToText } from "../../src/core/replyText.ts";
+import { evidenceRecords } from "../../src/relays/evidenceRecord.ts";
 import { createRelayServer } from "../../src/server/createRelayServer.ts";
 import { type AutonomyHarness, RELAY_TOKEN, startAutonomyHarness } from "./autonomyHarness.ts";
 

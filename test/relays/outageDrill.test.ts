@@ -12,13 +12,13 @@ import path from "node:path";
 import { test } from "node:test";
 import { dispatch } from "../../commands/dispatch.ts";
 import { createApp } from "../../src/app/createApp.ts";
-import { evidenceRecords } from "../../src/relays/evidenceRecord.ts";
 import { loadEnv } from "../../src/config/loadEnv.ts";
 import type { Actor } from "../../src/core/Actor.ts";
 import { ManualClock } from "../../src/core/clock.ts";
 import { createLogger } from "../../src/core/logger.ts";
 import { replyToText } from "../../src/core/replyText.ts";
 import { verifyLedger } from "../../src/ledger/verifyLedger.ts";
+import { evidenceRecords } from "../../src/relays/evidenceRecord.ts";
 import { REPO } from "../helpers/testApp.ts";
 import { pageKeys, queuedKeys, startRelayFakes, teamworkKeys } from "./relayKit.ts";
 

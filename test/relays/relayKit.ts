@@ -3,8 +3,9 @@
  * data source already made (as `maos notion setup` makes it), and the environment that points the app
  * at them.
  */
-import { evidenceRecords } from "../../src/relays/evidenceRecord.ts";
+
 import type { Ledger, LedgerAppend } from "../../src/ledger/Ledger.ts";
+import { evidenceRecords } from "../../src/relays/evidenceRecord.ts";
 import { activationLedgerProperties } from "../../src/relays/notion/activationLedgerSchema.ts";
 import { type FakeDataSource, type FakeNotion, startFakeNotion } from "../fakes/notionServer.ts";
 import { type FakeTeamwork, startFakeTeamwork } from "../fakes/teamworkServer.ts";

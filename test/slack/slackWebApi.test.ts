@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { webApi } from "@slack/bolt";
 import { ManualClock } from "../../src/core/clock.ts";
+import { slackWebClientOptions } from "../../src/slack/webClientOptions.ts";
 import {
   actions,
   button,
@@ -13,7 +14,6 @@ import {
 } from "../../src/slackWire/blockKit.ts";
 import { ChannelRateLimiter } from "../../src/slackWire/channelRateLimiter.ts";
 import { packMessages } from "../../src/slackWire/packMessages.ts";
-import { slackWebClientOptions } from "../../src/slack/webClientOptions.ts";
 import { type FakeSlack, startFakeSlack } from "../fakes/slackWebApi.ts";
 
 const TOKEN = "xoxb-test-token";
