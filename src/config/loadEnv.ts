@@ -2,7 +2,7 @@ import path from "node:path";
 import { z } from "zod";
 import { CodexError } from "../core/CodexError.ts";
 import { MIN_SECRET_LENGTH } from "../core/scrubValues.ts";
-import { registeredSecretValues } from "../secrets/secretRegistry.ts";
+import { registeredSecretValues } from "../core/secretRegistry.ts";
 import { isBindAddress } from "./relayBind.ts";
 
 /** Every variable the process reads, documented in .env.example. Unset optional integrations are "off". */

@@ -3,7 +3,7 @@ import type { Env } from "../config/loadEnv.ts";
 import { CodexError, isCodexError } from "../core/CodexError.ts";
 import type { Logger } from "../core/logger.ts";
 import { MIN_SECRET_LENGTH } from "../core/scrubValues.ts";
-import { registerSecretValues } from "./secretRegistry.ts";
+import { registerSecretValues } from "../core/secretRegistry.ts";
 
 /** Registry column names, as the seed's "Notion Registry → env loader" reads them. */
 export const NAME_PROPERTY = "Name";

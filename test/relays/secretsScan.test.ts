@@ -19,8 +19,8 @@ import type { Actor } from "../../src/core/Actor.ts";
 import { ManualClock } from "../../src/core/clock.ts";
 import { createLogger } from "../../src/core/logger.ts";
 import { replyToText } from "../../src/core/replyText.ts";
+import { clearRegisteredSecretValues } from "../../src/core/secretRegistry.ts";
 import { loadNotionSecrets } from "../../src/secrets/loadNotionSecrets.ts";
-import { clearRegisteredSecretValues } from "../../src/secrets/secretRegistry.ts";
 import { REPO } from "../helpers/testApp.ts";
 import { startRelayFakes, TEAMWORK_KEY, testCause } from "./relayKit.ts";
 
