@@ -1,13 +1,9 @@
 import type { App } from "../src/app/App.ts";
+import type { ApprovalsService } from "../src/approvals/commandApprovals.ts";
 import type { Actor } from "../src/core/Actor.ts";
 import type { Reply } from "../src/core/Reply.ts";
 import type { ProgressListener } from "../src/executor/RunProgress.ts";
 import type { InputAsker } from "./runInputs.ts";
-
-/** Decides typed approvals (`/codex approve <id>`); the approvals mechanism plugs in here. */
-export interface ApprovalsService {
-  decide(id: string, decision: "approve" | "reject", actor: Actor): Promise<Reply>;
-}
 
 /** What every chat adapter (Slack, the shell) hands a command besides its arguments. */
 export interface CommandContext {
@@ -45,3 +41,5 @@ export interface CommandSpec {
   forms?: { usage: string; permission: string }[];
   run(args: string[], ctx: CommandContext): Promise<Reply>;
 }
+
+export type { ApprovalsService };

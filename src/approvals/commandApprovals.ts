@@ -1,7 +1,11 @@
-import type { ApprovalsService } from "../../commands/CommandSpec.ts";
 import type { Actor } from "../core/Actor.ts";
 import type { Reply } from "../core/Reply.ts";
 import type { ApprovalOutcome, ApprovalService } from "./ApprovalService.ts";
+
+/** Decides typed approvals (`/codex approve <id>`): what the command layer and the shell hold. */
+export interface ApprovalsService {
+  decide(id: string, decision: "approve" | "reject", actor: Actor): Promise<Reply>;
+}
 
 /** The approvals service as the command layer sees it (`/codex approve|reject <id>`): outcomes as Replies. */
 export function commandApprovals(service: ApprovalService): ApprovalsService {
