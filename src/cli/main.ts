@@ -11,9 +11,9 @@ import { CodexError, isCodexError } from "../core/CodexError.ts";
 import { replyToText } from "../core/replyText.ts";
 import { loadNotionSecrets } from "../secrets/loadNotionSecrets.ts";
 import { lineQuestions, terminalAsker } from "../terminal/askInputs.ts";
+import { runProgress } from "../terminal/runProgress.ts";
 import { forCli } from "./cliWording.ts";
 import { exitCodeFor } from "./exitCode.ts";
-import { progressRenderer } from "./progressRenderer.ts";
 import {
   renderEntries,
   renderLedgerVerify,
@@ -113,7 +113,12 @@ export async function main(
           await authorize({ app: a, actor, approvals: commandApprovals(a.approvals()) }, "run");
           // On a terminal a missing input is asked for; without one, run() names it and we exit 2.
           const asked = await askOnTerminal({ stack, inputs: opts.input, provider: opts.provider }, a, io);
-          const summary = await run(asked, actor, a, opts.json ? undefined : progressRenderer(io.stderr));
+          const summary = await run(
+            asked,
+            actor,
+            a,
+            opts.json || !io.stderr.isTTY ? undefined : runProgress((s) => io.stderr.write(s), "overwrite"),
+          );
           emit(summary, () => renderRun(summary));
           return summary.status === "completed" ? 0 : 1;
         },

@@ -5,8 +5,8 @@ import type { App } from "../app/App.ts";
 import { type Actor, actorIdentity } from "../core/Actor.ts";
 import { replyToText } from "../core/replyText.ts";
 import { question, terminalAsker } from "../terminal/askInputs.ts";
+import { runProgress } from "../terminal/runProgress.ts";
 import { ShellScreen } from "./ShellScreen.ts";
-import { shellProgress } from "./shellProgress.ts";
 
 export interface ShellOptions {
   app: App;
@@ -67,7 +67,7 @@ export async function startShell(opts: ShellOptions): Promise<void> {
           const reply = await dispatch(line, {
             app,
             actor,
-            onProgress: shellProgress(write),
+            onProgress: runProgress(write, "lines"),
             ...(opts.approvals ? { approvals: opts.approvals } : {}),
             // On a terminal a stack's missing inputs are asked for; piped input gets the named list instead.
             ...(tty ? { askInputs: terminalAsker((prompt) => question(rl, prompt), write) } : {}),
