@@ -1,10 +1,12 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import type { App } from "../app/App.ts";
 import type { Checkpoint } from "../ledger/Ledger.ts";
 import { VAULT_CHECKPOINT_FILE, type Vault } from "../vault/Vault.ts";
+import type { AuditDeps } from "./AuditDeps.ts";
 import { gitRead } from "./gitRead.ts";
 import { VAULT_KEY_EVENT } from "./vaultCustody.ts";
+
+type Deps = Pick<AuditDeps, "home" | "ledger" | "state" | "vault">;
 
 /** state.db key of the newest signed checkpoint this home has seen: the high-water mark a start compares with. */
 export const KNOWN_CHECKPOINT_KEY = "ledger.knownCheckpoint";
@@ -20,7 +22,7 @@ interface Known {
  * uncovered) and remembers it in state.db, which a rolled-back or truncated ledger.db cannot take back
  * with it. Synchronous: a governed act is covered before its reply goes out.
  */
-export function coverLedger(app: App): Checkpoint {
+export function coverLedger(app: Deps): Checkpoint {
   const ledger = app.ledger();
   const latest = ledger.latestCheckpoint();
   const cp = latest !== undefined && latest.size === ledger.size() ? latest : ledger.checkpoint();
@@ -29,7 +31,7 @@ export function coverLedger(app: App): Checkpoint {
 }
 
 /** Keeps the newest checkpoint in state.db; a smaller one never replaces a larger one. */
-export function remember(app: App, cp: Checkpoint): void {
+export function remember(app: Deps, cp: Checkpoint): void {
   const state = app.state();
   const known = state.getValue<Known>(KNOWN_CHECKPOINT_KEY);
   // Never lowered, nor replaced at the same size: a rolled-back ledger must not rewrite what was seen.
@@ -38,7 +40,7 @@ export function remember(app: App, cp: Checkpoint): void {
 }
 
 /** The signed checkpoints this home keeps outside ledger.db (state.db's high-water mark). */
-export function knownCheckpoints(app: App): string[] {
+export function knownCheckpoints(app: Deps): string[] {
   if (!existsSync(path.join(app.home, "state.db"))) return [];
   const known = app.state().getValue<Known>(KNOWN_CHECKPOINT_KEY);
   return known ? [known.note] : [];
@@ -52,7 +54,7 @@ export function knownCheckpoints(app: App): string[] {
  * next heartbeat.
  */
 export async function anchorInVault(
-  app: App,
+  app: Deps,
   opts: { commitIfSealUnanchored?: boolean; ifVaultFree?: boolean } = {},
 ): Promise<{ checkpoint: Checkpoint; committed: string | null; deferred?: true }> {
   const cp = coverLedger(app);
@@ -69,7 +71,7 @@ export async function anchorInVault(
 
 /** anchorInVault's vault part, for the checkpoint `cp` already signed and kept in state.db. */
 async function putInVault(
-  app: App,
+  app: Deps,
   vault: Vault,
   cp: Checkpoint,
   opts: { commitIfSealUnanchored?: boolean },
@@ -108,7 +110,7 @@ async function committedCheckpointSize(vault: Vault): Promise<number> {
  * was), so the signed ledger vouches for the key that `maos vault verify` and the auditor check
  * commit signatures against. `publicKey: null` records that commits are unsigned from here on.
  */
-export async function recordVaultKey(app: App): Promise<void> {
+export async function recordVaultKey(app: Deps): Promise<void> {
   const vault = await app.vault();
   const last = app.ledger().query({ eventType: VAULT_KEY_EVENT, newestFirst: true, limit: 1 })[0];
   const recorded = last ? ((last.payload as { publicKey?: string | null }).publicKey ?? null) : undefined;

@@ -3,12 +3,12 @@ import { readdir, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
-import type { App } from "../app/App.ts";
 import { CodexError } from "../core/CodexError.ts";
 import { utcIso } from "../core/timestamps.ts";
 import type { LedgerEntry } from "../ledger/Ledger.ts";
 import { openNote, signNote } from "../ledger/signedNote.ts";
 import { headFromFiles } from "../vault/headFromFiles.ts";
+import type { AuditDeps } from "./AuditDeps.ts";
 import { gitRead, objectIds } from "./gitRead.ts";
 import {
   checkSealedRuns,
@@ -18,6 +18,8 @@ import {
   vaultCheckpointFiles,
 } from "./vaultCustody.ts";
 import type { FullPassResult } from "./vaultFullPass.ts";
+
+type Deps = Pick<AuditDeps, "home" | "clock" | "ledger" | "ledgerKey" | "ledgerPath" | "state" | "vault">;
 
 /** state.db key of the vault's verified mark: the last vault HEAD and RUN_SEALED entry found intact. */
 export const VAULT_MARK_KEY = "vault.verifiedMark";
@@ -82,13 +84,13 @@ export interface VaultCheck {
  * Not seen until a full pass: a working-tree edit of a committed run folder that is never committed.
  */
 export class VaultWatch {
-  readonly #app: App;
+  readonly #app: Deps;
   /** undefined: not loaded yet; null: none (or not valid). */
   #mark: Mark | null | undefined;
   #failed = false;
   #noteGiven = false;
 
-  constructor(app: App) {
+  constructor(app: Deps) {
     this.#app = app;
   }
 

@@ -1,8 +1,10 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import type { App } from "../app/App.ts";
 import type { WatchMark } from "../ledger/LedgerWatch.ts";
 import { newNoteVerifier, openNote, signNote } from "../ledger/signedNote.ts";
+import type { AuditDeps } from "./AuditDeps.ts";
+
+type Deps = Pick<AuditDeps, "home" | "ledgerKey" | "log" | "state">;
 
 /** state.db key of the last ledger verification that passed (a LedgerWatch mark, signed by the ledger key). */
 export const VERIFIED_MARK_KEY = "ledger.verifiedMark";
@@ -14,14 +16,14 @@ const HEADER = "maos-codex ledger verified mark v1";
  * bot) checks only the entries written since instead of every row. Signed with the ledger key: a mark
  * that someone without the key wrote into state.db does not open, and a full pass runs instead.
  */
-export function saveVerifiedMark(app: App, mark: WatchMark): void {
+export function saveVerifiedMark(app: Deps, mark: WatchMark): void {
   app
     .state()
     .setValue(VERIFIED_MARK_KEY, signNote(`${HEADER}\n${JSON.stringify(mark)}\n`, app.ledgerKey().signer));
 }
 
 /** The kept mark when it is there and signed by this ledger's key; undefined otherwise (a full pass then). */
-export function loadVerifiedMark(app: App): WatchMark | undefined {
+export function loadVerifiedMark(app: Deps): WatchMark | undefined {
   if (!existsSync(path.join(app.home, "state.db"))) return undefined;
   const note = app.state().getValue<string>(VERIFIED_MARK_KEY);
   if (typeof note !== "string") return undefined;

@@ -1,4 +1,14 @@
-import type { App } from "../../app/App.ts";
+import type { Client } from "@notionhq/client";
+import type { Clock } from "../../core/clock.ts";
+import type { Ledger } from "../../ledger/Ledger.ts";
+
+/** What setting Notion up uses: the shared client, the clock and the ledger it records to. */
+interface NotionSetupDeps {
+  readonly clock: Clock;
+  notion(): Client | undefined;
+  ledger(): Ledger;
+}
+
 import { type Actor, actorIdentity } from "../../core/Actor.ts";
 import { CodexError } from "../../core/CodexError.ts";
 import { ACTIVATION_LEDGER_TITLE, activationLedgerProperties } from "./activationLedgerSchema.ts";
@@ -30,7 +40,11 @@ export function parsePageId(raw: string): string {
  * page (which must be shared with the integration) with the relay's typed properties, records it in the
  * ledger, and returns the ids to put in the environment.
  */
-export async function setupNotion(app: App, parent: string, actor: Actor): Promise<NotionSetupResult> {
+export async function setupNotion(
+  app: NotionSetupDeps,
+  parent: string,
+  actor: Actor,
+): Promise<NotionSetupResult> {
   const client = app.notion();
   if (!client) {
     throw new CodexError("CONFIG_INVALID", "NOTION_TOKEN is not set", {
