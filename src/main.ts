@@ -1,5 +1,5 @@
 import { type App, createApp } from "./app/createApp.ts";
-import { hostHeadless, hostOnSlack, hostShell } from "./app/hostAutonomy.ts";
+import { hostHeadless, hostShell } from "./app/hostAutonomy.ts";
 import { commandApprovals } from "./approvals/commandApprovals.ts";
 import { exitCodeFor } from "./cli/exitCode.ts";
 import { loadDotEnv } from "./config/dotEnv.ts";
@@ -14,6 +14,7 @@ import { startHeadless } from "./server/startHeadless.ts";
 import { ShellScreen } from "./shell/ShellScreen.ts";
 import { shellLogger } from "./shell/shellLog.ts";
 import { startShell } from "./shell/startShell.ts";
+import { hostOnSlack } from "./slack/hostOnSlack.ts";
 
 /** What `npm start` runs: Slack with a bot token, else the shell on a TTY, else headless. */
 

@@ -1,44 +1,11 @@
 import { CodexError } from "../core/CodexError.ts";
-import type { SlackRuntime } from "../slack/startSlack.ts";
 import type { App } from "./createApp.ts";
-
-/**
- * On Slack: evidence goes to the charter's channels through the Slack app's client and limiter, the
- * incident message becomes the approval target, and the loop starts.
- */
-export async function hostOnSlack(
-  app: App,
-  runtime: Pick<SlackRuntime, "slack" | "state" | "approvals">,
-): Promise<void> {
-  const kernel = app.autonomy();
-  // Evidence goes through the durable outbox (evidence relays); this process's dispatcher delivers it
-  // to Slack (with the app's client and limiter), Notion and Teamwork.
-  const relays = app.relays();
-  relays.attachSlack({
-    client: runtime.slack.client,
-    limiter: runtime.slack.limiter,
-    onApprovalMessage: (id, channel, ts) => {
-      runtime.approvals.attachMessage(id, channel, ts);
-    },
-  });
-  relays.start();
-  app.clients().start();
-  kernel.configure({
-    mode: "slack",
-    slackLive: true,
-    publisher: relays.publisher(),
-    // An approval recorded by another process (maos incident approve) shows on the incident's
-    // messages within a heartbeat.
-    afterBeat: () => runtime.slack.syncIncidentMessages(),
-  });
-  await startTheLoop(app);
-}
 
 /**
  * One autonomy loop per MAOS_HOME: a second bot on the same home stops here, naming the process that
  * holds the loop. CLI commands beside the bot are fine: they never run a loop.
  */
-async function startTheLoop(app: App): Promise<void> {
+export async function startTheLoop(app: App): Promise<void> {
   const kernel = app.autonomy();
   if (await kernel.startLoop()) return;
   const holder = kernel.loopHolder();

@@ -6,7 +6,7 @@ import { createRequire } from "node:module";
  * synchronous, and a process that never uses an SDK, the database or the vault should not pay for
  * loading them: `maos stacks list` must start in a few hundred milliseconds.
  *
- *   const kernel = lazyModule<typeof import("../autonomy/AutonomyKernel.ts")>(import.meta.url, "../autonomy/AutonomyKernel.ts");
+ *   const kernel = lazyModule<typeof import("./heavy.ts")>(import.meta.url, "./heavy.ts");
  *   new (kernel().AutonomyKernel)(app);
  */
 export function lazyModule<T>(from: string, specifier: string): () => T {
