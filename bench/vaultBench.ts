@@ -257,7 +257,17 @@ async function measureHome(runs: number): Promise<VaultHomeFigures> {
           .ledger()
           .appendSync({ eventType: "NOTE", actor: "bench", correlationId: "bench", payload: { i } });
         slack.push(await timed(() => statusReply(app)));
-        homeViews.push(await timed(() => new HomeDashboard(app, () => []).view()));
+        homeViews.push(
+          await timed(() =>
+            new HomeDashboard({
+              clock: app.clock,
+              ledger: () => app.ledger(),
+              custody: () => app.custody(),
+              autonomySummary: () => app.autonomy().homeSummary(),
+              openApprovals: () => [],
+            }).view(),
+          ),
+        );
       }
       // One more sealed run's git work: Vault.sealRun with a run's files (the commit and its stage).
       const vault = await app.vault();

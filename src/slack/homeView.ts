@@ -1,8 +1,9 @@
-import type { App } from "../app/App.ts";
 import type { ApprovalRecord } from "../approvals/ApprovalService.ts";
+import type { Clock } from "../core/clock.ts";
 import { personName } from "../core/personName.ts";
 import { chicagoIso } from "../core/timestamps.ts";
-import type { LedgerEntry } from "../ledger/Ledger.ts";
+import type { Ledger, LedgerEntry } from "../ledger/Ledger.ts";
+import type { LedgerWatchReport } from "../ledger/LedgerWatch.ts";
 import { type Block, context, divider, escapeMrkdwn, header, section } from "../slackWire/blockKit.ts";
 import { fitHomeTab } from "../slackWire/packMessages.ts";
 
@@ -39,30 +40,39 @@ export interface HomeView {
 const RECENT_RUNS = 5;
 const SHOWN_APPROVALS = 15;
 
+/** What the App Home reads. */
+export interface HomeDeps {
+  clock: Clock;
+  ledger: () => Ledger;
+  /** Custody as of now, incrementally (App["custody"]). */
+  custody: () => Promise<LedgerWatchReport>;
+  /** The autonomy loop's state in a few lines (the kernel's homeSummary). */
+  autonomySummary: () => string;
+  openApprovals: () => ApprovalRecord[];
+}
+
 /**
  * The App Home dashboard: reads the last runs and the ledger state from the ledger, checks custody
  * through the app's incremental verifier (only when the ledger has grown since the last check), and
  * lists open approvals.
  */
 export class HomeDashboard {
-  readonly #app: App;
-  readonly #openApprovals: () => ApprovalRecord[];
+  readonly #deps: HomeDeps;
   #lastCheck: LedgerCheck | undefined;
 
-  constructor(app: App, openApprovals: () => ApprovalRecord[]) {
-    this.#app = app;
-    this.#openApprovals = openApprovals;
+  constructor(deps: HomeDeps) {
+    this.#deps = deps;
   }
 
   async snapshot(): Promise<HomeSnapshot> {
-    const ledger = this.#app.ledger();
+    const ledger = this.#deps.ledger();
     const size = ledger.size();
     return {
       runs: recentRuns(ledger),
       ledger: { size, head: ledger.head().hash, check: await this.#check(size) },
-      autonomy: this.#app.autonomy().homeSummary(),
-      approvals: this.#openApprovals(),
-      at: this.#app.clock.now(),
+      autonomy: this.#deps.autonomySummary(),
+      approvals: this.#deps.openApprovals(),
+      at: this.#deps.clock.now(),
     };
   }
 
@@ -75,7 +85,7 @@ export class HomeDashboard {
     if (last && "size" in last && last.size === size) return last;
     let check: LedgerCheck;
     try {
-      const report = await this.#app.custody();
+      const report = await this.#deps.custody();
       check = report.ok
         ? { ok: true, size: report.size }
         : {
@@ -91,7 +101,7 @@ export class HomeDashboard {
   }
 }
 
-function recentRuns(ledger: ReturnType<App["ledger"]>): HomeRun[] {
+function recentRuns(ledger: Ledger): HomeRun[] {
   const ends = [
     ...ledger.query({ eventType: "RUN_COMPLETED", newestFirst: true, limit: RECENT_RUNS }),
     ...ledger.query({ eventType: "RUN_FAILED", newestFirst: true, limit: RECENT_RUNS }),

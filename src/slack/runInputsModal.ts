@@ -6,7 +6,7 @@
  * the dispatcher, so the same charter check applies and the run's progress goes to the channel where
  * the command was typed. Nothing is kept in memory between the two: the view carries it.
  */
-import type { App as BoltApp, webApi } from "@slack/bolt";
+import type { webApi } from "@slack/bolt";
 import type { InputAnswer, InputAsker, InputRequest } from "../../commands/runInputs.ts";
 import type { Logger } from "../core/logger.ts";
 import type { Reply } from "../core/Reply.ts";
@@ -32,14 +32,6 @@ export const MODAL_LIMITS = {
 export interface ModalMetadata {
   text: string;
   channel: string;
-}
-
-/** A form submission that passed validation: who submitted it, the typed command, and the values. */
-export interface RunInputsSubmission extends ModalMetadata {
-  user: string;
-  /** The submitter's workspace (view_submission's team.id, else user.team_id): streaming needs it. */
-  teamId: string | undefined;
-  values: Record<string, string>;
 }
 
 type PlainText = { type: "plain_text"; text: string; emoji?: boolean };
@@ -124,7 +116,7 @@ export function runInputsView(req: InputRequest, meta: ModalMetadata): ModalView
 }
 
 /** A submitted view's state, as Slack sends it: `state.values[block_id][action_id].value`. */
-interface SubmittedView {
+export interface SubmittedView {
   private_metadata?: string;
   state?: { values?: Record<string, Record<string, { value?: string | null }>> };
   blocks?: { block_id?: string; optional?: boolean }[];
@@ -219,25 +211,4 @@ function namedInputsReply(req: InputRequest, why: string): Reply {
       { kind: "context", text: `type them with the command: ${example}` },
     ],
   };
-}
-
-/**
- * Registers the form's submission handler: a bad value is answered in the form; a good one closes it
- * and hands the submission to `start` (which runs it after the ack, like a typed command).
- */
-export function registerRunInputsModal(bolt: BoltApp, start: (s: RunInputsSubmission) => void): void {
-  bolt.view(RUN_INPUTS_CALLBACK, async ({ ack, body, view }) => {
-    const read = readSubmission(view as SubmittedView);
-    if (!read.ok) {
-      await ack({ response_action: "errors", errors: read.errors });
-      return;
-    }
-    await ack();
-    start({
-      ...read.meta,
-      user: body.user.id,
-      teamId: body.team?.id ?? body.user.team_id,
-      values: read.values,
-    });
-  });
 }

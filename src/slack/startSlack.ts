@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type SocketModeReceiver, webApi } from "@slack/bolt";
+import { cancelOutcome } from "../../commands/cancel.ts";
 import { dispatch as defaultDispatch } from "../../commands/dispatch.ts";
 import type { App } from "../app/App.ts";
 import type { ApprovalService } from "../approvals/ApprovalService.ts";
@@ -8,6 +9,7 @@ import { relayBind } from "../config/relayBind.ts";
 import { CodexError } from "../core/CodexError.ts";
 import type { Clock } from "../core/clock.ts";
 import { utcIso } from "../core/timestamps.ts";
+import type { RoleMembers } from "../governance/roles.ts";
 import type { StateStore } from "../state/StateStore.ts";
 import { writeSlackConnection } from "../state/slackConnection.ts";
 import {
@@ -88,14 +90,24 @@ export async function startSlack(app: App, opts: StartSlackOptions = {}): Promis
 
   const approvals = app.approvals();
   const slack: SlackApp = createSlackApp({
-    app,
     dispatch: opts.dispatch ?? defaultDispatch,
+    commandApp: app,
+    cancel: (actor, runId) => cancelOutcome({ app, actor }, runId),
     state,
     approvals,
+    incidents: () => app.autonomy().incidents,
+    home: {
+      clock: app.clock,
+      ledger: () => app.ledger(),
+      custody: () => app.custody(),
+      autonomySummary: () => app.autonomy().homeSummary(),
+    },
+    ledger: () => app.ledger(),
     mode,
     bot: identity,
     clock,
-    extraRoles,
+    log: app.log,
+    roleGroupIds: () => roleGroupIds(app, extraRoles),
     clientOptions,
     ...(opts.routes ? { routes: opts.routes } : {}),
     ...(opts.socketPingTimeoutMs ? { socketPingTimeoutMs: opts.socketPingTimeoutMs } : {}),
@@ -175,6 +187,17 @@ export async function startSlack(app: App, opts: StartSlackOptions = {}): Promis
       await s.idle();
     },
   };
+}
+
+/** User-group ids (S…) named by charter roles or MAOS_ROLES: the only groups membership is looked up for. */
+function roleGroupIds(app: App, extra: RoleMembers): string[] {
+  const ids = new Set<string>();
+  const add = (members: readonly string[]) => {
+    for (const m of members) if (m.startsWith("S")) ids.add(m);
+  };
+  for (const role of Object.values(app.charter().roles)) add(role.members);
+  for (const members of Object.values(extra)) add(members);
+  return [...ids];
 }
 
 /** An auth.test that never reached Slack (no platform answer): the network, a proxy, SLACK_API_URL. */

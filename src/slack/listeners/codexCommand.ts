@@ -1,0 +1,40 @@
+import type { App as BoltApp } from "@slack/bolt";
+import type { Clock } from "../../core/clock.ts";
+import { utcIso } from "../../core/timestamps.ts";
+import type { StateStore } from "../../state/StateStore.ts";
+import { writeLastChannel } from "../../state/slackConnection.ts";
+import type { RunCommand } from "../commandRunner.ts";
+import type { RespondFn } from "../deliverReply.ts";
+import type { ReplayedTrigger, SlackWork } from "../SlackWork.ts";
+
+export interface CodexCommandDeps {
+  state: StateStore;
+  clock: Clock;
+  work: Pick<SlackWork, "later">;
+  replayedTrigger: ReplayedTrigger;
+  runCommand: RunCommand;
+}
+
+/** `/codex …`: ack first, then the work. */
+export function register(bolt: BoltApp, deps: CodexCommandDeps): void {
+  bolt.command("/codex", async ({ command, ack, respond }) => {
+    // Acknowledge before any I/O: Slack shows an error after 3 s without an ack. The work starts on a
+    // later turn of the event loop (AfterAckQueue), so it never delays this ack or the next request's.
+    await ack();
+    const first = command.text.trim().split(/\s+/)[0] || "help";
+    if (deps.replayedTrigger(command.trigger_id, command.user_id, command.channel_id, `/codex ${first}`))
+      return;
+    // Where signals go while channels.signals is empty (SlackSink): the channel the bot was last used in.
+    writeLastChannel(deps.state, command.channel_id, utcIso(deps.clock.now()));
+    deps.work.later("/codex", () =>
+      deps.runCommand({
+        text: command.text,
+        channel: command.channel_id,
+        user: command.user_id,
+        respond: respond as RespondFn | undefined,
+        triggerId: command.trigger_id,
+        teamId: command.team_id,
+      }),
+    );
+  });
+}
