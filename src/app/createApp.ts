@@ -6,6 +6,7 @@ import type { AttemptRecord } from "../agents/AttemptRecord.ts";
 import type { Provider } from "../agents/Provider.ts";
 import type { ApprovalService } from "../approvals/ApprovalService.ts";
 import type { VaultWatch } from "../audit/vaultWatch.ts";
+import type { AutonomyDeps } from "../autonomy/AutonomyDeps.ts";
 import type { AutonomyKernel } from "../autonomy/AutonomyKernel.ts";
 import type { ClientMatrix } from "../clients/ClientMatrix.ts";
 import { dotEnvOrigin } from "../config/dotEnv.ts";
@@ -229,7 +230,7 @@ export function createApp(opts: AppOptions = {}): App {
     },
     autonomy() {
       if (!autonomy) {
-        autonomy = new (autonomyKernel().AutonomyKernel)(app);
+        autonomy = new (autonomyKernel().AutonomyKernel)(autonomyDeps(app));
         // Evidence is durable from the start: queued in the outbox, delivered by whichever process runs the dispatcher.
         autonomy.configure({ publisher: app.relays().publisher() });
       }
@@ -375,6 +376,46 @@ export function createApp(opts: AppOptions = {}): App {
     },
   };
   return app;
+}
+
+/**
+ * What the autonomy kernel may reach: the App's pieces it uses, looked up at each call (so a test that
+ * replaces a piece of the App is seen), and the checkpoint anchoring bound to this App.
+ */
+function autonomyDeps(app: App): AutonomyDeps {
+  return {
+    get env() {
+      return app.env;
+    },
+    get clock() {
+      return app.clock;
+    },
+    get log() {
+      return app.log;
+    },
+    get home() {
+      return app.home;
+    },
+    get stacksDir() {
+      return app.stacksDir;
+    },
+    charter: () => app.charter(),
+    extraRoles: () => app.extraRoles(),
+    effectiveRoles: () => app.effectiveRoles(),
+    state: () => app.state(),
+    ledger: () => app.ledger(),
+    ledgerPath: () => app.ledgerPath(),
+    ledgerKey: () => app.ledgerKey(),
+    custody: () => app.custody(),
+    vault: () => app.vault(),
+    vaultWatch: () => app.vaultWatch(),
+    approvals: () => app.approvals(),
+    relays: () => app.relays(),
+    clients: () => app.clients(),
+    memory: () => app.memory(),
+    hub: () => app.hub(),
+    anchor: (opts) => checkpointKeeper().anchorInVault(app, opts),
+  };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
-import type { App } from "../app/App.ts";
 import { relayBind } from "../config/relayBind.ts";
+import { MIN_TOKEN_CHARS, relayToken } from "../config/relayToken.ts";
 import { type Actor, actorIdentity } from "../core/Actor.ts";
 import { personName } from "../core/personName.ts";
 import type { Reply } from "../core/Reply.ts";
@@ -9,9 +9,9 @@ import { chicagoIso, compactUtc, utcIso } from "../core/timestamps.ts";
 import type { LedgerEntry } from "../ledger/Ledger.ts";
 import { evidenceRecords } from "../relays/evidenceRecord.ts";
 import { lastSecretsLoad } from "../secrets/loadNotionSecrets.ts";
-import { MIN_TOKEN_CHARS, relayToken } from "../server/relayToken.ts";
 import { loadStacks } from "../stacks/loadStacks.ts";
 import { readLastChannel } from "../state/slackConnection.ts";
+import type { AutonomyDeps } from "./AutonomyDeps.ts";
 import type { AutonomyKernel, HeartbeatResult } from "./AutonomyKernel.ts";
 import { manifestPath } from "./configHashes.ts";
 
@@ -57,6 +57,12 @@ export interface ActivationResult {
   seq: number;
 }
 
+/** What activation reads beside the kernel. */
+export type ActivationDeps = Pick<
+  AutonomyDeps,
+  "env" | "clock" | "stacksDir" | "charter" | "state" | "ledger" | "ledgerKey" | "vault" | "hub"
+>;
+
 /** The seed's MVP activation checklist, in its order. */
 export const CHECKLIST = [
   "Core Pack v1 installed",
@@ -86,7 +92,7 @@ function obj(e: LedgerEntry | undefined): Record<string, unknown> {
  * vault and written to the ledger either way.
  */
 export async function activate(
-  app: App,
+  app: ActivationDeps,
   kernel: AutonomyKernel,
   actor: Actor,
   roles: string[],
@@ -357,7 +363,7 @@ export async function activate(
   return { ...outcome, seq: completed.seq };
 }
 
-async function corePack(app: App): Promise<{ ok: boolean; detail: string }> {
+async function corePack(app: ActivationDeps): Promise<{ ok: boolean; detail: string }> {
   const missing: string[] = [];
   const found: string[] = [];
   const charter = app.charter();
@@ -385,7 +391,7 @@ async function corePack(app: App): Promise<{ ok: boolean; detail: string }> {
 }
 
 /** Which secrets the configured integrations need, and whether each is set (names only, never values). */
-function secretsLoaded(app: App): { ok: boolean; detail: string } {
+function secretsLoaded(app: ActivationDeps): { ok: boolean; detail: string } {
   const env = app.env;
   const need: { name: string; set: boolean; why: string }[] = [];
   for (const spec of [env.MAOS_PRIME, env.MAOS_BACKUP]) {
@@ -476,7 +482,7 @@ Ledger links: ${r.record.evidence_links.ledger.join(", ")}. Vault: ${r.recordFil
 }
 
 /** Where incidents and halts (and their Approve buttons) go on Slack: channels.signals, or the fallback. */
-function signalsNote(app: App): string {
+function signalsNote(app: ActivationDeps): string {
   if (!app.env.SLACK_BOT_TOKEN) return "";
   const { channels, file } = app.charter();
   if (channels.signals)

@@ -1,8 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import os from "node:os";
-import type { App } from "../app/App.ts";
-import { anchorInVault } from "../audit/checkpointKeeper.ts";
 import { type Actor, actorIdentity, SYSTEM_ACTOR } from "../core/Actor.ts";
 import { CodexError } from "../core/CodexError.ts";
 import { pausePoint } from "../core/pausePoint.ts";
@@ -16,6 +14,7 @@ import type { EffectiveRoles } from "../governance/roleGrants.ts";
 import { rolesFor, rolesOf } from "../governance/roles.ts";
 import type { LedgerAppend, LedgerEntry } from "../ledger/Ledger.ts";
 import type { EvidencePublisher } from "../relays/EvidencePublisher.ts";
+import type { AutonomyDeps } from "./AutonomyDeps.ts";
 import { AutonomyMetrics } from "./AutonomyMetrics.ts";
 import { autonomyInWords } from "./autonomyWords.ts";
 import { type ConfigHashes, configHashes, diffHashes } from "./configHashes.ts";
@@ -172,7 +171,7 @@ export class AutonomyKernel {
   readonly incidents: IncidentService;
   readonly seals: SealService;
   readonly snapshots: DailySnapshot;
-  readonly #app: App;
+  readonly #app: AutonomyDeps;
   readonly #cycles = new SerialQueue();
   readonly #loopCorrelation = randomUUID();
   #host: HostOptions;
@@ -185,7 +184,7 @@ export class AutonomyKernel {
   #inCycle = false;
   #unsubscribeFault: (() => void) | undefined;
 
-  constructor(app: App) {
+  constructor(app: AutonomyDeps) {
     this.#app = app;
     this.#host = {
       mode: "cli",
@@ -822,7 +821,7 @@ export class AutonomyKernel {
    */
   async #anchor(): Promise<void> {
     try {
-      await anchorInVault(this.#app, { commitIfSealUnanchored: true, ifVaultFree: true });
+      await this.#app.anchor({ commitIfSealUnanchored: true, ifVaultFree: true });
     } catch (err) {
       this.#app.log.warn({ err }, "heartbeat: could not anchor the ledger checkpoint");
     }

@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { Cron } from "croner";
-import type { App } from "../app/App.ts";
 import { type Actor, actorIdentity } from "../core/Actor.ts";
 import type { Reply } from "../core/Reply.ts";
 import { CHICAGO, chicagoIso, utcIso } from "../core/timestamps.ts";
 import type { LedgerEntry } from "../ledger/Ledger.ts";
+import type { SnapshotDeps } from "./AutonomyDeps.ts";
 import type { AutonomyKernel } from "./AutonomyKernel.ts";
 
 export interface SnapshotSummary {
@@ -59,6 +59,12 @@ function obj(e: LedgerEntry | undefined): Record<string, unknown> {
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
+/** What a snapshot reads of the kernel. */
+export type SnapshotKernel = Pick<
+  AutonomyKernel,
+  "measure" | "seals" | "srr" | "loopStatus" | "slackLive" | "publisher"
+>;
+
 /**
  * The daily autonomy snapshot: the Chicago day so far, summarised from the ledger (seal, drift
  * min/mean/max and time in each band, heartbeats expected vs received, governance events, runs and
@@ -66,11 +72,11 @@ const round1 = (x: number) => Math.round(x * 10) / 10;
  * the vault (snapshots/YYYY-MM-DD.md and .json), written to the ledger, and posted as evidence.
  */
 export class DailySnapshot {
-  readonly #app: App;
-  readonly #kernel: AutonomyKernel;
+  readonly #app: SnapshotDeps;
+  readonly #kernel: SnapshotKernel;
   readonly #midnight = new Cron("0 0 * * *", { timezone: CHICAGO, paused: true });
 
-  constructor(app: App, kernel: AutonomyKernel) {
+  constructor(app: SnapshotDeps, kernel: SnapshotKernel) {
     this.#app = app;
     this.#kernel = kernel;
   }
@@ -336,7 +342,7 @@ ${Object.entries(s.components)
 }
 
 /** A relay sink's state for the snapshot: off (why), or its outbox counts. */
-function relayState(app: App, sink: "notion" | "teamwork", off: string | undefined): string {
+function relayState(app: SnapshotDeps, sink: "notion" | "teamwork", off: string | undefined): string {
   if (off) return `off (${off})`;
   const c = app.relays().counts().bySink[sink];
   return `configured: ${c.delivered} delivered, ${c.pending} pending, ${c.dead} dead letter(s)`;

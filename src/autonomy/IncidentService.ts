@@ -1,4 +1,3 @@
-import type { App } from "../app/App.ts";
 import type { ApprovalOutcome, ApprovalRecord } from "../approvals/ApprovalService.ts";
 import { type Actor, actorIdentity } from "../core/Actor.ts";
 import { CodexError } from "../core/CodexError.ts";
@@ -8,6 +7,7 @@ import { chicagoIso } from "../core/timestamps.ts";
 import type { LedgerAppend, LedgerEntry } from "../ledger/Ledger.ts";
 import type { EvidenceDraft, EvidencePublisher } from "../relays/EvidencePublisher.ts";
 import type { IncidentRow } from "../state/StateStore.ts";
+import type { IncidentDeps } from "./AutonomyDeps.ts";
 import type { ConfigHashes } from "./configHashes.ts";
 import type { DriftComponent, DriftResult } from "./drift.ts";
 
@@ -58,10 +58,10 @@ export const MIN_RESOLUTION_CHARS = 10;
  * Its first message in the signals channel is the approval target; every update goes in its thread.
  */
 export class IncidentService {
-  readonly #app: App;
+  readonly #app: IncidentDeps;
   readonly #publisher: () => EvidencePublisher;
 
-  constructor(app: App, publisher: () => EvidencePublisher) {
+  constructor(app: IncidentDeps, publisher: () => EvidencePublisher) {
     this.#app = app;
     this.#publisher = publisher;
   }

@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import type { App } from "../app/App.ts";
 import { type Actor, actorIdentity } from "../core/Actor.ts";
 import { CodexError } from "../core/CodexError.ts";
 import { personName } from "../core/personName.ts";
@@ -7,6 +6,7 @@ import { chicagoIso, compactUtc, utcIso } from "../core/timestamps.ts";
 import { SEAL_VERSIONS, type SealCondition, type SealVersion } from "../governance/charter.ts";
 import type { LedgerEntry } from "../ledger/Ledger.ts";
 import { memoryHealth } from "../memory/memoryHealth.ts";
+import type { SealDeps } from "./AutonomyDeps.ts";
 import type { AutonomyKernel } from "./AutonomyKernel.ts";
 import { type ConfigHashes, configHashes } from "./configHashes.ts";
 import { sealDocument } from "./sealDocument.ts";
@@ -68,6 +68,19 @@ function obj(e: LedgerEntry | undefined): Record<string, unknown> {
   return p && typeof p === "object" ? (p as Record<string, unknown>) : {};
 }
 
+/** What a seal reads of the kernel: its measurements, state and views, and its evidence publisher. */
+export type SealKernel = Pick<
+  AutonomyKernel,
+  | "measure"
+  | "publisher"
+  | "srr"
+  | "probeRelay"
+  | "lastHeartbeat"
+  | "loopStatus"
+  | "governanceCheck"
+  | "slackLive"
+>;
+
 /**
  * MVP seals v0…v4. Each version's conditions come from the charter (`seal_conditions`); a refusal
  * lists every failing one. A granted seal writes MVP_vN_SEAL.md (conditions with evidence, config
@@ -75,10 +88,10 @@ function obj(e: LedgerEntry | undefined): Record<string, unknown> {
  * the evidence. Integrations that do not exist in this build fail their conditions and say why.
  */
 export class SealService {
-  readonly #app: App;
-  readonly #kernel: AutonomyKernel;
+  readonly #app: SealDeps;
+  readonly #kernel: SealKernel;
 
-  constructor(app: App, kernel: AutonomyKernel) {
+  constructor(app: SealDeps, kernel: SealKernel) {
     this.#app = app;
     this.#kernel = kernel;
   }

@@ -3,11 +3,11 @@ import { availableParallelism } from "node:os";
 import path from "node:path";
 import { type ELDHistogram, monitorEventLoopDelay } from "node:perf_hooks";
 import v8 from "node:v8";
-import type { App } from "../app/App.ts";
 import type { Tick } from "../core/TickScheduler.ts";
 import { utcIso } from "../core/timestamps.ts";
 import type { LedgerEntry } from "../ledger/Ledger.ts";
 import { readSlackConnection, type SlackConnectionStatus } from "../state/slackConnection.ts";
+import type { TelemetryDeps } from "./AutonomyDeps.ts";
 import { type ConfigChange, type ConfigHashes, configHashes, diffHashes } from "./configHashes.ts";
 import { type DriftInput, type DriftResult, scoreDrift } from "./drift.ts";
 
@@ -98,13 +98,13 @@ function obj(e: LedgerEntry | undefined): Record<string, unknown> {
  * an SRR trigger) and reads as unhealthy rather than stopping the others.
  */
 export class Telemetry {
-  readonly #app: App;
+  readonly #app: TelemetryDeps;
   readonly #lag: ELDHistogram;
   #cpu = process.cpuUsage();
   // CPU time is real process time, so its denominator is real wall time, not the injected clock.
   #cpuWall = performance.now();
 
-  constructor(app: App) {
+  constructor(app: TelemetryDeps) {
     this.#app = app;
     this.#lag = monitorEventLoopDelay({ resolution: 20 });
     this.#lag.enable();
@@ -343,7 +343,10 @@ export class Telemetry {
  * The first seq whose entry is at or after `since` (the ledger's size when none is): a binary search over
  * seq, reading one entry per step, since entries are appended in time order. O(log size).
  */
-function windowStartSeq(ledger: App["ledger"] extends () => infer L ? L : never, since: string): number {
+function windowStartSeq(
+  ledger: TelemetryDeps["ledger"] extends () => infer L ? L : never,
+  since: string,
+): number {
   let lo = 0;
   let hi = ledger.size();
   while (lo < hi) {

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import type { App } from "../app/App.ts";
 import { isStackFileName } from "../stacks/loadStacks.ts";
+import type { ConfigDeps } from "./AutonomyDeps.ts";
 
 /** The repository root: where manifest.yml ships. */
 const PACKAGE_ROOT = path.resolve(import.meta.dirname, "../..");
@@ -16,13 +16,13 @@ export interface ConfigChange {
 }
 
 /** The Slack manifest: beside the charter when one is there (a deployment's own), else the shipped one. */
-export function manifestPath(app: Pick<App, "env">): string {
+export function manifestPath(app: Pick<ConfigDeps, "env">): string {
   const beside = path.join(path.dirname(app.env.MAOS_CHARTER), "manifest.yml");
   return existsSync(beside) ? beside : path.join(PACKAGE_ROOT, "manifest.yml");
 }
 
 /** The files seals cover and SRR freezes: the charter, every stack file and the Slack manifest. */
-export function configFiles(app: Pick<App, "env" | "stacksDir">): { label: string; path: string }[] {
+export function configFiles(app: ConfigDeps): { label: string; path: string }[] {
   const files = [{ label: `charter:${path.basename(app.env.MAOS_CHARTER)}`, path: app.env.MAOS_CHARTER }];
   let stacks: string[] = [];
   try {
@@ -36,7 +36,7 @@ export function configFiles(app: Pick<App, "env" | "stacksDir">): { label: strin
 }
 
 /** Hashes every config file now; a file that cannot be read hashes as "missing". */
-export function configHashes(app: Pick<App, "env" | "stacksDir">): ConfigHashes {
+export function configHashes(app: ConfigDeps): ConfigHashes {
   const out: ConfigHashes = {};
   for (const f of configFiles(app)) {
     try {

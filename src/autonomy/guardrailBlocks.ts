@@ -1,6 +1,12 @@
-import type { App } from "../app/App.ts";
 import { actorIdentity, SYSTEM_ACTOR } from "../core/Actor.ts";
 import { utcIso } from "../core/timestamps.ts";
+import type { AutonomyDeps } from "./AutonomyDeps.ts";
+import type { AutonomyKernel } from "./AutonomyKernel.ts";
+
+/** What noting a guardrail block needs: the charter, the ledger, and the kernel to apply SRR. */
+export type GuardrailDeps = Pick<AutonomyDeps, "charter" | "clock" | "ledger"> & {
+  autonomy(): Pick<AutonomyKernel, "srr" | "heartbeat" | "stop">;
+};
 
 /**
  * After a run the guardrails blocked: the block itself is the charter working (GUARDRAIL_BLOCKED, the
@@ -9,7 +15,7 @@ import { utcIso } from "../core/timestamps.ts";
  * block past the threshold — and STOP–RESET–REALIGN applies at once (a heartbeat now), as for a refused
  * egress. Returns the violation's seq when one was recorded.
  */
-export async function noteGuardrailBlock(app: App, requester: string): Promise<number | undefined> {
+export async function noteGuardrailBlock(app: GuardrailDeps, requester: string): Promise<number | undefined> {
   const charter = app.charter();
   const threshold = charter.guardrails.maxBlocksPerActor;
   const since = utcIso(new Date(app.clock.now().getTime() - charter.drift.windowMinutes * 60_000));

@@ -1,7 +1,7 @@
 import canonicalize from "canonicalize";
-import type { App } from "../app/App.ts";
 import { actorIdentity, SYSTEM_ACTOR } from "../core/Actor.ts";
 import type { EffectiveRoles } from "../governance/roleGrants.ts";
+import type { RoleGrantDeps } from "./AutonomyDeps.ts";
 
 /**
  * Writes ROLE_GRANTS (every grant with its source: the charter file, MAOS_ROLES from .env or from the
@@ -9,7 +9,7 @@ import type { EffectiveRoles } from "../governance/roleGrants.ts";
  * each governed act in the ledger can be traced to where its role came from.
  */
 export async function recordRoleGrants(
-  app: App,
+  app: RoleGrantDeps,
   roles: EffectiveRoles = app.effectiveRoles(),
 ): Promise<void> {
   const last = app.ledger().query({ eventType: "ROLE_GRANTS", newestFirst: true, limit: 1 })[0];

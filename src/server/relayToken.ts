@@ -2,26 +2,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { App } from "../app/App.ts";
 import { isLoopbackAddress, relayBind } from "../config/relayBind.ts";
-
-/** Shorter bearer tokens are refused: they are guessable. */
-export const MIN_TOKEN_CHARS = 16;
-
-export interface RelayTokenSource {
-  /** The variable the charter names (server.bearer_token_env). */
-  name: string;
-  value: string | undefined;
-}
-
-/** The relay bearer token: the variable named by the charter (MAOS_RELAY_TOKEN by default). */
-export function relayToken(
-  app: Pick<App, "env" | "charter">,
-  source: NodeJS.ProcessEnv = process.env,
-): RelayTokenSource {
-  const name = app.charter().server.bearerTokenEnv;
-  const raw = name === "MAOS_RELAY_TOKEN" ? app.env.MAOS_RELAY_TOKEN : source[name];
-  const value = raw?.trim();
-  return { name, value: value === "" ? undefined : value };
-}
+import { MIN_TOKEN_CHARS, type RelayTokenSource, relayToken } from "../config/relayToken.ts";
 
 export type BearerCheck =
   | { ok: true; via: "token" | "loopback" }
