@@ -1,5 +1,5 @@
 import type { Clock } from "../core/clock.ts";
-import { rateLimitWaitMs, retryAfterMs } from "./backoff.ts";
+import { rateLimitWaitMs, retryAfterMs } from "../core/retryPolicy.ts";
 import type { SinkLimiter } from "./SinkLimiter.ts";
 
 /**

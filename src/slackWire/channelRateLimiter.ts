@@ -1,4 +1,5 @@
 import type { Clock } from "../core/clock.ts";
+import { type HeaderSource, header, parseRetryAfter } from "../core/retryPolicy.ts";
 
 export interface ChannelRateLimiterOptions {
   clock: Clock;
@@ -114,9 +115,7 @@ export function retryAfterMs(err: unknown): number | undefined {
     e.headers &&
     typeof e.headers === "object"
   ) {
-    const header = (e.headers as Record<string, unknown>)["retry-after"];
-    const seconds = typeof header === "string" && /^\d+$/.test(header) ? Number(header) : undefined;
-    return seconds === undefined ? undefined : seconds * 1000;
+    return parseRetryAfter(header(e.headers as HeaderSource, "retry-after"));
   }
   return undefined;
 }

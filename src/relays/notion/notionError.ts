@@ -1,6 +1,6 @@
 import { isHTTPResponseError, isNotionClientError, RequestTimeoutError } from "@notionhq/client";
+import { serverWaitMs } from "../../core/retryPolicy.ts";
 import { isEgressRefusal } from "../../egress/EgressGuard.ts";
-import { serverWaitMs } from "../backoff.ts";
 import { DeliveryError, retryableStatus } from "../DeliveryError.ts";
 
 /** Fixes for Notion's refusals, by status: what the operator has to change. */

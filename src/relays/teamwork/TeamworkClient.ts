@@ -1,6 +1,6 @@
 import type { Clock } from "../../core/clock.ts";
+import { serverWaitMs } from "../../core/retryPolicy.ts";
 import { isEgressRefusal } from "../../egress/EgressGuard.ts";
-import { serverWaitMs } from "../backoff.ts";
 import { DeliveryError, retryableStatus } from "../DeliveryError.ts";
 
 export interface TeamworkClientOptions {

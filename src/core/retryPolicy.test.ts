@@ -7,7 +7,7 @@ import {
   rateLimitWaitMs,
   retryAfterMs,
   serverWaitMs,
-} from "./backoff.ts";
+} from "./retryPolicy.ts";
 
 test("backoff doubles from the base, is capped, and keeps half of each step fixed (equal jitter)", () => {
   const at = (attempt: number, r: number) => backoffMs(attempt, () => r);
