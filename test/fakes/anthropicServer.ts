@@ -7,17 +7,12 @@
  * touches the network beyond 127.0.0.1.
  */
 import { readFileSync } from "node:fs";
-import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { ServerResponse } from "node:http";
 
-import { readBody, sendJson } from "./http.ts";
+import { sendJson } from "./http.ts";
+import { type RecordedRequest, startScriptedServer } from "./scriptedServer.ts";
 
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  headers: IncomingHttpHeaders;
-  body: unknown;
-}
+export type { RecordedRequest };
 
 /** The same script vocabulary as the OpenAI fake: an error status, a forced-tool JSON answer, text, or a hang. */
 export type FakeReply =
@@ -180,26 +175,10 @@ function streamMessage(
 }
 
 export async function startFakeAnthropic(): Promise<FakeAnthropic> {
-  const requests: RecordedRequest[] = [];
-  let queue: FakeReply[] = [];
   let served = 0;
-  const waiters: { n: number; resolve: () => void }[] = [];
 
-  const server = createServer(async (req, res) => {
-    const raw = await readBody(req);
-    let body: unknown = raw;
-    try {
-      body = raw ? JSON.parse(raw) : undefined;
-    } catch {
-      // Recorded raw; validation answers 400.
-    }
-    const path = (req.url ?? "/").split("?")[0] ?? "/";
-    requests.push({ method: req.method ?? "GET", path, headers: req.headers, body });
-    for (const w of waiters.filter((x) => requests.length >= x.n)) {
-      waiters.splice(waiters.indexOf(w), 1);
-      w.resolve();
-    }
-
+  const base = await startScriptedServer<FakeReply>(async (req, res, call) => {
+    const { path, body } = call;
     // The API takes x-api-key; SDK 1.x sends the key as `Authorization: Bearer`, which it also accepts.
     const credential = req.headers["x-api-key"] ?? req.headers.authorization?.replace(/^Bearer\s+/, "");
     if (!credential) {
@@ -244,7 +223,7 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
       tool_choice?: { type: string; name?: string };
       stream?: boolean;
     };
-    const reply = queue.shift();
+    const reply = call.next();
     if (reply && "hang" in reply) return;
     if (reply && "status" in reply) {
       const headers: Record<string, string> = {};
@@ -310,22 +289,5 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
       usage: { ...template.usage, input_tokens: inputTokens, output_tokens: outputTokens },
     });
   });
-
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    script(responses) {
-      queue = [...responses];
-    },
-    waitForRequests(n) {
-      if (requests.length >= n) return Promise.resolve();
-      return new Promise((resolve) => waiters.push({ n, resolve }));
-    },
-    close() {
-      server.closeAllConnections();
-      return new Promise((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
-    },
-  };
+  return { ...base, url: `http://127.0.0.1:${base.port}` };
 }

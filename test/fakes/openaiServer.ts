@@ -6,17 +6,12 @@
  * stream_options.include_usage asks, then `data: [DONE]`. It never touches the network beyond 127.0.0.1.
  */
 import { readFileSync } from "node:fs";
-import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { ServerResponse } from "node:http";
 
-import { readBody, sendJson } from "./http.ts";
+import { sendJson } from "./http.ts";
+import { type RecordedRequest, startScriptedServer } from "./scriptedServer.ts";
 
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  headers: IncomingHttpHeaders;
-  body: unknown;
-}
+export type { RecordedRequest };
 
 /**
  * One scripted answer, used by the next chat-completions request:
@@ -289,26 +284,10 @@ function fakeEmbedding(text: string): number[] {
 }
 
 export async function startFakeOpenAI(): Promise<FakeOpenAI> {
-  const requests: RecordedRequest[] = [];
-  let queue: FakeReply[] = [];
   let served = 0;
-  const waiters: { n: number; resolve: () => void }[] = [];
 
-  const server = createServer(async (req, res) => {
-    const raw = await readBody(req);
-    let body: unknown = raw;
-    try {
-      body = raw ? JSON.parse(raw) : undefined;
-    } catch {
-      // Recorded as the raw string; validation below answers 400.
-    }
-    const path = (req.url ?? "/").split("?")[0] ?? "/";
-    requests.push({ method: req.method ?? "GET", path, headers: req.headers, body });
-    for (const w of waiters.filter((x) => requests.length >= x.n)) {
-      waiters.splice(waiters.indexOf(w), 1);
-      w.resolve();
-    }
-
+  const base = await startScriptedServer<FakeReply>(async (req, res, call) => {
+    const { path, body } = call;
     const auth = req.headers.authorization;
     if (!auth || !/^Bearer \S+/.test(auth)) {
       sendError(res, 401, "You didn't provide an API key.");
@@ -366,7 +345,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
       stream?: boolean;
       stream_options?: { include_usage?: boolean };
     };
-    const next = queue.shift();
+    const next = call.next();
     if (next && "hang" in next) return; // the client's abort (or close()) ends it
     if (next && "gate" in next) await next.gate;
     const reply = next && "gate" in next ? undefined : next;
@@ -424,22 +403,5 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
       },
     });
   });
-
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/v1`,
-    requests,
-    script(responses) {
-      queue = [...responses];
-    },
-    waitForRequests(n) {
-      if (requests.length >= n) return Promise.resolve();
-      return new Promise((resolve) => waiters.push({ n, resolve }));
-    },
-    close() {
-      server.closeAllConnections();
-      return new Promise((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
-    },
-  };
+  return { ...base, url: `http://127.0.0.1:${base.port}/v1` };
 }
