@@ -1,5 +1,6 @@
 import { chicagoIso } from "../core/timestamps.ts";
-import type { LoopStatus, SrrRecord } from "./AutonomyKernel.ts";
+import type { LoopStatus } from "./loopLease.ts";
+import type { SrrRecord } from "./stopResetRealign.ts";
 
 /**
  * STOP–RESET–REALIGN and the loop in words a person reads. SRR's RUNNING only means "not halted", so it

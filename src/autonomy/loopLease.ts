@@ -1,0 +1,138 @@
+import os from "node:os";
+import type { EffectiveRoles } from "../governance/roleGrants.ts";
+import type { AutonomyDeps } from "./AutonomyDeps.ts";
+
+/** Where the kernel runs: the long-lived hosts run the loop; the CLI only reads and acts on shared state. */
+export type HostMode = "headless" | "slack" | "shell" | "cli";
+
+/** Which process hosts the loop, kept fresh in state.db so the CLI and other processes can see it. */
+export interface LoopLease {
+  pid: number;
+  host: string;
+  mode: HostMode;
+  startedAt: string;
+  lastBeatAt: string | null;
+  relayPort: number | null;
+  slack: boolean;
+  intervalSeconds: number;
+}
+
+export interface LoopStatus {
+  running: boolean;
+  /** `this process`, `pid N on HOST`, or why none is known to run. */
+  where: string;
+  startedAt?: string;
+  lastBeatAt?: string | null;
+  nextHeartbeatAt?: string;
+  intervalSeconds: number;
+}
+
+/** A loop host's effective roles as it recorded them in state.db at start. */
+export interface HostRoles extends EffectiveRoles {
+  pid: number;
+  host: string;
+}
+
+const LEASE_KEY = "loop.lease";
+/** The loop host's effective roles (grants, their sources, their digest), for other processes to compare. */
+const ROLES_KEY = "governance.hostRoles";
+/** A lease without a beat for this many intervals (plus a margin) belongs to a loop that is gone. */
+const LEASE_INTERVALS = 2;
+const LEASE_MARGIN_MS = 10_000;
+
+function isThisProcess(lease: { pid: number; host: string }): boolean {
+  return lease.pid === process.pid && lease.host === os.hostname();
+}
+
+/**
+ * The loop lease in state.db: one loop per MAOS_HOME. `ownLoopRunning` says whether this process's
+ * loop runs (a lease of this process without a running loop is stale).
+ */
+export class LoopLeases {
+  readonly #deps: Pick<AutonomyDeps, "state" | "clock">;
+  readonly #ownLoopRunning: () => boolean;
+
+  constructor(deps: Pick<AutonomyDeps, "state" | "clock">, ownLoopRunning: () => boolean) {
+    this.#deps = deps;
+    this.#ownLoopRunning = ownLoopRunning;
+  }
+
+  /** The lease as stored, live or not. */
+  read(): LoopLease | undefined {
+    return this.#deps.state().getValue<LoopLease>(LEASE_KEY);
+  }
+
+  /** The lease of a loop that is still beating: fresh enough, and its process alive when on this host. */
+  live(): LoopLease | undefined {
+    const lease = this.read();
+    if (!lease) return undefined;
+    if (isThisProcess(lease)) return this.#ownLoopRunning() ? lease : undefined;
+    const last = Date.parse(lease.lastBeatAt ?? lease.startedAt);
+    const maxAge = lease.intervalSeconds * 1000 * LEASE_INTERVALS + LEASE_MARGIN_MS;
+    if (this.#deps.clock.now().getTime() - last > maxAge) return undefined;
+    if (lease.host === os.hostname()) {
+      try {
+        process.kill(lease.pid, 0);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === "ESRCH") return undefined;
+      }
+    }
+    return lease;
+  }
+
+  /** The live loop of another process, if one holds the lease. */
+  holder(): LoopLease | undefined {
+    const lease = this.live();
+    if (!lease || isThisProcess(lease)) return undefined;
+    return lease;
+  }
+
+  /** Takes the lease unless another live process holds it, in one state.db write transaction. */
+  take(lease: LoopLease): boolean {
+    const state = this.#deps.state();
+    return state.transaction(() => {
+      if (this.holder()) return false;
+      state.setValue(LEASE_KEY, lease);
+      return true;
+    });
+  }
+
+  /** Gives the lease up when this process holds it. */
+  release(): void {
+    const lease = this.read();
+    if (lease && isThisProcess(lease)) this.#deps.state().deleteValue(LEASE_KEY);
+  }
+
+  /** This process's relay port, on a lease of this pid. */
+  noteRelayPort(port: number | null): void {
+    const lease = this.read();
+    if (lease && lease.pid === process.pid)
+      this.#deps.state().setValue(LEASE_KEY, { ...lease, relayPort: port });
+  }
+
+  /** A beat of this process's running loop keeps its lease fresh. */
+  noteBeat(at: string, relayPort: number | null | undefined): void {
+    const lease = this.read();
+    if (this.#ownLoopRunning() && lease?.pid === process.pid) {
+      this.#deps
+        .state()
+        .setValue(LEASE_KEY, { ...lease, lastBeatAt: at, relayPort: relayPort ?? lease.relayPort });
+    }
+  }
+
+  /** Records the loop host's effective roles for other processes. */
+  recordHostRoles(roles: EffectiveRoles, host: string): void {
+    this.#deps.state().setValue(ROLES_KEY, { ...roles, pid: process.pid, host } satisfies HostRoles);
+  }
+
+  /**
+   * The effective roles of the bot that hosts the loop in another process, while it is alive; undefined
+   * when no loop runs or it runs here.
+   */
+  hostRoles(): HostRoles | undefined {
+    const lease = this.live();
+    if (!lease || isThisProcess(lease)) return undefined;
+    const recorded = this.#deps.state().getValue<HostRoles>(ROLES_KEY);
+    return recorded && recorded.pid === lease.pid && recorded.host === lease.host ? recorded : undefined;
+  }
+}
