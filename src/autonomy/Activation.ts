@@ -1,19 +1,13 @@
 import { randomUUID } from "node:crypto";
-import { existsSync } from "node:fs";
-import { relayBind } from "../config/relayBind.ts";
-import { MIN_TOKEN_CHARS, relayToken } from "../config/relayToken.ts";
 import { type Actor, actorIdentity } from "../core/Actor.ts";
 import { personName } from "../core/personName.ts";
 import type { Reply } from "../core/Reply.ts";
 import { chicagoIso, compactUtc, utcIso } from "../core/timestamps.ts";
 import type { LedgerEntry } from "../ledger/Ledger.ts";
 import { evidenceRecords } from "../relays/evidenceRecord.ts";
-import { lastSecretsLoad } from "../secrets/loadNotionSecrets.ts";
-import { loadStacks } from "../stacks/loadStacks.ts";
-import { readLastChannel } from "../state/slackConnection.ts";
 import type { AutonomyDeps } from "./AutonomyDeps.ts";
 import type { AutonomyKernel, HeartbeatResult } from "./AutonomyKernel.ts";
-import { manifestPath } from "./configHashes.ts";
+import { corePack, secretsLoaded, signalsNote } from "./activationChecks.ts";
 
 export interface ActivationStep {
   n: number;
@@ -63,22 +57,30 @@ export type ActivationDeps = Pick<
   "env" | "clock" | "stacksDir" | "charter" | "state" | "ledger" | "ledgerKey" | "vault" | "hub"
 >;
 
-/** The seed's MVP activation checklist, in its order. */
-export const CHECKLIST = [
-  "Core Pack v1 installed",
-  "Secrets loaded",
-  "MCP online",
-  "Heartbeat emitted",
-  "Agents activated",
-  "Autonomy loop running",
-  "Telemetry emitting",
-  "Ledger writing",
-  "Drift < 10",
-  "Governance enforced",
-  "Seal created",
-  "Evidence logged",
-  "Activation log stored",
-] as const;
+/**
+ * The seed's MVP activation checklist, in its order: each check's name and the item it reports.
+ * Activation records the checks in this order (the vault record is written before `record`).
+ */
+export const CHECKS = {
+  corePack: "Core Pack v1 installed",
+  secrets: "Secrets loaded",
+  mcp: "MCP online",
+  heartbeat: "Heartbeat emitted",
+  agents: "Agents activated",
+  loop: "Autonomy loop running",
+  telemetry: "Telemetry emitting",
+  ledger: "Ledger writing",
+  drift: "Drift < 10",
+  governance: "Governance enforced",
+  seal: "Seal created",
+  evidence: "Evidence logged",
+  record: "Activation log stored",
+} as const;
+
+export type CheckName = keyof typeof CHECKS;
+
+/** The checklist's items, in order. */
+export const CHECKLIST = Object.values(CHECKS);
 
 function obj(e: LedgerEntry | undefined): Record<string, unknown> {
   const p = e?.payload;
@@ -128,8 +130,10 @@ export async function activate(
   );
 
   const steps: ActivationStep[] = [];
-  const step = (name: string, ok: boolean, detail: string) => {
-    steps.push({ n: steps.length + 1, name, ok, detail });
+  const step = (name: string, ok: boolean, detail: string): ActivationStep => {
+    const done = { n: steps.length + 1, name, ok, detail };
+    steps.push(done);
+    return done;
   };
 
   // 1. The core pack.
@@ -186,7 +190,7 @@ export async function activate(
       governanceHooks: "charter guardrails check every agent output before it is sealed",
     },
   });
-  step(
+  const agentsStep = step(
     "Activate agents",
     agentsOk,
     `${probes.map((p) => `${p.provider} ${p.ok ? "answered its probe" : `did not answer (${p.error})`}`).join("; ")} (ledger seq ${activation.seq})`,
@@ -196,7 +200,7 @@ export async function activate(
   // Step 4 has just emitted a heartbeat: the loop's first scheduled one follows an interval later.
   const startedHere = await kernel.startLoop({ beatNow: beat === undefined });
   const loop = kernel.loopStatus();
-  step(
+  const loopStep = step(
     "Start the autonomy loop",
     loop.running,
     loop.running
@@ -207,23 +211,23 @@ export async function activate(
   // 7. Report: the checklist.
   const charter = app.charter();
   const checklist: ChecklistItem[] = [];
-  const check = (i: number, ok: boolean, detail: string) => {
-    checklist.push({ item: CHECKLIST[i] as string, ok, detail });
+  const check = (name: CheckName, ok: boolean, detail: string) => {
+    checklist.push({ item: CHECKS[name], ok, detail });
   };
-  check(0, core.ok, core.detail);
-  check(1, secrets.ok, secrets.detail);
-  check(2, relay.online, relay.detail);
+  check("corePack", core.ok, core.detail);
+  check("secrets", secrets.ok, secrets.detail);
+  check("mcp", relay.online, relay.detail);
   check(
-    3,
+    "heartbeat",
     beat !== undefined,
     beat ? `heartbeat at ledger seq ${beat.seq}` : "no heartbeat could be written",
   );
-  check(4, agentsOk, steps[4]?.detail ?? "");
-  check(5, loop.running, steps[5]?.detail ?? loop.where);
+  check("agents", agentsOk, agentsStep.detail);
+  check("loop", loop.running, loopStep.detail);
   const metricsText = await kernel.metrics.text();
   const faults = beat?.signals.faults ?? ["no heartbeat"];
   check(
-    6,
+    "telemetry",
     beat !== undefined && faults.length === 0 && metricsText.includes("maos_drift_score"),
     faults.length === 0
       ? "every signal measured; /metrics, /status and the heartbeat ledger entry carry them"
@@ -231,7 +235,7 @@ export async function activate(
   );
   const ledgerOk = beat?.signals.ledger.ok === true;
   check(
-    7,
+    "ledger",
     ledgerOk,
     ledgerOk
       ? `appends at seq ${started.seq}…${activation.seq}; the chain verifies (${beat?.signals.ledger.size} entries, ${beat?.signals.ledger.checkpoints} checkpoints)`
@@ -239,15 +243,15 @@ export async function activate(
   );
   const greenMax = charter.drift.bands.greenMax;
   check(
-    8,
+    "drift",
     beat !== undefined && beat.drift.score < greenMax,
     beat ? `drift ${beat.drift.score} (must be under ${greenMax})` : "no heartbeat, no drift score",
   );
   const governance = kernel.governanceCheck();
-  check(9, governance.ok, governance.detail);
+  check("governance", governance.ok, governance.detail);
   const seal = kernel.seals.latest();
   check(
-    10,
+    "seal",
     seal !== undefined,
     seal
       ? `MVP_${seal.version} sealed ${seal.sealedAt} (vault commit ${seal.commit.slice(0, 12)})`
@@ -271,7 +275,7 @@ export async function activate(
       : recorded
         ? `activation start noted in the ledger (seq ${started.seq}): ${recorded.reason ?? ""}`
         : `the activation-start entry (seq ${started.seq}) records no evidence: the configured publisher did not record it`;
-  check(11, posted !== undefined || recorded !== undefined, `${evidenceWhere}${signalsNote(app)}`);
+  check("evidence", posted !== undefined || recorded !== undefined, `${evidenceWhere}${signalsNote(app)}`);
 
   const recordFile = `activations/${compactUtc(startedAt)}-${runId.slice(0, 8)}.json`;
   const record: ActivationRecord = {
@@ -311,13 +315,13 @@ export async function activate(
       `Activation ${runId.slice(0, 8)}: ${checklist.every((c) => c.ok) ? "all checks so far pass" : "checks failing"}`,
     );
     check(
-      12,
+      "record",
       true,
       `${recordFile} committed to the vault (${recordCommit.slice(0, 12)}) and written to the ledger`,
     );
   } catch (err) {
     check(
-      12,
+      "record",
       false,
       `the record could not be committed: ${err instanceof Error ? err.message : String(err)}`,
     );
@@ -363,82 +367,6 @@ export async function activate(
   return { ...outcome, seq: completed.seq };
 }
 
-async function corePack(app: ActivationDeps): Promise<{ ok: boolean; detail: string }> {
-  const missing: string[] = [];
-  const found: string[] = [];
-  const charter = app.charter();
-  found.push(`charter ${charter.file}`);
-  const { stacks, errors } = loadStacks(app.stacksDir);
-  if (stacks.length === 0) missing.push(`no valid stack in ${app.stacksDir} (MAOS_STACKS)`);
-  else found.push(`${stacks.length} stacks`);
-  if (errors.length > 0)
-    missing.push(`${errors.length} invalid stack file(s): ${errors.map((e) => e.message).join("; ")}`);
-  const manifest = manifestPath(app);
-  if (existsSync(manifest)) found.push("manifest.yml");
-  else missing.push(`the Slack manifest ${manifest}`);
-  try {
-    app.ledgerKey();
-    found.push("ledger key");
-    const head = await (await app.vault()).headCommit();
-    found.push(`vault (HEAD ${head?.slice(0, 12) ?? "none"})`);
-    found.push(`state.db schema v${app.state().schemaVersion()}`);
-  } catch (err) {
-    missing.push(err instanceof Error ? err.message : String(err));
-  }
-  return missing.length === 0
-    ? { ok: true, detail: `present: ${found.join(", ")}` }
-    : { ok: false, detail: `missing: ${missing.join("; ")}` };
-}
-
-/** Which secrets the configured integrations need, and whether each is set (names only, never values). */
-function secretsLoaded(app: ActivationDeps): { ok: boolean; detail: string } {
-  const env = app.env;
-  const need: { name: string; set: boolean; why: string }[] = [];
-  for (const spec of [env.MAOS_PRIME, env.MAOS_BACKUP]) {
-    if (spec?.startsWith("openai:")) {
-      need.push({
-        name: "OPENAI_API_KEY",
-        set: Boolean(env.OPENAI_API_KEY || env.OPENAI_BASE_URL),
-        why: spec,
-      });
-    }
-    if (spec?.startsWith("anthropic:"))
-      need.push({ name: "ANTHROPIC_API_KEY", set: Boolean(env.ANTHROPIC_API_KEY), why: spec });
-  }
-  if (env.SLACK_BOT_TOKEN) {
-    need.push({
-      name: "SLACK_APP_TOKEN or SLACK_SIGNING_SECRET",
-      set: Boolean(env.SLACK_APP_TOKEN || env.SLACK_SIGNING_SECRET),
-      why: "Slack",
-    });
-  }
-  // On a loopback-only relay, /heartbeat and /status answer this machine without a token.
-  const bind = relayBind(app.env);
-  const token = relayToken(app);
-  if (!bind.loopback || token.value !== undefined) {
-    need.push({
-      name: token.name,
-      set: (token.value?.length ?? 0) >= MIN_TOKEN_CHARS,
-      why: `the relay's /heartbeat and /status on ${bind.host} (at least ${MIN_TOKEN_CHARS} characters)`,
-    });
-  }
-  const missing = need.filter((n) => !n.set);
-  const loaded = need.filter((n) => n.set).map((n) => n.name);
-  const load = lastSecretsLoad();
-  const registry = `Notion secrets registry: ${load.status === "loaded" ? load.detail : `${load.status}, ${load.detail}`}`;
-  if (load.status === "failed")
-    missing.push({ name: "NOTION_SECRETS_DATA_SOURCE_ID", set: false, why: load.detail });
-  return missing.length === 0
-    ? {
-        ok: true,
-        detail: `loaded from the environment: ${loaded.join(", ") || "none needed"} (values never shown); ${registry}`,
-      }
-    : {
-        ok: false,
-        detail: `not set: ${missing.map((m) => `${m.name} (for ${m.why})`).join(", ")}; ${registry}`,
-      };
-}
-
 /** The activation as a Reply; `seq` (ACTIVATION_COMPLETED) is quoted once it is known. */
 export function activationReply(r: Omit<ActivationResult, "seq"> & { seq?: number }): Reply {
   const active = r.status === "ACTIVE";
@@ -479,14 +407,4 @@ ${r.checklist.map((c) => `- ${c.ok ? "✅" : "❌"} ${c.item}: ${c.detail}`).joi
 Governance: ${r.record.governance_status}. Autonomy loop: ${r.record.autonomy_loop.running ? "running" : "not running"} (${r.record.autonomy_loop.where}).
 Ledger links: ${r.record.evidence_links.ledger.join(", ")}. Vault: ${r.recordFile}.
 `;
-}
-
-/** Where incidents and halts (and their Approve buttons) go on Slack: channels.signals, or the fallback. */
-function signalsNote(app: ActivationDeps): string {
-  if (!app.env.SLACK_BOT_TOKEN) return "";
-  const { channels, file } = app.charter();
-  if (channels.signals)
-    return `; Slack signals (incidents, halts, approvals) go to channels.signals ${channels.signals}`;
-  const last = readLastChannel(app.state());
-  return `; channels.signals is empty in ${file}: incidents, halts and their approvals go to the channel where /codex was last used (${last ?? "none yet"}); set channels.signals to a channel id to fix one`;
 }
