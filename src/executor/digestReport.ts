@@ -1,6 +1,6 @@
 import { chicagoIso } from "../core/timestamps.ts";
 import type { Evaluation } from "../evaluator/evaluateRun.ts";
-import type { StepSummary } from "./runStack.ts";
+import type { StepSummary } from "./runTypes.ts";
 
 export interface DigestInput {
   runId: string;
