@@ -449,7 +449,7 @@ export class LedgerWatch {
     };
     const detail =
       before !== undefined && before.rows >= this.#inlineBelow
-        ? await verifyLedgerInWorker({ ...opts, workers: this.#workers ?? 0 })
+        ? await verifyLedgerInWorker({ ...opts, workers: this.#workers ?? 0 }, { background: true })
         : verifyLedgerDetailed({
             ...opts,
             ...(this.#workers !== undefined ? { workers: this.#workers } : {}),

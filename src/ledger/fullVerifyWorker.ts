@@ -1,3 +1,5 @@
+import { readlinkSync } from "node:fs";
+import { setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 
 /**
@@ -5,7 +7,12 @@ import { parentPort, workerData } from "node:worker_threads";
  * off the calling thread. A CodexError crosses as its fields and is rebuilt on the other side. The import is
  * dynamic so that even a load failure is reported.
  */
-const opts = workerData as import("./verifyLedger.ts").VerifyOptions;
+const { background, ...opts } = workerData as import("./verifyLedger.ts").VerifyOptions & {
+  background?: boolean;
+};
+if (background) lowerThreadPriority();
+/** Nice value of a background pass: well below the event loop's 0, still above idle batch work. */
+const BACKGROUND_NICE = 10;
 try {
   const { verifyLedgerDetailed } = await import("./verifyLedger.ts");
   parentPort?.postMessage({ ok: true, detail: verifyLedgerDetailed(opts) });
@@ -29,5 +36,18 @@ function safeClone(value: unknown): unknown {
     return structuredClone(value);
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * A background pass (the heartbeat's) yields the CPU to the event loop's thread: on Linux a thread has its
+ * own nice value, set through its thread id. Elsewhere, or when refused, the pass runs at normal priority.
+ */
+function lowerThreadPriority(): void {
+  try {
+    const tid = Number(readlinkSync("/proc/thread-self").split("/").at(-1));
+    if (Number.isSafeInteger(tid) && tid > 0) setPriority(tid, BACKGROUND_NICE);
+  } catch {
+    // Not Linux, or not allowed: nothing to lower.
   }
 }

@@ -35,12 +35,18 @@ interface WorkerReply {
 
 /**
  * verifyLedgerDetailed in a worker thread, awaited: a full pass over a million entries takes seconds, and
- * the bot's event loop (Slack acks, /health) must not wait for it. Same report, same errors.
+ * the bot's event loop (Slack acks, /health) must not wait for it. Same report, same errors. `background`
+ * runs it at a lower thread priority (the heartbeat's periodic pass), so it never delays the event loop.
  */
-export function verifyLedgerInWorker(opts: VerifyOptions): Promise<VerifyDetail> {
+export function verifyLedgerInWorker(
+  opts: VerifyOptions,
+  run: { background?: boolean } = {},
+): Promise<VerifyDetail> {
   return new Promise((resolve, reject) => {
     let settled = false;
-    const worker = new Worker(new URL("./fullVerifyWorker.ts", import.meta.url), { workerData: opts });
+    const worker = new Worker(new URL("./fullVerifyWorker.ts", import.meta.url), {
+      workerData: { ...opts, background: run.background ?? false },
+    });
     const settle = (fn: () => void) => {
       if (settled) return;
       settled = true;

@@ -6,7 +6,7 @@ import { CodexError, isCodexError } from "../core/CodexError.ts";
 import { ZERO_HASH } from "./ledgerEntry.ts";
 import { LEDGER_SCHEMA_VERSION, LEDGER_TABLE_SQL } from "./ledgerSchema.ts";
 import { foldRootHex, MerkleFrontier } from "./MerkleFrontier.ts";
-import { openLedgerReadOnly } from "./openReadOnly.ts";
+import { mapForScan, openLedgerReadOnly } from "./openReadOnly.ts";
 import { type NoteVerifier, newNoteVerifier, openNote, parseCheckpoint } from "./signedNote.ts";
 import { type RangeResult, type RangeTask, verifyRange } from "./verifyRange.ts";
 
@@ -94,11 +94,13 @@ export function verifyLedgerDetailed(opts: VerifyOptions): VerifyDetail {
     const opened = openLedgerReadOnly(opts.path);
     db = opened.db;
     const open = db;
-    // Worker threads open the file by path; a snapshot held in memory is scanned on this thread.
-    const run = opened.mode === "snapshot" ? { ...opts, workers: 0 } : opts;
+    mapForScan(open);
+    // Worker threads open the same source; a snapshot held in memory is scanned on this thread.
+    const source = opened.source;
+    const run = source === undefined ? { ...opts, workers: 0 } : opts;
     // One read transaction: the size, the genesis and the checkpoints are read from the same snapshot,
     // so a checkpoint the writer signs meanwhile cannot look like one beyond the rows (a false truncation).
-    return open.transaction(() => verifyOpen(open, run, verifier))();
+    return open.transaction(() => verifyOpen(open, run, verifier, source ?? opts.path))();
   } catch (err) {
     if (isCodexError(err)) throw err;
     throw new CodexError("LEDGER_BROKEN", `cannot read ${opts.path} as a MAOS ledger`, {
@@ -110,7 +112,12 @@ export function verifyLedgerDetailed(opts: VerifyOptions): VerifyDetail {
   }
 }
 
-function verifyOpen(db: Database.Database, opts: VerifyOptions, verifier: NoteVerifier): VerifyDetail {
+function verifyOpen(
+  db: Database.Database,
+  opts: VerifyOptions,
+  verifier: NoteVerifier,
+  source: string,
+): VerifyDetail {
   const rowFailures: { seq: number; reason: string }[] = [];
   const schemaProblem = checkSchema(db, opts.path);
   if (schemaProblem) rowFailures.push({ seq: 0, reason: schemaProblem });
@@ -128,7 +135,7 @@ function verifyOpen(db: Database.Database, opts: VerifyOptions, verifier: NoteVe
     ]),
   ].sort((a, b) => a - b);
 
-  const ranges = runRanges(opts, sizes, expected, db);
+  const ranges = runRanges(opts, source, sizes, expected, db);
   const size = ranges.reduce((n, r) => n + r.count, 0);
   for (const r of ranges) if (r.firstBad) rowFailures.push(r.firstBad);
   // Links across range boundaries and to the genesis.
@@ -398,6 +405,7 @@ export function checkCheckpointNote(
 /** Splits [0, expected) into aligned block ranges and scans them: one here, the rest in worker threads. */
 function runRanges(
   opts: VerifyOptions,
+  source: string,
   sizes: number[],
   expected: number,
   db: Database.Database,
@@ -409,7 +417,7 @@ function runRanges(
   if (parts === 1) {
     return [
       verifyRange(
-        { path: opts.path, startSeq: 0, endSeq: Number.POSITIVE_INFINITY, blockSize: 2 ** 52, sizes, deep },
+        { source, startSeq: 0, endSeq: Number.POSITIVE_INFINITY, blockSize: 2 ** 52, sizes, deep },
         db,
       ),
     ];
@@ -430,7 +438,7 @@ function runRanges(
     const b1 = boundary(p + 1);
     const last = p === parts - 1;
     tasks.push({
-      path: opts.path,
+      source,
       startSeq: b0 * blockSize,
       endSeq: last ? Number.POSITIVE_INFINITY : b1 * blockSize,
       blockSize,

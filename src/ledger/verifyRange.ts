@@ -1,7 +1,8 @@
 import { hash } from "node:crypto";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
 import { canonicalProblem } from "./ledgerEntry.ts";
 import { MerkleFrontier } from "./MerkleFrontier.ts";
+import { mapForScan, openLedgerSource } from "./openReadOnly.ts";
 
 /**
  * One slice of a verification: rows with seq in [startSeq, endSeq), which starts on a multiple of
@@ -10,7 +11,8 @@ import { MerkleFrontier } from "./MerkleFrontier.ts";
  * rebuild the whole tree's root at any size without rehashing the leaves (see verifyLedger).
  */
 export interface RangeTask {
-  path: string;
+  /** The ledger file's path, or the immutable URI openLedgerReadOnly opened it with. */
+  source: string;
   startSeq: number;
   endSeq: number;
   blockSize: number;
@@ -93,7 +95,11 @@ const CHUNK = 1024;
 
 export function verifyRange(task: RangeTask, db?: Database.Database): RangeResult {
   const own = db === undefined;
-  const conn = db ?? new Database(task.path, { readonly: true, fileMustExist: true });
+  let conn = db;
+  if (conn === undefined) {
+    conn = openLedgerSource(task.source);
+    mapForScan(conn);
+  }
   try {
     return scan(task, conn);
   } finally {
