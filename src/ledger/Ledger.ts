@@ -1,99 +1,34 @@
-import { randomUUID } from "node:crypto";
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
 import { CodexError } from "../core/CodexError.ts";
 import type { Clock } from "../core/clock.ts";
-import { chicagoIso, utcIso } from "../core/timestamps.ts";
-import {
-  assertEntryText,
-  assertLevel,
-  canonicalEntry,
-  canonicalPayload,
-  entryFromCanonical,
-  entryHash,
-  type LedgerAppend,
-  type LedgerEntry,
-  type Level,
-  ZERO_HASH,
-} from "./ledgerEntry.ts";
-import {
-  LEDGER_COLUMNS,
-  LEDGER_SCHEMA_SQL,
-  LEDGER_SCHEMA_VERSION,
-  LEDGER_TABLE_SQL,
-  type LedgerRowTuple,
-} from "./ledgerSchema.ts";
+import { utcIso } from "../core/timestamps.ts";
+import { checkGenesisRow, openLedgerDb, rebuildFrontier } from "./ledgerDb.ts";
+import { canonicalEntry, entryHash, type LedgerAppend, type LedgerEntry, ZERO_HASH } from "./ledgerEntry.ts";
+import { consistencyProofHex, correlationEntries, queryEntries, tailEntries } from "./ledgerQueries.ts";
+import { LEDGER_COLUMNS, LEDGER_SCHEMA_VERSION } from "./ledgerSchema.ts";
+import type {
+  AppendOptions,
+  Checkpoint,
+  LedgerOptions,
+  LedgerQuery,
+  LedgerWriteFault,
+  Prepared,
+} from "./ledgerTypes.ts";
 import { MerkleFrontier } from "./MerkleFrontier.ts";
-import { consistencyProof } from "./merkle.ts";
+import { prepareAppend } from "./prepareAppend.ts";
 import { formatCheckpoint, type NoteSigner, signNote } from "./signedNote.ts";
+import { WriteFaults } from "./writeFaults.ts";
 
 export type { LedgerAppend, LedgerEntry, Level } from "./ledgerEntry.ts";
-
-export interface LedgerOptions {
-  path: string;
-  signer: NoteSigner;
-  clock: Clock;
-  environment: string;
-  /** The checkpoint origin line, e.g. "maos-codex/ledger/production". */
-  origin: string;
-}
-
-/** A signed tlog-checkpoint over the first `size` entries; `root` is hex, `note` the signed note text. */
-export interface Checkpoint {
-  size: number;
-  root: string;
-  note: string;
-}
-
-export interface LedgerQuery {
-  eventType?: string;
-  limit?: number;
-  newestFirst?: boolean;
-  /** Only entries with a seq above this one (a range on the primary key: costs what it returns). */
-  afterSeq?: number;
-}
-
-/** A row for the evidence outbox, inserted with its ledger entry (see OUTBOX_SCHEMA_SQL). */
-export interface OutboxInsert {
-  sink: string;
-  /** The item as JSON text. */
-  body: string;
-}
-
-export interface AppendOptions {
-  /** Outbox rows written in the same transaction as the entry, referencing its seq. */
-  outbox?: readonly OutboxInsert[];
-}
-
-/** An append validated and stamped at call time, waiting for its seq and hashes. */
-interface Prepared {
-  id: string;
-  timestampUtc: string;
-  timestampCt: string;
-  eventType: string;
-  level: Level;
-  actorIdentity: string;
-  payloadJson: string;
-  correlationId: string;
-  sealVersion: string | null;
-  outbox: readonly OutboxInsert[];
-}
-
-/** The last failed write, kept until a write succeeds: what /health, telemetry and SRR report. */
-export interface LedgerWriteFault {
-  /** When it failed (the injected clock). */
-  at: string;
-  /** The full message: what could not be written, where, and SQLite's own error. */
-  message: string;
-  /** SQLite's error code (SQLITE_BUSY, SQLITE_FULL, SQLITE_READONLY, …) when it gave one. */
-  sqliteCode: string | undefined;
-  /** Consecutive failed batches since the last successful one. */
-  failures: number;
-}
-
-/** How long a writer waits for another process's write transaction before its own write fails. */
-export const LEDGER_BUSY_TIMEOUT_MS = 5_000;
+export type {
+  AppendOptions,
+  Checkpoint,
+  LedgerOptions,
+  LedgerQuery,
+  LedgerWriteFault,
+  OutboxInsert,
+} from "./ledgerTypes.ts";
+export { LEDGER_BUSY_TIMEOUT_MS } from "./ledgerTypes.ts";
 
 interface Waiter {
   prepared: Prepared;
@@ -124,8 +59,7 @@ export class Ledger {
   #queue: Waiter[] = [];
   #flushScheduled = false;
   #closed = false;
-  #fault: LedgerWriteFault | undefined;
-  readonly #faultListeners = new Set<(fault: LedgerWriteFault) => void>();
+  readonly #faults = new WriteFaults();
   readonly #insert: Database.Statement;
   readonly #maxSeq: Database.Statement;
   readonly #insertOutbox: Database.Statement;
@@ -152,40 +86,15 @@ export class Ledger {
   }
 
   static open(opts: LedgerOptions): Ledger {
-    assertEntryText("environment", opts.environment);
-    assertEntryText("origin", opts.origin);
-    if (opts.origin.includes("\n")) {
-      throw new CodexError("CONFIG_INVALID", "the ledger origin must be a single line", {
-        hint: "use an origin such as maos-codex/ledger/production",
-      });
-    }
-    if (opts.path !== ":memory:") mkdirSync(dirname(opts.path), { recursive: true });
-    let db: Database.Database | undefined;
-    let version: string | undefined;
+    const db = openLedgerDb(opts);
     try {
-      db = new Database(opts.path);
-      // Other processes (the bot, CLI commands) write the same file: wait for their short transactions.
-      db.pragma(`busy_timeout = ${LEDGER_BUSY_TIMEOUT_MS}`);
-      version = readSchemaVersion(db);
-    } catch (cause) {
-      db?.close();
-      throw new CodexError("LEDGER_BROKEN", `cannot open the ledger database ${opts.path}`, {
-        hint: "check that MAOS_HOME is writable and that the file is a SQLite database",
-        cause,
-      });
-    }
-    let ledger: Ledger;
-    try {
-      // Checked before anything is written (even the journal mode), so a file of another version stays as it was.
-      assertSchemaVersion(version, opts.path);
-      createSchema(db, opts.path);
-      ledger = new Ledger(opts, db);
+      const ledger = new Ledger(opts, db);
       ledger.#load();
+      return ledger;
     } catch (err) {
       db.close();
       throw err;
     }
-    return ledger;
   }
 
   #load(): void {
@@ -198,7 +107,7 @@ export class Ledger {
       // processes append meanwhile.
       this.#db.transaction(() => this.#catchUp())();
     }
-    this.#checkGenesis();
+    checkGenesisRow(this.#db, this.path, this.verifierKey, this.origin);
   }
 
   /** Loads the head and the Merkle frontier of a ledger whose last entry is `maxSeq` (hash `headHash`). */
@@ -218,7 +127,7 @@ export class Ledger {
     }
     // Every writer saves the frontier in the transaction that adds the rows, so it matches them unless
     // the file was assembled by other tools.
-    this.#frontier = frontier?.size === size ? frontier : this.#rebuildFrontier(size);
+    this.#frontier = frontier?.size === size ? frontier : rebuildFrontier(this.#db, this.path, size);
   }
 
   /**
@@ -277,7 +186,7 @@ export class Ledger {
    */
   rebuildMerkleState(): void {
     this.#assertOpen();
-    const rebuilt = this.#rebuildFrontier(this.size());
+    const rebuilt = rebuildFrontier(this.#db, this.path, this.size());
     if (rebuilt.rootHex() !== this.#frontier.rootHex()) {
       throw new CodexError(
         "LEDGER_BROKEN",
@@ -287,37 +196,6 @@ export class Ledger {
         },
       );
     }
-  }
-
-  #rebuildFrontier(size: number): MerkleFrontier {
-    const f = new MerkleFrontier();
-    const rows = this.#db
-      .prepare("SELECT seq, entry_hash FROM ledger ORDER BY seq")
-      .raw()
-      .iterate() as IterableIterator<[number, string]>;
-    for (const [seq, h] of rows) {
-      if (seq !== f.size) {
-        throw new CodexError(
-          "LEDGER_BROKEN",
-          `ledger ${this.path} has a gap: expected seq ${f.size}, found ${seq}`,
-          {
-            hint: "run `maos ledger verify` and restore the ledger from a backup",
-          },
-        );
-      }
-      if (!/^[0-9a-f]{64}$/.test(h)) {
-        throw new CodexError(
-          "LEDGER_BROKEN",
-          `ledger ${this.path}: entry_hash at seq ${seq} is not a hex hash`,
-          {
-            hint: "run `maos ledger verify` and restore the ledger from a backup",
-          },
-        );
-      }
-      f.push(h);
-    }
-    if (f.size !== size) throw new CodexError("LEDGER_BROKEN", `ledger ${this.path} lost rows while opening`);
-    return f;
   }
 
   #writeGenesis(): void {
@@ -332,50 +210,21 @@ export class Ledger {
     };
     this.#writeBatch(
       [
-        this.#prepare({
-          eventType: "GENESIS",
-          level: "info",
-          actor: "maos-codex",
-          payload,
-          correlationId: "genesis",
-          sealVersion: null,
-        }),
+        prepareAppend(
+          {
+            eventType: "GENESIS",
+            level: "info",
+            actor: "maos-codex",
+            payload,
+            correlationId: "genesis",
+            sealVersion: null,
+          },
+          {},
+          this.#clock,
+        ),
       ],
       { genesis: true },
     );
-  }
-
-  #checkGenesis(): void {
-    // Read from the hashed bytes, not from the generated columns.
-    const canonical = this.#db.prepare("SELECT canonical FROM ledger WHERE seq = 0").pluck().get();
-    let genesis: { event_type?: unknown; payload?: { publicKey?: unknown; origin?: unknown } } | undefined;
-    try {
-      genesis = typeof canonical === "string" ? JSON.parse(canonical) : undefined;
-    } catch {
-      genesis = undefined;
-    }
-    const payload = genesis?.payload;
-    if (genesis?.event_type !== "GENESIS" || typeof payload !== "object" || payload === null) {
-      throw new CodexError("LEDGER_BROKEN", `ledger ${this.path} has no valid genesis entry at seq 0`, {
-        hint: "run `maos ledger verify`; restore the ledger from a backup",
-      });
-    }
-    if (payload.publicKey !== this.verifierKey) {
-      throw new CodexError(
-        "LEDGER_BROKEN",
-        `ledger ${this.path} was created with key ${String(payload.publicKey)}, not ${this.verifierKey}`,
-        {
-          hint: "start with the ledger's own key (MAOS_HOME/ledger.key or MAOS_LEDGER_KEY); keys cannot be rotated in place",
-        },
-      );
-    }
-    if (payload.origin !== this.origin) {
-      throw new CodexError(
-        "CONFIG_INVALID",
-        `ledger ${this.path} has origin ${JSON.stringify(payload.origin)}, not ${JSON.stringify(this.origin)}`,
-        { hint: "keep the origin the ledger was created with, or point MAOS_HOME at a fresh folder" },
-      );
-    }
   }
 
   #assertOpen(): void {
@@ -384,38 +233,6 @@ export class Ledger {
         hint: "open the ledger again with Ledger.open",
       });
     }
-  }
-
-  /** Validates and stamps an append now, so the entry carries the time it was requested. */
-  #prepare(e: LedgerAppend, opts: AppendOptions = {}): Prepared {
-    assertEntryText("eventType", e.eventType);
-    assertEntryText("actor", e.actor);
-    assertEntryText("correlationId", e.correlationId);
-    assertEntryText("sealVersion", e.sealVersion, { nullable: true });
-    const level = e.level ?? "info";
-    assertLevel(level);
-    const payloadJson = canonicalPayload(e.payload === undefined ? {} : e.payload);
-    const outbox = opts.outbox ?? [];
-    for (const o of outbox) {
-      if (typeof o.sink !== "string" || o.sink === "" || typeof o.body !== "string") {
-        throw new CodexError("INTERNAL", "an outbox row needs a sink name and a text body", {
-          hint: "pass { sink, body } with body as JSON text",
-        });
-      }
-    }
-    const now = this.#clock.now();
-    return {
-      id: randomUUID(),
-      timestampUtc: utcIso(now),
-      timestampCt: chicagoIso(now),
-      eventType: e.eventType,
-      level,
-      actorIdentity: e.actor,
-      payloadJson,
-      correlationId: e.correlationId,
-      sealVersion: e.sealVersion ?? null,
-      outbox,
-    };
   }
 
   /**
@@ -481,45 +298,23 @@ export class Ledger {
     // Only a committed transaction moves the in-memory state.
     this.#frontier = frontier;
     this.#headHash = head;
-    this.#fault = undefined;
+    this.#faults.clear();
     return out;
   }
 
   /** Records a failed write (telemetry and /health read it) and tells the listeners on the first one. */
   #failed(count: number, cause: unknown): CodexError {
-    const { message, hint, sqliteCode } = describeWriteError(this.path, count, cause);
-    const first = this.#fault === undefined;
-    this.#fault = {
-      at: utcIso(this.#clock.now()),
-      message,
-      sqliteCode,
-      failures: (this.#fault?.failures ?? 0) + 1,
-    };
-    if (first) {
-      for (const listener of this.#faultListeners) {
-        try {
-          listener(this.#fault);
-        } catch {
-          // A listener's failure must not hide the write error from the caller.
-        }
-      }
-    }
-    return new CodexError("LEDGER_BROKEN", message, {
-      hint,
-      cause,
-      details: { path: this.path, sqliteCode },
-    });
+    return this.#faults.failed(this.path, count, cause, utcIso(this.#clock.now()));
   }
 
   /** The last failed write, until a write succeeds; undefined while writes succeed. */
   writeFault(): LedgerWriteFault | undefined {
-    return this.#fault;
+    return this.#faults.current;
   }
 
   /** Called once when writes start failing (again after a success); returns an unsubscribe function. */
   onWriteFault(listener: (fault: LedgerWriteFault) => void): () => void {
-    this.#faultListeners.add(listener);
-    return () => this.#faultListeners.delete(listener);
+    return this.#faults.listen(listener);
   }
 
   /**
@@ -529,7 +324,7 @@ export class Ledger {
   append(e: LedgerAppend, opts?: AppendOptions): Promise<LedgerEntry> {
     try {
       this.#assertOpen();
-      const prepared = this.#prepare(e, opts);
+      const prepared = prepareAppend(e, opts ?? {}, this.#clock);
       return new Promise((resolve, reject) => {
         this.#queue.push({ prepared, resolve, reject });
         if (!this.#flushScheduled) {
@@ -562,7 +357,7 @@ export class Ledger {
   /** Writes one entry now, in its own transaction; queued appends made earlier are written first, in order. */
   appendSync(e: LedgerAppend, opts?: AppendOptions): LedgerEntry {
     this.#assertOpen();
-    const prepared = this.#prepare(e, opts);
+    const prepared = prepareAppend(e, opts ?? {}, this.#clock);
     const waiters = this.#queue;
     this.#queue = [];
     let entries: LedgerEntry[];
@@ -584,7 +379,7 @@ export class Ledger {
    */
   appendBatchSync(es: readonly LedgerAppend[]): LedgerEntry[] {
     this.#assertOpen();
-    const prepared = es.map((e) => this.#prepare(e));
+    const prepared = es.map((e) => prepareAppend(e, {}, this.#clock));
     const waiters = this.#queue;
     this.#queue = [];
     let entries: LedgerEntry[];
@@ -617,47 +412,19 @@ export class Ledger {
   /** The last n entries, oldest first. */
   tail(n: number): LedgerEntry[] {
     this.#assertOpen();
-    const limit = Math.max(0, Math.floor(n));
-    const rows = this.#db
-      .prepare(`SELECT ${LEDGER_COLUMNS} FROM ledger ORDER BY seq DESC LIMIT ?`)
-      .raw()
-      .all(limit) as LedgerRowTuple[];
-    return rows.reverse().map(toEntry);
+    return tailEntries(this.#db, n);
   }
 
   /** Every entry of one correlation thread (a run, an incident), oldest first. */
   byCorrelation(id: string): LedgerEntry[] {
     this.#assertOpen();
-    const rows = this.#db
-      .prepare(`SELECT ${LEDGER_COLUMNS} FROM ledger WHERE (correlation_id || '') = ? ORDER BY seq`)
-      .raw()
-      .all(id) as LedgerRowTuple[];
-    return rows.map(toEntry);
+    return correlationEntries(this.#db, id);
   }
 
   /** Entries filtered by event type, oldest first unless `newestFirst`; `limit` caps the count. */
   query(filters: LedgerQuery = {}): LedgerEntry[] {
     this.#assertOpen();
-    const order = filters.newestFirst ? "DESC" : "ASC";
-    // SQLite reads LIMIT -1 as "no limit".
-    const limit = filters.limit === undefined ? -1 : Math.max(0, Math.floor(filters.limit));
-    const conditions: string[] = [];
-    const params: unknown[] = [];
-    if (filters.afterSeq !== undefined) {
-      conditions.push("seq > ?");
-      params.push(Math.floor(filters.afterSeq));
-    }
-    if (filters.eventType !== undefined) {
-      conditions.push("(event_type || '') = ?");
-      params.push(filters.eventType);
-    }
-    params.push(limit);
-    const where = conditions.length > 0 ? `WHERE ${conditions.join(" AND ")}` : "";
-    const rows = this.#db
-      .prepare(`SELECT ${LEDGER_COLUMNS} FROM ledger ${where} ORDER BY seq ${order} LIMIT ?`)
-      .raw()
-      .all(...params) as LedgerRowTuple[];
-    return rows.map(toEntry);
+    return queryEntries(this.#db, filters);
   }
 
   /** Signs the current size and root as a C2SP checkpoint, stores it, and returns it. */
@@ -699,14 +466,7 @@ export class Ledger {
    */
   consistencyProof(oldSize: number): string[] {
     this.#assertOpen();
-    const size = this.size();
-    const hashes = (
-      this.#db
-        .prepare("SELECT entry_hash FROM ledger WHERE seq < ? ORDER BY seq")
-        .pluck()
-        .all(size) as string[]
-    ).map((h) => Buffer.from(h, "hex"));
-    return consistencyProof(oldSize, hashes).map((b) => b.toString("hex"));
+    return consistencyProofHex(this.#db, oldSize, this.size());
   }
 
   /** Writes any queued appends, then closes the database. */
@@ -715,85 +475,5 @@ export class Ledger {
     if (this.#queue.length > 0) this.#flush();
     this.#closed = true;
     this.#db.close();
-  }
-}
-
-/** SQLite's error, said plainly: what failed, where, and what to do about that particular cause. */
-function describeWriteError(
-  path: string,
-  count: number,
-  cause: unknown,
-): { message: string; hint: string; sqliteCode: string | undefined } {
-  const err = cause as { code?: unknown; message?: unknown } | undefined;
-  const sqliteCode = typeof err?.code === "string" ? err.code : undefined;
-  const text = typeof err?.message === "string" ? err.message : String(cause);
-  const what = `could not write ${count} ledger entries to ${path}: ${text}${sqliteCode ? ` (${sqliteCode})` : ""}`;
-  const code = sqliteCode ?? "";
-  let hint: string;
-  if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) {
-    hint = `another connection has held ${path}'s write lock for more than ${LEDGER_BUSY_TIMEOUT_MS / 1000} s (an open sqlite3 shell in a transaction, or a hung process): end it`;
-  } else if (code.startsWith("SQLITE_FULL")) {
-    hint = `the file system holding ${path} is full: free space there`;
-  } else if (code.startsWith("SQLITE_READONLY")) {
-    hint = `${path} or its folder cannot be written by this process: check the file's owner and mode and how the volume is mounted`;
-  } else if (code.startsWith("SQLITE_IOERR") || code.startsWith("SQLITE_CANTOPEN")) {
-    hint = `the operating system refused the write to ${path} or its -wal/-shm files (disk error, quota or file-size limit): check the volume`;
-  } else if (code.startsWith("SQLITE_CONSTRAINT")) {
-    hint = `the ledger rejected the entry (${text}): run \`maos ledger verify\``;
-  } else {
-    hint = `run \`maos ledger verify\`; check that ${path} is a MAOS ledger on a writable volume`;
-  }
-  return { message: what, hint: `${hint}; nothing from this batch was written`, sqliteCode };
-}
-
-function toEntry(r: LedgerRowTuple): LedgerEntry {
-  return entryFromCanonical(r[2], r[1]);
-}
-
-function readSchemaVersion(db: Database.Database): string | undefined {
-  const hasMeta = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get();
-  return hasMeta
-    ? (db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get() as string | undefined)
-    : undefined;
-}
-
-function assertSchemaVersion(version: string | undefined, path: string): void {
-  if (version !== undefined && Number(version) !== LEDGER_SCHEMA_VERSION) {
-    throw new CodexError(
-      "LEDGER_BROKEN",
-      `ledger ${path} has schema version ${version}; this build reads ${LEDGER_SCHEMA_VERSION}`,
-      {
-        hint: "a ledger is never rewritten in place: move ledger.db aside (verify it with the MAOS Codex version that wrote it) and let this build start a fresh one, or point MAOS_HOME at a fresh folder",
-        details: { path, version, supported: LEDGER_SCHEMA_VERSION },
-      },
-    );
-  }
-}
-
-/** Sets the journal, creates what is missing, and checks that the ledger table is this version's. */
-function createSchema(db: Database.Database, path: string): void {
-  try {
-    db.pragma("journal_mode = WAL");
-    // FULL: every commit is fsynced, so a resolved append survives power loss.
-    db.pragma("synchronous = FULL");
-    db.exec(LEDGER_SCHEMA_SQL);
-  } catch (cause) {
-    throw new CodexError("LEDGER_BROKEN", `cannot create the ledger tables in ${path}`, {
-      hint: "check that MAOS_HOME is writable and that the file is a MAOS ledger",
-      cause,
-    });
-  }
-  const table = db
-    .prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'ledger'")
-    .pluck()
-    .get();
-  if (table !== LEDGER_TABLE_SQL) {
-    throw new CodexError(
-      "LEDGER_BROKEN",
-      `ledger ${path}: the ledger table is not the schema ${LEDGER_SCHEMA_VERSION} layout`,
-      {
-        hint: "the file was made by another version or edited by hand; run `maos ledger verify`, or point MAOS_HOME at a fresh folder",
-      },
-    );
   }
 }

@@ -1,0 +1,65 @@
+import type Database from "better-sqlite3";
+import { entryFromCanonical, type LedgerEntry } from "./ledgerEntry.ts";
+import { LEDGER_COLUMNS, type LedgerRowTuple } from "./ledgerSchema.ts";
+import type { LedgerQuery } from "./ledgerTypes.ts";
+import { consistencyProof } from "./merkle.ts";
+
+// The ledger's reads, each on the writer's connection (Ledger's query methods call these).
+
+/** The last n entries, oldest first. */
+export function tailEntries(db: Database.Database, n: number): LedgerEntry[] {
+  const limit = Math.max(0, Math.floor(n));
+  const rows = db
+    .prepare(`SELECT ${LEDGER_COLUMNS} FROM ledger ORDER BY seq DESC LIMIT ?`)
+    .raw()
+    .all(limit) as LedgerRowTuple[];
+  return rows.reverse().map(toEntry);
+}
+
+/** Every entry of one correlation thread (a run, an incident), oldest first. */
+export function correlationEntries(db: Database.Database, id: string): LedgerEntry[] {
+  const rows = db
+    .prepare(`SELECT ${LEDGER_COLUMNS} FROM ledger WHERE (correlation_id || '') = ? ORDER BY seq`)
+    .raw()
+    .all(id) as LedgerRowTuple[];
+  return rows.map(toEntry);
+}
+
+/** Entries filtered by event type, oldest first unless `newestFirst`; `limit` caps the count. */
+export function queryEntries(db: Database.Database, filters: LedgerQuery): LedgerEntry[] {
+  const order = filters.newestFirst ? "DESC" : "ASC";
+  // SQLite reads LIMIT -1 as "no limit".
+  const limit = filters.limit === undefined ? -1 : Math.max(0, Math.floor(filters.limit));
+  const conditions: string[] = [];
+  const params: unknown[] = [];
+  if (filters.afterSeq !== undefined) {
+    conditions.push("seq > ?");
+    params.push(Math.floor(filters.afterSeq));
+  }
+  if (filters.eventType !== undefined) {
+    conditions.push("(event_type || '') = ?");
+    params.push(filters.eventType);
+  }
+  params.push(limit);
+  const where = conditions.length > 0 ? `WHERE ${conditions.join(" AND ")}` : "";
+  const rows = db
+    .prepare(`SELECT ${LEDGER_COLUMNS} FROM ledger ${where} ORDER BY seq ${order} LIMIT ?`)
+    .raw()
+    .all(...params) as LedgerRowTuple[];
+  return rows.map(toEntry);
+}
+
+/**
+ * RFC 6962 consistency proof (hex hashes) from the tree of the first `oldSize` entries to the tree of the
+ * first `size`. Reads every entry hash: O(size).
+ */
+export function consistencyProofHex(db: Database.Database, oldSize: number, size: number): string[] {
+  const hashes = (
+    db.prepare("SELECT entry_hash FROM ledger WHERE seq < ? ORDER BY seq").pluck().all(size) as string[]
+  ).map((h) => Buffer.from(h, "hex"));
+  return consistencyProof(oldSize, hashes).map((b) => b.toString("hex"));
+}
+
+function toEntry(r: LedgerRowTuple): LedgerEntry {
+  return entryFromCanonical(r[2], r[1]);
+}

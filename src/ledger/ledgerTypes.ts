@@ -1,0 +1,68 @@
+import type { Clock } from "../core/clock.ts";
+import type { Level } from "./ledgerEntry.ts";
+import type { NoteSigner } from "./signedNote.ts";
+
+export interface LedgerOptions {
+  path: string;
+  signer: NoteSigner;
+  clock: Clock;
+  environment: string;
+  /** The checkpoint origin line, e.g. "maos-codex/ledger/production". */
+  origin: string;
+}
+
+/** A signed tlog-checkpoint over the first `size` entries; `root` is hex, `note` the signed note text. */
+export interface Checkpoint {
+  size: number;
+  root: string;
+  note: string;
+}
+
+export interface LedgerQuery {
+  eventType?: string;
+  limit?: number;
+  newestFirst?: boolean;
+  /** Only entries with a seq above this one (a range on the primary key: costs what it returns). */
+  afterSeq?: number;
+}
+
+/** A row for the evidence outbox, inserted with its ledger entry (see OUTBOX_SCHEMA_SQL). */
+export interface OutboxInsert {
+  sink: string;
+  /** The item as JSON text. */
+  body: string;
+}
+
+export interface AppendOptions {
+  /** Outbox rows written in the same transaction as the entry, referencing its seq. */
+  outbox?: readonly OutboxInsert[];
+}
+
+/** An append validated and stamped at call time, waiting for its seq and hashes. */
+export interface Prepared {
+  id: string;
+  timestampUtc: string;
+  timestampCt: string;
+  eventType: string;
+  level: Level;
+  actorIdentity: string;
+  payloadJson: string;
+  correlationId: string;
+  sealVersion: string | null;
+  outbox: readonly OutboxInsert[];
+}
+
+/** The last failed write, kept until a write succeeds: what /health, telemetry and SRR report. */
+export interface LedgerWriteFault {
+  /** When it failed (the injected clock). */
+  at: string;
+  /** The full message: what could not be written, where, and SQLite's own error. */
+  message: string;
+  /** SQLite's error code (SQLITE_BUSY, SQLITE_FULL, SQLITE_READONLY, …) when it gave one. */
+  sqliteCode: string | undefined;
+  /** Consecutive failed batches since the last successful one. */
+  failures: number;
+}
+
+/** How long a writer waits for another process's write transaction before its own write fails. */
+export const LEDGER_BUSY_TIMEOUT_MS = 5_000;
