@@ -1,8 +1,8 @@
-import { createHash, hash } from "node:crypto";
-import { existsSync, statSync } from "node:fs";
+import { hash } from "node:crypto";
+import { existsSync } from "node:fs";
 import Database from "better-sqlite3";
 import { CodexError, isCodexError } from "../core/CodexError.ts";
-import { canonicalProblem, ZERO_HASH } from "./ledgerEntry.ts";
+import { ZERO_HASH } from "./ledgerEntry.ts";
 import { MerkleFrontier } from "./MerkleFrontier.ts";
 import { type NoteVerifier, newNoteVerifier } from "./signedNote.ts";
 import { verifyLedgerInWorker } from "./verifyInWorker.ts";
@@ -13,7 +13,19 @@ import {
   type VerifyReport,
   verifyLedgerDetailed,
 } from "./verifyLedger.ts";
-import { chainFields } from "./verifyRange.ts";
+import {
+  Escalate,
+  fileId,
+  markOf,
+  noteKey,
+  scanNewRows,
+  schemaCookie,
+  type Verified,
+  verifiedFromMark,
+  type WatchMark,
+} from "./watchState.ts";
+
+export type { WatchMark } from "./watchState.ts";
 
 /**
  * Heartbeats between full verifications: 60 at the 60 s heartbeat is one full pass an hour (~2-3 s at 1M
@@ -61,55 +73,12 @@ export interface LedgerWatchOptions {
   fullMaxAgeMs?: number;
 }
 
-/**
- * What a passing verification established, as plain JSON: enough for a later watch (another process, or
- * after a restart) to check only what was added since. Kept signed in state.db (see verifiedMark.ts).
- */
-export interface WatchMark {
-  v: 1;
-  size: number;
-  headHash: string;
-  /** The RFC 6962 frontier at `size` (hex, largest subtree first). */
-  frontier: string[];
-  genesisHash: string;
-  origin?: string;
-  fileId: string;
-  schemaCookie: number;
-  table: { count: number; maxId: number; lastSize?: number; maxGood: number };
-  /** [sha256 of an extra checkpoint note, its size], for every extra note that verified. */
-  extras: [string, number][];
-  /** When the last full pass over every row passed (ms since the epoch, from `now`). */
-  fullAt: number;
-}
-
 export interface LedgerWatchReport extends VerifyReport {
   /** "full": verifyLedger ran over every row; "incremental": only what changed since the last call. */
   mode: "full" | "incremental";
   /** Why this call was a full one. */
   fullReason?: string;
 }
-
-/** What the last good verification established; every later call starts from it. */
-interface Verified {
-  size: number;
-  headHash: string;
-  frontier: MerkleFrontier;
-  genesisHash: string;
-  origin: string | undefined;
-  /** The file and its SQLite schema cookie: a replaced file or any schema change (as DROP TRIGGER) is unexpected. */
-  fileId: string;
-  schemaCookie: number;
-  /** maxGood: the largest checkpoint size of the table that verified. */
-  table: { count: number; maxId: number; lastSize: number | undefined; maxGood: number };
-  /** sha256 of every extra checkpoint note that verified → its size. */
-  extras: Map<string, number>;
-  fullAt: number;
-}
-
-/** Raised inside a call when a cheap check fails: the call falls back to a full verification. */
-class Escalate extends Error {}
-
-const CHUNK = 1024;
 
 /**
  * Incremental ledger verification for the heartbeat: each call checks only the entries and checkpoints
@@ -175,54 +144,11 @@ export class LedgerWatch {
     this.#onVerified = opts.onVerified;
     this.#now = opts.now ?? Date.now;
     this.#fullMaxAgeMs = opts.fullMaxAgeMs ?? FULL_VERIFY_MAX_AGE_MS;
-    if (opts.resume) this.#resume(opts.resume);
-  }
-
-  /** Continues from a mark (see WatchMark); a mark that does not parse is ignored (a full pass then). */
-  #resume(m: WatchMark): void {
-    if (m?.v !== 1 || !Number.isSafeInteger(m.size) || m.size < 1 || !Array.isArray(m.frontier)) return;
-    let frontier: MerkleFrontier;
-    try {
-      frontier = new MerkleFrontier(m.size, m.frontier);
-    } catch {
-      return;
+    const resumed = opts.resume ? verifiedFromMark(opts.resume) : undefined;
+    if (resumed) {
+      this.#verified = resumed;
+      this.#raiseHighWater(resumed.size, resumed.headHash);
     }
-    this.#verified = {
-      size: m.size,
-      headHash: m.headHash,
-      frontier,
-      genesisHash: m.genesisHash,
-      origin: m.origin,
-      fileId: m.fileId,
-      schemaCookie: m.schemaCookie,
-      table: {
-        count: m.table.count,
-        maxId: m.table.maxId,
-        lastSize: m.table.lastSize,
-        maxGood: m.table.maxGood,
-      },
-      extras: new Map(m.extras),
-      fullAt: m.fullAt,
-    };
-    this.#raiseHighWater(m.size, m.headHash);
-  }
-
-  #mark(v: Verified): WatchMark {
-    const mark: WatchMark = {
-      v: 1,
-      size: v.size,
-      headHash: v.headHash,
-      frontier: v.frontier.nodesHex(),
-      genesisHash: v.genesisHash,
-      fileId: v.fileId,
-      schemaCookie: v.schemaCookie,
-      table: { count: v.table.count, maxId: v.table.maxId, maxGood: v.table.maxGood },
-      extras: [...v.extras],
-      fullAt: v.fullAt,
-    };
-    if (v.origin !== undefined) mark.origin = v.origin;
-    if (v.table.lastSize !== undefined) mark.table.lastSize = v.table.lastSize;
-    return mark;
   }
 
   #verifiedNow(): void {
@@ -231,7 +157,7 @@ export class LedgerWatch {
     const key = `${v.size}:${v.headHash}:${v.table.maxId}:${v.extras.size}:${v.fullAt}`;
     if (key === this.#lastMarkKey) return;
     this.#lastMarkKey = key;
-    this.#onVerified(this.#mark(v));
+    this.#onVerified(markOf(v));
   }
 
   /** Makes the next call a full verification. */
@@ -343,7 +269,7 @@ export class LedgerWatch {
     const frontier = state.frontier.clone();
     const roots = new Map<number, string>();
     if (wanted.has(state.size)) roots.set(state.size, frontier.rootHex());
-    const headHash = this.#scan(db, state, size, frontier, wanted, roots);
+    const headHash = scanNewRows(db, state, size, frontier, wanted, roots, this.#deep);
 
     let lastSize = state.table.lastSize;
     for (const c of claims) {
@@ -388,50 +314,6 @@ export class LedgerWatch {
     };
     if (state.origin !== undefined) report.origin = state.origin;
     return report;
-  }
-
-  /** Checks rows [state.size, size) as verifyRange does and pushes them onto `frontier`; returns the head hash. */
-  #scan(
-    db: Database.Database,
-    state: Verified,
-    size: number,
-    frontier: MerkleFrontier,
-    wanted: ReadonlySet<number>,
-    roots: Map<number, string>,
-  ): string {
-    const chunk = db
-      .prepare(
-        `SELECT seq, entry_hash, canonical FROM ledger WHERE seq >= ? AND seq < ? ORDER BY seq LIMIT ${CHUNK}`,
-      )
-      .raw();
-    let prev = state.headHash;
-    let index = state.size;
-    while (index < size) {
-      const rows = chunk.all(index, size) as [number, unknown, unknown][];
-      if (rows.length === 0) break;
-      for (const [seq, storedHash, canonical] of rows) {
-        if (seq !== index) throw new Escalate(`gap: expected seq ${index}, found ${seq}`);
-        if (typeof canonical !== "string" || typeof storedHash !== "string") {
-          throw new Escalate(`row edited: seq ${seq} is not TEXT`);
-        }
-        const leaf = hash("sha256", `\0${canonical}`, "hex");
-        if (leaf !== storedHash) throw new Escalate(`row edited: entry_hash at seq ${seq}`);
-        const chain = chainFields(canonical, seq);
-        if (chain === undefined || chain.seqText !== String(seq) || chain.prevHash !== prev) {
-          throw new Escalate(`chain broken at seq ${seq}`);
-        }
-        if (this.#deep) {
-          const problem = canonicalProblem(canonical);
-          if (problem) throw new Escalate(`row edited at seq ${seq}: ${problem}`);
-        }
-        frontier.push(leaf);
-        prev = leaf;
-        index++;
-        if (wanted.has(index)) roots.set(index, frontier.rootHex());
-      }
-    }
-    if (index !== size) throw new Escalate(`rows below seq ${size} went missing`);
-    return prev;
   }
 
   /** verifyLedger over every row, then the state it establishes, and the high-water checks. */
@@ -542,18 +424,4 @@ export class LedgerWatch {
       db.close();
     }
   }
-}
-
-function fileId(path: string): string {
-  const st = statSync(path, { bigint: true });
-  return `${st.dev}:${st.ino}`;
-}
-
-/** SQLite's schema cookie: bumped by every CREATE, DROP or ALTER, including the triggers'. */
-function schemaCookie(db: Database.Database): number {
-  return Number(db.pragma("schema_version", { simple: true }));
-}
-
-function noteKey(note: string): string {
-  return createHash("sha256").update(note).digest("hex");
 }
