@@ -91,6 +91,45 @@ test("entryHash is the RFC 6962 leaf hash of the canonical bytes", () => {
   assert.equal(entryHash("é"), leafHash(Buffer.from("é", "utf8")).toString("hex"));
 });
 
+test("canonicalPayload's one-pass writer gives canonicalize()'s text for any JSON value (property, full Unicode)", () => {
+  const key = fc.oneof(
+    fc.string({ unit: "grapheme", maxLength: 6 }),
+    fc.string({ unit: "binary", maxLength: 4 }),
+  );
+  const value = fc.letrec((tie) => ({
+    node: fc.oneof(
+      { depthSize: "small" },
+      fc.string({ unit: "binary", maxLength: 8 }),
+      fc.double(),
+      fc.integer(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.constant(undefined),
+      fc.array(tie("node"), { maxLength: 4 }),
+      fc.dictionary(key, tie("node"), { maxKeys: 4 }),
+    ),
+  })).node;
+  fc.assert(
+    fc.property(fc.dictionary(key, value, { maxKeys: 5 }), (payload) => {
+      let reference: string | undefined;
+      try {
+        reference = canonicalize(payload);
+      } catch {
+        reference = undefined;
+      }
+      let text: string | undefined;
+      try {
+        text = canonicalPayload(payload);
+      } catch {
+        text = undefined;
+      }
+      // Whatever canonicalPayload accepts is written exactly as canonicalize writes it.
+      if (text !== undefined) assert.equal(text, reference);
+    }),
+    { numRuns: 2000 },
+  );
+});
+
 test("canonicalPayload sorts keys and refuses what JSON cannot carry", () => {
   assert.equal(
     canonicalPayload({ b: 1, a: [1.5, "x", null, true], c: undefined }),

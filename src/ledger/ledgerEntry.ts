@@ -183,6 +183,10 @@ export function entryHash(canonical: string): string {
  * non-plain objects (Date, Map, class instances), which would not read back as what was written.
  */
 export function canonicalPayload(value: unknown): string {
+  // Every append pays this: one pass that checks and writes; anything it is unsure of takes the checked
+  // path below, which reports the exact problem.
+  const fast = simpleCanonical(value, 0);
+  if (fast !== undefined) return fast;
   assertJsonSafe(value, "payload", new Set(), 0);
   const text = canonicalize(value);
   if (text === undefined) throw notJson("payload", "undefined");
@@ -191,6 +195,50 @@ export function canonicalPayload(value: unknown): string {
 
 /** SQLite's JSON functions (the generated columns) refuse nesting deeper than 1000; stay well inside it. */
 const MAX_PAYLOAD_DEPTH = 500;
+
+/**
+ * RFC 8785 text of a value assertJsonSafe would accept, as canonicalize writes it (keys in UTF-16 code unit
+ * order, strings and numbers as JSON.stringify writes them, undefined members dropped), or undefined for
+ * anything else: a lone surrogate, a non-finite number, undefined or a hole in an array, a non-plain
+ * object, a function, nesting at MAX_PAYLOAD_DEPTH (which also ends a cycle).
+ */
+function simpleCanonical(value: unknown, depth: number): string | undefined {
+  switch (typeof value) {
+    case "string":
+      return value.isWellFormed() ? JSON.stringify(value) : undefined;
+    case "number":
+      return Number.isFinite(value) ? JSON.stringify(value) : undefined;
+    case "boolean":
+      return value ? "true" : "false";
+    case "object": {
+      if (value === null) return "null";
+      if (depth >= MAX_PAYLOAD_DEPTH) return undefined;
+      if (Array.isArray(value)) {
+        let out = "[";
+        for (let i = 0; i < value.length; i++) {
+          const v: unknown = value[i];
+          const text = v === undefined ? undefined : simpleCanonical(v, depth + 1);
+          if (text === undefined) return undefined;
+          out += i === 0 ? text : `,${text}`;
+        }
+        return `${out}]`;
+      }
+      const proto = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) return undefined;
+      let out = "{";
+      for (const k of Object.keys(value).sort()) {
+        const v = (value as Record<string, unknown>)[k];
+        if (v === undefined) continue;
+        const text = k.isWellFormed() ? simpleCanonical(v, depth + 1) : undefined;
+        if (text === undefined) return undefined;
+        out += `${out.length === 1 ? "" : ","}${JSON.stringify(k)}:${text}`;
+      }
+      return `${out}}`;
+    }
+    default:
+      return undefined;
+  }
+}
 
 function assertJsonSafe(value: unknown, path: string, seen: Set<object>, depth: number): void {
   switch (typeof value) {
