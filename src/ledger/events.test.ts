@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import { type AnyAppend, EVENT_TYPES, type EventType, isEventType, payloadOf } from "./events.ts";
-import type { LedgerEntry } from "./ledgerEntry.ts";
+import type { LedgerAppend, LedgerEntry } from "./ledgerEntry.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const CATALOGUE = path.join("src", "ledger", "events.ts");
@@ -151,5 +151,7 @@ test("AnyAppend ties each eventType to its payload", () => {
     // @ts-expect-error SRR_STOPPED's payload has no `seq`, and needs `reason` and `roles`
     payload: { seq: 1 },
   };
-  assert.equal(ok.eventType, wrong.eventType);
+  // Every typed append is a LedgerAppend, so the Ledger as it is satisfies `{ append(e: AnyAppend) }`.
+  const raw: LedgerAppend = ok;
+  assert.equal(raw.eventType, wrong.eventType);
 });

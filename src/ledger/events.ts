@@ -153,7 +153,7 @@ export interface EvidenceRecord {
 }
 
 /** A payload written through an EvidencePublisher: its items are recorded under `evidence` (none: absent). */
-export type WithEvidence<P> = P & { evidence?: EvidenceRecord[] };
+export type WithEvidence<P> = P & { evidence?: readonly EvidenceRecord[] };
 
 /** The fields every APPROVAL_* entry carries (approvals/ApprovalService #record). */
 export interface ApprovalFields {
@@ -189,7 +189,7 @@ export interface RunThreadEvidence {
   entries: { seq: number; eventType: string }[];
 }
 
-/** The step fields of an agent step that produced output (executor/runStack). */
+/** The step fields of an agent step that produced output (executor/runStep). */
 export interface AgentStepOutput {
   runId: string;
   agent: string;
@@ -352,13 +352,13 @@ export interface LedgerEvents {
     retryAfterMs?: number;
     nextDelayMs?: number;
   };
-  /** An agent's output passed the guardrails (executor/runStack). */
+  /** An agent's output passed the guardrails (executor/runStep). */
   AGENT_STEP_COMPLETED: AgentStepOutput;
-  /** An agent's output was blocked (the step fields) or the agent threw (code and error) (executor/runStack). */
+  /** An agent's output was blocked (the step fields) or the agent threw (code and error) (executor/runStep). */
   AGENT_STEP_FAILED:
     | AgentStepOutput
     | { runId: string; agent: string; code: ErrorCode; error: string; ms: number };
-  /** The charter's guardrails blocked an agent's output; the run fails (executor/runStack). */
+  /** The charter's guardrails blocked an agent's output; the run fails (executor/runStep). */
   GUARDRAIL_BLOCKED: {
     runId: string;
     agent: string;
@@ -386,7 +386,7 @@ export interface LedgerEvents {
   RUN_FAILED: RunEnd<"failed">;
   /** A run cancelled between agents, written as the canceller; sealing follows (executor/runStack). */
   RUN_CANCELLED: RunEnd<"cancelled"> & { cancelledBy: string; via: string; skipped: string[] };
-  /** A run's folder committed to the vault; late when a restart recorded it (executor/runStack, executor/reconcileRuns). */
+  /** A run's folder committed to the vault; late when a restart recorded it (executor/sealRunFolder, executor/reconcileRuns). */
   RUN_SEALED:
     | {
         runId: string;
@@ -410,7 +410,7 @@ export interface LedgerEvents {
         pushed: false;
         checkpointSize: number | null;
       });
-  /** A run settled without a seal: its seal failed (runStack) or its process died (executor/reconcileRuns). */
+  /** A run settled without a seal: its seal failed (executor/sealRunFolder) or its process died (executor/reconcileRuns). */
   RUN_ABORTED:
     | { runId: string; reason: string; code: ErrorCode }
     | (RunThreadEvidence & {
