@@ -1,7 +1,7 @@
 import { actorIdentity } from "../src/core/Actor.ts";
-import { CodexError, isCodexError } from "../src/core/CodexError.ts";
+import { isCodexError } from "../src/core/CodexError.ts";
 import { findRun, identityKey, type RunRef, requestCancel } from "../src/executor/requestCancel.ts";
-import type { CommandContext, CommandSpec } from "./CommandSpec.ts";
+import type { Caller } from "./CommandSpec.ts";
 import type { Outcome } from "./governed.ts";
 import { checkPermission, recordRefusal, unstaffedNote } from "./permissions.ts";
 import { errorReply, orList } from "./replies.ts";
@@ -21,7 +21,10 @@ export interface CancelData {
  * default). The request reaches the run's process through state.db; the run stops before its next
  * agent and is sealed as cancelled. A refusal is a GOVERNANCE_REFUSAL ledger entry.
  */
-export async function cancelOutcome(ctx: CommandContext, id: string): Promise<Outcome<CancelData>> {
+export async function cancelOutcome(
+  ctx: Caller<"ledger" | "state" | "charter" | "extraRoles">,
+  id: string,
+): Promise<Outcome<CancelData>> {
   const { app, actor } = ctx;
   let run: RunRef;
   try {
@@ -32,7 +35,7 @@ export async function cancelOutcome(ctx: CommandContext, id: string): Promise<Ou
   }
   const own = run.startedByKey === identityKey(actor);
   if (!own) {
-    const { allowed, needed } = checkPermission(ctx, "cancel");
+    const { allowed, needed } = checkPermission(app, actor, "cancel");
     if (!allowed) {
       await recordRefusal(app.ledger(), actorIdentity(actor), {
         command: "cancel",
@@ -41,7 +44,7 @@ export async function cancelOutcome(ctx: CommandContext, id: string): Promise<Ou
         via: actor.source,
       });
       return refused(
-        `cancel refused: run ${run.runId} was started by ${run.startedByKey}; cancelling someone else's run needs the ${orList(needed) || "(no)"} role.${unstaffedNote(ctx, needed)}`,
+        `cancel refused: run ${run.runId} was started by ${run.startedByKey}; cancelling someone else's run needs the ${orList(needed) || "(no)"} role.${unstaffedNote(app, needed)}`,
         `roles are set in ${app.charter().file} (permissions.cancel); the refusal is recorded in the ledger`,
       );
     }
@@ -73,17 +76,3 @@ function refused(message: string, hint: string | undefined, run?: RunRef): Outco
     reply: errorReply(message, hint ? [{ kind: "context", text: hint }] : []),
   };
 }
-
-/** `/codex cancel RUN`. Anyone who may run a stack may ask; cancelOutcome decides. */
-export const cancelCommand: CommandSpec = {
-  name: "cancel",
-  usage: "cancel RUN",
-  summary: "stop a running run before its next agent; what it produced is sealed as a cancelled run",
-  permission: () => "run",
-  async run(args, ctx) {
-    if (args.length !== 1 || !args[0]) {
-      throw new CodexError("USAGE", "name the run to cancel, for example `/codex cancel 3f2a9c1e`");
-    }
-    return (await cancelOutcome(ctx, args[0])).reply;
-  },
-};

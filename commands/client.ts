@@ -2,7 +2,6 @@ import type { App } from "../src/app/App.ts";
 import { clientCard } from "../src/clients/clientCard.ts";
 import { CodexError } from "../src/core/CodexError.ts";
 import type { Reply } from "../src/core/Reply.ts";
-import type { CommandSpec } from "./CommandSpec.ts";
 import { errorReply } from "./replies.ts";
 
 /**
@@ -14,7 +13,7 @@ export function clientPermission(args: readonly string[]): string {
 }
 
 /** `maos client --sync` and `/codex client sync`: pulls the matrix now. */
-export async function syncClients(app: App): Promise<Reply> {
+export async function syncClients(app: Pick<App, "clients">): Promise<Reply> {
   const s = await app.clients().sync();
   if (!s.ok)
     return errorReply(
@@ -40,7 +39,7 @@ export async function syncClients(app: App): Promise<Reply> {
 }
 
 /** `/codex client <name>` (a card), `client list`, `client sync`. */
-export async function clientReply(app: App, args: readonly string[]): Promise<Reply> {
+export async function clientReply(app: Pick<App, "clients">, args: readonly string[]): Promise<Reply> {
   const matrix = app.clients();
   const off = matrix.off();
   if (off) {
@@ -84,11 +83,3 @@ export async function clientReply(app: App, args: readonly string[]): Promise<Re
   }
   return clientCard(c, matrix.status());
 }
-
-export const clientCommand: CommandSpec = {
-  name: "client",
-  usage: "client <name> | client list | client sync",
-  summary: "a client's card from the MASTER CLIENT OPERATIONAL MATRIX (Notion)",
-  permission: clientPermission,
-  run: async (args, ctx) => clientReply(ctx.app, args),
-};

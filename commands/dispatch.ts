@@ -1,105 +1,105 @@
 import { existsSync } from "node:fs";
+import type { App } from "../src/app/App.ts";
 import { coverLedger } from "../src/audit/checkpointKeeper.ts";
-import { actorIdentity } from "../src/core/Actor.ts";
-import { isCodexError } from "../src/core/CodexError.ts";
+import { type Actor, actorIdentity } from "../src/core/Actor.ts";
+import { CodexError, isCodexError } from "../src/core/CodexError.ts";
 import { closestMatch } from "../src/core/closestMatch.ts";
 import { personName } from "../src/core/personName.ts";
 import type { Reply } from "../src/core/Reply.ts";
-import { activateCommand } from "./activate.ts";
-import { approveCommand, rejectCommand } from "./approve.ts";
-import type { CommandContext, CommandSpec } from "./CommandSpec.ts";
-import { cancelCommand } from "./cancel.ts";
-import { clientCommand } from "./client.ts";
-import { helpCommand } from "./help.ts";
-import { incidentCommand } from "./incident.ts";
-import { ledgerCommand } from "./ledger.ts";
-import { memoryCommand } from "./memory.ts";
-import { checkPermission, howToGrant, permissionOf, recordRefusal, unstaffedNote } from "./permissions.ts";
-import { errorReply, orList } from "./replies.ts";
-import { runCommand } from "./run.ts";
-import { sealCommand } from "./seal.ts";
-import { snapshotCommand } from "./snapshot.ts";
-import { resumeCommand, stopCommand } from "./srr.ts";
-import { stacksCommand } from "./stacks.ts";
-import { statusCommand } from "./status.ts";
+import { rolesOf } from "../src/governance/charter.ts";
+import type { AnyCommand, CommandContext } from "./CommandSpec.ts";
+import { chatRefusal, checkPermission, permissionOf, type RoleDeps } from "./permissions.ts";
+import { CHAT_GROUPS, COMMANDS } from "./registry.ts";
+import { errorReply } from "./replies.ts";
+import { parseCommandLine, wordsToInput } from "./words.ts";
 
-/** Straight and typographic double quotes; Slack turns "…" into “…” when smart quotes are on. */
-const QUOTES = new Set(['"', "“", "”", "„"]);
+export { parseCommandLine } from "./words.ts";
 
-/**
- * Splits the text after `/codex` into a command name and its words. Double quotes (straight or smart)
- * group words and may sit inside a word: `event="Midwest Expo"` is one word, `event=Midwest Expo`.
- * An unclosed quote runs to the end. Empty text means `help`.
- */
-export function parseCommandLine(text: string): { name: string; args: string[] } {
-  const words: string[] = [];
-  let word = "";
-  let inWord = false;
-  let quoted = false;
-  for (const ch of text) {
-    if (QUOTES.has(ch)) {
-      quoted = !quoted;
-      inWord = true;
-    } else if (!quoted && /\s/.test(ch)) {
-      if (inWord) words.push(word);
-      word = "";
-      inWord = false;
-    } else {
-      word += ch;
-      inWord = true;
-    }
-  }
-  if (inWord) words.push(word);
-  const [name, ...args] = words;
-  return { name: name === undefined ? "help" : name.toLowerCase(), args };
+/** One `/codex` word as help and usage errors show it: a lone command, or a group (`incident`). */
+export interface ChatCommand {
+  name: string;
+  usage: string;
+  summary: string;
+  /** The permission of the form run with no further words: what "may run" means for help. */
+  permission: string;
+  forms: { usage: string; permission: string }[];
+  members: AnyCommand[];
 }
 
-/** Every `/codex` subcommand, in the order help lists them. */
-export const COMMANDS: CommandSpec[] = [];
-COMMANDS.push(
-  helpCommand(() => COMMANDS),
-  runCommand,
-  stacksCommand,
-  statusCommand,
-  ledgerCommand,
-  cancelCommand,
-  memoryCommand,
-  approveCommand,
-  rejectCommand,
-  activateCommand,
-  sealCommand,
-  incidentCommand,
-  stopCommand,
-  resumeCommand,
-  snapshotCommand,
-  clientCommand,
-);
+/** The `/codex` words, in help's order, each with the registry entries it selects among. */
+export function chatCommands(): ChatCommand[] {
+  const out: ChatCommand[] = [];
+  for (const spec of COMMANDS) {
+    const word = spec.chat?.words[0];
+    if (!word) continue;
+    const known = out.find((c) => c.name === word);
+    if (known) {
+      known.members.push(spec);
+      continue;
+    }
+    const group = CHAT_GROUPS[word];
+    const permission = permissionOf(spec, {});
+    out.push({
+      name: word,
+      usage: group?.usage ?? spec.usage,
+      summary: group?.summary ?? spec.summary,
+      permission,
+      forms: group?.forms ?? [{ usage: group?.usage ?? spec.usage, permission }],
+      members: [spec],
+    });
+  }
+  return out;
+}
 
 /** The commands the caller may run, for help and for "unknown command" answers. */
-export function commandsFor(ctx: CommandContext): CommandSpec[] {
-  return COMMANDS.filter((c) => checkPermission(ctx, permissionOf(c, [])).allowed);
+export function commandsFor(ctx: { app: RoleDeps; actor: Actor }): ChatCommand[] {
+  return chatCommands().filter((c) => checkPermission(ctx.app, ctx.actor, c.permission).allowed);
+}
+
+/** `help`: the commands the caller may run, with their usage; a group lists only its permitted forms. */
+export function helpReply(deps: RoleDeps, actor: Actor): Reply {
+  const lines: string[] = [];
+  const mine = chatCommands().filter((c) => {
+    const forms = c.forms.filter((f) => checkPermission(deps, actor, f.permission).allowed);
+    for (const f of forms) lines.push(`• \`/codex ${f.usage}\`: ${c.summary}`);
+    return forms.length > 0;
+  });
+  const roles = rolesOf(deps.charter(), actor.id, actor.groups ?? [], deps.extraRoles());
+  return {
+    summary: `MAOS Codex: ${mine.length} commands you may run`,
+    ephemeral: true,
+    parts: [
+      { kind: "header", text: "MAOS Codex commands" },
+      { kind: "text", text: lines.join("\n") },
+      {
+        kind: "context",
+        text: `you are ${personName(actor)}; your roles: ${roles.length > 0 ? roles.join(", ") : "(none)"}. Only the commands the charter lets you run are listed.`,
+      },
+    ],
+  };
 }
 
 /**
- * Runs one `/codex` line for an adapter: looks the command up, checks the charter, runs it, and turns
- * every failure into a Reply. It never throws: a usage mistake gets the command's usage, a CodexError
- * its message and fix, anything else a short apology while the details go to the log.
+ * Runs one `/codex` line for an adapter (Slack, the shell): looks the command up, checks the charter,
+ * parses the words into the command's input, runs it, and turns every failure into a Reply. It never
+ * throws: a usage mistake gets the command's usage, a CodexError its message and fix, anything else a
+ * short apology while the details go to the log.
  */
 export async function dispatch(text: string, ctx: CommandContext): Promise<Reply> {
   try {
     return await dispatchOne(text, ctx);
   } finally {
     // A governed act is covered by a signed checkpoint before its reply goes out.
-    coverQuietly(ctx);
+    coverQuietly(ctx.app);
   }
 }
 
-function coverQuietly(ctx: CommandContext): void {
-  if (!existsSync(ctx.app.ledgerPath())) return;
+function coverQuietly(app: App): void {
+  if (!existsSync(app.ledgerPath())) return;
   try {
-    coverLedger(ctx.app);
+    coverLedger(app);
   } catch (err) {
-    ctx.app.log.warn({ err }, "could not sign a checkpoint after the command");
+    app.log.warn({ err }, "could not sign a checkpoint after the command");
   }
 }
 
@@ -108,25 +108,33 @@ async function dispatchOne(text: string, ctx: CommandContext): Promise<Reply> {
   try {
     const parsed = parseCommandLine(text);
     name = parsed.name;
-    const spec = COMMANDS.find((c) => c.name === parsed.name);
-    if (!spec) return unknownCommand(parsed.name, ctx);
-
-    const permission = permissionOf(spec, parsed.args);
-    const { allowed, needed } = checkPermission(ctx, permission);
-    if (!allowed) {
-      await recordRefusal(ctx.app.ledger(), actorIdentity(ctx.actor), {
-        command: permission,
-        argCount: parsed.args.length,
-        needed,
-      });
-      return refusal(permission, needed, ctx);
-    }
-
+    const command = chatCommands().find((c) => c.name === parsed.name);
+    if (!command) return unknownCommand(parsed.name, ctx);
+    const { spec, words, sub } = pick(command, parsed.args);
+    const chat = spec?.chat;
     try {
-      return await spec.run(parsed.args, ctx);
+      // A fixed permission is checked before the words are read, so a refused caller learns only that.
+      const fixed = spec ? typeof spec.permission === "string" : true;
+      if (fixed) {
+        const refused = await chatRefusal(
+          ctx,
+          spec ? permissionOf(spec, {}) : command.permission,
+          parsed.args.length,
+        );
+        if (refused) return refused;
+      }
+      if (!spec || !chat) throw new CodexError("USAGE", `unknown ${command.name} subcommand "${sub}"`);
+      const input = await wordsToInput(chat, chat.words.join(" "), words, spec);
+      if (!fixed) {
+        const refused = await chatRefusal(ctx, permissionOf(spec, input), parsed.args.length);
+        if (refused) return refused;
+      }
+      const { app, ...rest } = ctx;
+      const outcome = await spec.execute(input, { ...rest, deps: app, surface: "chat" });
+      return outcome.reply;
     } catch (err) {
       if (isCodexError(err) && err.code === "USAGE") {
-        return errorReply(err.message, [{ kind: "context", text: `usage: /codex ${spec.usage}` }]);
+        return errorReply(err.message, [{ kind: "context", text: `usage: /codex ${command.usage}` }]);
       }
       throw err;
     }
@@ -141,6 +149,19 @@ async function dispatchOne(text: string, ctx: CommandContext): Promise<Reply> {
   }
 }
 
+/** Which entry of a `/codex` word the words select: a group's sub-word, else its default. */
+function pick(
+  command: ChatCommand,
+  args: string[],
+): { spec: AnyCommand | undefined; words: string[]; sub?: string } {
+  const [only] = command.members;
+  if (command.members.length === 1 && only?.chat?.words.length === 1) return { spec: only, words: args };
+  const [first, ...rest] = args;
+  if (first === undefined) return { spec: command.members.find((m) => m.chat?.isDefault), words: [] };
+  const sub = CHAT_GROUPS[command.name]?.lowerSub ? first.toLowerCase() : first;
+  return { spec: command.members.find((m) => m.chat?.words[1] === sub), words: rest, sub };
+}
+
 function unknownCommand(name: string, ctx: CommandContext): Reply {
   const mine = commandsFor(ctx).map((c) => c.name);
   const guess = closestMatch(name, mine);
@@ -152,24 +173,6 @@ function unknownCommand(name: string, ctx: CommandContext): Reply {
         mine.length > 0
           ? `commands you may run: ${mine.join(", ")} (try \`/codex help\`)`
           : "the charter lets you run no commands",
-    },
-  ]);
-}
-
-function refusal(permission: string, needed: string[], ctx: CommandContext): Reply {
-  const charterFile = ctx.app.charter().file;
-  const who = needed.length > 0 ? `the ${orList(needed)} role` : "a role";
-  const text =
-    needed.length > 0
-      ? `/codex ${permission.replaceAll(".", " ")} needs ${who}; you (${personName(ctx.actor)}) do not hold it.${unstaffedNote(ctx, needed)}`
-      : `/codex ${permission.replaceAll(".", " ")} is not permitted to anyone: the charter has no permissions entry for "${permission}".`;
-  return errorReply(text, [
-    {
-      kind: "context",
-      text:
-        needed.length > 0
-          ? `fix: ${howToGrant(ctx, needed)}.`
-          : `fix: add a permissions entry in ${charterFile} (MAOS_CHARTER).`,
     },
   ]);
 }

@@ -14,10 +14,9 @@ import { CodexError } from "../src/core/CodexError.ts";
 import type { Reply } from "../src/core/Reply.ts";
 import type { LedgerEntry } from "../src/ledger/Ledger.ts";
 import { LEDGER_VKEY_FILE, ledgerKeyFromString } from "../src/ledger/ledgerKey.ts";
-import type { CommandSpec } from "./CommandSpec.ts";
 
 /** `ledger tail [-n N]`: the last N entries, oldest first. */
-export function tail(n: number, app: App): LedgerEntry[] {
+export function tail(n: number, app: Pick<App, "ledger" | "ledgerPath">): LedgerEntry[] {
   requireLedger(app);
   return app.ledger().tail(n);
 }
@@ -39,7 +38,10 @@ export interface VerifyArgs {
  * vault against the ledger's seal records. Read-only: it never creates a key or touches a file, so it
  * runs as well on an auditor's copies (`--key ledger.vkey --db ledger.db --vault vault`).
  */
-export async function verify(app: App, args: VerifyArgs = {}): Promise<AuditReport> {
+export async function verify(
+  app: Pick<App, "env" | "home" | "ledgerPath">,
+  args: VerifyArgs = {},
+): Promise<AuditReport> {
   const db = args.db ? path.resolve(args.db) : app.ledgerPath();
   if (!args.db) requireLedger(app);
   const homeVault = path.join(app.home, "vault");
@@ -63,7 +65,7 @@ export async function verify(app: App, args: VerifyArgs = {}): Promise<AuditRepo
 }
 
 /** The home's public key, without ever creating one: MAOS_LEDGER_KEY's public half, else keys/ledger.vkey. */
-function homeVerifierKey(app: App): { text: string; source: string } {
+function homeVerifierKey(app: Pick<App, "env" | "home">): { text: string; source: string } {
   if (app.env.MAOS_LEDGER_KEY) {
     return { text: ledgerKeyFromString(app.env.MAOS_LEDGER_KEY).verifierKey, source: "MAOS_LEDGER_KEY" };
   }
@@ -90,7 +92,7 @@ function readNoteFile(file: string): string {
 
 /** `ledger proof inclusion SEQ [--size N]`. */
 export function inclusionProof(
-  app: App,
+  app: Pick<App, "ledgerPath">,
   seq: number,
   opts: { size?: number; db?: string },
 ): InclusionProofJson {
@@ -99,7 +101,7 @@ export function inclusionProof(
 
 /** `ledger proof consistency OLD NEW`. */
 export function consistency(
-  app: App,
+  app: Pick<App, "ledgerPath">,
   oldSize: number,
   newSize: number,
   opts: { db?: string },
@@ -108,7 +110,7 @@ export function consistency(
 }
 
 /** `ledger checkpoint`: the latest signed note. */
-export function latestCheckpoint(app: App, opts: { db?: string } = {}): CheckpointJson {
+export function latestCheckpoint(app: Pick<App, "ledgerPath">, opts: { db?: string } = {}): CheckpointJson {
   const c = latestCheckpointFromDb(ledgerFile(app, opts.db));
   if (!c) {
     throw new CodexError("NOT_FOUND", "the ledger has signed no checkpoint yet", {
@@ -118,7 +120,7 @@ export function latestCheckpoint(app: App, opts: { db?: string } = {}): Checkpoi
   return c;
 }
 
-function ledgerFile(app: App, db: string | undefined): string {
+function ledgerFile(app: Pick<App, "ledgerPath">, db: string | undefined): string {
   if (db) {
     if (!existsSync(db))
       throw new CodexError("NOT_FOUND", `no ledger at ${db}`, { hint: "pass --db FILE naming a ledger.db" });
@@ -128,38 +130,13 @@ function ledgerFile(app: App, db: string | undefined): string {
   return app.ledgerPath();
 }
 
-function requireLedger(app: App): void {
+function requireLedger(app: Pick<App, "ledgerPath">): void {
   if (!existsSync(app.ledgerPath())) {
     throw new CodexError("NOT_FOUND", `there is no ledger at ${app.ledgerPath()} yet`, {
       hint: "run a stack first (maos run marketing_ops …), or point MAOS_HOME at the folder that holds ledger.db",
     });
   }
 }
-
-const DEFAULT_TAIL = 10;
-/** A chat message holds this many entry lines comfortably; `maos ledger tail -n` has no cap. */
-const MAX_TAIL = 100;
-
-/** `/codex ledger [tail [N]|verify]`. */
-export const ledgerCommand: CommandSpec = {
-  name: "ledger",
-  usage: "ledger [tail [N]|verify]",
-  summary: `the last N ledger entries (default ${DEFAULT_TAIL}), or verify the whole chain`,
-  async run(args, ctx) {
-    const [sub = "tail", ...rest] = args;
-    if (sub === "verify") {
-      if (rest.length > 0) throw new CodexError("USAGE", "/codex ledger verify takes no arguments");
-      return verifyReply(await verify(ctx.app));
-    }
-    if (sub !== "tail") throw new CodexError("USAGE", `unknown ledger subcommand "${sub}"`);
-    if (rest.length > 1) throw new CodexError("USAGE", "/codex ledger tail takes at most one number");
-    const n = rest[0] === undefined ? DEFAULT_TAIL : Number(rest[0]);
-    if (!Number.isInteger(n) || n < 1 || n > MAX_TAIL) {
-      throw new CodexError("USAGE", `N must be a whole number from 1 to ${MAX_TAIL}, got "${rest[0]}"`);
-    }
-    return tailReply(tail(n, ctx.app));
-  },
-};
 
 export function tailReply(entries: LedgerEntry[]): Reply {
   const lines = entries.map(

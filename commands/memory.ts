@@ -4,7 +4,6 @@ import type { App } from "../src/app/App.ts";
 import { CodexError } from "../src/core/CodexError.ts";
 import type { Reply } from "../src/core/Reply.ts";
 import type { MemoryHit } from "../src/memory/MemoryIndex.ts";
-import type { CommandSpec } from "./CommandSpec.ts";
 
 export interface MemorySearchResult {
   query: string;
@@ -17,11 +16,14 @@ export interface MemorySearchResult {
   hits: MemoryHit[];
 }
 
-const vaultDir = (app: App) => path.join(app.home, "vault");
+/** What memory reads. */
+export type MemoryDeps = Pick<App, "home" | "ledgerPath" | "memory">;
+
+const vaultDir = (app: MemoryDeps) => path.join(app.home, "vault");
 
 /** `memory search QUERY [--stack S]`: the index catches up with the ledger, then answers; every hit cites its seq. */
 export async function memorySearch(
-  app: App,
+  app: MemoryDeps,
   q: { query: string; stack?: string | undefined; limit?: number | undefined },
 ): Promise<MemorySearchResult> {
   if (!q.query.trim()) throw new CodexError("USAGE", "give a query: what to search memory for");
@@ -40,7 +42,7 @@ export async function memorySearch(
 
 /** `memory reindex`: drops the index and derives it again from the ledger and the vault. */
 export async function memoryReindex(
-  app: App,
+  app: MemoryDeps,
 ): Promise<{ items: number; through: number; ms: number; itemsPerSecond: number; vectors: string | null }> {
   if (!existsSync(app.ledgerPath())) {
     throw new CodexError("NOT_FOUND", `there is no ledger at ${app.ledgerPath()} to index`, {
@@ -62,7 +64,7 @@ export async function memoryReindex(
 
 /** A stack's lessons from the memory index, newest first, each with its ledger seq. */
 export async function lessonsFor(
-  app: App,
+  app: MemoryDeps,
   stack: string,
 ): Promise<{ stack: string; lessons: { seq: number; runId: string | null; text: string }[] }> {
   if (existsSync(app.ledgerPath())) await app.memory().sync(app.ledgerPath(), vaultDir(app));
@@ -87,14 +89,3 @@ export function memorySearchReply(r: MemorySearchResult): Reply {
     ],
   };
 }
-
-/** `/codex memory QUERY`: searches memory; each hit cites the ledger entry it comes from. */
-export const memoryCommand: CommandSpec = {
-  name: "memory",
-  usage: "memory <query>",
-  summary: "search memory (run outputs, evaluations, lessons, incidents), cited by ledger seq",
-  async run(args, ctx) {
-    if (args.length === 0) throw new CodexError("USAGE", "say what to search for: /codex memory <query>");
-    return memorySearchReply(await memorySearch(ctx.app, { query: args.join(" ") }));
-  },
-};

@@ -18,7 +18,7 @@ export interface RedriveResult {
  * process can reach (Slack rows wait for the bot). Refused (exit 1) when a named id is not a dead letter.
  */
 export async function redriveOutcome(
-  app: App,
+  app: Pick<App, "relays" | "ledger">,
   actor: Actor,
   ids: readonly string[],
 ): Promise<Outcome<RedriveResult>> {

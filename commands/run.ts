@@ -3,13 +3,13 @@ import path from "node:path";
 import type { App } from "../src/app/App.ts";
 import { noteGuardrailBlock } from "../src/autonomy/guardrailBlocks.ts";
 import { type Actor, actorIdentity } from "../src/core/Actor.ts";
-import { CodexError, isCodexError } from "../src/core/CodexError.ts";
+import { CodexError } from "../src/core/CodexError.ts";
 import { personName } from "../src/core/personName.ts";
 import type { Reply, ReplyPart } from "../src/core/Reply.ts";
 import type { ProgressListener } from "../src/executor/RunProgress.ts";
 import { type RunSummary, runStack, type StepSummary } from "../src/executor/runStack.ts";
 import { findStack } from "../src/stacks/index.ts";
-import type { CommandContext, CommandSpec } from "./CommandSpec.ts";
+import type { Caller, CommandContext, Outcome } from "./CommandSpec.ts";
 import { errorReply } from "./replies.ts";
 import { completeInputs, type InputAsker } from "./runInputs.ts";
 import { listStacks } from "./stacks.ts";
@@ -21,14 +21,22 @@ export interface RunArgs {
   provider?: string | undefined;
 }
 
-/** `run <stack> [key=value …]`: runs a stack under the charter, seals it and writes it to the ledger. */
+/** `signal` cancels the run between agents (an in-process handle); `onRunId` learns its id at once. */
+export interface RunControl {
+  signal?: AbortSignal;
+  onRunId?: (runId: string) => void;
+}
+
+/**
+ * `run <stack> [key=value …]`: runs a stack under the charter, seals it and writes it to the ledger. It
+ * takes the whole app because the guardrail-block count (src/autonomy/guardrailBlocks.ts) still does.
+ */
 export async function run(
   args: RunArgs,
   actor: Actor,
   app: App,
   onProgress?: ProgressListener,
-  /** `signal` cancels the run between agents (an in-process handle); `onRunId` learns its id at once. */
-  control: { signal?: AbortSignal; onRunId?: (runId: string) => void } = {},
+  control: RunControl = {},
 ): Promise<RunSummary> {
   assertRunsAllowed(app);
   const stack = findStack(app.stacksDir, args.stack);
@@ -52,7 +60,7 @@ export async function run(
  */
 export async function askForInputs(
   args: RunArgs,
-  app: App,
+  app: Pick<App, "autonomy" | "charter" | "stacksDir">,
   ask: InputAsker | undefined,
 ): Promise<{ args: RunArgs } | { reply: Reply }> {
   assertRunsAllowed(app);
@@ -61,7 +69,7 @@ export async function askForInputs(
 }
 
 /** Throws REFUSED while STOP–RESET–REALIGN holds runs. */
-function assertRunsAllowed(app: App): void {
+function assertRunsAllowed(app: Pick<App, "autonomy" | "charter">): void {
   const srr = app.autonomy().srr();
   if (srr.state === "HALTED" && app.charter().srr.blockRuns) {
     throw new CodexError(
@@ -74,58 +82,35 @@ function assertRunsAllowed(app: App): void {
   }
 }
 
-/** A /codex input word: `key=value`, the key an identifier. */
-const INPUT_WORD = /^([A-Za-z_][A-Za-z0-9_-]*)=([\s\S]*)$/;
-
-/** Splits `<stack> [key=value …]`; anything else is a usage error. */
-export function parseRunArgs(args: string[]): RunArgs {
-  const [stack, ...words] = args;
-  if (stack === undefined || stack.includes("=")) {
-    throw new CodexError("USAGE", "name the stack to run, for example `/codex run marketing_ops event=Expo`");
-  }
-  const inputs: Record<string, string> = {};
-  for (const word of words) {
-    const m = INPUT_WORD.exec(word);
-    if (!m) {
-      throw new CodexError(
-        "USAGE",
-        `"${word}" is not an input: write inputs as key=value (quote values with spaces: event="Midwest Expo")`,
-      );
-    }
-    const key = m[1] as string;
-    if (key in inputs) throw new CodexError("USAGE", `input "${key}" is given twice`);
-    inputs[key] = m[2] as string;
-  }
-  return { stack, inputs };
+/**
+ * A run for every adapter: asks for missing inputs when the adapter can, runs, and reads each agent's
+ * sealed output back for the reply. A chat form (Slack) may defer: its reply is returned, nothing ran.
+ */
+export async function runOutcome(
+  input: RunArgs,
+  ctx: Caller<keyof App> & Pick<CommandContext, "askInputs" | "formInputs" | "onProgress"> & RunControl,
+): Promise<Outcome<RunSummary | null>> {
+  const asked = await askForInputs(
+    { ...input, inputs: { ...ctx.formInputs, ...input.inputs } },
+    ctx.app,
+    ctx.askInputs,
+  );
+  if ("reply" in asked) return { ok: true, data: null, reply: asked.reply };
+  const control = {
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+    ...(ctx.onRunId ? { onRunId: ctx.onRunId } : {}),
+  };
+  const summary = await run(asked.args, ctx.actor, ctx.app, ctx.onProgress, control);
+  return {
+    ok: summary.status === "completed",
+    data: summary,
+    reply: runReply(summary, await readOutputs(summary)),
+  };
 }
 
-/** `/codex run <stack> [key=value …]`. */
-export const runCommand: CommandSpec = {
-  name: "run",
-  usage: "run <stack> [key=value …]",
-  summary: "run a stack: agents, evaluation, seal, vault commit and ledger",
-  async run(args, ctx) {
-    const typed = parseRunArgs(args);
-    let summary: RunSummary;
-    try {
-      const asked = await askForInputs(
-        { ...typed, inputs: { ...ctx.formInputs, ...typed.inputs } },
-        ctx.app,
-        ctx.askInputs,
-      );
-      if ("reply" in asked) return asked.reply;
-      summary = await run(asked.args, ctx.actor, ctx.app, ctx.onProgress);
-    } catch (err) {
-      if (isCodexError(err) && err.code === "STACK_NOT_FOUND") return unknownStackReply(err.message, ctx);
-      throw err;
-    }
-    return runReply(summary, await readOutputs(summary));
-  },
-};
-
-/** The stacks there are, so a mistyped name is one step from a working command. */
-function unknownStackReply(message: string, ctx: CommandContext): Reply {
-  const list = listStacks(ctx.app);
+/** On chat, an unknown stack is answered with the stacks there are, one step from a working command. */
+export function unknownStackReply(message: string, app: Pick<App, "stacksDir">): Reply {
+  const list = listStacks(app);
   const lines = list.stacks.map(
     (s) =>
       `• \`${s.name}\`: ${s.goal}${

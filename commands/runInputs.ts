@@ -59,7 +59,7 @@ export function inputQuestions(stack: Stack, given: Record<string, string>): Inp
 export async function completeInputs(
   stackName: string,
   given: Record<string, string>,
-  app: App,
+  app: Pick<App, "stacksDir">,
   ask: InputAsker | undefined,
 ): Promise<{ inputs: Record<string, string> } | { reply: Reply }> {
   const stack = findStack(app.stacksDir, stackName);

@@ -1,17 +1,16 @@
 import { parseSealVersion, SEAL_MEANING, type SealOutcome } from "../src/autonomy/SealService.ts";
-import { CodexError } from "../src/core/CodexError.ts";
 import type { Reply } from "../src/core/Reply.ts";
-import type { CommandContext, CommandSpec } from "./CommandSpec.ts";
+import type { Caller } from "./CommandSpec.ts";
 import { grantingRoles, type Outcome, refusedReply } from "./governed.ts";
 
 /** Takes an MVP seal when every condition holds; otherwise lists every failing condition. */
 export async function sealOutcome(
-  ctx: CommandContext,
+  ctx: Caller<"autonomy" | "charter" | "extraRoles">,
   versionWord: string | undefined,
 ): Promise<Outcome<SealOutcome>> {
   const version = parseSealVersion(versionWord);
   const kernel = ctx.app.autonomy();
-  const outcome = await kernel.seals.take(version, ctx.actor, grantingRoles(ctx, "seal"));
+  const outcome = await kernel.seals.take(version, ctx.actor, grantingRoles(ctx.app, ctx.actor, "seal"));
   return { ok: outcome.granted, data: outcome, reply: sealReply(outcome) };
 }
 
@@ -52,14 +51,3 @@ export function sealReply(o: SealOutcome): Reply {
     ],
   };
 }
-
-/** `/codex seal vN`. */
-export const sealCommand: CommandSpec = {
-  name: "seal",
-  usage: "seal <v0|v1|v2|v3|v4>",
-  summary: "take an MVP seal once its charter conditions hold (refusals list every failing one)",
-  async run(args, ctx) {
-    if (args.length !== 1) throw new CodexError("USAGE", "/codex seal takes one version, v0 to v4");
-    return (await sealOutcome(ctx, args[0])).reply;
-  },
-};

@@ -1,10 +1,9 @@
 import type { SnapshotResult } from "../src/autonomy/DailySnapshot.ts";
-import { CodexError } from "../src/core/CodexError.ts";
-import type { CommandContext, CommandSpec } from "./CommandSpec.ts";
+import type { Caller } from "./CommandSpec.ts";
 import type { Outcome } from "./governed.ts";
 
 /** Takes the daily autonomy snapshot now. */
-export async function snapshotOutcome(ctx: CommandContext): Promise<Outcome<SnapshotResult>> {
+export async function snapshotOutcome(ctx: Caller<"autonomy">): Promise<Outcome<SnapshotResult>> {
   const r = await ctx.app.autonomy().snapshots.take(ctx.actor, "command");
   const s = r.summary;
   const text = `Daily autonomy snapshot ${s.date} stored as ${r.file} (vault commit ${r.commit.slice(0, 12)}, ledger seq ${r.seq}).`;
@@ -38,13 +37,3 @@ export async function snapshotOutcome(ctx: CommandContext): Promise<Outcome<Snap
     },
   };
 }
-
-export const snapshotCommand: CommandSpec = {
-  name: "snapshot",
-  usage: "snapshot",
-  summary: "take the daily autonomy snapshot now (vault, ledger, evidence)",
-  async run(args, ctx) {
-    if (args.length > 0) throw new CodexError("USAGE", "/codex snapshot takes no arguments");
-    return (await snapshotOutcome(ctx)).reply;
-  },
-};

@@ -1,18 +1,17 @@
 import type { IncidentView } from "../src/autonomy/IncidentService.ts";
 import { incidentReply } from "../src/autonomy/IncidentService.ts";
-import { CodexError } from "../src/core/CodexError.ts";
-import type { CommandContext, CommandSpec } from "./CommandSpec.ts";
+import type { Caller } from "./CommandSpec.ts";
 import { grantingRoles, type Outcome, refusedOutcome } from "./governed.ts";
 
 /** `/codex stop`: STOP–RESET–REALIGN by hand. */
 export async function stopOutcome(
-  ctx: CommandContext,
+  ctx: Caller<"autonomy" | "charter" | "extraRoles">,
   reason: string,
 ): Promise<Outcome<{ halted: boolean; incident?: IncidentView; reasons?: string[] }>> {
   try {
     const incident = await ctx.app
       .autonomy()
-      .stop(ctx.actor, reason || "no reason given", grantingRoles(ctx, "stop"));
+      .stop(ctx.actor, reason || "no reason given", grantingRoles(ctx.app, ctx.actor, "stop"));
     // With the Approve buttons: a reaction or a click on this reply counts like one on the signals post.
     const reply = incidentReply(incident, {
       opening: true,
@@ -37,10 +36,10 @@ export async function stopOutcome(
 
 /** `/codex resume`: refused, with every reason, until the halt's incidents are approved and resolved. */
 export async function resumeOutcome(
-  ctx: CommandContext,
+  ctx: Caller<"autonomy" | "charter" | "extraRoles">,
 ): Promise<Outcome<{ resumed: boolean; reasons?: string[]; seq?: number; incidents?: string[] }>> {
   try {
-    const r = await ctx.app.autonomy().resume(ctx.actor, grantingRoles(ctx, "resume"));
+    const r = await ctx.app.autonomy().resume(ctx.actor, grantingRoles(ctx.app, ctx.actor, "resume"));
     const text = `▶️ The autonomy loop is RUNNING again (ledger seq ${r.seq}).${r.incidents.length > 0 ? ` Incidents of the halt: ${r.incidents.join(", ")}.` : ""}`;
     return {
       ok: true,
@@ -56,22 +55,3 @@ export async function resumeOutcome(
     }));
   }
 }
-
-export const stopCommand: CommandSpec = {
-  name: "stop",
-  usage: "stop [reason …]",
-  summary: "STOP–RESET–REALIGN by hand: halt the autonomy loop, freeze configs, open an incident",
-  async run(args, ctx) {
-    return (await stopOutcome(ctx, args.join(" ").trim())).reply;
-  },
-};
-
-export const resumeCommand: CommandSpec = {
-  name: "resume",
-  usage: "resume",
-  summary: "resume the autonomy loop once every incident of the halt is approved and resolved",
-  async run(args, ctx) {
-    if (args.length > 0) throw new CodexError("USAGE", "/codex resume takes no arguments");
-    return (await resumeOutcome(ctx)).reply;
-  },
-};

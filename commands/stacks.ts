@@ -3,7 +3,6 @@ import type { App } from "../src/app/App.ts";
 import { CodexError } from "../src/core/CodexError.ts";
 import type { Reply, ReplyPart } from "../src/core/Reply.ts";
 import { loadStackFile, loadStacks, type Stack } from "../src/stacks/index.ts";
-import type { CommandSpec } from "./CommandSpec.ts";
 
 export interface StackListing {
   name: string;
@@ -22,7 +21,7 @@ export interface StacksList {
 }
 
 /** `stacks`: the stacks an operator can run, with their inputs. */
-export function listStacks(app: App): StacksList {
+export function listStacks(app: Pick<App, "stacksDir">): StacksList {
   const { stacks, errors } = loadStacks(app.stacksDir);
   return {
     dir: app.stacksDir,
@@ -37,7 +36,7 @@ export interface ValidationResult {
 }
 
 /** `stacks validate [FILE…]`: every stack in the folder when no file is given. */
-export function validateStacks(files: string[], app: App): ValidationResult {
+export function validateStacks(files: string[], app: Pick<App, "stacksDir">): ValidationResult {
   if (files.length === 0) {
     const { stacks, errors } = loadStacks(app.stacksDir);
     const results = [
@@ -80,17 +79,6 @@ function fileOf(err: CodexError): string | undefined {
   if (Array.isArray(d)) return d[0]?.file;
   return d?.file;
 }
-
-/** `/codex stacks`: the stacks and the inputs each takes. */
-export const stacksCommand: CommandSpec = {
-  name: "stacks",
-  usage: "stacks",
-  summary: "the stacks you can run, and their inputs",
-  async run(args, ctx) {
-    if (args.length > 0) throw new CodexError("USAGE", "/codex stacks takes no arguments");
-    return stacksReply(listStacks(ctx.app));
-  },
-};
 
 export function stacksReply(list: StacksList): Reply {
   const parts: ReplyPart[] = [{ kind: "header", text: `Stacks (${list.stacks.length})` }];

@@ -1,13 +1,12 @@
 import { existsSync } from "node:fs";
 import type { App } from "../src/app/App.ts";
 import { autonomyInWords, driftComponentLine } from "../src/autonomy/autonomyWords.ts";
-import { CodexError, isCodexError } from "../src/core/CodexError.ts";
+import { isCodexError } from "../src/core/CodexError.ts";
 import { personName } from "../src/core/personName.ts";
 import type { Reply, ReplyPart } from "../src/core/Reply.ts";
 import type { LedgerEntry } from "../src/ledger/Ledger.ts";
 import { lastSecretsLoad } from "../src/secrets/loadNotionSecrets.ts";
 import { describeSlackConnection, readSlackConnection } from "../src/state/slackConnection.ts";
-import type { CommandSpec } from "./CommandSpec.ts";
 
 /** How many recent runs status lists. */
 const LAST_RUNS = 5;
@@ -26,7 +25,7 @@ export interface RunRecord {
 }
 
 /** The last runs, newest first, read from their ledger threads (RUN_STARTED … RUN_SEALED). */
-export function lastRuns(app: App, limit = LAST_RUNS): RunRecord[] {
+export function lastRuns(app: Pick<App, "ledger">, limit = LAST_RUNS): RunRecord[] {
   const ledger = app.ledger();
   return ledger.query({ eventType: "RUN_STARTED", newestFirst: true, limit }).map((started) => {
     const thread = ledger.byCorrelation(started.correlationId);
@@ -63,18 +62,22 @@ function payload(e: LedgerEntry | undefined): Record<string, unknown> {
     : {};
 }
 
-/** `/codex status`: what is true now, and nothing that is not. */
-export const statusCommand: CommandSpec = {
-  name: "status",
-  usage: "status",
-  summary: "ledger, last runs, providers and integrations, as they are now",
-  async run(args, ctx) {
-    if (args.length > 0) throw new CodexError("USAGE", "/codex status takes no arguments");
-    return statusReply(ctx.app);
-  },
-};
+/** What status reads. */
+export type StatusDeps = Pick<
+  App,
+  | "autonomy"
+  | "charter"
+  | "clients"
+  | "custody"
+  | "egress"
+  | "env"
+  | "ledger"
+  | "ledgerPath"
+  | "relays"
+  | "state"
+>;
 
-export async function statusReply(app: App): Promise<Reply> {
+export async function statusReply(app: StatusDeps): Promise<Reply> {
   const parts: ReplyPart[] = [{ kind: "header", text: "MAOS Codex status" }];
   const fields: { label: string; value: string }[] = [];
   let runs: RunRecord[] = [];
@@ -138,7 +141,7 @@ function runLine(r: RunRecord): string {
 }
 
 /** Configured or off, from the environment alone: nothing here is probed over the network. */
-function integrations(app: App): string[] {
+function integrations(app: StatusDeps): string[] {
   const env = app.env;
   const slack = env.SLACK_BOT_TOKEN
     ? `on (${env.SLACK_APP_TOKEN ? "Socket Mode" : "HTTP mode at /slack/events"}); ${describeSlackConnection(readSlackConnection(app.state()))}`
@@ -180,7 +183,7 @@ function integrations(app: App): string[] {
 }
 
 /** The evidence outbox: pending, delivered, dead letters (with why), from ledger.db. */
-function outboxLines(app: App): string | undefined {
+function outboxLines(app: StatusDeps): string | undefined {
   if (!existsSync(app.ledgerPath())) return undefined;
   const relays = app.relays();
   const c = relays.counts();
@@ -205,7 +208,7 @@ function outboxLines(app: App): string | undefined {
 }
 
 /** SRR state, the loop, the last heartbeat's drift, open incidents and the last seal. */
-function autonomyFields(app: App): { label: string; value: string }[] {
+function autonomyFields(app: StatusDeps): { label: string; value: string }[] {
   const kernel = app.autonomy();
   const srr = kernel.srr();
   const loop = kernel.loopStatus();
@@ -240,7 +243,7 @@ function autonomyFields(app: App): { label: string; value: string }[] {
 }
 
 /** Each drift component's points and share of the score, from the last heartbeat. */
-function driftLines(app: App): string | undefined {
+function driftLines(app: StatusDeps): string | undefined {
   if (!existsSync(app.ledgerPath())) return undefined;
   const last = app.autonomy().lastHeartbeat();
   const drift = payload(last).drift as

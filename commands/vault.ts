@@ -12,7 +12,7 @@ import type { VaultVerifyReport } from "../src/vault/Vault.ts";
  */
 export async function verifyVault(
   runIds: string[],
-  app: App,
+  app: Pick<App, "vault" | "ledgerPath">,
 ): Promise<VaultVerifyReport & { custody?: VaultCustodyReport }> {
   const vault = await app.vault();
   const report = await vault.verify(runIds.length > 0 ? runIds : undefined);

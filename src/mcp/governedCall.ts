@@ -100,12 +100,12 @@ export async function governedCall(
     return { ok: false, outcome: "refused", text: scrubOutput(app, reason) };
   };
 
-  const { allowed, needed } = checkPermission(ctx, permission);
+  const { allowed, needed } = checkPermission(ctx.app, ctx.actor, permission);
   if (!allowed) {
     const who =
       needed.length > 0 ? `the ${needed.join(" or ")} role` : "a role the charter does not grant to anyone";
     return refuse(
-      `refused: ${kind} ${name} (permission "${permission}") needs ${who}; ${actor} does not hold it.${unstaffedNote(ctx, needed)} Roles are set in ${app.charter().file} (MAOS_CHARTER) or MAOS_ROLES; the refusal is recorded in the ledger.`,
+      `refused: ${kind} ${name} (permission "${permission}") needs ${who}; ${actor} does not hold it.${unstaffedNote(ctx.app, needed)} Roles are set in ${app.charter().file} (MAOS_CHARTER) or MAOS_ROLES; the refusal is recorded in the ledger.`,
       needed,
     );
   }

@@ -407,7 +407,7 @@ function toResult(g: Governed): CallToolResult {
 export function registerTools(server: McpServer, s: McpSession): void {
   const ctx = commandContext(s);
   for (const t of TOOLS) {
-    if (t.governed && !checkPermission(ctx, t.permission).allowed) continue;
+    if (t.governed && !checkPermission(ctx.app, ctx.actor, t.permission).allowed) continue;
     server.registerTool(
       t.name,
       {
