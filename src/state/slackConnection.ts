@@ -1,4 +1,5 @@
 import type { StateStore } from "./StateStore.ts";
+import { stateKey } from "./stateKey.ts";
 
 /** Where this deployment's Slack connection stands, as the process that holds it last wrote it. */
 export interface SlackConnectionStatus {
@@ -15,18 +16,18 @@ export interface SlackConnectionStatus {
   pid: number;
 }
 
-const KEY = "slack.connection";
+const KEY = stateKey<SlackConnectionStatus>("slack.connection");
 
 /**
  * The connection status lives in state.db, so `maos status` in another process, the App Home and the
  * heartbeat's telemetry all read the same thing the bot wrote.
  */
 export function writeSlackConnection(state: StateStore, s: SlackConnectionStatus): void {
-  state.setValue(KEY, s);
+  state.values.set(KEY, s);
 }
 
 export function readSlackConnection(state: StateStore): SlackConnectionStatus | undefined {
-  return state.getValue<SlackConnectionStatus>(KEY);
+  return state.values.get(KEY);
 }
 
 /** One line for status: mode, state, since, and the last error while not connected. */
@@ -38,13 +39,13 @@ export function describeSlackConnection(s: SlackConnectionStatus | undefined): s
   return `${base}${s.failures > 0 ? `, ${s.failures} failed attempts` : ""}${s.lastError ? `: ${s.lastError}` : ""}`;
 }
 
-const LAST_CHANNEL = "slack.lastChannel";
+const LAST_CHANNEL = stateKey<{ channel: string; at: string }>("slack.lastChannel");
 
 /** The channel `/codex` was last used in: where incidents and halts go while channels.signals is empty. */
 export function writeLastChannel(state: StateStore, channel: string, at: string): void {
-  state.setValue(LAST_CHANNEL, { channel, at });
+  state.values.set(LAST_CHANNEL, { channel, at });
 }
 
 export function readLastChannel(state: StateStore): string | undefined {
-  return state.getValue<{ channel: string }>(LAST_CHANNEL)?.channel;
+  return state.values.get(LAST_CHANNEL)?.channel;
 }
