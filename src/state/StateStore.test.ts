@@ -6,7 +6,7 @@ import { after, describe, test } from "node:test";
 import Database from "better-sqlite3";
 import { CodexError } from "../core/CodexError.ts";
 import { ManualClock } from "../core/clock.ts";
-import { EVENT_RETENTION_MS, STATE_SCHEMA_VERSION, StateStore } from "./StateStore.ts";
+import { EVENT_RETENTION_MS, STATE_SCHEMA_VERSION, StateStore, stateKey } from "./StateStore.ts";
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "maos-state-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -88,5 +88,31 @@ describe("StateStore", () => {
       (err: unknown) =>
         err instanceof CodexError && err.code === "CONFIG_INVALID" && /newer/.test(err.message),
     );
+  });
+
+  test("each table is its own object behind the facade; values are read and written by typed key", () => {
+    const store = StateStore.open(":memory:", new ManualClock());
+    const band = stateKey<{ band: string; at: string }>("drift.band");
+    store.values.set(band, { band: "amber", at: "2026-11-21T15:00:00.000Z" });
+    // The typed key and the facade's string key name the same row.
+    assert.equal(store.values.get(band)?.band, "amber");
+    assert.deepEqual(store.getValue("drift.band"), { band: "amber", at: "2026-11-21T15:00:00.000Z" });
+    store.values.delete(band);
+    assert.equal(store.getValue("drift.band"), undefined);
+
+    const a = store.approvals.insert(request);
+    assert.equal(store.getApproval(a.id)?.prompt, "Resolve INC-1?");
+    const i = store.incidents.insert({
+      trigger: "drift",
+      summary: "drift band red",
+      report: { band: "red" },
+      correlationId: "corr-i",
+      openedBy: "system",
+      openedSeq: 7,
+    });
+    assert.equal(i.id, "INC-1");
+    assert.equal(store.resolveIncident(i.id, "fixed", "slack:U0OPERATOR"), true);
+    assert.equal(store.incidents.resolve(i.id, "again", "slack:U0OPERATOR"), false);
+    store.close();
   });
 });
