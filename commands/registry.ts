@@ -17,7 +17,7 @@ const textReply = (text: string, extra: Partial<Reply> = {}): Reply => ({
 const done = <T>(data: T, reply: Reply, ok = true): Outcome<T> => ({ ok, data, reply });
 // Schemas are built when a command runs (zod is slow to load; `maos --help` never pays for it).
 const words = (z: Zod) => z.array(z.string()).default([]);
-const joined = (z: Zod) => words(z).transform((w) => w.join(" ").trim());
+const joined = (z: Zod) => words(z).transform((w) => w.join(" "));
 const dbOption = {
   key: "db",
   flags: "--db <file>",

@@ -1,21 +1,18 @@
-import { existsSync } from "node:fs";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import type { CallToolResult, ServerNotification, ServerRequest } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
-import type { Outcome } from "../../commands/governed.ts";
-import { incidentApprove, incidentList, incidentResolve, incidentShow } from "../../commands/incident.ts";
-import { tail, tailReply, verify, verifyReply } from "../../commands/ledger.ts";
-import { memorySearch, memorySearchReply } from "../../commands/memory.ts";
-import { checkPermission } from "../../commands/permissions.ts";
+import type { AnyCommand, Outcome } from "../../commands/CommandSpec.ts";
+import { checkPermission, permissionOf } from "../../commands/permissions.ts";
+import { COMMANDS } from "../../commands/registry.ts";
 import { run, runReply } from "../../commands/run.ts";
-import { sealOutcome } from "../../commands/seal.ts";
-import { resumeOutcome, stopOutcome } from "../../commands/srr.ts";
-import { listStacks, stacksReply, validateStacks } from "../../commands/stacks.ts";
-import { statusReply } from "../../commands/status.ts";
-import { verifyVault } from "../../commands/vault.ts";
+import type { StacksList, ValidationResult } from "../../commands/stacks.ts";
+import { checkInput } from "../../commands/words.ts";
+import type { AuditReport } from "../audit/auditVerify.ts";
 import { replyToText } from "../core/replyText.ts";
 import type { RunProgress } from "../executor/RunProgress.ts";
+import type { LedgerEntry } from "../ledger/Ledger.ts";
+import type { VaultVerifyReport } from "../vault/Vault.ts";
 import { type Answer, commandContext, type Governed, governedCall, type McpSession } from "./governedCall.ts";
 import { ledgerProof } from "./ledgerProof.ts";
 
@@ -25,8 +22,8 @@ interface ToolDef {
   name: string;
   title: string;
   description: string;
-  /** The charter permission every call checks. */
-  permission: string;
+  /** The registry command the tool runs: its charter permission is the one every call checks. */
+  command: string;
   /** Listed only when the charter grants it to the caller (seal, stop, resume, approvals). */
   governed?: boolean;
   readOnly: boolean;
@@ -43,13 +40,26 @@ const fromOutcome = (o: Outcome<unknown>, key: string): Answer => ({
 });
 const outcomeShape = { ok: z.boolean() };
 
+function command(name: string): AnyCommand {
+  const spec = COMMANDS.find((c) => c.name === name);
+  if (!spec) throw new Error(`no command "${name}" in the registry`);
+  return spec;
+}
+
+/** Runs a registry command for the session's caller, its input checked by the command's own schema. */
+async function execute<T>(s: McpSession, name: string, raw: Record<string, unknown>): Promise<Outcome<T>> {
+  const spec = command(name);
+  const input = await checkInput(spec, raw);
+  return (await spec.execute(input, { actor: s.caller.actor, deps: s.app, surface: "mcp" })) as Outcome<T>;
+}
+
 const TOOLS: ToolDef[] = [
   {
     name: "run_stack",
     title: "Run a stack",
     description:
       "Run an agent stack under the charter: agents in order, evaluation, seal, vault commit and ledger. Sends a progress notification per agent; cancelling the request stops the run before its next agent.",
-    permission: "run",
+    command: "run",
     readOnly: false,
     input: {
       stack: z.string().min(1).describe("stack name, e.g. marketing_ops (list_stacks names them)"),
@@ -125,7 +135,7 @@ const TOOLS: ToolDef[] = [
     name: "list_stacks",
     title: "List stacks",
     description: "The stacks in MAOS_STACKS, their agents and inputs, and any file that did not load.",
-    permission: "stacks",
+    command: "stacks list",
     readOnly: true,
     input: {},
     output: {
@@ -134,15 +144,15 @@ const TOOLS: ToolDef[] = [
       invalid: z.array(loose({})),
     },
     async run(_args, s) {
-      const list = listStacks(s.app);
-      return { data: { ...list }, text: replyToText(stacksReply(list)) };
+      const o = await execute<StacksList>(s, "stacks list", {});
+      return { data: { ...o.data }, text: replyToText(o.reply) };
     },
   },
   {
     name: "validate_stack",
     title: "Validate stacks",
     description: "Validates the stack files in MAOS_STACKS (all, or the one named).",
-    permission: "stacks",
+    command: "stacks validate",
     readOnly: true,
     input: { stack: z.string().optional().describe("a stack name or file name; all when omitted") },
     output: {
@@ -150,7 +160,7 @@ const TOOLS: ToolDef[] = [
       results: z.array(loose({ file: z.string(), ok: z.boolean(), errors: z.array(z.string()) })),
     },
     async run(args, s) {
-      const all = validateStacks([], s.app);
+      const all = (await execute<ValidationResult>(s, "stacks validate", {})).data;
       const want = args.stack as string | undefined;
       const results = want
         ? all.results.filter(
@@ -173,27 +183,26 @@ const TOOLS: ToolDef[] = [
     title: "Status",
     description:
       "The ledger, SRR state, the loop, drift, incidents, seals and integrations, as they are now.",
-    permission: "status",
+    command: "status",
     readOnly: true,
     input: {},
     output: { srr: z.unknown().optional() },
     async run(_args, s) {
-      const reply = await statusReply(s.app);
-      const outbox = existsSync(s.app.ledgerPath()) ? s.app.relays().counts() : null;
-      return { data: { ...s.app.autonomy().stateJson(), outbox }, text: replyToText(reply) };
+      const o = await execute<Record<string, unknown>>(s, "status", {});
+      return { data: o.data, text: replyToText(o.reply) };
     },
   },
   {
     name: "ledger_tail",
     title: "Ledger tail",
     description: "The last N ledger entries, oldest first.",
-    permission: "ledger",
+    command: "ledger tail",
     readOnly: true,
     input: { n: z.number().int().min(1).max(500).default(10).describe("how many entries (1–500)") },
     output: { entries: z.array(loose({ seq: z.number(), eventType: z.string(), entryHash: z.string() })) },
     async run(args, s) {
-      const entries = tail(Number(args.n ?? 10), s.app);
-      return { data: { entries }, text: replyToText(tailReply(entries)) };
+      const o = await execute<LedgerEntry[]>(s, "ledger tail", { lines: Number(args.n ?? 10) });
+      return { data: { entries: o.data }, text: replyToText(o.reply) };
     },
   },
   {
@@ -201,15 +210,16 @@ const TOOLS: ToolDef[] = [
     title: "Verify the ledger",
     description:
       "Re-checks the hash chain, the Merkle root and every signed checkpoint (including the vault's copies).",
-    permission: "ledger",
+    command: "ledger verify",
     readOnly: true,
     input: {},
     output: { ok: z.boolean(), size: z.number() },
     async run(_args, s) {
-      const report = await verify(s.app);
+      const o = await execute<AuditReport>(s, "ledger verify", {});
+      const report = o.data;
       return {
         data: report as unknown as Record<string, unknown>,
-        text: replyToText(verifyReply(report)),
+        text: replyToText(o.reply),
         outcome: report.ok ? "ok" : "error",
       };
     },
@@ -219,7 +229,7 @@ const TOOLS: ToolDef[] = [
     title: "Ledger proof",
     description:
       "RFC 6962 proofs over the ledger's Merkle tree: inclusion of entry SEQ in the tree of SIZE entries, or consistency of an older size with the current tree.",
-    permission: "ledger",
+    command: "ledger proof inclusion",
     readOnly: true,
     input: {
       kind: z.enum(["inclusion", "consistency"]),
@@ -237,12 +247,13 @@ const TOOLS: ToolDef[] = [
     name: "vault_verify",
     title: "Verify the vault",
     description: "Re-hashes sealed run folders against their SEAL.json (all, or the given run ids).",
-    permission: "ledger",
+    command: "vault verify",
     readOnly: true,
     input: { runIds: z.array(z.string()).optional().describe("run ids, short ids or folder names") },
     output: { ok: z.boolean(), runs: z.array(loose({ folder: z.string(), ok: z.boolean() })) },
     async run(args, s) {
-      const report = await verifyVault((args.runIds as string[] | undefined) ?? [], s.app);
+      const o = await execute<VaultVerifyReport>(s, "vault verify", { runIds: args.runIds ?? [] });
+      const report = o.data;
       const bad = report.runs.filter((r) => !r.ok);
       const text = report.ok
         ? `vault intact: ${report.runs.length} sealed run folder(s) re-hashed`
@@ -254,19 +265,19 @@ const TOOLS: ToolDef[] = [
     name: "incident_list",
     title: "List incidents",
     description: "Governance incidents, newest first.",
-    permission: "incident",
+    command: "incident list",
     readOnly: true,
     input: { filter: z.enum(["open", "resolved", "all"]).default("open") },
     output: { ...outcomeShape, incidents: z.array(loose({ id: z.string(), status: z.string() })) },
     async run(args, s) {
-      return fromOutcome(incidentList(commandContext(s), (args.filter as "open") ?? "open"), "incidents");
+      return fromOutcome(await execute(s, "incident list", { filter: args.filter ?? "open" }), "incidents");
     },
   },
   {
     name: "incident_show",
     title: "Show an incident",
     description: "An incident's report, approval and resolution.",
-    permission: "incident",
+    command: "incident show",
     readOnly: true,
     input: {
       id: z
@@ -276,14 +287,17 @@ const TOOLS: ToolDef[] = [
     },
     output: { ...outcomeShape, incident: loose({ id: z.string() }) },
     async run(args, s) {
-      return fromOutcome(incidentShow(commandContext(s), String(args.id).toUpperCase()), "incident");
+      return fromOutcome(
+        await execute(s, "incident show", { id: String(args.id).toUpperCase() }),
+        "incident",
+      );
     },
   },
   {
     name: "incident_approve",
     title: "Approve an incident",
     description: "Approves an incident (as the Slack reaction or the Approve button would).",
-    permission: "incident.approve",
+    command: "incident approve",
     governed: true,
     readOnly: false,
     input: {
@@ -294,14 +308,17 @@ const TOOLS: ToolDef[] = [
     },
     output: { ...outcomeShape, approval: loose({}) },
     async run(args, s) {
-      return fromOutcome(await incidentApprove(commandContext(s), String(args.id).toUpperCase()), "approval");
+      return fromOutcome(
+        await execute(s, "incident approve", { id: String(args.id).toUpperCase() }),
+        "approval",
+      );
     },
   },
   {
     name: "incident_resolve",
     title: "Resolve an incident",
     description: "Records what was found and done; the incident must be approved first.",
-    permission: "incident.resolve",
+    command: "incident resolve",
     governed: true,
     readOnly: false,
     input: {
@@ -311,7 +328,10 @@ const TOOLS: ToolDef[] = [
     output: { ...outcomeShape, resolution: loose({ resolved: z.boolean() }) },
     async run(args, s) {
       return fromOutcome(
-        await incidentResolve(commandContext(s), String(args.id).toUpperCase(), String(args.note)),
+        await execute(s, "incident resolve", {
+          id: String(args.id).toUpperCase(),
+          note: [String(args.note)],
+        }),
         "resolution",
       );
     },
@@ -321,7 +341,7 @@ const TOOLS: ToolDef[] = [
     title: "Search memory",
     description:
       "Searches the memory index (run outputs, evaluations, lessons, incident reports): keyword BM25 always, plus vectors when MAOS_EMBEDDINGS is set. Every hit cites its ledger seq and vault path.",
-    permission: "memory",
+    command: "memory search",
     readOnly: true,
     input: {
       query: z.string().min(1),
@@ -334,19 +354,19 @@ const TOOLS: ToolDef[] = [
       hits: z.array(loose({ seq: z.number(), text: z.string() })),
     },
     async run(args, s) {
-      const r = await memorySearch(s.app, {
-        query: String(args.query),
+      const o = await execute<Record<string, unknown>>(s, "memory search", {
+        query: [String(args.query)],
         ...(args.stack ? { stack: String(args.stack) } : {}),
         limit: Number(args.limit ?? 5),
       });
-      return { data: { ...r }, text: replyToText(memorySearchReply(r)) };
+      return { data: { ...o.data }, text: replyToText(o.reply) };
     },
   },
   {
     name: "seal",
     title: "Take an MVP seal",
     description: "Takes an MVP seal (v0…v4) once its conditions hold; otherwise lists every failing one.",
-    permission: "seal",
+    command: "seal",
     governed: true,
     readOnly: false,
     input: {
@@ -357,20 +377,20 @@ const TOOLS: ToolDef[] = [
     },
     output: { ...outcomeShape, seal: loose({}) },
     async run(args, s) {
-      return fromOutcome(await sealOutcome(commandContext(s), String(args.version)), "seal");
+      return fromOutcome(await execute(s, "seal", { version: String(args.version) }), "seal");
     },
   },
   {
     name: "stop",
     title: "STOP–RESET–REALIGN",
     description: "Halts the autonomy loop, freezes configs and opens an incident.",
-    permission: "stop",
+    command: "stop",
     governed: true,
     readOnly: false,
     input: { reason: z.string().min(1) },
     output: { ...outcomeShape, stop: loose({}) },
     async run(args, s) {
-      return fromOutcome(await stopOutcome(commandContext(s), String(args.reason)), "stop");
+      return fromOutcome(await execute(s, "stop", { reason: [String(args.reason)] }), "stop");
     },
   },
   {
@@ -378,13 +398,13 @@ const TOOLS: ToolDef[] = [
     title: "Resume the autonomy loop",
     description:
       "Resumes the loop once the halt's incidents are approved and resolved; otherwise says why not.",
-    permission: "resume",
+    command: "resume",
     governed: true,
     readOnly: false,
     input: {},
     output: { ...outcomeShape, resume: loose({}) },
     async run(_args, s) {
-      return fromOutcome(await resumeOutcome(commandContext(s)), "resume");
+      return fromOutcome(await execute(s, "resume", {}), "resume");
     },
   },
 ];
@@ -407,7 +427,8 @@ function toResult(g: Governed): CallToolResult {
 export function registerTools(server: McpServer, s: McpSession): void {
   const ctx = commandContext(s);
   for (const t of TOOLS) {
-    if (t.governed && !checkPermission(ctx.app, ctx.actor, t.permission).allowed) continue;
+    const permission = permissionOf(command(t.command), {});
+    if (t.governed && !checkPermission(ctx.app, ctx.actor, permission).allowed) continue;
     server.registerTool(
       t.name,
       {
@@ -418,7 +439,7 @@ export function registerTools(server: McpServer, s: McpSession): void {
         annotations: { readOnlyHint: t.readOnly, openWorldHint: false },
       },
       async (args: Record<string, unknown>, extra: Extra) =>
-        toResult(await governedCall(s, "tool", t.name, t.permission, () => t.run(args, s, extra))),
+        toResult(await governedCall(s, "tool", t.name, permission, () => t.run(args, s, extra))),
     );
   }
 }
