@@ -3,7 +3,7 @@ import { type Actor, actorIdentity } from "../core/Actor.ts";
 import { personName } from "../core/personName.ts";
 import type { Reply } from "../core/Reply.ts";
 import { chicagoIso, compactUtc, utcIso } from "../core/timestamps.ts";
-import type { LedgerEntry } from "../ledger/Ledger.ts";
+import { payloadOf } from "../ledger/events.ts";
 import { evidenceRecords } from "../relays/evidenceRecord.ts";
 import type { AutonomyDeps } from "./AutonomyDeps.ts";
 import type { AutonomyKernel, HeartbeatResult } from "./AutonomyKernel.ts";
@@ -81,11 +81,6 @@ export type CheckName = keyof typeof CHECKS;
 
 /** The checklist's items, in order. */
 export const CHECKLIST = Object.values(CHECKS);
-
-function obj(e: LedgerEntry | undefined): Record<string, unknown> {
-  const p = e?.payload;
-  return p && typeof p === "object" ? (p as Record<string, unknown>) : {};
-}
 
 /**
  * `/codex activate`: the seed's canonical boot order (core pack, secrets, relay server, heartbeat,
@@ -264,12 +259,12 @@ export async function activate(
     .find(
       (e) =>
         e.eventType === "EVIDENCE_POSTED" &&
-        obj(e).ledgerSeq === started.seq &&
-        (obj(e).sink ?? "slack") === "slack",
+        payloadOf(e, "EVIDENCE_POSTED").ledgerSeq === started.seq &&
+        (payloadOf(e, "EVIDENCE_POSTED").sink ?? "slack") === "slack",
     );
   const recorded = evidenceRecords(started)[0];
   const evidenceWhere = posted
-    ? `activation start posted to Slack ${String(obj(posted).channel)} (ts ${String(obj(posted).ts)}), ledger seq ${posted.seq}`
+    ? `activation start posted to Slack ${String(payloadOf(posted, "EVIDENCE_POSTED").channel)} (ts ${String(payloadOf(posted, "EVIDENCE_POSTED").ts)}), ledger seq ${posted.seq}`
     : recorded && recorded.sinks.length > 0
       ? `activation start queued in the evidence outbox for ${recorded.sinks.join(", ")} (ledger seq ${started.seq}; delivered with retries, see /codex status)`
       : recorded
@@ -286,7 +281,11 @@ export async function activate(
     evidence_links: {
       ledger: [started.seq, ...(beat ? [beat.seq] : []), activation.seq, ...(posted ? [posted.seq] : [])],
       vault: recordFile,
-      ...(posted ? { slack: `${String(obj(posted).channel)}/${String(obj(posted).ts)}` } : {}),
+      ...(posted
+        ? {
+            slack: `${String(payloadOf(posted, "EVIDENCE_POSTED").channel)}/${String(payloadOf(posted, "EVIDENCE_POSTED").ts)}`,
+          }
+        : {}),
     },
     governance_status: governance.ok ? "enforced" : `not enforced: ${governance.detail}`,
     telemetry_summary: beat

@@ -3,7 +3,7 @@ import { Cron } from "croner";
 import { type Actor, actorIdentity } from "../core/Actor.ts";
 import type { Reply } from "../core/Reply.ts";
 import { CHICAGO, chicagoIso, utcIso } from "../core/timestamps.ts";
-import type { LedgerEntry } from "../ledger/Ledger.ts";
+import { payloadOf } from "../ledger/events.ts";
 import type { SnapshotDeps } from "./AutonomyDeps.ts";
 import type { AutonomyKernel } from "./AutonomyKernel.ts";
 
@@ -52,11 +52,6 @@ const GOVERNANCE_EVENTS = [
 /** A day holds at most 86400/5 heartbeats (the charter's 5 s floor); read that many at most. */
 const DAY_SCAN = 86_400 / 5;
 
-function obj(e: LedgerEntry | undefined): Record<string, unknown> {
-  const p = e?.payload;
-  return p && typeof p === "object" ? (p as Record<string, unknown>) : {};
-}
-
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
 /** What a snapshot reads of the kernel. */
@@ -96,10 +91,10 @@ export class DailySnapshot {
         .filter((e) => e.timestampUtc >= from && e.timestampUtc < to);
     const interval = app.charter().schedules.heartbeatSeconds;
 
-    const beats = today("HEARTBEAT").filter((e) => obj(e).source === "schedule");
+    const beats = today("HEARTBEAT").filter((e) => payloadOf(e, "HEARTBEAT").source === "schedule");
     const scores = beats
-      .map((e) => (obj(e).drift as { score?: unknown; band?: unknown } | undefined) ?? {})
-      .filter((d): d is { score: number; band: string } => typeof d.score === "number");
+      .map((e) => payloadOf(e, "HEARTBEAT").drift)
+      .filter((d): d is NonNullable<typeof d> => typeof d?.score === "number");
     const secondsInBand = { green: 0, yellow: 0, red: 0 };
     for (const d of scores) {
       if (d.band === "green" || d.band === "yellow" || d.band === "red") secondsInBand[d.band] += interval;
@@ -113,9 +108,9 @@ export class DailySnapshot {
       loopSince === undefined
         ? 0
         : Math.max(0, Math.ceil((now.getTime() - loopSince) / (interval * 1000)) - 1);
-    const ticks = beats.map(
-      (e) => (obj(e).tick as { missedSlots?: number; late?: boolean } | undefined) ?? {},
-    );
+    const ticks = beats
+      .map((e) => payloadOf(e, "HEARTBEAT").tick)
+      .filter((t): t is NonNullable<typeof t> => t !== undefined);
 
     const governance: Record<string, number> = {};
     for (const type of GOVERNANCE_EVENTS) {
@@ -123,7 +118,9 @@ export class DailySnapshot {
       if (n > 0) governance[type] = n;
     }
     const completed = today("RUN_COMPLETED", 5000);
-    const runScores = completed.map((e) => obj(e).score).filter((s): s is number => typeof s === "number");
+    const runScores = completed
+      .map((e) => payloadOf(e, "RUN_COMPLETED").score)
+      .filter((s): s is number => typeof s === "number");
     const reading = await kernel.measure();
     const seal = kernel.seals.latest();
     const srr = kernel.srr();
@@ -156,7 +153,7 @@ export class DailySnapshot {
       runs: {
         completed: completed.length,
         failed: today("RUN_FAILED", 5000).length,
-        passed: completed.filter((e) => obj(e).pass === true).length,
+        passed: completed.filter((e) => payloadOf(e, "RUN_COMPLETED").pass === true).length,
         meanScore:
           runScores.length > 0
             ? Math.round((runScores.reduce((a, b) => a + b, 0) / runScores.length) * 1000) / 1000

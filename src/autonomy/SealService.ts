@@ -4,7 +4,7 @@ import { CodexError } from "../core/CodexError.ts";
 import { personName } from "../core/personName.ts";
 import { chicagoIso, compactUtc, utcIso } from "../core/timestamps.ts";
 import { SEAL_VERSIONS, type SealCondition, type SealVersion } from "../governance/charter.ts";
-import type { LedgerEntry } from "../ledger/Ledger.ts";
+import { payloadOf } from "../ledger/events.ts";
 import { memoryHealth } from "../memory/memoryHealth.ts";
 import type { SealDeps } from "./AutonomyDeps.ts";
 import type { AutonomyKernel } from "./AutonomyKernel.ts";
@@ -61,11 +61,6 @@ export function parseSealVersion(word: string | undefined): SealVersion {
     });
   }
   return v as SealVersion;
-}
-
-function obj(e: LedgerEntry | undefined): Record<string, unknown> {
-  const p = e?.payload;
-  return p && typeof p === "object" ? (p as Record<string, unknown>) : {};
 }
 
 /** What a seal reads of the kernel: its measurements, state and views, and its evidence publisher. */
@@ -258,7 +253,7 @@ export class SealService {
         if (!last)
           return r(false, "no heartbeat yet: start the loop (npm start, or /codex activate in the shell)");
         const age = (app.clock.now().getTime() - Date.parse(last.timestampUtc)) / 1000;
-        const faults = (obj(last).faults as unknown[] | undefined) ?? [];
+        const faults = payloadOf(last, "HEARTBEAT").faults ?? [];
         const ok = age <= 2 * interval && faults.length === 0;
         return r(
           ok,
@@ -285,7 +280,7 @@ export class SealService {
       case "drift_green_3_cycles": {
         const greenMax = app.charter().drift.bands.greenMax;
         const last = app.ledger().query({ eventType: "HEARTBEAT", newestFirst: true, limit: GREEN_CYCLES });
-        const scores = last.map((e) => (obj(e).drift as { score?: unknown } | undefined)?.score);
+        const scores = last.map((e) => payloadOf(e, "HEARTBEAT").drift?.score);
         const ok = last.length === GREEN_CYCLES && scores.every((s) => typeof s === "number" && s < greenMax);
         return r(
           ok,
@@ -325,21 +320,16 @@ export class SealService {
         const passed = new Set(
           ledger
             .query({ eventType: "RUN_COMPLETED", newestFirst: true, limit: 200 })
-            .filter((e) => obj(e).pass === true)
+            .filter((e) => payloadOf(e, "RUN_COMPLETED").pass === true)
             .map((e) => e.correlationId),
         );
         const multi = ledger
           .query({ eventType: "RUN_STARTED", newestFirst: true, limit: 200 })
-          .find(
-            (e) =>
-              passed.has(e.correlationId) &&
-              Array.isArray(obj(e).agents) &&
-              (obj(e).agents as unknown[]).length >= 2,
-          );
+          .find((e) => passed.has(e.correlationId) && (payloadOf(e, "RUN_STARTED").agents?.length ?? 0) >= 2);
         return multi
           ? r(
               true,
-              `run of ${String(obj(multi).stack)} with ${(obj(multi).agents as unknown[]).length} agents passed (seq ${multi.seq})`,
+              `run of ${String(payloadOf(multi, "RUN_STARTED").stack)} with ${payloadOf(multi, "RUN_STARTED").agents?.length} agents passed (seq ${multi.seq})`,
             )
           : r(false, "no passing run of a stack with two or more agents in the ledger yet");
       }

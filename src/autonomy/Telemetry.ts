@@ -5,6 +5,7 @@ import { type ELDHistogram, monitorEventLoopDelay } from "node:perf_hooks";
 import v8 from "node:v8";
 import type { Tick } from "../core/TickScheduler.ts";
 import { utcIso } from "../core/timestamps.ts";
+import { payloadOf } from "../ledger/events.ts";
 import type { LedgerEntry } from "../ledger/Ledger.ts";
 import { readSlackConnection, type SlackConnectionStatus } from "../state/slackConnection.ts";
 import type { TelemetryDeps } from "./AutonomyDeps.ts";
@@ -86,11 +87,6 @@ const QUEUE_FULL = 4;
 const WINDOW_SCAN = 2000;
 const TERMINAL_RUN = ["RUN_COMPLETED", "RUN_FAILED", "RUN_ABORTED", "RUN_CANCELLED"] as const;
 
-function obj(e: LedgerEntry | undefined): Record<string, unknown> {
-  const p = e?.payload;
-  return p && typeof p === "object" ? (p as Record<string, unknown>) : {};
-}
-
 /**
  * Measures the telemetry signals of one heartbeat: heartbeat age, load, drift (and everything drift is
  * computed from), agent status, governance compliance, seal alignment, ledger and vault health, relay
@@ -150,7 +146,7 @@ export class Telemetry {
     const ticks = [
       { missedSlots: ctx.tick.missedSlots, late: ctx.tick.late },
       ...previous.map((e) => {
-        const t = obj(e).tick as { missedSlots?: unknown; late?: unknown } | undefined;
+        const t = payloadOf(e, "HEARTBEAT").tick;
         return {
           missedSlots: typeof t?.missedSlots === "number" ? t.missedSlots : 0,
           late: t?.late === true,
@@ -165,11 +161,11 @@ export class Telemetry {
     );
     const runs = attempt("runs", { scores: [] as number[], failed: 0 }, () => {
       const scores = inWindow("RUN_COMPLETED")
-        .map((e) => obj(e).score)
+        .map((e) => payloadOf(e, "RUN_COMPLETED").score)
         .filter((s): s is number => typeof s === "number");
       // A run the guardrails blocked is counted under governance, not as a quality shortfall.
       const failed = inWindow("RUN_FAILED").filter(
-        (e) => (obj(e).error as { code?: unknown } | undefined)?.code !== "GUARDRAIL_VIOLATION",
+        (e) => payloadOf(e, "RUN_FAILED").error?.code !== "GUARDRAIL_VIOLATION",
       ).length;
       return { scores, failed };
     });
@@ -363,7 +359,7 @@ function agentStatus(attempts: LedgerEntry[]): AgentStatus {
   const byProvider: AgentStatus["byProvider"] = {};
   let failed = 0;
   for (const e of attempts) {
-    const p = obj(e);
+    const p = payloadOf(e, "AGENT_ATTEMPT");
     const provider = typeof p.provider === "string" ? p.provider : "unknown";
     const slot = byProvider[provider] ?? { attempts: 0, failed: 0 };
     byProvider[provider] = slot;

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { rolesFor } from "../governance/roles.ts";
+import { payloadOf } from "../ledger/events.ts";
 import type { AutonomyDeps } from "./AutonomyDeps.ts";
-import { obj } from "./entryFields.ts";
 import type { SrrRecord } from "./stopResetRealign.ts";
 
 /** Permissions whose holders the governance check requires: without them SRR cannot be exercised. */
@@ -60,7 +60,7 @@ export function selfApprovalNote(
     ? deps
         .ledger()
         .query({ eventType: "APPROVAL_ACCEPTED" })
-        .filter((e) => obj(e).selfApproval === true).length
+        .filter((e) => payloadOf(e, "APPROVAL_ACCEPTED").selfApproval === true).length
     : 0;
   return `single-person deployment: approvals.self_approval is on, so approvals are not independent (${count} self-approval(s) recorded in the ledger)`;
 }

@@ -1,8 +1,9 @@
 import { actorIdentity, SYSTEM_ACTOR } from "../core/Actor.ts";
 import { rolesFor, rolesOf } from "../governance/roles.ts";
+import { type EventType, payloadOf } from "../ledger/events.ts";
 import type { LedgerEntry } from "../ledger/Ledger.ts";
 import type { AutonomyDeps } from "./AutonomyDeps.ts";
-import { link, obj } from "./entryFields.ts";
+import { link } from "./entryFields.ts";
 import type { LedgerLink } from "./IncidentService.ts";
 import type { TriggerHit } from "./stopResetRealign.ts";
 import type { TelemetryReading } from "./Telemetry.ts";
@@ -13,14 +14,16 @@ export type TriggerScanDeps = Pick<AutonomyDeps, "charter" | "extraRoles" | "sta
 const SCANNED_KEY = "srr.scannedSeq";
 
 /** Ledger events that record a governed act, and the permission each needs (identity-mismatch scan). */
-const GOVERNED_EVENTS: Record<string, (e: LedgerEntry) => string> = {
+const GOVERNED_EVENTS = {
   SEAL_CREATED: () => "seal",
   SRR_RESUMED: () => "resume",
   SRR_STOPPED: () => "stop",
   INCIDENT_RESOLVED: () => "incident.resolve",
   ACTIVATION_COMPLETED: () => "activate",
-  APPROVAL_ACCEPTED: (e) => `${String(obj(e).kind ?? "incident")}.approve`,
-};
+  APPROVAL_ACCEPTED: (e: LedgerEntry) =>
+    `${String(payloadOf(e, "APPROVAL_ACCEPTED").kind ?? "incident")}.approve`,
+} satisfies Partial<Record<EventType, (e: LedgerEntry) => string>>;
+type GovernedEvent = keyof typeof GOVERNED_EVENTS;
 
 /** `slack:U123 <a@b.c>` → { source: "slack", id: "U123" }. */
 function parseIdentity(identity: string): { source: string; id: string } {
@@ -80,7 +83,11 @@ export async function scanTriggers(
     hits.push({
       trigger: "governance_violation",
       reason: `${violations.length} governance violation(s): ${violations
-        .map((v) => String(obj(v).rule ?? obj(v).kind ?? obj(v).reason ?? v.eventType))
+        .map((v) => {
+          // Older builds wrote `kind` or `reason` where `rule` is now.
+          const p = payloadOf(v, "GOVERNANCE_VIOLATION") as { rule?: string; kind?: string; reason?: string };
+          return String(p.rule ?? p.kind ?? p.reason ?? v.eventType);
+        })
         .join(", ")}`,
       evidence: violations.map(link),
     });
@@ -103,13 +110,17 @@ async function identityMismatches(
 ): Promise<{ reason: string; link: LedgerLink }[]> {
   const charter = deps.charter();
   const out: { reason: string; link: LedgerLink }[] = [];
-  for (const [type, permissionOf] of Object.entries(GOVERNED_EVENTS)) {
+  for (const [type, permissionOf] of Object.entries(GOVERNED_EVENTS) as [
+    GovernedEvent,
+    (e: LedgerEntry) => string,
+  ][]) {
     for (const e of after(type)) {
       const who = parseIdentity(e.actorIdentity);
       if (who.source === "system") continue;
       const permission = permissionOf(e);
       const needed = rolesFor(charter, permission);
-      const claimed = Array.isArray(obj(e).roles) ? (obj(e).roles as unknown[]).map(String) : [];
+      const roles = payloadOf(e, type).roles;
+      const claimed = Array.isArray(roles) ? roles.map(String) : [];
       const held = new Set([...claimed, ...rolesOf(charter, who.id, [], deps.extraRoles())]);
       if (needed.some((r) => held.has(r))) continue;
       const reason = `${e.actorIdentity} recorded ${type} (seq ${e.seq}) without a role that may ${permission}`;

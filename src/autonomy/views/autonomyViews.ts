@@ -1,8 +1,8 @@
 import { utcIso } from "../../core/timestamps.ts";
+import { payloadOf } from "../../ledger/events.ts";
 import type { LedgerEntry } from "../../ledger/Ledger.ts";
 import type { AutonomyDeps } from "../AutonomyDeps.ts";
 import { autonomyInWords } from "../autonomyWords.ts";
-import { obj } from "../entryFields.ts";
 import type { LoopStatus } from "../loopLease.ts";
 import type { SrrRecord } from "../stopResetRealign.ts";
 import type { RelayStatus } from "../Telemetry.ts";
@@ -31,14 +31,14 @@ export function autonomyStateJson(kernel: AutonomySource, deps: ViewDeps): Recor
     srr: { state: srr.state, since: srr.since, ...(srr.reason ? { reason: srr.reason } : {}) },
     loop: kernel.loopStatus(),
     relay: kernel.relayStatus(),
-    drift: last ? (obj(last).drift ?? null) : null,
+    drift: last ? (payloadOf(last, "HEARTBEAT").drift ?? null) : null,
     lastHeartbeat: last
       ? {
           seq: last.seq,
           at: last.timestampUtc,
           atCt: last.timestampCt,
           ageSeconds: Math.round((deps.clock.now().getTime() - Date.parse(last.timestampUtc)) / 1000),
-          signals: obj(last),
+          signals: payloadOf(last, "HEARTBEAT"),
         }
       : null,
     incidents: deps
@@ -74,7 +74,7 @@ export function autonomyHomeSummary(kernel: AutonomySource, deps: Pick<ViewDeps,
   const words = autonomyInWords(srr, loop);
   lines.push(`${words.state === "halted" ? "🛑" : words.state === "on" ? "▶️" : "⏸️"} ${words.text}`);
   if (last) {
-    const d = obj(last).drift as { score?: number; band?: string } | undefined;
+    const d = payloadOf(last, "HEARTBEAT").drift;
     lines.push(
       `Last heartbeat ${last.timestampCt} (seq ${last.seq}) · drift ${d?.score ?? "?"} (${d?.band ?? "?"})`,
     );
