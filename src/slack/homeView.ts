@@ -2,7 +2,8 @@ import type { ApprovalRecord } from "../approvals/ApprovalService.ts";
 import type { Clock } from "../core/clock.ts";
 import { personName } from "../core/personName.ts";
 import { chicagoIso } from "../core/timestamps.ts";
-import type { Ledger, LedgerEntry } from "../ledger/Ledger.ts";
+import { payloadOf } from "../ledger/events.ts";
+import type { Ledger } from "../ledger/Ledger.ts";
 import type { LedgerWatchReport } from "../ledger/LedgerWatch.ts";
 import { type Block, context, divider, escapeMrkdwn, header, section } from "../slackWire/blockKit.ts";
 import { fitHomeTab } from "../slackWire/packMessages.ts";
@@ -113,11 +114,11 @@ function recentRuns(ledger: Ledger): HomeRun[] {
     const thread = ledger.byCorrelation(end.correlationId);
     const started = thread.find((e) => e.eventType === "RUN_STARTED");
     const sealed = thread.find((e) => e.eventType === "RUN_SEALED");
-    const p = obj(end);
-    const s = obj(sealed);
+    const p = payloadOf(end, end.eventType as "RUN_COMPLETED" | "RUN_FAILED" | "RUN_CANCELLED");
+    const s = payloadOf(sealed, "RUN_SEALED");
     return {
       runId: str(p.runId) ?? end.correlationId,
-      stack: str(obj(started).stack) ?? "?",
+      stack: str(payloadOf(started, "RUN_STARTED").stack) ?? "?",
       status: str(p.status) ?? (end.eventType === "RUN_FAILED" ? "failed" : "completed"),
       score: typeof p.score === "number" ? p.score : undefined,
       pass: typeof p.pass === "boolean" ? p.pass : undefined,
@@ -128,10 +129,6 @@ function recentRuns(ledger: Ledger): HomeRun[] {
   });
 }
 
-function obj(e: LedgerEntry | undefined): Record<string, unknown> {
-  const p = e?.payload;
-  return p && typeof p === "object" ? (p as Record<string, unknown>) : {};
-}
 function str(v: unknown): string | undefined {
   return typeof v === "string" && v !== "" ? v : undefined;
 }
