@@ -1,5 +1,6 @@
 import type { Provider } from "../agents/Provider.ts";
 import { CodexError, isCodexError } from "../core/CodexError.ts";
+import type { EventType, LedgerEvents } from "../ledger/events.ts";
 import type { Stack } from "../stacks/index.ts";
 import type { ProgressListener } from "./RunProgress.ts";
 import type { RunDeps } from "./runTypes.ts";
@@ -26,13 +27,21 @@ export interface RunScope {
   primeSpec: string;
   scrub(text: string): string;
   /** A ledger entry threaded by the run's correlation id, as the requester, its payload led by runId. */
-  append(
-    eventType: string,
-    payload: Record<string, unknown>,
+  append<T extends RunEventType>(
+    eventType: T,
+    payload: WithoutRunId<LedgerEvents[T]>,
     level?: "info" | "warn" | "error",
   ): Promise<unknown>;
   onProgress: ProgressListener;
 }
+
+/** The event types a run writes through its scope: those whose payload leads with the run's id. */
+export type RunEventType = {
+  [T in EventType]: LedgerEvents[T] extends { runId: string } ? T : never;
+}[EventType];
+
+/** A payload without its runId (the scope adds it), member by member when the payload is a union. */
+type WithoutRunId<P> = P extends unknown ? Omit<P, "runId"> : never;
 
 export function sumTokens(items: readonly { tokens: { input: number; output: number } }[]): {
   input: number;

@@ -46,7 +46,11 @@ export async function runStack(
         level: "warn",
         actor: actorIdentity(actor),
         correlationId: randomUUID(),
-        payload: { stack: stack.name, ...(err.details as object) },
+        // screenInputs refuses with details { inputs: [{ input, patterns }] }.
+        payload: {
+          stack: stack.name,
+          ...(err.details as { inputs: { input: string; patterns: string[] }[] }),
+        },
       });
     }
     throw err;
@@ -84,8 +88,10 @@ export async function runStack(
     primeSpec: (runPrime ?? deps.hub.prime).spec,
     scrub,
     append: (eventType, payload, level = "info") =>
+      // The scope's signature checks each caller's payload against the catalogue; TypeScript cannot
+      // follow the generic spread of runId back into LedgerEvents[T], hence the one widening here.
       deps.ledger.append({
-        eventType,
+        eventType: eventType as string,
         level,
         actor: ctx.actor,
         correlationId,
@@ -163,26 +169,36 @@ export async function runStack(
     // A cancelled run ends in RUN_CANCELLED (who, how, which agents never ran) and is sealed like any other.
     // RUN_CANCELLED is written as the one who cancelled; the other outcomes as the run's requester.
     const endActor = cancelled ? cancelled.by : ctx.actor;
-    await deps.ledger.append({
-      eventType: cancelled ? "RUN_CANCELLED" : failure ? "RUN_FAILED" : "RUN_COMPLETED",
-      level: failure ? "error" : cancelled ? "warn" : "info",
-      actor: endActor,
-      correlationId,
-      payload: {
-        runId,
-        status,
-        score: outcome.score,
-        pass: outcome.pass,
-        ...(failure ? { error: outcome.error } : {}),
-        ...(cancelled
-          ? {
-              cancelledBy: cancelled.by,
-              via: cancelled.via,
-              skipped: steps.filter((st) => st.status === "skipped").map((st) => st.agent),
-            }
-          : {}),
-      },
-    });
+    const base = { runId, score: outcome.score, pass: outcome.pass };
+    const error = failure ? { error: { code: failure.code, message: scrub(failure.message) } } : {};
+    const level = failure ? "error" : cancelled ? "warn" : "info";
+    const end = { level, actor: endActor, correlationId } as const;
+    if (cancelled) {
+      await deps.ledger.append({
+        ...end,
+        eventType: "RUN_CANCELLED",
+        payload: {
+          ...base,
+          status: "cancelled",
+          ...error,
+          cancelledBy: cancelled.by,
+          via: cancelled.via,
+          skipped: steps.filter((st) => st.status === "skipped").map((st) => st.agent),
+        },
+      });
+    } else if (failure) {
+      await deps.ledger.append({
+        ...end,
+        eventType: "RUN_FAILED",
+        payload: { ...base, status: "failed", ...error },
+      });
+    } else {
+      await deps.ledger.append({
+        ...end,
+        eventType: "RUN_COMPLETED",
+        payload: { ...base, status: "completed" },
+      });
+    }
     onProgress({
       type: "finished",
       status,

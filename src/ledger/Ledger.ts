@@ -2,6 +2,7 @@ import type Database from "better-sqlite3";
 import { CodexError } from "../core/CodexError.ts";
 import type { Clock } from "../core/clock.ts";
 import { utcIso } from "../core/timestamps.ts";
+import type { CheckedAppend } from "./events.ts";
 import { checkGenesisRow, openLedgerDb, rebuildFrontier } from "./ledgerDb.ts";
 import { canonicalEntry, entryHash, type LedgerAppend, type LedgerEntry, ZERO_HASH } from "./ledgerEntry.ts";
 import { consistencyProofHex, correlationEntries, queryEntries, tailEntries } from "./ledgerQueries.ts";
@@ -321,7 +322,7 @@ export class Ledger {
    * Queues an append; every append made before the queue drains (the same event-loop turn) is written in
    * one transaction and one fsync, then each promise resolves with its entry. Invalid input rejects at once.
    */
-  append(e: LedgerAppend, opts?: AppendOptions): Promise<LedgerEntry> {
+  append<T extends string>(e: CheckedAppend<T>, opts?: AppendOptions): Promise<LedgerEntry> {
     try {
       this.#assertOpen();
       const prepared = prepareAppend(e, opts ?? {}, this.#clock);

@@ -731,6 +731,15 @@ export type TypedAppend<T extends EventType> = Omit<LedgerAppend, "eventType" | 
 /** An append of any catalogued event type, discriminated by eventType. */
 export type AnyAppend = { [T in EventType]: TypedAppend<T> }[EventType];
 
+/**
+ * What `Ledger.append` accepts: a catalogued event type's append is checked against its payload; any
+ * other string (the ledger's own tests and benches write made-up types) is a plain LedgerAppend.
+ * events.test.ts holds every event type the code writes to the catalogue, so a typo cannot slip by.
+ */
+export type CheckedAppend<T extends string> = T extends EventType
+  ? TypedAppend<T>
+  : LedgerAppend & { eventType: T };
+
 export function isEventType(s: string): s is EventType {
   return (EVENT_TYPES as readonly string[]).includes(s);
 }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import type { LedgerAppend } from "../../src/ledger/Ledger.ts";
 import { type AutonomyHarness, startAutonomyHarness } from "./autonomyHarness.ts";
 
 let h: AutonomyHarness;
@@ -17,21 +18,21 @@ test("a governed act by an actor the charter does not know, and a new violation,
     actor: "slack:U0MALLORY",
     correlationId: "bypass",
     payload: { roles: [] },
-  });
+  } as LedgerAppend); // forged: not the shape the command layer writes, as a bypassing tool would leave it
   // And a recorded act by someone the charter does know passes the check.
   await ledger.append({
     eventType: "SRR_STOPPED",
     actor: "shell:local:olive",
     correlationId: "ok",
     payload: { roles: ["operator"] },
-  });
+  } as LedgerAppend);
   const violation = await ledger.append({
     eventType: "GOVERNANCE_VIOLATION",
     level: "error",
     actor: "agent:agent_email_writer",
     correlationId: "run-x",
     payload: { rule: "blocked_term" },
-  });
+  } as LedgerAppend);
   await h.beat();
 
   const mismatches = ledger.query({ eventType: "IDENTITY_MISMATCH" });
