@@ -53,7 +53,8 @@ function namedEventTypes(): { uses: Use[]; unresolved: Use[] } {
       for (const m of text.matchAll(re)) {
         const expr = (m[1] ?? "").trim();
         for (const type of literalsIn(expr)) uses.push({ type, where: at(m.index) });
-        if (re === patterns[0] && /^[A-Z][A-Z0-9_]*$/.test(expr)) {
+        // A constant is SCREAMING_CASE of two characters or more; a lone capital is a type parameter.
+        if (re === patterns[0] && /^[A-Z][A-Z0-9_]+$/.test(expr)) {
           const value = constants.get(expr);
           if (value === undefined) unresolved.push({ type: expr, where: at(m.index) });
           else uses.push({ type: value, where: at(m.index) });
