@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import type { Clock } from "../core/clock.ts";
+import { type BackoffPolicy, backoffMs } from "../core/retryPolicy.ts";
 import { gitClient, gitErrorText, redactUrlCredentials } from "./gitClient.ts";
 
-/** Push backoff: 1 s, 2 s, 4 s, … capped at 30 s between attempts. */
-const PUSH_BACKOFF_MS = 1_000;
-const PUSH_BACKOFF_CAP_MS = 30_000;
+/** Push backoff: 1 s, 2 s, 4 s, … capped at 30 s, no jitter (one pusher per vault). */
+const PUSH_BACKOFF: BackoffPolicy = { baseMs: 1_000, capMs: 30_000, jitter: "none" };
 /** simple-git kills a push that prints nothing for this long (a hung SSH or HTTP connection). */
 const PUSH_SILENCE_LIMIT_MS = 120_000;
 
@@ -33,7 +33,7 @@ export async function pushWithRetry(o: {
     } catch (err) {
       error = gitErrorText(err);
       if (attempt < o.attempts) {
-        const delay = Math.min(PUSH_BACKOFF_MS * 2 ** (attempt - 1), PUSH_BACKOFF_CAP_MS);
+        const delay = backoffMs(attempt, Math.random, PUSH_BACKOFF);
         o.log?.warn({ attempt, retryInMs: delay, error }, "vault: push failed, retrying");
         await o.clock.sleep(delay);
       }
