@@ -117,8 +117,8 @@ export interface CommandSpec<I = unknown, D extends keyof App = never, T = unkno
   permission: string | ((input: I) => string);
   /** Builds the input's schema; called with zod when the command runs, so start-up never loads zod. */
   input(z: Zod): z.ZodType<I>;
-  /** The app members `execute` uses; "app" for the few whose feature functions still take the whole app. */
-  deps: readonly D[] | "app";
+  /** The app members `execute` uses: all it is given. */
+  deps: readonly D[];
   chat?: ChatForm;
   cli?: CliForm;
   execute(input: I, ctx: ExecContext<D>): Promise<Outcome<T>>;

@@ -94,7 +94,7 @@ export async function dispatch(text: string, ctx: CommandContext): Promise<Reply
   }
 }
 
-function coverQuietly(app: App): void {
+function coverQuietly(app: Pick<App, "home" | "ledger" | "ledgerPath" | "log" | "state" | "vault">): void {
   if (!existsSync(app.ledgerPath())) return;
   try {
     coverLedger(app);

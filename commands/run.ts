@@ -27,14 +27,17 @@ export interface RunControl {
   onRunId?: (runId: string) => void;
 }
 
-/**
- * `run <stack> [key=value …]`: runs a stack under the charter, seals it and writes it to the ledger. It
- * takes the whole app because the guardrail-block count (src/autonomy/guardrailBlocks.ts) still does.
- */
+/** What a run uses of the app. */
+export type RunAppDeps = Pick<
+  App,
+  "stacksDir" | "providerFor" | "runDeps" | "recoverAbortedRuns" | "autonomy" | "charter" | "clock" | "ledger"
+>;
+
+/** `run <stack> [key=value …]`: runs a stack under the charter, seals it and writes it to the ledger. */
 export async function run(
   args: RunArgs,
   actor: Actor,
-  app: App,
+  app: RunAppDeps,
   onProgress?: ProgressListener,
   control: RunControl = {},
 ): Promise<RunSummary> {
@@ -88,7 +91,9 @@ function assertRunsAllowed(app: Pick<App, "autonomy" | "charter">): void {
  */
 export async function runOutcome(
   input: RunArgs,
-  ctx: Caller<keyof App> & Pick<CommandContext, "askInputs" | "formInputs" | "onProgress"> & RunControl,
+  ctx: Caller<keyof RunAppDeps> &
+    Pick<CommandContext, "askInputs" | "formInputs" | "onProgress"> &
+    RunControl,
 ): Promise<Outcome<RunSummary | null>> {
   const asked = await askForInputs(
     { ...input, inputs: { ...ctx.formInputs, ...input.inputs } },

@@ -45,11 +45,14 @@ export function commandContext(s: McpSession): CommandContext {
 }
 
 /** Secret values and the charter's secret and PII patterns, scrubbed from everything MCP returns. */
-export function scrubOutput(app: App, text: string): string {
+export function scrubOutput(app: Pick<App, "charter" | "secrets">, text: string): string {
   return scrubValues(redactSecrets(text, app.charter().guardrails), app.secrets);
 }
 
-function scrubData(app: App, data: Record<string, unknown>): Record<string, unknown> {
+function scrubData(
+  app: Pick<App, "charter" | "secrets">,
+  data: Record<string, unknown>,
+): Record<string, unknown> {
   const json = JSON.stringify(data);
   const clean = scrubOutput(app, json);
   return clean === json ? data : (JSON.parse(clean) as Record<string, unknown>);

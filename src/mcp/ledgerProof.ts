@@ -35,7 +35,7 @@ function auditPath(m: number, hashes: readonly Buffer[]): Buffer[] {
  * RFC 6962 proofs over the ledger's Merkle tree, whose leaves are the entries' hashes by seq: an
  * inclusion proof for one entry, or a consistency proof from an older checkpoint's size to now.
  */
-export function ledgerProof(app: App, args: ProofArgs): LedgerProof {
+export function ledgerProof(app: Pick<App, "ledger" | "ledgerPath">, args: ProofArgs): LedgerProof {
   const ledger = app.ledger();
   const current = ledger.size();
   if (args.kind === "consistency") {
