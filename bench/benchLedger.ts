@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Clock, systemClock } from "../src/core/clock.ts";
 import { Ledger } from "../src/ledger/Ledger.ts";
@@ -35,12 +35,21 @@ export interface LedgerBenchResult {
   verify1MMs: number;
   /** Same 1M ledger on one thread (workers: 0). */
   verify1MSingleThreadMs: number;
+  /**
+   * CPU time (user + system, this process's threads) of the two 1M verifications and per concurrent
+   * append: on a shared machine the wall-clock figures include the wait for a core, these do not.
+   */
+  cpu: { verify1MMs: number; verify1MSingleThreadMs: number; concurrentAppendMicros: number };
+  /** The 1-minute load average when the bench started and when it ended. */
+  load: [number, number];
   /** Ledger.open on the 1M ledger: reads the persisted Merkle frontier. */
   open1MMs: number;
   /** Rebuilding the frontier from the 1M entry hashes, what open does when the persisted one is missing. */
   frontierRebuild1MMs: number;
   sizes: { single: number; concurrent: number; small: number; large: number };
 }
+
+const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
 
 /** Heartbeats measured for the incremental figure; the median is reported. */
 const HEARTBEAT_ROUNDS = 9;
@@ -80,11 +89,13 @@ export async function benchLedger(opts: LedgerBenchOptions = {}): Promise<Ledger
   const signer = newNoteSigner(signerKey);
   const open = (name: string) =>
     Ledger.open({ path: join(root, name), signer, clock, environment: "bench", origin: "maos-codex/bench" });
-  const time = <T>(f: () => T): [T, number] => {
+  const time = <T>(f: () => T): [T, number, number] => {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     const v = f();
-    return [v, performance.now() - t0];
+    return [v, performance.now() - t0, cpuMs(process.cpuUsage(c0))];
   };
+  const loadAtStart = loadavg()[0] ?? 0;
   try {
     const single = open("single.db");
     const [, singleMs] = time(() => {
@@ -94,6 +105,7 @@ export async function benchLedger(opts: LedgerBenchOptions = {}): Promise<Ledger
 
     const concurrent = open("concurrent.db");
     const perProducer = Math.ceil(concurrentN / producers);
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     await Promise.all(
       Array.from({ length: producers }, async (_, p) => {
@@ -102,6 +114,7 @@ export async function benchLedger(opts: LedgerBenchOptions = {}): Promise<Ledger
       }),
     );
     const concurrentMs = performance.now() - t0;
+    const concurrentCpuMs = cpuMs(process.cpuUsage(c0));
     const concurrentSize = concurrent.size() - 1;
     concurrent.close();
 
@@ -146,9 +159,11 @@ export async function benchLedger(opts: LedgerBenchOptions = {}): Promise<Ledger
     bulk = open("bulk.db");
     fill(bulk, largeN);
     bulk.close();
-    const [large, largeMs] = time(() => verifyLedger({ path: bulkPath, verifierKey: vkey }));
+    const [large, largeMs, largeCpuMs] = time(() => verifyLedger({ path: bulkPath, verifierKey: vkey }));
     if (!large.ok) throw new Error(`bench ledger failed verification: ${JSON.stringify(large.firstBad)}`);
-    const [, largeSingleMs] = time(() => verifyLedger({ path: bulkPath, verifierKey: vkey, workers: 0 }));
+    const [, largeSingleMs, largeSingleCpuMs] = time(() =>
+      verifyLedger({ path: bulkPath, verifierKey: vkey, workers: 0 }),
+    );
     const [reopened, openMs] = time(() => open("bulk.db"));
     const [, rebuildMs] = time(() => reopened.rebuildMerkleState());
     reopened.close();
@@ -162,6 +177,12 @@ export async function benchLedger(opts: LedgerBenchOptions = {}): Promise<Ledger
       verify1MSingleThreadMs: Math.round(largeSingleMs),
       open1MMs: Math.round(openMs),
       frontierRebuild1MMs: Math.round(rebuildMs),
+      cpu: {
+        verify1MMs: Math.round(largeCpuMs),
+        verify1MSingleThreadMs: Math.round(largeSingleCpuMs),
+        concurrentAppendMicros: Math.round((concurrentCpuMs * 10_000) / concurrentSize) / 10,
+      },
+      load: [Math.round(loadAtStart * 10) / 10, Math.round((loadavg()[0] ?? 0) * 10) / 10],
       sizes: { single: singleN, concurrent: concurrentSize, small: small.size, large: large.size },
     };
   } finally {
