@@ -1,4 +1,5 @@
 import type Database from "better-sqlite3";
+import "./sqliteUri.ts";
 import { CodexError } from "../core/CodexError.ts";
 import type { Clock } from "../core/clock.ts";
 import { utcIso } from "../core/timestamps.ts";

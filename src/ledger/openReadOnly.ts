@@ -1,11 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import Database from "better-sqlite3";
-
-// better-sqlite3 reads SQLITE_USE_URI once, when its native addon first loads in the process: with it, a
-// `file:…?immutable=1` name opens a file in place without creating -wal/-shm files (see below). Set only
-// when unset; should the addon have loaded without it, the URI open fails and the snapshot is used.
-process.env.SQLITE_USE_URI ??= "1";
+import "./sqliteUri.ts";
 
 /** A ledger database opened for reading only, and how. */
 export interface ReadOnlyLedgerDb {
