@@ -73,7 +73,7 @@ function entry(i: number): LedgerAppend {
 }
 
 /** A home whose ledger holds `entries` entries, written by the app (key, genesis, batches, checkpoint). */
-async function buildHome(entries: number): Promise<string> {
+export async function buildHome(entries: number): Promise<string> {
   const home = mkdtempSync(path.join(os.tmpdir(), "maos-scale-"));
   const app = appFor(home);
   const ledger = app.ledger();
@@ -155,10 +155,14 @@ function get(url: string): Promise<{ status: number; ms: number }> {
 }
 
 /** The headless bot on the large home, its kept mark removed: /health polled while /heartbeat's full pass runs. */
-async function healthDuringFullPass(home: string): Promise<LedgerScaleFigures["healthDuringFullPass"]> {
+export async function healthDuringFullPass(
+  home: string,
+  /** The bot's entry point; another checkout's, to compare builds on one home. */
+  main = path.join(REPO, "src", "main.ts"),
+): Promise<LedgerScaleFigures["healthDuringFullPass"]> {
   await forgetMark(home);
   const port = await freePort();
-  const bot: ChildProcess = spawn(process.execPath, [path.join(REPO, "src", "main.ts")], {
+  const bot: ChildProcess = spawn(process.execPath, [main], {
     env: { ...process.env, ...envFor(home), PORT: String(port), LOG_LEVEL: "warn" },
     cwd: home,
     stdio: ["ignore", "ignore", "inherit"],
