@@ -59,7 +59,7 @@ export function inputPairs(words: readonly string[]): Record<string, string> {
  * name by the positions its chat form declares, then checks it against the command's schema. Every
  * mistake is a USAGE error, which the dispatcher shows with the command's usage.
  */
-export function wordsToInput(
+export async function wordsToInput(
   form: ChatForm,
   command: string,
   words: readonly string[],
