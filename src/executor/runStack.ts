@@ -30,31 +30,7 @@ export async function runStack(
   onProgress: ProgressListener = () => {},
 ): Promise<RunSummary> {
   const { stack, actor } = req;
-  // A credential typed as an input is refused (or redacted, per charter) before anything is written;
-  // the refusal names the inputs and patterns, never the value.
-  let screened: ReturnType<typeof screenInputs>;
-  try {
-    screened = screenInputs(
-      resolveInputs(stack, req.inputs),
-      { ...deps.charter.guardrails, file: deps.charter.file },
-      deps.secrets,
-    );
-  } catch (err) {
-    if (isCodexError(err) && err.code === "INPUT_REFUSED") {
-      await deps.ledger.append({
-        eventType: "INPUT_REFUSED",
-        level: "warn",
-        actor: actorIdentity(actor),
-        correlationId: randomUUID(),
-        // screenInputs refuses with details { inputs: [{ input, patterns }] }.
-        payload: {
-          stack: stack.name,
-          ...(err.details as { inputs: { input: string; patterns: string[] }[] }),
-        },
-      });
-    }
-    throw err;
-  }
+  const screened = await screenRunInputs(req, deps);
   const inputs = screened.inputs;
   const runId = randomUUID();
   const correlationId = randomUUID();
@@ -166,45 +142,7 @@ export async function runStack(
       ...(failure ? { error: { code: failure.code, message: scrub(failure.message) } } : {}),
       ...(cancelled ? { cancelled } : {}),
     };
-    // A cancelled run ends in RUN_CANCELLED (who, how, which agents never ran) and is sealed like any other.
-    // RUN_CANCELLED is written as the one who cancelled; the other outcomes as the run's requester.
-    const endActor = cancelled ? cancelled.by : ctx.actor;
-    const base = { runId, score: outcome.score, pass: outcome.pass };
-    const error = failure ? { error: { code: failure.code, message: scrub(failure.message) } } : {};
-    const level = failure ? "error" : cancelled ? "warn" : "info";
-    const end = { level, actor: endActor, correlationId } as const;
-    if (cancelled) {
-      await deps.ledger.append({
-        ...end,
-        eventType: "RUN_CANCELLED",
-        payload: {
-          ...base,
-          status: "cancelled",
-          ...error,
-          cancelledBy: cancelled.by,
-          via: cancelled.via,
-          skipped: steps.filter((st) => st.status === "skipped").map((st) => st.agent),
-        },
-      });
-    } else if (failure) {
-      await deps.ledger.append({
-        ...end,
-        eventType: "RUN_FAILED",
-        payload: { ...base, status: "failed", ...error },
-      });
-    } else {
-      await deps.ledger.append({
-        ...end,
-        eventType: "RUN_COMPLETED",
-        payload: { ...base, status: "completed" },
-      });
-    }
-    onProgress({
-      type: "finished",
-      status,
-      ...(outcome.error ? { error: outcome.error.message } : {}),
-      ...(cancelled ? { cancelledBy: cancelled.by } : {}),
-    });
+    await recordRunEnd(scope, outcome, failure);
 
     await pausePoint("run:completed");
     const sealed = await sealRunFolder(scope, { outcome, files: produced.files, startedAt, finishedAt });
@@ -216,6 +154,37 @@ export async function runStack(
       ledger: { size: deps.ledger.size(), head: head.hash },
     };
   });
+}
+
+/**
+ * The run's inputs with their defaults, screened: a credential typed as an input is refused (or
+ * redacted, per charter) before anything is written; the refusal (INPUT_REFUSED) names the inputs and
+ * patterns, never the value.
+ */
+async function screenRunInputs(req: RunRequest, deps: RunDeps): Promise<ReturnType<typeof screenInputs>> {
+  const { stack } = req;
+  try {
+    return screenInputs(
+      resolveInputs(stack, req.inputs),
+      { ...deps.charter.guardrails, file: deps.charter.file },
+      deps.secrets,
+    );
+  } catch (err) {
+    if (isCodexError(err) && err.code === "INPUT_REFUSED") {
+      await deps.ledger.append({
+        eventType: "INPUT_REFUSED",
+        level: "warn",
+        actor: actorIdentity(req.actor),
+        correlationId: randomUUID(),
+        // screenInputs refuses with details { inputs: [{ input, patterns }] }.
+        payload: {
+          stack: stack.name,
+          ...(err.details as { inputs: { input: string; patterns: string[] }[] }),
+        },
+      });
+    }
+    throw err;
+  }
 }
 
 /** The evaluator on the whole deliverable (EVALUATION_COMPLETED), or why it could not score it. */
@@ -256,4 +225,54 @@ async function evaluate(
     await append("EVALUATION_FAILED", { code: failure.code, error: scrub(failure.message) }, "error");
     return { failure };
   }
+}
+
+/**
+ * RUN_COMPLETED, RUN_FAILED or RUN_CANCELLED, then the "finished" progress event. A cancelled run's
+ * entry (who, how, which agents never ran) is written as the one who cancelled; the others as the
+ * run's requester. Sealing follows either way.
+ */
+async function recordRunEnd(
+  scope: RunScope,
+  outcome: RunOutcome,
+  failure: CodexError | undefined,
+): Promise<void> {
+  const { ledger } = scope.deps;
+  const { cancelled } = outcome;
+  const base = { runId: scope.runId, score: outcome.score, pass: outcome.pass };
+  const error = failure ? { error: { code: failure.code, message: scope.scrub(failure.message) } } : {};
+  const level = failure ? "error" : cancelled ? "warn" : "info";
+  const end = {
+    level,
+    actor: cancelled ? cancelled.by : scope.actor,
+    correlationId: scope.correlationId,
+  } as const;
+  if (cancelled) {
+    await ledger.append({
+      ...end,
+      eventType: "RUN_CANCELLED",
+      payload: {
+        ...base,
+        status: "cancelled",
+        ...error,
+        cancelledBy: cancelled.by,
+        via: cancelled.via,
+        skipped: outcome.steps.filter((st) => st.status === "skipped").map((st) => st.agent),
+      },
+    });
+  } else if (failure) {
+    await ledger.append({
+      ...end,
+      eventType: "RUN_FAILED",
+      payload: { ...base, status: "failed", ...error },
+    });
+  } else {
+    await ledger.append({ ...end, eventType: "RUN_COMPLETED", payload: { ...base, status: "completed" } });
+  }
+  scope.onProgress({
+    type: "finished",
+    status: outcome.status,
+    ...(outcome.error ? { error: outcome.error.message } : {}),
+    ...(cancelled ? { cancelledBy: cancelled.by } : {}),
+  });
 }
