@@ -120,6 +120,27 @@ export async function chatRefusal(
 }
 
 /**
+ * The MCP gate's check: when the caller may not use `permission` for `what` (`tool seal`), the reason
+ * to answer with and the roles that would allow it; undefined when allowed. The MCP adapter records
+ * the refusal (recordRefusal) beside its own MCP_REQUEST entry.
+ */
+export function mcpDenial(
+  deps: RoleDeps,
+  actor: Actor,
+  permission: string,
+  what: string,
+): { reason: string; needed: string[] } | undefined {
+  const { allowed, needed } = checkPermission(deps, actor, permission);
+  if (allowed) return undefined;
+  const who =
+    needed.length > 0 ? `the ${needed.join(" or ")} role` : "a role the charter does not grant to anyone";
+  return {
+    needed,
+    reason: `refused: ${what} (permission "${permission}") needs ${who}; ${actorIdentity(actor)} does not hold it.${unstaffedNote(deps, needed)} Roles are set in ${deps.charter().file} (MAOS_CHARTER) or MAOS_ROLES; the refusal is recorded in the ledger.`,
+  };
+}
+
+/**
  * The CLI gate: a refusal is a GOVERNANCE_REFUSAL ledger entry and a PERMISSION_DENIED error naming
  * the roles that would allow it. An allowed governed act records the role grants in force.
  */

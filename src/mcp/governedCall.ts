@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { CommandContext } from "../../commands/CommandSpec.ts";
-import { checkPermission, recordRefusal, unstaffedNote } from "../../commands/permissions.ts";
+import { mcpDenial, recordRefusal } from "../../commands/permissions.ts";
 import type { App } from "../app/App.ts";
 import { type Actor, actorIdentity } from "../core/Actor.ts";
 import { isCodexError } from "../core/CodexError.ts";
@@ -103,15 +103,8 @@ export async function governedCall(
     return { ok: false, outcome: "refused", text: scrubOutput(app, reason) };
   };
 
-  const { allowed, needed } = checkPermission(ctx.app, ctx.actor, permission);
-  if (!allowed) {
-    const who =
-      needed.length > 0 ? `the ${needed.join(" or ")} role` : "a role the charter does not grant to anyone";
-    return refuse(
-      `refused: ${kind} ${name} (permission "${permission}") needs ${who}; ${actor} does not hold it.${unstaffedNote(ctx.app, needed)} Roles are set in ${app.charter().file} (MAOS_CHARTER) or MAOS_ROLES; the refusal is recorded in the ledger.`,
-      needed,
-    );
-  }
+  const denied = mcpDenial(ctx.app, ctx.actor, permission, `${kind} ${name}`);
+  if (denied) return refuse(denied.reason, denied.needed);
   const work = (async (): Promise<Governed> => {
     try {
       const answer = await handler();
