@@ -1,0 +1,57 @@
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { folderCycle, importEdges, LAYERS } from "./layers.ts";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const edges = importEdges(root);
+
+test("every folder of src/ (and commands/) has a layer", () => {
+  const folders = new Set(edges.flatMap((e) => [e.fromFolder, e.toFolder]));
+  for (const d of readdirSync(path.join(root, "src"), { withFileTypes: true })) {
+    if (d.isDirectory()) folders.add(d.name);
+  }
+  const missing = [...folders].filter((f) => LAYERS[f] === undefined);
+  assert.deepEqual(missing, [], "add the new folder to LAYERS in test/architecture/layers.ts and biome.json");
+});
+
+test("imports run one way: adapters → commands → app → features → ledger, state → core", () => {
+  const upward = edges
+    .filter((e) => (LAYERS[e.toFolder] ?? 0) > (LAYERS[e.fromFolder] ?? 0))
+    .map((e) => `${e.from} imports ${e.to} (${e.fromFolder} may not use ${e.toFolder})`);
+  assert.deepEqual(upward, []);
+});
+
+test("no two folders import each other in a circle", () => {
+  assert.equal(folderCycle(edges)?.join(" → "), undefined);
+});
+
+test("the cycle finder finds a circle of folders", () => {
+  const edge = (a: string, b: string) => ({ from: `${a}/x.ts`, to: `${b}/y.ts`, fromFolder: a, toFolder: b });
+  assert.deepEqual(folderCycle([edge("a", "b"), edge("b", "c"), edge("c", "a")]), ["a", "b", "c", "a"]);
+  assert.equal(folderCycle([edge("a", "b"), edge("b", "c"), edge("a", "c")]), undefined);
+});
+
+test("a file past 500 lines in src/ or commands/ says why in its first line", () => {
+  const long: string[] = [];
+  const walk = (dir: string) => {
+    for (const e of readdirSync(path.join(root, dir), { withFileTypes: true })) {
+      const rel = `${dir}/${e.name}`;
+      if (e.isDirectory()) walk(rel);
+      else if (e.name.endsWith(".ts")) {
+        const lines = readFileSync(path.join(root, rel), "utf8").split("\n");
+        if (lines.length > 501 && !/^\/\/ Over 500 lines/.test(lines[0] ?? ""))
+          long.push(`${rel} (${lines.length})`);
+      }
+    }
+  };
+  walk("src");
+  walk("commands");
+  assert.deepEqual(
+    long,
+    [],
+    "split the file along its seams, or start it with `// Over 500 lines on purpose: …`",
+  );
+});
