@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { folderCycle, importEdges, LAYERS } from "./layers.ts";
+import { APP_HOLDERS, folderCycle, importEdges, LAYERS } from "./layers.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const edges = importEdges(root);
@@ -32,6 +32,20 @@ test("the cycle finder finds a circle of folders", () => {
   const edge = (a: string, b: string) => ({ from: `${a}/x.ts`, to: `${b}/y.ts`, fromFolder: a, toFolder: b });
   assert.deepEqual(folderCycle([edge("a", "b"), edge("b", "c"), edge("c", "a")]), ["a", "b", "c", "a"]);
   assert.equal(folderCycle([edge("a", "b"), edge("b", "c"), edge("a", "c")]), undefined);
+});
+
+test("only the composition root, the adapters' entry points and their command injectors hold the whole App", () => {
+  const holders: string[] = [];
+  for (const e of edges) {
+    if (!/^src\/app\/(App|createApp)\.ts$/.test(e.to) || e.fromFolder === "app") continue;
+    if (APP_HOLDERS.has(e.from)) continue;
+    // A `Pick<App, …>` is a narrow dependency; any other use of the type is the whole App.
+    const text = readFileSync(path.join(root, e.from), "utf8")
+      .replace(/^import[^;]*;$/gm, "")
+      .replace(/Pick<\s*App\s*,/g, "");
+    if (/\bApp\b/.test(text)) holders.push(e.from);
+  }
+  assert.deepEqual([...new Set(holders)].sort(), []);
 });
 
 test("a file past 500 lines in src/ or commands/ says why in its first line", () => {

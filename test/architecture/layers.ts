@@ -40,10 +40,15 @@ export const LAYERS: Record<string, number> = {
   main: 5,
 };
 
-/** Modules that hold the whole App: the composition root and the adapters' entry points. */
+/**
+ * Modules that hold the whole App: the adapters' entry points, and the injectors through which they run
+ * commands (the command context, the CLI's generated tree, the MCP session), which hand each command
+ * only the `Pick<App, …>` its registry entry declares. Everything else receives the pieces it uses.
+ */
 export const APP_HOLDERS = new Set([
   "src/main.ts",
   "src/cli/main.ts",
+  "src/cli/cliCommands.ts",
   "src/slack/startSlack.ts",
   "src/slack/hostOnSlack.ts",
   "src/shell/startShell.ts",
@@ -52,6 +57,9 @@ export const APP_HOLDERS = new Set([
   "src/server/relayRoutes.ts",
   "src/mcp/mcpStdio.ts",
   "src/mcp/mcpHttp.ts",
+  "src/mcp/createMcpServer.ts",
+  "src/mcp/governedCall.ts",
+  "commands/CommandSpec.ts",
 ]);
 
 export interface ImportEdge {
