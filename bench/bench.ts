@@ -186,6 +186,8 @@ if (want("vault")) {
     ["App Home view (ms)", "appHomeMs", "≤ 1.2×"],
     ["maos vault verify (ms)", "vaultVerifyMs", "—"],
     ["git time of one sealed run (ms)", "sealGitMs", "≤ 1.3×"],
+    ["git time of the first sealed run in a fresh process (ms)", "sealGitFirstMs", "—"],
+    ["split index folded into a new shared index, per seal (ms)", "consolidatePerSealMs", "—"],
     ["vault on disk per run (bytes)", "vaultBytesPerRun", "near packed"],
     ["vault on disk after git gc (bytes)", "vaultBytesPacked", "—"],
   ] as const) {

@@ -24,6 +24,7 @@ import { createLogger } from "../src/core/logger.ts";
 import { chicagoIso, utcIso } from "../src/core/timestamps.ts";
 import type { LedgerAppend } from "../src/ledger/Ledger.ts";
 import { HomeDashboard } from "../src/slack/homeView.ts";
+import { CONSOLIDATE_AT } from "../src/vault/fastCommit.ts";
 import { sealRoot, sha256Hex } from "../src/vault/sealRoot.ts";
 
 const REPO = path.resolve(import.meta.dirname, "..");
@@ -32,7 +33,7 @@ const STACK = "marketing_ops";
 const BEATS = 9;
 const CALLS = 9;
 const CLI_CALLS = 5;
-const SEALS = 7;
+const SEALS = 15;
 
 export interface VaultHomeFigures {
   runs: number;
@@ -45,6 +46,11 @@ export interface VaultHomeFigures {
   appHomeMs: number;
   vaultVerifyMs: number;
   sealGitMs: number;
+  /** The first seal in a fresh process: it also reads HEAD's runs/ tree and the shared index once. */
+  sealGitFirstMs: number;
+  /** Folding the split index into a new shared index (`git update-index --split-index`), and that per seal. */
+  consolidateMs: number;
+  consolidatePerSealMs: number;
   vaultBytes: number;
   vaultBytesPerRun: number;
   vaultBytesPacked: number;
@@ -237,6 +243,9 @@ function cli(args: string[], home: string): number {
   return ms;
 }
 
+/** MAOS_BENCH_VAULT_SEAL_ONLY=1: only the seal figures (the others take minutes at 10,000 runs). */
+const SEAL_ONLY = process.env.MAOS_BENCH_VAULT_SEAL_ONLY === "1";
+
 async function measureHome(runs: number): Promise<VaultHomeFigures> {
   const t0 = performance.now();
   const { home, entries } = await buildHome(runs);
@@ -248,11 +257,13 @@ async function measureHome(runs: number): Promise<VaultHomeFigures> {
     const slack: number[] = [];
     const homeViews: number[] = [];
     const seals: number[] = [];
+    let template: string[] = [];
     try {
       const kernel = app.autonomy();
       first = await timed(() => kernel.heartbeat("relay"));
-      for (let i = 0; i < BEATS; i++) beats.push(await timed(() => kernel.heartbeat("relay")));
-      for (let i = 0; i < CALLS; i++) {
+      for (let i = 0; i < (SEAL_ONLY ? 0 : BEATS); i++)
+        beats.push(await timed(() => kernel.heartbeat("relay")));
+      for (let i = 0; i < (SEAL_ONLY ? 0 : CALLS); i++) {
         app
           .ledger()
           .appendSync({ eventType: "NOTE", actor: "bench", correlationId: "bench", payload: { i } });
@@ -271,7 +282,7 @@ async function measureHome(runs: number): Promise<VaultHomeFigures> {
       }
       // One more sealed run's git work: Vault.sealRun with a run's files (the commit and its stage).
       const vault = await app.vault();
-      const template = files(
+      template = files(
         path.join(vault.dir, "runs", readdirSync(path.join(vault.dir, "runs"))[0] as string),
       ).filter((f) => f !== "SEAL.json");
       for (let i = 0; i < SEALS; i++) {
@@ -299,9 +310,13 @@ async function measureHome(runs: number): Promise<VaultHomeFigures> {
       await app.close();
     }
     const statusCli: number[] = [];
-    for (let i = 0; i < CLI_CALLS; i++) statusCli.push(cli(["status", "--json"], home));
-    const verify = cli(["vault", "verify", "--json"], home);
+    for (let i = 0; i < (SEAL_ONLY ? 0 : CLI_CALLS); i++) statusCli.push(cli(["status", "--json"], home));
+    const verify = SEAL_ONLY ? Number.NaN : cli(["vault", "verify", "--json"], home);
     const vaultDir = path.join(home, "vault");
+    // What the vault does every CONSOLIDATE_AT index entries (~14 a seal), off the seal's path.
+    const c0 = performance.now();
+    execFileSync("git", ["update-index", "--split-index"], { cwd: vaultDir, env: gitEnv() });
+    const consolidateMs = performance.now() - c0;
     const bytes = du(vaultDir);
     execFileSync("git", ["gc", "--quiet"], { cwd: vaultDir, env: gitEnv() });
     const packed = du(vaultDir);
@@ -316,6 +331,9 @@ async function measureHome(runs: number): Promise<VaultHomeFigures> {
       appHomeMs: round(median(homeViews)),
       vaultVerifyMs: round(verify),
       sealGitMs: round(median(seals)),
+      sealGitFirstMs: round(seals[0] ?? Number.NaN),
+      consolidateMs: round(consolidateMs),
+      consolidatePerSealMs: round((consolidateMs * (template.length + 2)) / CONSOLIDATE_AT, 2),
       vaultBytes: bytes,
       vaultBytesPerRun: Math.round(bytes / runs),
       vaultBytesPacked: packed,
@@ -339,6 +357,8 @@ export async function benchVault(sizes: number[] = [10, 1_000, 10_000]): Promise
     "appHomeMs",
     "vaultVerifyMs",
     "sealGitMs",
+    "sealGitFirstMs",
+    "consolidatePerSealMs",
     "vaultBytesPerRun",
   ] as const;
   const ratios: Record<string, Record<string, number>> = {};

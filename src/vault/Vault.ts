@@ -18,6 +18,7 @@ import { configureVault } from "./vaultConfig.ts";
 import {
   CHECKPOINTS,
   exists,
+  listFiles,
   listSealedRuns,
   RUNS,
   readCheckpointNotes,
@@ -70,6 +71,7 @@ export class Vault {
   /** Seals since the last `git gc --auto` this process started, and that process while it runs. */
   #sealsSinceGc = 0;
   #gc: ChildProcess | undefined;
+  #folding = false;
 
   private constructor(dir: string, gitDir: string, opts: VaultOpenOptions, lock: CrossProcessLock) {
     this.dir = dir;
@@ -117,7 +119,7 @@ export class Vault {
     const { git, gitDir } = await initRepository(dir);
     const vault = new Vault(dir, gitDir, opts, lock);
     vault.signingPublicKey = signing?.publicKey ?? null;
-    await configureVault(git, gitDir, signing);
+    vault.#repo.enableFastCommits(await configureVault(git, gitDir, signing), signing?.keyPath);
     return vault;
   }
 
@@ -243,10 +245,9 @@ export class Vault {
             checkpoint: input.ledger.checkpoint,
           },
         };
-        await writeFile(join(abs, SEAL_FILE), `${JSON.stringify(seal, null, 2)}\n`);
+        const sealBytes = Buffer.from(`${JSON.stringify(seal, null, 2)}\n`, "utf8");
+        await writeFile(join(abs, SEAL_FILE), sealBytes);
         await pausePoint("seal:seal-written");
-        await this.#repo.stage([relPath, ...(await this.#along())], `stage ${relPath}`);
-        await pausePoint("seal:staged");
         const subject = `seal: ${seal.stack} run ${seal.runId.slice(0, 8)} root ${seal.root.slice(0, 16)}`;
         const body = [
           `run: ${seal.runId}`,
@@ -257,7 +258,13 @@ export class Vault {
           `sealed: ${seal.sealedAtUtc} (${seal.sealedAtCt})`,
           `ledger: size ${seal.ledger.size} head ${seal.ledger.head} root ${seal.ledger.root}`,
         ].join("\n");
-        const committed = await this.#repo.commit(subject, body);
+        const committed = await this.#repo.commitChanges({
+          docs: await this.#along(),
+          run: { relPath, files: [...contents, { path: SEAL_FILE, bytes: sealBytes }] },
+          subject,
+          body,
+          beforeBranch: () => pausePoint("seal:staged"),
+        });
         await pausePoint("seal:committed");
         return { seal, commit: committed };
       } catch (err) {
@@ -280,6 +287,7 @@ export class Vault {
       { runId: seal.runId, stack: seal.stack, folder: relPath, commit, root: seal.root },
       "vault: sealed run",
     );
+    this.#upkeep();
     if (++this.#sealsSinceGc >= GC_EVERY_SEALS) this.gcInBackground();
 
     const { pushed } = await this.push();
@@ -293,22 +301,18 @@ export class Vault {
       return { path, bytes: toBytes(content) };
     });
     await this.#beforeCommit?.();
-    return this.#exclusive(async () => {
+    const commit = await this.#exclusive(async () => {
       for (const file of entries) {
         await mkdir(dirname(join(this.dir, file.path)), { recursive: true });
         await writeFile(join(this.dir, file.path), file.bytes);
       }
-      const paths = [...entries.map((e) => e.path), ...(await this.#along())];
-      if (paths.length > 0) {
-        await this.#repo.stage([...paths], `stage ${entries.length} file(s)`);
-      }
-      // Rewriting a file with the same bytes stages nothing; history gets no empty commit.
-      if (!(await this.#repo.hasStaged())) {
-        const head = await this.headCommit();
-        if (head) return head;
-      }
-      return this.#repo.commit(message);
+      return this.#repo.commitChanges({
+        docs: [...entries.map((e) => e.path), ...(await this.#along())],
+        subject: message,
+      });
     });
+    this.#upkeep();
+    return commit;
   }
 
   /**
@@ -330,13 +334,16 @@ export class Vault {
       // heartbeat rewrote the whole index, whose size grows with the runs.
       const rest = entries.filter((e) => e.path.split("/")[0] !== CHECKPOINTS);
       if (rest.length === 0) return;
-      await this.#repo.stage([...rest.map((e) => e.path)], `stage ${rest.length} file(s)`);
+      await this.#repo.stageDocs(
+        rest.map((e) => e.path),
+        `stage ${rest.length} file(s)`,
+      );
     });
   }
 
-  /** checkpoints/, when it exists: every commit but a late seal takes the newest checkpoint along. */
+  /** The files under checkpoints/: every commit but a late seal takes the newest checkpoint along. */
   async #along(): Promise<string[]> {
-    return (await exists(join(this.dir, CHECKPOINTS))) ? [`${CHECKPOINTS}/`] : [];
+    return (await listFiles(join(this.dir, CHECKPOINTS))).map((f) => `${CHECKPOINTS}/${f}`);
   }
 
   /** Appends to (or creates) a file and stages it, so the next commit of any kind includes it. */
@@ -346,7 +353,7 @@ export class Vault {
       const abs = join(this.dir, relPath);
       await mkdir(dirname(abs), { recursive: true });
       await appendFile(abs, text);
-      await this.#repo.stage([relPath], `stage ${relPath}`);
+      await this.#repo.stageDocs([relPath], `stage ${relPath}`);
     });
   }
 
@@ -388,6 +395,19 @@ export class Vault {
   /** Sealed runs in the working tree, oldest folder first; folders without a readable SEAL.json are skipped. */
   listRuns(): Promise<SealedRunSummary[]> {
     return listSealedRuns(this.dir, this.#log);
+  }
+
+  /** Folds the split index in the background once a commit asks for it (see VaultRepo.consolidate). */
+  #upkeep(): void {
+    if (!this.#repo.needsConsolidation || this.#folding) return;
+    this.#folding = true;
+    this.#exclusive(() => this.#repo.consolidate())
+      .catch((err: unknown) =>
+        this.#log?.warn({ error: (err as Error).message }, "vault: could not fold the split index"),
+      )
+      .finally(() => {
+        this.#folding = false;
+      });
   }
 
   /**

@@ -42,6 +42,11 @@ export function gitClient(
   return simpleGit(options).env({ ...ambientEnv(), GIT_TERMINAL_PROMPT: "0", ...extraEnv });
 }
 
+/** This process's environment without GIT_* variables (and the other guarded ones): for spawned git. */
+export function gitEnv(): Record<string, string> {
+  return { ...ambientEnv(), GIT_TERMINAL_PROMPT: "0" };
+}
+
 function ambientEnv(): Record<string, string> {
   const env: Record<string, string> = {};
   const allowed = new Set(ALLOWED_ENV.map((k) => k.toLowerCase()));

@@ -1,6 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { SimpleGit } from "simple-git";
+import type { ObjectFormat } from "./gitObjects.ts";
 import type { SshSigningKey } from "./sshSigning.ts";
 import { runGit } from "./vaultFiles.ts";
 
@@ -15,7 +16,7 @@ export async function configureVault(
   git: SimpleGit,
   gitDir: string,
   signing: SshSigningKey | undefined,
-): Promise<void> {
+): Promise<ObjectFormat> {
   const want: [string, string][] = [
     ["user.name", AUTHOR_NAME],
     ["user.email", AUTHOR_EMAIL],
@@ -26,6 +27,10 @@ export async function configureVault(
     // Loose objects are packed (by gcInBackground) once there are this many: a seal writes ~13.
     ["gc.auto", String(GC_AUTO_LOOSE)],
     ["gc.autoDetach", "false"],
+    // The index lists every sealed file: split, a change rewrites only what changed since the last
+    // shared index (see splitIndex.ts), in a version that module reads.
+    ["core.splitIndex", "true"],
+    ["index.version", "2"],
   ];
   if (signing) {
     const signers = join(gitDir, ALLOWED_SIGNERS_FILE);
@@ -49,4 +54,5 @@ export async function configureVault(
       await runGit(git, ["config", "--local", key, value], `set ${key} in the vault's git config`);
     }
   }
+  return current.get("extensions.objectformat") === "sha256" ? "sha256" : "sha1";
 }

@@ -3,7 +3,9 @@ import { join } from "node:path";
 import type { SimpleGit } from "simple-git";
 import { CodexError } from "../core/CodexError.ts";
 import type { Clock } from "../core/clock.ts";
+import { FastCommits } from "./fastCommit.ts";
 import { gitClient, gitErrorText } from "./gitClient.ts";
+import type { ObjectFormat } from "./gitObjects.ts";
 import { headFromFiles } from "./headFromFiles.ts";
 import { committedRuns, exists, runGit } from "./vaultFiles.ts";
 
@@ -16,12 +18,80 @@ export class VaultRepo {
   readonly gitDir: string;
   readonly git: SimpleGit;
   readonly #clock: Clock;
+  #fast: FastCommits | undefined;
+  #splitTried = false;
+  /** Set when the split index has grown past CONSOLIDATE_AT; cleared by consolidate(). */
+  needsConsolidation = false;
 
   constructor(dir: string, gitDir: string, clock: Clock) {
     this.dir = dir;
     this.gitDir = gitDir;
     this.git = gitClient(dir);
     this.#clock = clock;
+  }
+
+  /** Turns on commits without git processes (fastCommit.ts). */
+  enableFastCommits(format: ObjectFormat, signingKey: string | undefined): void {
+    this.#fast = new FastCommits(this.dir, this.gitDir, format, signingKey);
+  }
+
+  /**
+   * Runs a fast operation; when it declines (an index that is not split: a vault from an older
+   * version), splits the index with git once and tries again.
+   */
+  async #withFast<T>(op: (fast: FastCommits) => Promise<T | undefined>): Promise<T | undefined> {
+    const fast = this.#fast;
+    if (!fast) return undefined;
+    const first = await op(fast);
+    if (first !== undefined || this.#splitTried) return first;
+    this.#splitTried = true;
+    await runGit(this.git, ["update-index", "--split-index"], "split the vault's index").catch(() => {});
+    return op(fast);
+  }
+
+  /**
+   * Folds the split index's entries into a new shared index (one git process, off the seal's path),
+   * after bringing run folders in the index up to HEAD (a fast commit whose index write failed).
+   */
+  async consolidate(): Promise<void> {
+    this.needsConsolidation = false;
+    await runGit(this.git, ["reset", "--quiet", "--", "runs/"], "bring the vault's index up to HEAD");
+    await runGit(this.git, ["update-index", "--split-index"], "fold the vault's split index");
+  }
+
+  /** Stages documents without a git process when it can; otherwise with `git add`. */
+  async stageDocs(paths: string[], what: string): Promise<void> {
+    if (paths.length === 0) return;
+    const staged = await this.#withFast(async (fast) => ((await fast.stage(paths)) ? true : undefined));
+    if (!staged) await this.stage(paths, what);
+  }
+
+  /**
+   * Commits `docs` (documents, staged first) and what the index holds, plus a new run folder when given,
+   * without a git process when it can (fastCommit.ts), else through `git add` and `git commit`.
+   * `beforeBranch` runs once everything is written but before the branch moves. Returns the commit, or
+   * HEAD unchanged when documents alone changed nothing.
+   */
+  async commitChanges(o: {
+    docs: string[];
+    run?: { relPath: string; files: { path: string; bytes: Uint8Array }[] };
+    subject: string;
+    body?: string;
+    beforeBranch?: () => Promise<void>;
+  }): Promise<string> {
+    const seconds = Math.floor(this.#clock.now().getTime() / 1000);
+    const fast = await this.#withFast((f) => f.commit({ ...o, seconds }));
+    if (fast) {
+      if (fast.consolidate) this.needsConsolidation = true;
+      return fast.commit;
+    }
+    await this.stage([...(o.run ? [o.run.relPath] : []), ...o.docs], "stage the vault's changes");
+    await o.beforeBranch?.();
+    if (!o.run && !(await this.hasStaged())) {
+      const head = await this.headCommit();
+      if (head) return head;
+    }
+    return this.commit(o.subject, o.body);
   }
 
   /** HEAD read straight from .git when it can be (no process), else through `git rev-parse`. */
