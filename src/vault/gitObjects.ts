@@ -139,27 +139,30 @@ export function readObjects(
 }
 
 /**
- * A tree kept as its serialized entries in git order (runs/, one entry per sealed run): adding an entry
- * is a binary search and a copy, not a parse and sort of every entry.
+ * A tree kept serialized, in git order, with each entry's sort key and offset (runs/, one entry per
+ * sealed run): adding an entry is a binary search and one copy of the bytes, not a parse and a sort.
  */
 export class SortedTree {
   /** Sort keys: the name's bytes as latin1 (so string order is byte order), a tree's ending in '/'. */
   readonly #keys: string[];
-  readonly #parts: Buffer[];
+  /** Where each entry starts in #bytes. */
+  readonly #starts: number[];
+  readonly #bytes: Buffer;
 
-  private constructor(keys: string[], parts: Buffer[]) {
+  private constructor(keys: string[], starts: number[], bytes: Buffer) {
     this.#keys = keys;
-    this.#parts = parts;
+    this.#starts = starts;
+    this.#bytes = bytes;
   }
 
   static empty(): SortedTree {
-    return new SortedTree([], []);
+    return new SortedTree([], [], Buffer.alloc(0));
   }
 
   static parse(body: Buffer, format: ObjectFormat): SortedTree {
     const size = format === "sha1" ? 20 : 32;
     const keys: string[] = [];
-    const parts: Buffer[] = [];
+    const starts: number[] = [];
     let at = 0;
     while (at < body.length) {
       const space = body.indexOf(0x20, at);
@@ -169,12 +172,12 @@ export class SortedTree {
           hint: "run git fsck in MAOS_HOME/vault",
         });
       }
-      const isTree = body.toString("latin1", at, space) === "40000";
+      const isTree = space - at === 5 && body.toString("latin1", at, space) === "40000";
       keys.push(`${body.toString("latin1", space + 1, nul)}${isTree ? "/" : ""}`);
-      parts.push(body.subarray(at, nul + 1 + size));
+      starts.push(at);
       at = nul + 1 + size;
     }
-    return new SortedTree(keys, parts);
+    return new SortedTree(keys, starts, Buffer.from(body));
   }
 
   get size(): number {
@@ -192,15 +195,20 @@ export class SortedTree {
       else hi = mid;
     }
     const part = Buffer.concat([Buffer.from(`${e.mode} ${e.name}\0`, "utf8"), Buffer.from(e.oid, "hex")]);
+    const replace = this.#keys[lo] === key ? 1 : 0;
+    const from = this.#starts[lo] ?? this.#bytes.length;
+    const to = replace ? (this.#starts[lo + 1] ?? this.#bytes.length) : from;
+    const bytes = Buffer.concat([this.#bytes.subarray(0, from), part, this.#bytes.subarray(to)]);
+    const shift = part.length - (to - from);
     const keys = [...this.#keys];
-    const parts = [...this.#parts];
-    const replace = keys[lo] === key ? 1 : 0;
     keys.splice(lo, replace, key);
-    parts.splice(lo, replace, part);
-    return new SortedTree(keys, parts);
+    const starts = this.#starts.slice(0, lo);
+    starts.push(from);
+    for (let k = lo + replace; k < this.#starts.length; k++) starts.push((this.#starts[k] as number) + shift);
+    return new SortedTree(keys, starts, bytes);
   }
 
   serialize(): Buffer {
-    return Buffer.concat(this.#parts);
+    return this.#bytes;
   }
 }

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { appendFileSync, readdirSync } from "node:fs";
+import { appendFileSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { ManualClock } from "../../src/core/clock.ts";
@@ -128,7 +128,12 @@ describe("Vault commits without a git process per change", () => {
   });
 
   it("orders tree entries as git mktree does, and hashes objects as git hash-object", () => {
-    const dir = join(tmp.dir, "vault");
+    const dir = join(tmp.dir, "plain");
+    mkdirSync(dir);
+    git(dir, "init", "-q");
+    writeFileSync(join(dir, "README.md"), "plain\n");
+    git(dir, "add", "README.md");
+    git(dir, "-c", "user.name=t", "-c", "user.email=t@localhost", "commit", "-q", "-m", "one");
     const blob = git(dir, "hash-object", "-w", "README.md").trim();
     const names = ["a", "a.b", "a-b", "a0", "b", "runs", "é", "Z", "a_b"];
     const entries = names.map((name, i) => ({
