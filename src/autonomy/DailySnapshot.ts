@@ -3,30 +3,12 @@ import { Cron } from "croner";
 import { type Actor, actorIdentity } from "../core/Actor.ts";
 import type { Reply } from "../core/Reply.ts";
 import { CHICAGO, chicagoIso, utcIso } from "../core/timestamps.ts";
-import { payloadOf } from "../ledger/events.ts";
+import { payloadOf, type SnapshotSummary } from "../ledger/events.ts";
 import type { SnapshotDeps } from "./AutonomyDeps.ts";
 import type { AutonomyKernel } from "./AutonomyKernel.ts";
 
-export interface SnapshotSummary {
-  /** The America/Chicago day summarised, YYYY-MM-DD. */
-  date: string;
-  from: string;
-  to: string;
-  seal: { version: string; sealedAt: string; aligned: boolean | null } | null;
-  drift: {
-    min: number;
-    mean: number;
-    max: number;
-    secondsInBand: { green: number; yellow: number; red: number };
-  } | null;
-  heartbeats: { expected: number; received: number; missedSlots: number; late: number };
-  governance: Record<string, number>;
-  runs: { completed: number; failed: number; meanScore: number | null; passed: number };
-  ledger: { ok: boolean; size: number; firstBad?: { seq: number; reason: string } };
-  vault: { ok: boolean; runs: number };
-  components: Record<string, string>;
-  note: string;
-}
+/** The day summarised: the ledger catalogue owns the shape (SNAPSHOT_TAKEN records it). */
+export type { SnapshotSummary };
 
 export interface SnapshotResult {
   summary: SnapshotSummary;
@@ -112,7 +94,7 @@ export class DailySnapshot {
       .map((e) => payloadOf(e, "HEARTBEAT").tick)
       .filter((t): t is NonNullable<typeof t> => t !== undefined);
 
-    const governance: Record<string, number> = {};
+    const governance: SnapshotSummary["governance"] = {};
     for (const type of GOVERNANCE_EVENTS) {
       const n = today(type, 5000).length;
       if (n > 0) governance[type] = n;

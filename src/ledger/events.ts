@@ -233,6 +233,7 @@ export interface ActivationRecord {
 
 /** The daily snapshot's summary (autonomy/DailySnapshot SnapshotSummary). */
 export interface SnapshotSummary {
+  /** The America/Chicago day summarised, YYYY-MM-DD. */
   date: string;
   from: string;
   to: string;
