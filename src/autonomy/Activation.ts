@@ -3,7 +3,7 @@ import { type Actor, actorIdentity } from "../core/Actor.ts";
 import { personName } from "../core/personName.ts";
 import type { Reply } from "../core/Reply.ts";
 import { chicagoIso, compactUtc, utcIso } from "../core/timestamps.ts";
-import { payloadOf } from "../ledger/events.ts";
+import { payloadOf, type ActivationRecord as RecordedActivation } from "../ledger/events.ts";
 import { evidenceRecords } from "../relays/evidenceRecord.ts";
 import type { AutonomyDeps } from "./AutonomyDeps.ts";
 import type { AutonomyKernel, HeartbeatResult } from "./AutonomyKernel.ts";
@@ -30,7 +30,8 @@ export interface ActivationRecord {
   seal_version: string | null;
   evidence_links: { ledger: number[]; vault?: string; slack?: string };
   governance_status: string;
-  telemetry_summary: Record<string, unknown>;
+  /** Empty when no heartbeat could be written (the shape the ledger catalogue records). */
+  telemetry_summary: RecordedActivation["telemetry_summary"];
   autonomy_loop: { running: boolean; where: string; verified_at: string };
   actor: string;
   roles: string[];

@@ -5,6 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import type { AttemptRecord } from "../../src/agents/AttemptRecord.ts";
+import type { ActivationRecord } from "../../src/autonomy/Activation.ts";
 import type { ConfigChange } from "../../src/autonomy/configHashes.ts";
 import type { SnapshotSummary } from "../../src/autonomy/DailySnapshot.ts";
 import type { DriftComponent, DriftResult } from "../../src/autonomy/drift.ts";
@@ -21,6 +23,8 @@ const same: {
   evidence: Same<EvidenceRecord, Catalogue.EvidenceRecord>;
   snapshot: Same<SnapshotSummary, Catalogue.SnapshotSummary>;
   configChange: Same<ConfigChange, Catalogue.ConfigChange>;
+  attempt: Same<AttemptRecord["errorClass"], Catalogue.LedgerEvents["AGENT_ATTEMPT"]["errorClass"]>;
+  activation: Same<ActivationRecord, Catalogue.ActivationRecord>;
 } = {
   driftComponent: true,
   driftResult: true,
@@ -28,6 +32,8 @@ const same: {
   evidence: true,
   snapshot: true,
   configChange: true,
+  attempt: true,
+  activation: true,
 };
 
 test("the catalogue's restated shapes are the features' own types (checked by the compiler)", () => {
