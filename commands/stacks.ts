@@ -2,6 +2,7 @@ import path from "node:path";
 import type { App } from "../src/app/App.ts";
 import { CodexError } from "../src/core/CodexError.ts";
 import type { Reply, ReplyPart } from "../src/core/Reply.ts";
+import { shortLine } from "../src/core/shortLine.ts";
 import { loadStackFile, loadStacks, type Stack } from "../src/stacks/index.ts";
 
 export interface StackListing {
@@ -84,7 +85,9 @@ export function stacksReply(list: StacksList): Reply {
   const parts: ReplyPart[] = [{ kind: "header", text: `Stacks (${list.stacks.length})` }];
   for (const s of list.stacks) {
     const inputs = s.inputs.map((i) =>
-      i.required ? `\`${i.name}=…\` (required)` : `\`${i.name}\` (default: ${i.default ?? "none"})`,
+      i.required
+        ? `\`${i.name}=…\` (required)`
+        : `\`${i.name}\` (default: ${i.default === undefined ? "none" : shortLine(i.default)})`,
     );
     parts.push({
       kind: "text",

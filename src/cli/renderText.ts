@@ -2,6 +2,7 @@ import type { StacksList, ValidationResult } from "../../commands/stacks.ts";
 import type { AuditReport } from "../audit/auditVerify.ts";
 import type { ConsistencyProofJson, InclusionProofJson } from "../audit/proofs.ts";
 import type { VaultCustodyReport } from "../audit/vaultCustody.ts";
+import { shortLine } from "../core/shortLine.ts";
 import type { RunSummary } from "../executor/runStack.ts";
 import type { LedgerEntry } from "../ledger/Ledger.ts";
 import type { VaultVerifyReport } from "../vault/Vault.ts";
@@ -57,7 +58,7 @@ export function renderRun(s: RunSummary, cwd = process.cwd()): string {
 export function renderStacks(list: StacksList): string {
   const lines = list.stacks.map((s) => {
     const inputs = s.inputs
-      .map((i) => (i.required ? `${i.name}=…` : `[${i.name}=${i.default ?? ""}]`))
+      .map((i) => (i.required ? `${i.name}=…` : `[${i.name}=${shortLine(i.default ?? "")}]`))
       .join(" ");
     return `  ${s.name.padEnd(20)} ${s.agents.length} agents  ${s.goal}${inputs ? `\n  ${"".padEnd(20)} inputs: ${inputs}` : ""}`;
   });
