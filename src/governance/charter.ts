@@ -459,19 +459,5 @@ export function effectivePassThreshold(charter: Pick<Charter, "evaluator">, stac
 }
 
 // The defaults keep their old import path for the many readers of charter.ts.
-export {
-  DEFAULT_BLOCKED_TERMS,
-  DEFAULT_PERMISSIONS,
-  DEFAULT_PII_PATTERNS,
-  DEFAULT_ROLES,
-  DEFAULT_SEAL_CONDITIONS,
-  DEFAULT_SECRET_PATTERNS,
-  type Role,
-  SEAL_CONDITIONS,
-  SEAL_VERSIONS,
-  type SealCondition,
-  type SealVersion,
-  SRR_TRIGGERS,
-  type SrrTrigger,
-} from "./charterDefaults.ts";
+export * from "./charterDefaults.ts";
 export { mayRun, parseRoleEnv, type RoleMembers, rolesFor, rolesOf } from "./roles.ts";
