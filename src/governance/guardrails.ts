@@ -41,6 +41,8 @@ const MAX_VIOLATIONS = 100;
 const MIN_PREFIX_SECRET = 16;
 
 const compiled = new Map<string, RegExp>();
+/** Blocked terms' patterns by term (the charter's list: bounded). */
+const termPatterns = new Map<string, RegExp>();
 
 /** Compiles (and caches) a charter pattern; throws SyntaxError for an invalid one. */
 export function compilePattern(p: NamedPattern): RegExp {
@@ -77,8 +79,15 @@ function escapeRegExp(s: string): string {
 
 /** Whole-word, case-insensitive; inner whitespace matches any run of whitespace. */
 function termPattern(term: string): RegExp {
-  const body = term.trim().split(/\s+/).map(escapeRegExp).join("\\s+");
-  return new RegExp(`(?<![\\p{L}\\p{N}_])${body}(?![\\p{L}\\p{N}_])`, "giu");
+  // Compiled once per term: a Unicode-property regex costs more to build than to run on a streamed block.
+  let re = termPatterns.get(term);
+  if (!re) {
+    const body = term.trim().split(/\s+/).map(escapeRegExp).join("\\s+");
+    re = new RegExp(`(?<![\\p{L}\\p{N}_])${body}(?![\\p{L}\\p{N}_])`, "giu");
+    termPatterns.set(term, re);
+  }
+  re.lastIndex = 0;
+  return re;
 }
 
 function* matches(text: string, p: NamedPattern): Generator<{ index: number; text: string }> {
