@@ -4,6 +4,7 @@ import Database from "better-sqlite3";
 import * as sqliteVec from "sqlite-vec";
 import { CodexError } from "../core/CodexError.ts";
 import type { Embedder } from "./Embedder.ts";
+import { KeywordReader } from "./KeywordReader.ts";
 import { itemsFromEntry, MEMORY_EVENTS, type MemoryItem } from "./memoryItems.ts";
 
 /** Bump when the tables change: an index of another version is rebuilt, never migrated (it is derived). */
@@ -14,6 +15,8 @@ const RRF_K = 60;
 const CANDIDATES = 50;
 /** Search results carry this much of an item's text. */
 const EXCERPT = 600;
+/** Above this many items a keyword search runs on the reader's thread; below it the hand-off costs more than the query. */
+const OFF_THREAD_ITEMS = 500;
 
 export interface MemoryHit {
   seq: number;
@@ -59,10 +62,13 @@ export class MemoryIndex {
   readonly #embedder: Embedder | undefined;
   #dim: number | undefined;
   #rebuildPending = false;
+  /** The off-thread keyword search; none for an in-memory index. */
+  readonly #reader: KeywordReader | undefined;
 
-  private constructor(db: Database.Database, embedder: Embedder | undefined) {
+  private constructor(db: Database.Database, embedder: Embedder | undefined, file: string) {
     this.#db = db;
     this.#embedder = embedder;
+    this.#reader = file === ":memory:" ? undefined : new KeywordReader(file);
   }
 
   static open(file: string, embedder?: Embedder): MemoryIndex {
@@ -81,7 +87,7 @@ export class MemoryIndex {
         });
       }
     }
-    const index = new MemoryIndex(db, embedder);
+    const index = new MemoryIndex(db, embedder, file);
     index.#setup();
     return index;
   }
@@ -255,16 +261,23 @@ export class MemoryIndex {
     return { ...r, rebuilt: true };
   }
 
-  #keyword(q: string, stack: string | undefined, k: number): number[] {
+  async #keyword(q: string, stack: string | undefined, k: number): Promise<number[]> {
     // FTS5's `rank` is BM25; ORDER BY rank LIMIT lets FTS5 keep only the best k instead of sorting all matches.
     const sql = stack
       ? "SELECT items.id FROM items_fts JOIN items ON items.id = items_fts.rowid WHERE items_fts MATCH ? AND items.stack = ? ORDER BY rank LIMIT ?"
       : "SELECT rowid FROM items_fts WHERE items_fts MATCH ? ORDER BY rank LIMIT ?";
     const params = stack ? [q, stack, k] : [q, k];
+    // A large index is searched on the reader's thread (tens to hundreds of ms of BM25); a small one
+    // here, where it costs less than the hand-off.
+    if (this.#reader && this.#itemCount() > OFF_THREAD_ITEMS) return this.#reader.query(sql, params);
     return this.#db
       .prepare(sql)
       .pluck()
       .all(...params) as number[];
+  }
+
+  #itemCount(): number {
+    return (this.#db.prepare("SELECT coalesce(max(id), 0) FROM items").pluck().get() as number) ?? 0;
   }
 
   async #vector(text: string, stack: string | undefined, k: number): Promise<number[]> {
@@ -285,7 +298,7 @@ export class MemoryIndex {
   async search(s: MemorySearch): Promise<{ mode: "keyword" | "hybrid"; hits: MemoryHit[] }> {
     const limit = s.limit ?? 5;
     const q = ftsQuery(s.query);
-    const keyword = q ? this.#keyword(q, s.stack, Math.max(CANDIDATES, limit)) : [];
+    const keyword = q ? await this.#keyword(q, s.stack, Math.max(CANDIDATES, limit)) : [];
     const hybrid = this.#embedder !== undefined && this.#dim !== undefined;
     const vector = hybrid ? await this.#vector(s.query, s.stack, Math.max(CANDIDATES, limit)) : [];
     const fused = new Map<number, { score: number; via: ("keyword" | "vector")[] }>();
@@ -324,6 +337,7 @@ export class MemoryIndex {
   }
 
   close(): void {
+    this.#reader?.close();
     if (this.#db.open) this.#db.close();
   }
 }
