@@ -69,3 +69,44 @@ test("a file past 500 lines in src/ or commands/ says why in its first line", ()
     "split the file along its seams, or start it with `// Over 500 lines on purpose: …`",
   );
 });
+
+test("biome.json forbids each folder exactly the layers above it (the lint and this table agree)", () => {
+  const biome = JSON.parse(readFileSync(path.join(root, "biome.json"), "utf8")) as {
+    overrides: {
+      includes: string[];
+      linter: { rules: { style: { noRestrictedImports: { options: { patterns: { group: string[] }[] } } } } };
+    }[];
+  };
+  const groupFor = (include: string) =>
+    biome.overrides.find((o) => o.includes.includes(include))?.linter.rules.style.noRestrictedImports.options
+      .patterns[0]?.group ?? [];
+  const problems: string[] = [];
+  for (const [folder, layer] of Object.entries(LAYERS)) {
+    if (folder === "main") continue;
+    const above = Object.entries(LAYERS)
+      .filter(([f, l]) => l > layer && f !== "main")
+      .map(([f]) => f)
+      .sort();
+    const forbidden = (include: string) =>
+      groupFor(include)
+        .map((g) => g.replace(/^(\.\.\/)+(src\/)?/, "").replace(/\/\*\*$/, ""))
+        .sort();
+    const includes =
+      folder === "commands"
+        ? ["commands/*.ts", "commands/*/*.ts"]
+        : [`src/${folder}/*.ts`, `src/${folder}/*/*.ts`];
+    for (const include of includes) {
+      const got = forbidden(include);
+      if (JSON.stringify(got) !== JSON.stringify(above)) {
+        problems.push(
+          `${include}: biome.json forbids [${got.join(", ")}], the layers say [${above.join(", ")}]`,
+        );
+      }
+    }
+  }
+  assert.deepEqual(
+    problems,
+    [],
+    "update biome.json's overrides to match LAYERS in test/architecture/layers.ts",
+  );
+});
