@@ -2,9 +2,10 @@ import { Worker } from "node:worker_threads";
 
 /**
  * Runs the memory's keyword queries on a worker thread holding a read-only connection, so a BM25 query
- * over thousands of items (~100 ms) does not hold the event loop that acks Slack. Started on first use,
- * unref'd (it never keeps a process alive), stopped by close(). The writes (sync, reindex) stay on the
- * main connection; WAL lets the worker read every committed item.
+ * over thousands of items (~100 ms) does not hold the event loop that acks Slack. Started on first use;
+ * it keeps the process alive only while a query is pending (a CLI run waiting on it must not exit),
+ * and close() stops it. The writes (sync, reindex) stay on the main connection; WAL lets the worker read
+ * every committed item.
  */
 export class KeywordReader {
   readonly #file: string;
@@ -19,6 +20,7 @@ export class KeywordReader {
   query(sql: string, params: (string | number)[]): Promise<number[]> {
     const worker = this.#start();
     const id = this.#next++;
+    worker.ref();
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       worker.postMessage({ id, sql, params });
@@ -35,6 +37,7 @@ export class KeywordReader {
       const p = this.#pending.get(m.id);
       if (!p) return;
       this.#pending.delete(m.id);
+      if (this.#pending.size === 0) worker.unref();
       if (m.error !== undefined) p.reject(new Error(`memory keyword search failed: ${m.error}`));
       else p.resolve(m.ids ?? []);
     });

@@ -3,9 +3,13 @@
  * the event loop that acks Slack; the ids it returns must still lead to the right rows.
  */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { test } from "node:test";
+import { memoryPath } from "../../src/memory/openMemory.ts";
 import { testApp } from "../helpers/testApp.ts";
+
+const SEARCH_ALONE = path.join(import.meta.dirname, "searchAlone.ts");
 
 test("memory: a search over more than 500 items (on the reader's thread) finds the rare lesson first", async () => {
   const t = testApp();
