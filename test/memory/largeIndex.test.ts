@@ -49,6 +49,14 @@ test("memory: a search over more than 500 items (on the reader's thread) finds t
       scores,
       [...scores].sort((x, y) => y - x),
     );
+
+    // A process with nothing else to do waits for the reader's answer (a CLI run waiting on its recall).
+    const alone = spawnSync(process.execPath, [SEARCH_ALONE, memoryPath(t.home), "zephyrine deadline"], {
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    assert.equal(alone.status, 0, alone.stderr);
+    assert.match(alone.stdout, /zephyrine/);
   } finally {
     t.app.memory().close();
     await t.cleanup();
