@@ -1,22 +1,8 @@
+import type { ErrorClass } from "../ledger/events.ts";
 import type { Provider } from "./Provider.ts";
 
-/**
- * Why an attempt failed. The hub decides from it: timeout, request_timeout (408), conflict (409),
- * rate_limited (429), server_error (5xx), network and invalid_output are retried on the same provider;
- * auth (401/403) and unknown fail over at once; bad_request (400) and unprocessable (422) stop the call.
- */
-export type ErrorClass =
-  | "timeout"
-  | "rate_limited"
-  | "server_error"
-  | "request_timeout"
-  | "conflict"
-  | "network"
-  | "bad_request"
-  | "unprocessable"
-  | "auth"
-  | "invalid_output"
-  | "unknown";
+/** Why an attempt failed: the ledger catalogue names the classes and what the hub does with each. */
+export type { ErrorClass };
 
 /** One call to one provider, ok or not. The executor writes each to the ledger. */
 export interface AttemptRecord {

@@ -1,6 +1,7 @@
 import type { Charter } from "../governance/charter.ts";
+import type { DriftBand, DriftComponent, DriftResult } from "../ledger/events.ts";
 
-export type DriftBand = "green" | "yellow" | "red";
+export type { DriftBand };
 
 export const DRIFT_COMPONENTS = [
   "heartbeat",
@@ -33,24 +34,8 @@ export interface DriftInput {
   custody: { ledgerOk: boolean; vaultOk: boolean; reason?: string };
 }
 
-export interface DriftComponent {
-  name: DriftComponentName | "custody";
-  weight: number;
-  /** 0..1: how bad this signal is. */
-  fraction: number;
-  /** weight × fraction: its points in the 0..100 score. */
-  points: number;
-  /** Its share of the score, 0..1 (0 when the score is 0). */
-  share: number;
-  detail: string;
-}
-
-export interface DriftResult {
-  score: number;
-  band: DriftBand;
-  components: DriftComponent[];
-  custodyFailure: boolean;
-}
+// What a heartbeat records of the score: one definition, in the ledger's event catalogue.
+export type { DriftComponent, DriftResult };
 
 /** Two governance violations in the window saturate the governance component. */
 export const VIOLATIONS_TO_SATURATE = 2;

@@ -64,6 +64,7 @@ export interface LedgerLink {
   correlationId: string;
 }
 
+/** One signal's part in the drift score (autonomy/drift computes it; DRIFT_COMPONENTS lists the names). */
 export interface DriftComponent {
   name:
     | "heartbeat"
@@ -74,8 +75,11 @@ export interface DriftComponent {
     | "evidence"
     | "custody";
   weight: number;
+  /** 0..1: how bad this signal is. */
   fraction: number;
+  /** weight × fraction: its points in the 0..100 score. */
   points: number;
+  /** Its share of the score, 0..1 (0 when the score is 0). */
   share: number;
   detail: string;
 }
@@ -86,6 +90,25 @@ export interface DriftResult {
   components: DriftComponent[];
   custodyFailure: boolean;
 }
+
+/**
+ * Why a provider attempt failed (agents/AttemptRecord). The hub decides from it: timeout,
+ * request_timeout (408), conflict (409), rate_limited (429), server_error (5xx), network and
+ * invalid_output are retried on the same provider; auth (401/403) and unknown fail over at once;
+ * bad_request (400) and unprocessable (422) stop the call.
+ */
+export type ErrorClass =
+  | "timeout"
+  | "rate_limited"
+  | "server_error"
+  | "request_timeout"
+  | "conflict"
+  | "network"
+  | "bad_request"
+  | "unprocessable"
+  | "auth"
+  | "invalid_output"
+  | "unknown";
 
 /** One heartbeat's measured signals (autonomy/Telemetry TelemetryReading). */
 export interface TelemetryReading {
@@ -146,9 +169,13 @@ export interface EvidenceRecord {
   title: string;
   channel: "signals" | "evidence";
   threadKey?: string;
+  /** The idempotency key of its outbox rows; absent when nothing was queued. */
   key?: string;
+  /** The sinks it was queued for; empty when it was only noted in the ledger. */
   sinks: string[];
+  /** Sinks that are off, and why. */
   off?: string[];
+  /** Why it was not queued anywhere. */
   reason?: string;
 }
 
@@ -334,18 +361,7 @@ export interface LedgerEvents {
     slot: "prime" | "backup";
     attempt: number;
     outcome: "ok" | "error";
-    errorClass?:
-      | "timeout"
-      | "rate_limited"
-      | "server_error"
-      | "request_timeout"
-      | "conflict"
-      | "network"
-      | "bad_request"
-      | "unprocessable"
-      | "auth"
-      | "invalid_output"
-      | "unknown";
+    errorClass?: ErrorClass;
     status?: number;
     message?: string;
     ms: number;

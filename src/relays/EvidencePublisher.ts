@@ -1,8 +1,9 @@
 import type { Reply } from "../core/Reply.ts";
+import type { EvidenceKind } from "../ledger/events.ts";
 import type { LedgerAppend, LedgerEntry } from "../ledger/Ledger.ts";
 
 /** What a piece of evidence is about; the outbox of the evidence relays routes on this. */
-export type EvidenceKind = "activation" | "seal" | "incident" | "snapshot" | "drift";
+export type { EvidenceKind };
 
 /**
  * One piece of evidence (activation start/success, drift alert/recovery, seal confirmation, incidents,

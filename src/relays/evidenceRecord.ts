@@ -1,25 +1,13 @@
 import { CodexError } from "../core/CodexError.ts";
+import type { EvidenceRecord } from "../ledger/events.ts";
 import type { LedgerAppend, LedgerEntry } from "../ledger/Ledger.ts";
-import type { EvidenceDraft, EvidenceKind } from "./EvidencePublisher.ts";
+import type { EvidenceDraft } from "./EvidencePublisher.ts";
 
 /**
- * What a causing ledger entry records about one evidence item, in its payload's `evidence` list:
- * the outbox key and sinks it was queued for, or (no sink) why it was only noted.
+ * What a causing ledger entry records about one evidence item, in its payload's `evidence` list (the
+ * shape is the ledger catalogue's, where readers of the entry find it too).
  */
-export interface EvidenceRecord {
-  kind: EvidenceKind;
-  title: string;
-  channel: "signals" | "evidence";
-  threadKey?: string;
-  /** The idempotency key of its outbox rows; absent when nothing was queued. */
-  key?: string;
-  /** The sinks it was queued for; empty when it was only noted in the ledger. */
-  sinks: string[];
-  /** Sinks that are off, and why. */
-  off?: string[];
-  /** Why it was not queued anywhere. */
-  reason?: string;
-}
+export type { EvidenceRecord };
 
 /** The payload field of a causing entry that holds its EvidenceRecords. */
 export const EVIDENCE_FIELD = "evidence";
