@@ -110,6 +110,28 @@ export type ErrorClass =
   | "invalid_output"
   | "unknown";
 
+/** One call to one provider, ok or not (agents/AttemptRecord; the executor writes each to the ledger). */
+export interface AttemptRecord {
+  agent: string;
+  /** The provider's spec, e.g. "openai:gpt-4o-mini". */
+  provider: string;
+  kind: "offline" | "openai" | "anthropic";
+  model: string;
+  slot: "prime" | "backup";
+  /** 1-based within that provider. */
+  attempt: number;
+  outcome: "ok" | "error";
+  errorClass?: ErrorClass;
+  status?: number;
+  message?: string;
+  ms: number;
+  tokens: Tokens;
+  /** What the provider asked for through Retry-After / retry-after-ms, in ms. */
+  retryAfterMs?: number;
+  /** The wait before the next attempt on the same provider, when there is one. */
+  nextDelayMs?: number;
+}
+
 /** One heartbeat's measured signals (autonomy/Telemetry TelemetryReading). */
 export interface TelemetryReading {
   at: string;
@@ -352,23 +374,7 @@ export interface LedgerEvents {
   /** A run refused before it started: an input looks like a credential (executor/runStack). */
   INPUT_REFUSED: { stack: string; inputs: { input: string; patterns: string[] }[] };
   /** One provider call of an agent, ok or not, threaded into its run (app/createApp recordAttempt). */
-  AGENT_ATTEMPT: {
-    runId: string | null;
-    agent: string;
-    provider: string;
-    kind: "offline" | "openai" | "anthropic";
-    model: string;
-    slot: "prime" | "backup";
-    attempt: number;
-    outcome: "ok" | "error";
-    errorClass?: ErrorClass;
-    status?: number;
-    message?: string;
-    ms: number;
-    tokens: Tokens;
-    retryAfterMs?: number;
-    nextDelayMs?: number;
-  };
+  AGENT_ATTEMPT: AttemptRecord & { runId: string | null };
   /** An agent's output passed the guardrails (executor/runStep). */
   AGENT_STEP_COMPLETED: AgentStepOutput;
   /** An agent's output was blocked (the step fields) or the agent threw (code and error) (executor/runStep). */
