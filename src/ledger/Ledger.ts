@@ -3,9 +3,11 @@ import "./sqliteUri.ts";
 import { CodexError } from "../core/CodexError.ts";
 import type { Clock } from "../core/clock.ts";
 import { utcIso } from "../core/timestamps.ts";
+import { chainBatch } from "./chainBatch.ts";
 import type { CheckedAppend } from "./events.ts";
+import { genesisAppend } from "./genesis.ts";
 import { checkGenesisRow, openLedgerDb, rebuildFrontier } from "./ledgerDb.ts";
-import { canonicalEntry, entryHash, type LedgerAppend, type LedgerEntry, ZERO_HASH } from "./ledgerEntry.ts";
+import { type LedgerAppend, type LedgerEntry, ZERO_HASH } from "./ledgerEntry.ts";
 import { consistencyProofHex, correlationEntries, queryEntries, tailEntries } from "./ledgerQueries.ts";
 import { LEDGER_COLUMNS, LEDGER_SCHEMA_VERSION } from "./ledgerSchema.ts";
 import type {
@@ -204,29 +206,9 @@ export class Ledger {
     this.#db
       .prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO NOTHING")
       .run(String(LEDGER_SCHEMA_VERSION));
-    const payload = {
-      schemaVersion: LEDGER_SCHEMA_VERSION,
-      origin: this.origin,
-      publicKey: this.verifierKey,
-      createdBy: "maos-codex",
-    };
-    this.#writeBatch(
-      [
-        prepareAppend(
-          {
-            eventType: "GENESIS",
-            level: "info",
-            actor: "maos-codex",
-            payload,
-            correlationId: "genesis",
-            sealVersion: null,
-          },
-          {},
-          this.#clock,
-        ),
-      ],
-      { genesis: true },
-    );
+    this.#writeBatch([prepareAppend(genesisAppend(this.origin, this.verifierKey), {}, this.#clock)], {
+      genesis: true,
+    });
   }
 
   #assertOpen(): void {
@@ -252,44 +234,14 @@ export class Ledger {
       frontier = this.#frontier.clone();
       head = this.#headHash;
       if (opts.genesis && frontier.size > 0) return;
-      for (const p of batch) {
-        const seq = frontier.size;
-        const canonical = canonicalEntry(
-          seq,
-          p.id,
-          p.timestampUtc,
-          p.timestampCt,
-          p.eventType,
-          p.level,
-          p.actorIdentity,
-          p.payloadJson,
-          p.correlationId,
-          p.sealVersion,
-          this.environment,
-          head,
-        );
-        const h = entryHash(canonical);
-        this.#insert.run(seq, h, canonical);
+      const chained = chainBatch(batch, this.environment, frontier, head);
+      for (const r of chained.rows) {
+        this.#insert.run(r.seq, r.entryHash, r.canonical);
         // Evidence rows commit (or roll back) with the entry that queued them.
-        for (const o of p.outbox) this.#insertOutbox.run(seq, o.sink, o.body, p.timestampUtc);
-        out.push({
-          seq,
-          id: p.id,
-          timestampUtc: p.timestampUtc,
-          timestampCt: p.timestampCt,
-          eventType: p.eventType,
-          level: p.level,
-          actorIdentity: p.actorIdentity,
-          payload: JSON.parse(p.payloadJson),
-          correlationId: p.correlationId,
-          sealVersion: p.sealVersion,
-          environment: this.environment,
-          prevHash: head,
-          entryHash: h,
-        });
-        frontier.push(h);
-        head = h;
+        for (const o of r.outbox) this.#insertOutbox.run(r.seq, o.sink, o.body, r.timestampUtc);
       }
+      out.push(...chained.entries);
+      head = chained.head;
       this.#saveFrontier.run(FRONTIER_KEY, JSON.stringify(frontier.serialize()));
     });
     try {

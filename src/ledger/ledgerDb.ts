@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { CodexError } from "../core/CodexError.ts";
+import { assertGenesis } from "./genesis.ts";
 import { assertEntryText } from "./ledgerEntry.ts";
 import { LEDGER_SCHEMA_SQL, LEDGER_SCHEMA_VERSION, LEDGER_TABLE_SQL } from "./ledgerSchema.ts";
 import { LEDGER_BUSY_TIMEOUT_MS, type LedgerOptions } from "./ledgerTypes.ts";
@@ -131,34 +132,10 @@ export function checkGenesisRow(
   verifierKey: string,
   origin: string,
 ): void {
-  // Read from the hashed bytes, not from the generated columns.
-  const canonical = db.prepare("SELECT canonical FROM ledger WHERE seq = 0").pluck().get();
-  let genesis: { event_type?: unknown; payload?: { publicKey?: unknown; origin?: unknown } } | undefined;
-  try {
-    genesis = typeof canonical === "string" ? JSON.parse(canonical) : undefined;
-  } catch {
-    genesis = undefined;
-  }
-  const payload = genesis?.payload;
-  if (genesis?.event_type !== "GENESIS" || typeof payload !== "object" || payload === null) {
-    throw new CodexError("LEDGER_BROKEN", `ledger ${path} has no valid genesis entry at seq 0`, {
-      hint: "run `maos ledger verify`; restore the ledger from a backup",
-    });
-  }
-  if (payload.publicKey !== verifierKey) {
-    throw new CodexError(
-      "LEDGER_BROKEN",
-      `ledger ${path} was created with key ${String(payload.publicKey)}, not ${verifierKey}`,
-      {
-        hint: "start with the ledger's own key (MAOS_HOME/ledger.key or MAOS_LEDGER_KEY); keys cannot be rotated in place",
-      },
-    );
-  }
-  if (payload.origin !== origin) {
-    throw new CodexError(
-      "CONFIG_INVALID",
-      `ledger ${path} has origin ${JSON.stringify(payload.origin)}, not ${JSON.stringify(origin)}`,
-      { hint: "keep the origin the ledger was created with, or point MAOS_HOME at a fresh folder" },
-    );
-  }
+  assertGenesis(
+    db.prepare("SELECT canonical FROM ledger WHERE seq = 0").pluck().get(),
+    path,
+    verifierKey,
+    origin,
+  );
 }

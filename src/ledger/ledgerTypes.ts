@@ -58,7 +58,7 @@ export interface LedgerWriteFault {
   at: string;
   /** The full message: what could not be written, where, and SQLite's own error. */
   message: string;
-  /** SQLite's error code (SQLITE_BUSY, SQLITE_FULL, SQLITE_READONLY, …) when it gave one. */
+  /** The storage's error code when it gave one: SQLite's (SQLITE_BUSY, SQLITE_FULL, …), or PostgreSQL's SQLSTATE or the socket's errno code. */
   sqliteCode: string | undefined;
   /** Consecutive failed batches since the last successful one. */
   failures: number;

@@ -19,9 +19,12 @@ export class WriteFaults {
     return () => this.#listeners.delete(listener);
   }
 
-  /** Records a failed write of `count` entries (at `at`), tells the listeners on the first one, and returns the error. */
-  failed(path: string, count: number, cause: unknown, at: string): CodexError {
-    const { message, hint, sqliteCode } = describeWriteError(path, count, cause);
+  /**
+   * Records a failed write of `count` entries (at `at`), tells the listeners on the first one, and returns
+   * the error. `describe` words the cause for the backend (SQLite's by default).
+   */
+  failed(path: string, count: number, cause: unknown, at: string, describe = describeWriteError): CodexError {
+    const { message, hint, sqliteCode } = describe(path, count, cause);
     const first = this.#fault === undefined;
     this.#fault = { at, message, sqliteCode, failures: (this.#fault?.failures ?? 0) + 1 };
     if (first) {

@@ -1,0 +1,57 @@
+import pg from "pg";
+import { CodexError } from "../../core/CodexError.ts";
+import type { LedgerSnapshot, StoredCheckpoint } from "../exportLedger.ts";
+import type { LedgerRowTuple } from "../ledgerSchema.ts";
+import { pgErrorText, pgLocation } from "./pgErrors.ts";
+
+/**
+ * A PostgreSQL ledger's snapshot for export: one REPEATABLE READ, READ ONLY transaction, so replicas
+ * appending meanwhile change nothing in it.
+ */
+export async function pgLedgerSnapshot(url: string): Promise<LedgerSnapshot> {
+  const client = new pg.Client({ connectionString: url, application_name: "maos-ledger-export" });
+  try {
+    await client.connect();
+    await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    const has = await client.query("SELECT to_regclass('ledger') IS NOT NULL AS ok");
+    if (!has.rows[0]?.ok) {
+      throw new CodexError("NOT_FOUND", `${pgLocation(url)} holds no MAOS ledger`, {
+        hint: "check DATABASE_URL: it names the database the replicas write",
+      });
+    }
+  } catch (cause) {
+    await client.end().catch(() => {});
+    if (cause instanceof CodexError) throw cause;
+    throw new CodexError("LEDGER_BROKEN", `cannot read the ledger database ${pgLocation(url)}`, {
+      hint: `check DATABASE_URL and that PostgreSQL is up (${pgErrorText(cause).text})`,
+      cause,
+    });
+  }
+  return {
+    async rows(after, limit) {
+      const r = await client.query({
+        text: "SELECT seq::int8, entry_hash, canonical FROM ledger WHERE seq > $1 ORDER BY seq LIMIT $2",
+        values: [after, limit],
+        rowMode: "array",
+      });
+      return (r.rows as [string, string, string][]).map(
+        ([seq, h, c]) => [Number(seq), h, c] as LedgerRowTuple,
+      );
+    },
+    async checkpoints(): Promise<StoredCheckpoint[]> {
+      const r = await client.query<{ size: string; root: string; note: string; created_utc: string }>(
+        "SELECT size::text, root, note, created_utc FROM ledger_checkpoints ORDER BY id",
+      );
+      return r.rows.map((c) => ({
+        size: Number(c.size),
+        root: c.root,
+        note: c.note,
+        createdUtc: c.created_utc,
+      }));
+    },
+    async close() {
+      await client.query("COMMIT").catch(() => {});
+      await client.end().catch(() => {});
+    },
+  };
+}

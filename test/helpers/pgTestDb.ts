@@ -1,0 +1,47 @@
+/**
+ * A fresh database per test on the run's PostgreSQL (test/helpers/pgGlobalSetup.ts), dropped at the end.
+ * `pgSkip` is the reason to skip when the run has no server (always "needs environment: …").
+ */
+import { randomBytes } from "node:crypto";
+import type { TestContext } from "node:test";
+import pg from "pg";
+
+export function pgSkip(): string | false {
+  if (process.env.MAOS_TEST_DATABASE_URL) return false;
+  return `needs environment: a PostgreSQL server (${process.env.MAOS_TEST_PG_MISSING ?? "MAOS_TEST_DATABASE_URL is not set and the test run started none"})`;
+}
+
+/** Creates a database for this test and returns its URL; it is dropped when the test ends. */
+export async function pgTestDatabase(t: Pick<TestContext, "after">): Promise<string> {
+  const base = process.env.MAOS_TEST_DATABASE_URL;
+  if (!base) throw new Error("pgTestDatabase: no MAOS_TEST_DATABASE_URL (guard the test with pgSkip())");
+  const name = `t_${randomBytes(6).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  t.after(async () => {
+    const c = new pg.Client({ connectionString: base });
+    await c.connect();
+    try {
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    } finally {
+      await c.end();
+    }
+  });
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** A connected client for a test's own SQL, ended when the test ends (and quiet when its database is dropped). */
+export async function pgConnect(t: Pick<TestContext, "after">, url: string): Promise<pg.Client> {
+  const c = new pg.Client({ connectionString: url });
+  c.on("error", () => {});
+  await c.connect();
+  t.after(() => c.end().catch(() => {}));
+  return c;
+}
