@@ -18,6 +18,7 @@ import {
 import {
   DEFAULT_TAIL,
   ledgerCheckpointCommand,
+  ledgerExportCommand,
   ledgerProofConsistencyCommand,
   ledgerProofInclusionCommand,
   ledgerTailCommand,
@@ -49,6 +50,7 @@ export const COMMANDS: AnyCommand[] = [
   ledgerProofInclusionCommand,
   ledgerProofConsistencyCommand,
   ledgerCheckpointCommand,
+  ledgerExportCommand,
   vaultVerifyCommand,
   cancelCommand,
   memorySearchCommand,

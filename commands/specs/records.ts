@@ -248,6 +248,34 @@ export const ledgerCheckpointCommand = defineCommand({
   },
 });
 
+export const ledgerExportCommand = defineCommand({
+  name: "ledger export",
+  usage: "ledger export --sqlite FILE",
+  summary: "write the ledger (SQLite or PostgreSQL) to a new SQLite file that `ledger verify --key` checks",
+  permission: "ledger",
+  input: (z) => z.object({ sqlite: z.string() }),
+  deps: ["env", "ledgerPath"],
+  cli: {
+    path: ["ledger", "export"],
+    description:
+      "write one consistent snapshot of the ledger (from DATABASE_URL when set, else MAOS_HOME/ledger.db) to a new SQLite file, for auditors",
+    options: [
+      {
+        key: "sqlite",
+        flags: "--sqlite <file>",
+        description: "the SQLite file to write (must not exist)",
+        required: true,
+      },
+    ],
+    ungoverned: true,
+  },
+  async execute({ sqlite }, ctx) {
+    const { exportLedger, exportReply } = await import("../ledgerExport.ts");
+    const report = await exportLedger(ctx.deps, sqlite);
+    return done(report, exportReply(report));
+  },
+});
+
 export const vaultVerifyCommand = defineCommand({
   name: "vault verify",
   usage: "vault verify [RUN_ID…]",

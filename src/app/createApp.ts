@@ -11,6 +11,7 @@ import type { AutonomyKernel } from "../autonomy/AutonomyKernel.ts";
 import type { ClientMatrix } from "../clients/ClientMatrix.ts";
 import { dotEnvOrigin } from "../config/dotEnv.ts";
 import { type Env, loadEnv, secretValues } from "../config/loadEnv.ts";
+import { CodexError } from "../core/CodexError.ts";
 import { type Clock, systemClock } from "../core/clock.ts";
 import { lazyModule } from "../core/lazyModule.ts";
 import { createLogger, type Logger } from "../core/logger.ts";
@@ -216,6 +217,7 @@ export function createApp(opts: AppOptions = {}): App {
       return clients;
     },
     state() {
+      if (!state) refuseDatabaseUrl(env);
       state ??= stateStore().StateStore.open(path.join(home, "state.db"), clock);
       return state;
     },
@@ -265,6 +267,7 @@ export function createApp(opts: AppOptions = {}): App {
     },
     ledger() {
       if (!ledger) {
+        refuseDatabaseUrl(env);
         const c = app.charter();
         ledger = ledgerModule().Ledger.open({
           path: app.ledgerPath(),
@@ -447,4 +450,20 @@ async function recordAttempt(app: App, a: AttemptRecord): Promise<void> {
     correlationId: run?.correlationId ?? "system",
     payload: { runId: run?.runId ?? null, ...a },
   });
+}
+
+/**
+ * DATABASE_URL names PostgreSQL, where this version has the ledger backend and its export but not yet the
+ * bot's state, outbox, leader or job queue: refuse rather than keep records somewhere the operator did
+ * not ask for.
+ */
+function refuseDatabaseUrl(env: Env): void {
+  if (!env.DATABASE_URL) return;
+  throw new CodexError(
+    "CONFIG_INVALID",
+    "DATABASE_URL is set, but this version keeps the bot's ledger, state and outbox in SQLite under MAOS_HOME; on PostgreSQL it only exports a ledger (`maos ledger export --sqlite FILE`)",
+    {
+      hint: "unset DATABASE_URL to run the bot and the other commands on MAOS_HOME (README: Running more than one replica)",
+    },
+  );
 }

@@ -8,6 +8,8 @@ import { isBindAddress } from "./relayBind.ts";
 /** Every variable the process reads, documented in .env.example. Unset optional integrations are "off". */
 export interface Env {
   MAOS_HOME: string;
+  /** A PostgreSQL database (postgres://user:password@host:port/db): see README "Running more than one replica". */
+  DATABASE_URL: string | undefined;
   MAOS_CHARTER: string;
   MAOS_STACKS: string;
   PORT: number;
@@ -98,6 +100,10 @@ const RULES: Partial<Record<keyof Env, VarRule>> = {
   SLACK_API_URL: url,
   NOTION_BASE_URL: url,
   TEAMWORK_SITE: url,
+  DATABASE_URL: {
+    schema: z.string().refine((v) => /^postgres(ql)?:\/\//.test(v) && URL.canParse(v)),
+    fix: "use a PostgreSQL URL such as postgres://maos:PASSWORD@db.internal:5432/maos",
+  },
   SLACK_BOT_TOKEN: {
     schema: z.string().regex(/^xoxb-/),
     fix: "use the Bot User OAuth Token (it starts with xoxb-) from the app's OAuth & Permissions page",
@@ -160,6 +166,7 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env, cwd = process.c
 
   const env: Env = {
     MAOS_HOME: abs(raw("MAOS_HOME") ?? "./data"),
+    DATABASE_URL: read<string>("DATABASE_URL"),
     MAOS_CHARTER: abs(raw("MAOS_CHARTER") ?? "./charter.yml"),
     MAOS_STACKS: abs(raw("MAOS_STACKS") ?? "./stacks"),
     PORT: read<number>("PORT") ?? 8000,
@@ -217,7 +224,16 @@ export function secretValues(env: Env): string[] {
     env.TEAMWORK_API_KEY,
     env.MAOS_LEDGER_KEY,
     env.MAOS_RELAY_TOKEN,
+    env.DATABASE_URL,
+    databasePassword(env.DATABASE_URL),
     // Values the Notion secrets registry loaded: every one is a secret, whatever its name.
     ...registeredSecretValues(),
   ].filter((v): v is string => typeof v === "string" && v.length >= MIN_SECRET_LENGTH);
+}
+
+/** The password inside DATABASE_URL, a secret of its own wherever it shows up without the URL. */
+function databasePassword(url: string | undefined): string | undefined {
+  if (!url || !URL.canParse(url)) return undefined;
+  const password = decodeURIComponent(new URL(url).password);
+  return password === "" ? undefined : password;
 }
