@@ -455,6 +455,12 @@ export interface LedgerEvents {
     firstHeartbeatAt: string;
     srr: SrrState;
   };
+  /**
+   * This replica became the leader: the one of several sharing a PostgreSQL database that runs the
+   * autonomy loop, the daily snapshot and the client sync, holding a session advisory lock
+   * (autonomy/leaderElection). `waitedMs`: how long it stood by before the lock came free.
+   */
+  LEADER_ELECTED: { replica: string; host: string; pid: number; waitedMs: number };
   /** One heartbeat: every telemetry signal and the drift score (autonomy/heartbeatCycle). */
   HEARTBEAT: TelemetryReading & { source: "schedule" | "relay" | "activation" | "governance"; srr: SrrState };
   /** A heartbeat fired late or after missed slots (autonomy/heartbeatCycle). */
@@ -707,6 +713,7 @@ export const EVENT_TYPES = [
   "RUN_SEALED",
   "RUN_ABORTED",
   "AUTONOMY_LOOP_STARTED",
+  "LEADER_ELECTED",
   "HEARTBEAT",
   "HEARTBEAT_LATE",
   "HEARTBEAT_SKIPPED",
