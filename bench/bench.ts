@@ -78,6 +78,35 @@ if (want("ledger")) {
     ["load average during the ledger bench (1 min, start / end)", `${l.load[0]} / ${l.load[1]}`, "—"],
   );
 }
+if (want("postgres")) {
+  const { benchPostgres } = await import("./benchPostgres.ts");
+  try {
+    const p = await benchPostgres();
+    results.postgres = p;
+    table.push(
+      [
+        `PostgreSQL durable appends/s, ${p.producers} producers (SQLite same run)`,
+        `${p.appendsPerSec} (${p.sqliteAppendsPerSec}: ${(p.appendsPerSec / p.sqliteAppendsPerSec).toFixed(2)}×)`,
+        "≥ 5000",
+      ],
+      [
+        `leader failover after kill -9, ms (heartbeat ${p.heartbeatMs} ms)`,
+        `median ${p.failoverMedianMs}, max ${p.failoverMaxMs} (${p.failoverHeartbeats} heartbeats)`,
+        "≤ 2 heartbeats",
+      ],
+      ["run queue latency, ack → worker start, p99 (ms)", p.queueNote, "—"],
+    );
+  } catch (err) {
+    // No server binaries here: say so in the table and the JSON rather than fail the other sections.
+    results.postgres = { skipped: err instanceof Error ? err.message : String(err) };
+    table.push([
+      "PostgreSQL section",
+      `not run: ${String((results.postgres as { skipped: string }).skipped)}`,
+      "—",
+    ]);
+  }
+}
+
 if (want("scale")) {
   const { benchLedgerScale } = await import("./ledgerScale.ts");
   const s = await benchLedgerScale();
