@@ -114,6 +114,7 @@ export const CLI_ORDER = [
   "ledger proof inclusion",
   "ledger proof consistency",
   "ledger checkpoint",
+  "ledger export",
   "vault verify",
   "activate",
   "status",

@@ -7,15 +7,21 @@ import { utcIso } from "../../core/timestamps.ts";
 import { chainBatch } from "../chainBatch.ts";
 import type { CheckedAppend } from "../events.ts";
 import { assertGenesis, genesisAppend } from "../genesis.ts";
-import { entryFromCanonical, type LedgerEntry, ZERO_HASH } from "../ledgerEntry.ts";
+import { type LedgerEntry, ZERO_HASH } from "../ledgerEntry.ts";
 import { LEDGER_SCHEMA_VERSION } from "../ledgerSchema.ts";
 import type { AppendOptions, Checkpoint, LedgerQuery, LedgerWriteFault, Prepared } from "../ledgerTypes.ts";
 import { MerkleFrontier } from "../MerkleFrontier.ts";
-import { consistencyProof } from "../merkle.ts";
 import { prepareAppend } from "../prepareAppend.ts";
 import { formatCheckpoint, type NoteSigner, signNote } from "../signedNote.ts";
 import { WriteFaults } from "../writeFaults.ts";
 import { describePgWriteError, pgErrorText, pgLocation } from "./pgErrors.ts";
+import {
+  consistencyProofHex,
+  correlationEntries,
+  latestCheckpoint,
+  queryEntries,
+  tailEntries,
+} from "./pgLedgerQueries.ts";
 
 export interface PgLedgerOptions {
   /** DATABASE_URL: postgres://user:password@host:port/database. */
@@ -398,49 +404,22 @@ export class PgLedger {
     return this.#frontier.rootHex();
   }
 
-  async #rows(sql: string, params: unknown[]): Promise<LedgerEntry[]> {
-    this.#assertOpen();
-    const r = await this.#readers.query<{ canonical: string; entry_hash: string }>(sql, params);
-    return r.rows.map((row) => entryFromCanonical(row.canonical, row.entry_hash));
-  }
-
   /** The last n entries, oldest first. */
-  async tail(n: number): Promise<LedgerEntry[]> {
-    const out = await this.#rows("SELECT canonical, entry_hash FROM ledger ORDER BY seq DESC LIMIT $1", [
-      Math.max(0, Math.floor(n)),
-    ]);
-    return out.reverse();
+  tail(n: number): Promise<LedgerEntry[]> {
+    this.#assertOpen();
+    return tailEntries(this.#readers, n);
   }
 
   /** Every entry of one correlation thread, oldest first. */
   byCorrelation(id: string): Promise<LedgerEntry[]> {
-    return this.#rows("SELECT canonical, entry_hash FROM ledger WHERE correlation_id = $1 ORDER BY seq", [
-      id,
-    ]);
+    this.#assertOpen();
+    return correlationEntries(this.#readers, id);
   }
 
   /** Entries filtered by event type, oldest first unless `newestFirst`; `limit` caps the count. */
   query(filters: LedgerQuery = {}): Promise<LedgerEntry[]> {
-    const conditions: string[] = [];
-    const params: unknown[] = [];
-    if (filters.afterSeq !== undefined) {
-      params.push(Math.floor(filters.afterSeq));
-      conditions.push(`seq > $${params.length}`);
-    }
-    if (filters.eventType !== undefined) {
-      params.push(filters.eventType);
-      conditions.push(`event_type = $${params.length}`);
-    }
-    let limit = "";
-    if (filters.limit !== undefined) {
-      params.push(Math.max(0, Math.floor(filters.limit)));
-      limit = `LIMIT $${params.length}`;
-    }
-    const where = conditions.length > 0 ? `WHERE ${conditions.join(" AND ")}` : "";
-    return this.#rows(
-      `SELECT canonical, entry_hash FROM ledger ${where} ORDER BY seq ${filters.newestFirst ? "DESC" : "ASC"} ${limit}`,
-      params,
-    );
+    this.#assertOpen();
+    return queryEntries(this.#readers, filters);
   }
 
   /**
@@ -475,27 +454,15 @@ export class PgLedger {
     }
   }
 
-  async latestCheckpoint(): Promise<Checkpoint | undefined> {
+  latestCheckpoint(): Promise<Checkpoint | undefined> {
     this.#assertOpen();
-    const r = await this.#readers.query<{ size: string; root: string; note: string }>(
-      "SELECT size::text, root, note FROM ledger_checkpoints ORDER BY id DESC LIMIT 1",
-    );
-    const row = r.rows[0];
-    return row ? { size: Number(row.size), root: row.root, note: row.note } : undefined;
+    return latestCheckpoint(this.#readers);
   }
 
   /** RFC 6962 consistency proof (hex) from the first `oldSize` entries to the current tree. O(size). */
-  async consistencyProof(oldSize: number): Promise<string[]> {
+  consistencyProof(oldSize: number): Promise<string[]> {
     this.#assertOpen();
-    const size = this.size();
-    const r = await this.#readers.query<{ entry_hash: string }>(
-      "SELECT entry_hash FROM ledger WHERE seq < $1 ORDER BY seq",
-      [size],
-    );
-    return consistencyProof(
-      oldSize,
-      r.rows.map((row) => Buffer.from(row.entry_hash, "hex")),
-    ).map((b) => b.toString("hex"));
+    return consistencyProofHex(this.#readers, oldSize, this.size());
   }
 
   #assertOpen(): void {
