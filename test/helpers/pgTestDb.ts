@@ -1,6 +1,7 @@
 /**
- * A fresh database per test on the run's PostgreSQL (test/helpers/pgGlobalSetup.ts), dropped at the end.
- * `pgSkip` is the reason to skip when the run has no server (always "needs environment: …").
+ * A fresh, empty place per test on the run's PostgreSQL (test/helpers/pgGlobalSetup.ts): a schema of
+ * its own, named in the URL's search_path (creating a database per test cost ~0.6 s each), dropped at the
+ * end. `pgSkip` is the reason to skip when the run has no server (always "needs environment: …").
  */
 import { randomBytes } from "node:crypto";
 import type { TestContext } from "node:test";
@@ -11,7 +12,7 @@ export function pgSkip(): string | false {
   return `needs environment: a PostgreSQL server (${process.env.MAOS_TEST_PG_MISSING ?? "MAOS_TEST_DATABASE_URL is not set and the test run started none"})`;
 }
 
-/** Creates a database for this test and returns its URL; it is dropped when the test ends. */
+/** Creates a schema for this test and returns a URL whose connections use only it; dropped when the test ends. */
 export async function pgTestDatabase(t: Pick<TestContext, "after">): Promise<string> {
   const base = process.env.MAOS_TEST_DATABASE_URL;
   if (!base) throw new Error("pgTestDatabase: no MAOS_TEST_DATABASE_URL (guard the test with pgSkip())");
@@ -19,7 +20,7 @@ export async function pgTestDatabase(t: Pick<TestContext, "after">): Promise<str
   const admin = new pg.Client({ connectionString: base });
   await admin.connect();
   try {
-    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.query(`CREATE SCHEMA ${name}`);
   } finally {
     await admin.end();
   }
@@ -27,17 +28,17 @@ export async function pgTestDatabase(t: Pick<TestContext, "after">): Promise<str
     const c = new pg.Client({ connectionString: base });
     await c.connect();
     try {
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.query(`DROP SCHEMA IF EXISTS ${name} CASCADE`);
     } finally {
       await c.end();
     }
   });
   const url = new URL(base);
-  url.pathname = `/${name}`;
+  url.searchParams.set("options", `-c search_path=${name}`);
   return url.toString();
 }
 
-/** A connected client for a test's own SQL, ended when the test ends (and quiet when its database is dropped). */
+/** A connected client for a test's own SQL, ended when the test ends (and quiet if its backend is ended). */
 export async function pgConnect(t: Pick<TestContext, "after">, url: string): Promise<pg.Client> {
   const c = new pg.Client({ connectionString: url });
   c.on("error", () => {});

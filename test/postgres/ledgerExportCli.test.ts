@@ -86,7 +86,7 @@ test("a PostgreSQL ledger exports with DATABASE_URL and verifies unchanged; othe
   assert.equal(out.code, 0, out.all);
   assert.match(
     out.stdout,
-    /exported 21 entries and 1 signed checkpoints from postgres:\/\/maos@127\.0\.0\.1:\d+\/t_/,
+    /exported 21 entries and 1 signed checkpoints from postgres:\/\/maos@127\.0\.0\.1:\d+\/postgres /,
   );
   const vkey = path.join(dir, "ledger.vkey");
   writeFileSync(vkey, `${key.verifierKey}\n`);

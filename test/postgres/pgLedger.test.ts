@@ -130,7 +130,7 @@ test("outbox rows commit with their entry, and a failed batch leaves neither", {
   assert.equal(reason.code, "LEDGER_BROKEN");
   assert.match(
     reason.message,
-    /could not write 2 ledger entries to postgres:\/\/maos@127\.0\.0\.1:\d+\/t_[0-9a-f]+: poison refused/,
+    /could not write 2 ledger entries to postgres:\/\/maos@127\.0\.0\.1:\d+\/postgres: poison refused/,
   );
   assert.match(reason.hint, /nothing from this batch was written/);
   assert.ok(ledger.writeFault(), "the fault is kept for /health and telemetry");
