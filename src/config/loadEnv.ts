@@ -1,5 +1,4 @@
 import path from "node:path";
-import { z } from "zod";
 import { CodexError } from "../core/CodexError.ts";
 import { MIN_SECRET_LENGTH } from "../core/scrubValues.ts";
 import { registeredSecretValues } from "../core/secretRegistry.ts";
@@ -60,37 +59,58 @@ export interface Env {
 
 const PROVIDER_SPEC = /^(offline|openai:[^\s]+|anthropic:[^\s]+)$/;
 
+// Plain checks, not zod: every `maos` command reads the environment, and loading zod cost ~70 ms of a
+// command's start (`maos stacks list` and `maos ledger tail` must start in 300 ms).
 interface VarRule {
-  schema: z.ZodType;
+  /** The value to keep, or undefined when the text is malformed. */
+  check(value: string): unknown;
   fix: string;
 }
 
+const matching =
+  (pattern: RegExp) =>
+  (v: string): string | undefined =>
+    pattern.test(v) ? v : undefined;
+
+/** An http(s) URL with its `//` (not "http:host"); tabs and newlines go, as the URL parser drops them. */
+function httpUrl(v: string): string | undefined {
+  if (!/^https?:\/\//i.test(v)) return undefined;
+  const parsed = URL.parse(v);
+  if (!parsed || !/^https?:$/.test(parsed.protocol)) return undefined;
+  return v.replace(/[\t\n\r]/g, "");
+}
+
 const url: VarRule = {
-  schema: z.url({ protocol: /^https?$/ }),
+  check: httpUrl,
   fix: "set it to an http(s) URL such as http://127.0.0.1:11434/v1, or unset it",
 };
 const provider: VarRule = {
-  schema: z.string().regex(PROVIDER_SPEC),
+  check: matching(PROVIDER_SPEC),
   fix: "use offline, openai:MODEL or anthropic:MODEL (for example openai:gpt-4o-mini)",
 };
 
 /** A Notion id: 32 hex digits, with or without the dashes of a UUID. */
 const notionId: VarRule = {
-  schema: z.string().regex(/^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i),
+  check: matching(/^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i),
   fix: "use the data source id (32 hex digits; `maos notion setup` prints the ledger's, and a data source's ••• menu copies it)",
 };
 
+const LOG_LEVELS = new Set(["fatal", "error", "warn", "info", "debug", "trace", "silent"]);
+
 const RULES: Partial<Record<keyof Env, VarRule>> = {
   PORT: {
-    schema: z.coerce.number().int().min(0).max(65535),
+    check: (v) => {
+      const n = Number(v);
+      return Number.isInteger(n) && n >= 0 && n <= 65535 ? n : undefined;
+    },
     fix: "use a TCP port number from 1 to 65535 (0 picks a free port)",
   },
   MAOS_BIND: {
-    schema: z.string().refine(isBindAddress),
+    check: (v) => (isBindAddress(v) ? v : undefined),
     fix: "use an IP address to listen on: 127.0.0.1 (this machine only), 0.0.0.0 (every interface), or one interface's address",
   },
   LOG_LEVEL: {
-    schema: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
+    check: (v) => (LOG_LEVELS.has(v) ? v : undefined),
     fix: "use one of fatal, error, warn, info, debug, trace, silent",
   },
   MAOS_PRIME: provider,
@@ -105,40 +125,39 @@ const RULES: Partial<Record<keyof Env, VarRule>> = {
     fix: "use a PostgreSQL URL such as postgres://maos:PASSWORD@db.internal:5432/maos",
   },
   SLACK_BOT_TOKEN: {
-    schema: z.string().regex(/^xoxb-/),
+    check: matching(/^xoxb-/),
     fix: "use the Bot User OAuth Token (it starts with xoxb-) from the app's OAuth & Permissions page",
   },
   SLACK_APP_TOKEN: {
-    schema: z.string().regex(/^xapp-/),
+    check: matching(/^xapp-/),
     fix: "use an app-level token with connections:write (it starts with xapp-), or unset it for HTTP mode",
   },
-  TEAMWORK_TASKLIST_ID: { schema: z.string().regex(/^\d+$/), fix: "use the numeric id of the task list" },
+  TEAMWORK_TASKLIST_ID: { check: matching(/^\d+$/), fix: "use the numeric id of the task list" },
   NOTION_LEDGER_DATA_SOURCE_ID: notionId,
   NOTION_SECRETS_DATA_SOURCE_ID: notionId,
   NOTION_CLIENT_MATRIX_DATA_SOURCE_ID: notionId,
   MAOS_MCP_TOKENS: {
-    schema: z
-      .string()
-      .regex(/^\s*[A-Za-z0-9_.-]+:[0-9a-fA-F]{64}\s*(,\s*[A-Za-z0-9_.-]+:[0-9a-fA-F]{64}\s*)*$/),
+    check: matching(/^\s*[A-Za-z0-9_.-]+:[0-9a-fA-F]{64}\s*(,\s*[A-Za-z0-9_.-]+:[0-9a-fA-F]{64}\s*)*$/),
     fix: 'list NAME:SHA256 pairs separated by commas, the SHA-256 of each client\'s token in hex (printf %s "$TOKEN" | sha256sum)',
   },
   MAOS_MCP_ALLOWED_HOSTS: {
-    schema: z.string().regex(/^[A-Za-z0-9.:[\]-]+(\s*,\s*[A-Za-z0-9.:[\]-]+)*$/),
+    check: matching(/^[A-Za-z0-9.:[\]-]+(\s*,\s*[A-Za-z0-9.:[\]-]+)*$/),
     fix: "list host names separated by commas, e.g. codex.example.com,10.0.0.5",
   },
   MAOS_MCP_AUTHORIZATION_SERVERS: {
-    schema: z
-      .string()
-      .refine((v) => v.split(",").every((u) => URL.canParse(u.trim()) && /^https?:/.test(u.trim()))),
+    check: (v) => (v.split(",").every((u) => URL.canParse(u.trim()) && /^https?:/.test(u.trim())) ? v : undefined),
     fix: "list authorization-server URLs separated by commas, e.g. https://auth.example.com",
   },
   MAOS_EMBEDDINGS: {
-    schema: z.string().regex(/^(openai:[^\s]+|hash:\d{1,4})$/),
+    check: matching(/^(openai:[^\s]+|hash:\d{1,4})$/),
     fix: "use openai:MODEL (any OpenAI-compatible /v1/embeddings, e.g. openai:text-embedding-3-small) or hash:DIM for the offline test embedder",
   },
   MAOS_EMBEDDINGS_BASE_URL: url,
   MAOS_CLIENT_SYNC_CRON: {
-    schema: z.string().refine((v) => v.trim().split(/\s+/).length >= 5 && v.trim().split(/\s+/).length <= 6),
+    check: (v) => {
+      const fields = v.trim().split(/\s+/).length;
+      return fields >= 5 && fields <= 6 ? v : undefined;
+    },
     fix: 'use a cron expression such as "*/15 * * * *" (read in America/Chicago)',
   },
 };
@@ -157,8 +176,8 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env, cwd = process.c
     const v = raw(name);
     const rule = RULES[name];
     if (v === undefined || !rule) return v as T | undefined;
-    const parsed = rule.schema.safeParse(v);
-    if (parsed.success) return parsed.data as T;
+    const checked = rule.check(v);
+    if (checked !== undefined) return checked as T;
     problems.push(`${name} is set but malformed: ${rule.fix}`);
     return undefined;
   };
