@@ -117,6 +117,12 @@ export interface CommandSpec<I = unknown, D extends keyof App = never, T = unkno
   permission: string | ((input: I) => string);
   /** Builds the input's schema; called with zod when the command runs, so start-up never loads zod. */
   input(z: Zod): z.ZodType<I>;
+  /**
+   * The same check written without zod, for the commands that must start fast (`maos stacks list`,
+   * `maos ledger tail`; loading zod is ~70 ms): the input when `raw` is plainly valid, or undefined to
+   * leave the decision (and the error message) to `input`'s schema. registry.test holds it to the schema.
+   */
+  plainInput?(raw: Record<string, unknown>): I | undefined;
   /** The app members `execute` uses: all it is given. */
   deps: readonly D[];
   chat?: ChatForm;

@@ -12,14 +12,8 @@ import {
 } from "../src/audit/proofs.ts";
 import { CodexError } from "../src/core/CodexError.ts";
 import type { Reply } from "../src/core/Reply.ts";
-import type { LedgerEntry } from "../src/ledger/Ledger.ts";
 import { LEDGER_VKEY_FILE, ledgerKeyFromString } from "../src/ledger/ledgerKey.ts";
-
-/** `ledger tail [-n N]`: the last N entries, oldest first. */
-export function tail(n: number, app: Pick<App, "ledger" | "ledgerPath">): LedgerEntry[] {
-  requireLedger(app);
-  return app.ledger().tail(n);
-}
+import { requireLedger } from "./requireLedger.ts";
 
 export interface VerifyArgs {
   /** The ledger's public key file (ledger.vkey). Default: MAOS_HOME/keys/ledger.vkey, or MAOS_LEDGER_KEY's public half. */
@@ -128,30 +122,6 @@ function ledgerFile(app: Pick<App, "ledgerPath">, db: string | undefined): strin
   }
   requireLedger(app);
   return app.ledgerPath();
-}
-
-function requireLedger(app: Pick<App, "ledgerPath">): void {
-  if (!existsSync(app.ledgerPath())) {
-    throw new CodexError("NOT_FOUND", `there is no ledger at ${app.ledgerPath()} yet`, {
-      hint: "run a stack first (maos run marketing_ops …), or point MAOS_HOME at the folder that holds ledger.db",
-    });
-  }
-}
-
-export function tailReply(entries: LedgerEntry[]): Reply {
-  const lines = entries.map(
-    (e) =>
-      `${String(e.seq).padStart(5)}  ${e.timestampCt}  ${e.eventType.padEnd(20)} ${e.level.padEnd(5)} ${e.actorIdentity}  ${e.entryHash.slice(0, 12)}`,
-  );
-  return {
-    summary: `the last ${entries.length} ledger entries`,
-    ephemeral: true,
-    parts: [
-      { kind: "header", text: `Ledger: last ${entries.length} entries` },
-      { kind: "text", text: `\`\`\`\n${lines.join("\n")}\n\`\`\`` },
-      { kind: "context", text: "seq · time (America/Chicago) · event · level · actor · entry hash" },
-    ],
-  };
 }
 
 export function verifyReply(r: AuditReport): Reply {

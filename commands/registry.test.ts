@@ -81,4 +81,44 @@ describe("the word parser", () => {
       limit: 3,
     });
   });
+
+  test("a command's check without zod accepts only what its schema accepts, and gives the same input", async () => {
+    const { z } = await import("zod");
+    const raws: Record<string, unknown>[] = [
+      {},
+      { lines: 1 },
+      { lines: 20 },
+      { lines: 0 },
+      { lines: -3 },
+      { lines: 1.5 },
+      { lines: "3" },
+      { lines: Number.NaN },
+      { lines: Number.POSITIVE_INFINITY },
+      { lines: 2 ** 60 },
+      { lines: null },
+      { extra: true },
+      { lines: 5, extra: "x" },
+    ];
+    const plain = COMMANDS.filter((c) => c.plainInput);
+    assert.deepEqual(plain.map((c) => c.name).sort(), ["ledger tail", "stacks list"]);
+    for (const c of plain) {
+      const schema = c.input(z);
+      for (const raw of raws) {
+        const quick = c.plainInput?.(raw);
+        if (quick === undefined) continue;
+        const full = schema.safeParse(raw);
+        assert.ok(full.success, `${c.name}: ${JSON.stringify(raw)} passes without zod but not its schema`);
+        assert.deepEqual(quick, full.data, `${c.name}: ${JSON.stringify(raw)}`);
+      }
+      assert.notEqual(
+        c.plainInput?.({ lines: 10 }),
+        undefined,
+        `${c.name} takes its usual input without zod`,
+      );
+    }
+    await assert.rejects(
+      checkInput(spec("ledger tail"), { lines: 0 }),
+      (err) => isCodexError(err) && err.code === "USAGE",
+    );
+  });
 });

@@ -108,6 +108,10 @@ const schemas = new WeakMap<AnyCommand, z.ZodType>();
 
 /** Checks a raw input against a command's schema; the first problem becomes a USAGE error. */
 export async function checkInput(spec: AnyCommand, raw: unknown): Promise<unknown> {
+  if (spec.plainInput && raw !== null && typeof raw === "object" && !Array.isArray(raw)) {
+    const plain = spec.plainInput(raw as Record<string, unknown>);
+    if (plain !== undefined) return plain;
+  }
   let schema = schemas.get(spec);
   if (!schema) {
     const { z } = await import("zod");

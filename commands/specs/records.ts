@@ -20,6 +20,8 @@ export const stacksListCommand = defineCommand({
   summary: "the stacks you can run, and their inputs",
   permission: "stacks",
   input: (z) => z.object({}),
+  // z.object({}) keeps no field of any object.
+  plainInput: () => ({}),
   deps: ["stacksDir"],
   chat: { words: ["stacks"] },
   cli: { path: ["stacks", "list"], description: "list the stacks in MAOS_STACKS", ungoverned: true },
@@ -90,7 +92,9 @@ export const ledgerTailCommand = defineCommand({
   summary: `the last N ledger entries (default ${DEFAULT_TAIL}), or verify the whole chain`,
   permission: "ledger",
   input: (z) => z.object({ lines: z.number().int().positive() }),
-  deps: ["ledger", "ledgerPath"],
+  plainInput: ({ lines }) =>
+    Number.isSafeInteger(lines) && (lines as number) > 0 ? { lines: lines as number } : undefined,
+  deps: ["ledgerPath"],
   chat: {
     words: ["ledger", "tail"],
     isDefault: true,
@@ -124,7 +128,7 @@ export const ledgerTailCommand = defineCommand({
     ungoverned: true,
   },
   async execute({ lines }, ctx) {
-    const { tail, tailReply } = await import("../ledger.ts");
+    const { tail, tailReply } = await import("../ledgerTail.ts");
     const entries = tail(lines, ctx.deps);
     return done(entries, tailReply(entries));
   },

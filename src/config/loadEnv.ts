@@ -145,7 +145,8 @@ const RULES: Partial<Record<keyof Env, VarRule>> = {
     fix: "list host names separated by commas, e.g. codex.example.com,10.0.0.5",
   },
   MAOS_MCP_AUTHORIZATION_SERVERS: {
-    check: (v) => (v.split(",").every((u) => URL.canParse(u.trim()) && /^https?:/.test(u.trim())) ? v : undefined),
+    check: (v) =>
+      v.split(",").every((u) => URL.canParse(u.trim()) && /^https?:/.test(u.trim())) ? v : undefined,
     fix: "list authorization-server URLs separated by commas, e.g. https://auth.example.com",
   },
   MAOS_EMBEDDINGS: {
