@@ -22,12 +22,18 @@ export const stacksListCommand = defineCommand({
   input: (z) => z.object({}),
   // z.object({}) keeps no field of any object.
   plainInput: () => ({}),
-  deps: ["stacksDir"],
+  deps: ["stacksDir", "home"],
   chat: { words: ["stacks"] },
   cli: { path: ["stacks", "list"], description: "list the stacks in MAOS_STACKS", ungoverned: true },
   async execute(_input, ctx) {
-    const { listStacks, stacksReply } = await import("../stacks.ts");
-    const list = listStacks(ctx.deps);
+    // The listings kept for files already validated, so the list starts without zod and the YAML parser.
+    const [{ listStackListings }, { stacksReply }] = await Promise.all([
+      import("../../src/stacks/stackListCache.ts"),
+      import("../stacksReply.ts"),
+    ]);
+    const dir = ctx.deps.stacksDir;
+    const { stacks, errors } = await listStackListings(dir, ctx.deps.home);
+    const list = { dir, stacks, invalid: errors.map((e) => ({ code: e.code, message: e.message })) };
     return done(list, stacksReply(list));
   },
 });

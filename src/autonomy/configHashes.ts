@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { isStackFileName } from "../stacks/loadStacks.ts";
+import { isStackFileName } from "../stacks/scanStacks.ts";
 import type { ConfigDeps } from "./AutonomyDeps.ts";
 
 /** The repository root: where manifest.yml ships. */

@@ -1,4 +1,5 @@
-import type { StacksList, ValidationResult } from "../../commands/stacks.ts";
+import type { ValidationResult } from "../../commands/stacks.ts";
+import type { StacksList } from "../../commands/stacksReply.ts";
 import type { AuditReport } from "../audit/auditVerify.ts";
 import type { ConsistencyProofJson, InclusionProofJson } from "../audit/proofs.ts";
 import type { VaultCustodyReport } from "../audit/vaultCustody.ts";

@@ -1,4 +1,3 @@
-import { closeSync, openSync, readSync } from "node:fs";
 import {
   CST,
   type Document,
@@ -15,9 +14,10 @@ import {
 } from "yaml";
 import type { ErrorCode } from "./CodexError.ts";
 import { pathString, problemsError, type YamlProblem } from "./problems.ts";
+import { MAX_YAML_BYTES } from "./readCapped.ts";
 
-/** Stack and charter files are hand-written config; anything bigger is a mistake or an attack. */
-export const MAX_YAML_BYTES = 256 * 1024;
+export { MAX_YAML_BYTES };
+
 /** Real config nests 5 or 6 levels; 64 leaves room for JSON Schemas and stops stack-blowing input. */
 export const MAX_YAML_DEPTH = 64;
 /** Anchors and aliases are allowed for light reuse; more alias uses than this is an expansion attack. */
@@ -246,24 +246,4 @@ function positionIn(text: string, offset: number): Position {
     lineStart = i + 1;
   }
   return { line, col: offset - lineStart + 1 };
-}
-
-/**
- * Reads at most MAX_YAML_BYTES + 1 bytes of `file`: enough to tell that it is too big without
- * loading a huge (or endless, like a device) file into memory. Throws the fs error as is.
- */
-export function readCapped(file: string): Uint8Array {
-  const fd = openSync(file, "r");
-  try {
-    const buf = Buffer.alloc(MAX_YAML_BYTES + 1);
-    let filled = 0;
-    while (filled < buf.length) {
-      const n = readSync(fd, buf, filled, buf.length - filled, null);
-      if (n === 0) break;
-      filled += n;
-    }
-    return buf.subarray(0, filled);
-  } finally {
-    closeSync(fd);
-  }
 }

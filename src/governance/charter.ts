@@ -4,8 +4,9 @@ import { z } from "zod";
 import { CodexError } from "../core/CodexError.ts";
 import { closestMatch } from "../core/closestMatch.ts";
 import { problemsError, type YamlProblem } from "../core/problems.ts";
+import { readCapped } from "../core/readCapped.ts";
 import { CHICAGO } from "../core/timestamps.ts";
-import { readCapped, YamlSource } from "../core/YamlSource.ts";
+import { YamlSource } from "../core/YamlSource.ts";
 import { zodProblems } from "../core/zodProblems.ts";
 import {
   DEFAULT_BLOCKED_TERMS,

@@ -5,8 +5,9 @@ export { MAX_YAML_ALIASES, MAX_YAML_BYTES, MAX_YAML_DEPTH } from "../core/YamlSo
 export { dependenciesOf, executionOrder, findCycle } from "./executionOrder.ts";
 export { findStack, stackBaseName } from "./findStack.ts";
 export { loadStackFile } from "./loadStackFile.ts";
-export { isStackFileName, loadStacks } from "./loadStacks.ts";
+export { loadStacks } from "./loadStacks.ts";
 export { checkInputNames, missingInputs, missingInputsError, resolveInputs } from "./resolveInputs.ts";
+export { isStackFileName } from "./scanStacks.ts";
 export {
   type AgentGuardrails,
   type AgentOutput,

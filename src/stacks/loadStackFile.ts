@@ -2,7 +2,8 @@ import { createHash } from "node:crypto";
 import { statSync } from "node:fs";
 import { CodexError } from "../core/CodexError.ts";
 import { problemsError } from "../core/problems.ts";
-import { readCapped, YamlSource } from "../core/YamlSource.ts";
+import { readCapped } from "../core/readCapped.ts";
+import { YamlSource } from "../core/YamlSource.ts";
 import type { Stack } from "./stackSchema.ts";
 import { validateStackBytes } from "./validateStack.ts";
 

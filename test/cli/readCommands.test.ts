@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -12,8 +12,20 @@ import { REPO, testApp } from "../helpers/testApp.ts";
 
 const BIN = path.join(REPO, "bin", "maos.js");
 
-function maos(args: string[], env: Record<string, string>) {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
+/**
+ * Reports on stderr each zod and yaml module the process loads: `maos stacks list` and `maos ledger
+ * tail` must start without them (loading them was most of their start-up time).
+ */
+const REPORT_HEAVY = `data:text/javascript,${encodeURIComponent(`
+  import { registerHooks } from "node:module";
+  registerHooks({ load(url, context, next) {
+    if (/node_modules\\/(zod|yaml)\\//.test(url)) process.stderr.write("LOADED " + url + "\\n");
+    return next(url, context);
+  } });
+`)}`;
+
+function maos(args: string[], env: Record<string, string>, nodeArgs: string[] = []) {
+  const r = spawnSync(process.execPath, [...nodeArgs, BIN, ...args], {
     cwd: REPO,
     env: {
       PATH: process.env.PATH ?? "",
@@ -74,8 +86,9 @@ describe("maos ledger tail", () => {
     );
     assert.deepEqual(snapshot(home), before, "the home is byte for byte as it was");
 
-    const text = maos(["ledger", "tail"], { MAOS_HOME: home });
+    const text = maos(["ledger", "tail"], { MAOS_HOME: home }, [`--import=${REPORT_HEAVY}`]);
     assert.equal(text.code, 0, text.stderr);
+    assert.doesNotMatch(text.stderr, /LOADED/, "neither zod nor yaml is loaded");
     assert.match(text.stdout, /NOTE/);
     assert.deepEqual(snapshot(home), before);
   });
@@ -108,3 +121,98 @@ describe("maos ledger tail", () => {
     }
   });
 });
+
+describe("maos stacks list", () => {
+  let home: string;
+  let stacks: string;
+  let env: Record<string, string>;
+  before(() => {
+    home = mkdtempSync(path.join(os.tmpdir(), "maos-stacks-home-"));
+    stacks = mkdtempSync(path.join(os.tmpdir(), "maos-stacks-dir-"));
+    cpSync(path.join(REPO, "stacks"), stacks, { recursive: true });
+    env = { MAOS_HOME: home, MAOS_STACKS: stacks };
+  });
+  after(() => {
+    rmSync(home, { recursive: true, force: true });
+    rmSync(stacks, { recursive: true, force: true });
+  });
+  const list = (nodeArgs: string[] = []) => {
+    const r = maos(["stacks", "list", "--json"], env, nodeArgs);
+    assert.equal(r.code, 0, r.stderr);
+    return { doc: JSON.parse(r.stdout) as ListDoc, stderr: r.stderr };
+  };
+  const goalOf = (doc: ListDoc, name: string) => doc.stacks.find((s) => s.name === name)?.goal;
+  const file = () => path.join(stacks, "marketing_ops.yaml");
+
+  test("lists the same stacks from the validator and from the listings kept for unchanged files, then without zod or yaml", () => {
+    const first = list();
+    assert.deepEqual(first.doc.stacks.map((s) => s.name).sort(), [
+      "campaign_operator",
+      "equipment_lead",
+      "field_estimator",
+      "marketing_ops",
+    ]);
+    assert.deepEqual(first.doc.invalid, []);
+    assert.ok(
+      existsSync(path.join(home, "cache", "stack-listings.json")),
+      "the listings are kept in the home",
+    );
+    const again = list([`--import=${REPORT_HEAVY}`]);
+    assert.deepEqual(again.doc, first.doc);
+    assert.doesNotMatch(again.stderr, /LOADED/, "neither zod nor yaml is loaded");
+  });
+
+  test("an edited stack is listed as it is now, and an invalid one is reported, never shown stale", () => {
+    const original = readFileSync(file(), "utf8");
+    try {
+      const goal = original.match(/^goal: (.*)$/m)?.[1];
+      assert.ok(goal, "the shipped stack has a one-line goal");
+      writeFileSync(file(), original.replace(/^goal: .*$/m, "goal: A goal edited a moment ago"));
+      assert.equal(goalOf(list().doc, "marketing_ops"), "A goal edited a moment ago");
+
+      writeFileSync(file(), original.replace(/^goal: .*$/m, "goal: [unclosed"));
+      const broken = list().doc;
+      assert.equal(goalOf(broken, "marketing_ops"), undefined, "not listed from the kept copy");
+      assert.equal(broken.invalid.length, 1);
+      assert.match(broken.invalid[0]?.message ?? "", /marketing_ops\.yaml:\d+:\d+/);
+      // Asked again, still reported: an invalid file is never kept.
+      assert.equal(list().doc.invalid.length, 1);
+
+      writeFileSync(file(), original);
+      const back = list();
+      assert.equal(goalOf(back.doc, "marketing_ops"), goal);
+      assert.deepEqual(back.doc.invalid, []);
+    } finally {
+      writeFileSync(file(), original);
+    }
+  });
+
+  test("a second file with the same persona is reported whether or not the first is kept", () => {
+    list();
+    const copy = path.join(stacks, "zz_copy.yaml");
+    cpSync(file(), copy);
+    try {
+      for (let i = 0; i < 2; i++) {
+        const doc = list().doc;
+        assert.equal(doc.stacks.filter((s) => s.name === "marketing_ops").length, 1);
+        assert.match(doc.invalid[0]?.message ?? "", /persona: "marketing_ops" is already defined/);
+      }
+    } finally {
+      rmSync(copy);
+    }
+    assert.deepEqual(list().doc.invalid, []);
+  });
+
+  test("a home that does not exist is not created", () => {
+    const missing = path.join(home, "not-yet");
+    const r = maos(["stacks", "list", "--json"], { ...env, MAOS_HOME: missing });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((JSON.parse(r.stdout) as ListDoc).stacks.length, 4);
+    assert.equal(existsSync(missing), false);
+  });
+});
+
+interface ListDoc {
+  stacks: { name: string; goal: string }[];
+  invalid: { code: string; message: string }[];
+}
