@@ -14,7 +14,7 @@ import { type Env, loadEnv, secretValues } from "../config/loadEnv.ts";
 import { CodexError } from "../core/CodexError.ts";
 import { type Clock, systemClock } from "../core/clock.ts";
 import { lazyModule } from "../core/lazyModule.ts";
-import { createLogger, type Logger } from "../core/logger.ts";
+import type { Logger } from "../core/logger.ts";
 import { runContext } from "../core/runContext.ts";
 import { EgressGuard } from "../egress/EgressGuard.ts";
 import { egressAllowlist } from "../egress/egressAllowlist.ts";
@@ -55,6 +55,8 @@ const roles = load<typeof import("../governance/roles.ts")>("../governance/roles
 const ledgerModule = load<typeof import("../ledger/Ledger.ts")>("../ledger/Ledger.ts");
 const ledgerWatch = load<typeof import("../ledger/LedgerWatch.ts")>("../ledger/LedgerWatch.ts");
 const ledgerKeyModule = load<typeof import("../ledger/ledgerKey.ts")>("../ledger/ledgerKey.ts");
+// pino too: the CLI passes a logger made on first use (lazyLogger), so a command that logs nothing skips it.
+const loggerModule = load<typeof import("../core/logger.ts")>("../core/logger.ts");
 const memoryModule = load<typeof import("../memory/openMemory.ts")>("../memory/openMemory.ts");
 const limitedFetchModule = load<typeof import("../relays/limitedFetch.ts")>("../relays/limitedFetch.ts");
 const notionClient = load<typeof import("../relays/notion/createNotionClient.ts")>(
@@ -88,7 +90,7 @@ export function createApp(opts: AppOptions = {}): App {
   const env = opts.env ?? loadEnv();
   const clock = opts.clock ?? systemClock;
   const secrets = secretValues(env);
-  const log = opts.log ?? createLogger({ level: env.LOG_LEVEL, secrets });
+  const log = opts.log ?? loggerModule().createLogger({ level: env.LOG_LEVEL, secrets });
   const home = env.MAOS_HOME;
   // Every SDK and client sends through the egress guard; a refused host is a governance violation.
   const egress = new EgressGuard({

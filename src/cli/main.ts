@@ -34,14 +34,15 @@ export async function main(
   const emit = (value: unknown, text: () => string) => out(json ? JSON.stringify(value, null, 2) : text());
   const getApp = async () => {
     if (!app) {
-      const [{ createApp }, { loadEnv }, { createLogger }] = await Promise.all([
+      const [{ createApp }, { loadEnv, secretValues }, { lazyLogger }] = await Promise.all([
         import("../app/createApp.ts"),
         import("../config/loadEnv.ts"),
-        import("../core/logger.ts"),
+        import("../core/lazyLogger.ts"),
       ]);
       const env = loadEnv();
-      // The CLI prints its own progress; its logs stay at warn unless LOG_LEVEL says otherwise.
-      const log = env.LOG_LEVEL_SET ? undefined : createLogger({ level: "warn" });
+      // The CLI prints its own progress; its logs stay at warn unless LOG_LEVEL says otherwise. pino
+      // loads only when something is logged.
+      const log = env.LOG_LEVEL_SET ? undefined : lazyLogger({ level: "warn", secrets: secretValues(env) });
       app = createApp({ env, ...(log ? { log } : {}) });
     }
     return app;

@@ -13,13 +13,13 @@ import { REPO, testApp } from "../helpers/testApp.ts";
 const BIN = path.join(REPO, "bin", "maos.js");
 
 /**
- * Reports on stderr each zod and yaml module the process loads: `maos stacks list` and `maos ledger
- * tail` must start without them (loading them was most of their start-up time).
+ * Reports on stderr each zod, yaml and pino module the process loads: `maos stacks list` and `maos
+ * ledger tail` must start without them (loading them was most of their start-up time).
  */
 const REPORT_HEAVY = `data:text/javascript,${encodeURIComponent(`
   import { registerHooks } from "node:module";
   registerHooks({ load(url, context, next) {
-    if (/node_modules\\/(zod|yaml)\\//.test(url)) process.stderr.write("LOADED " + url + "\\n");
+    if (/node_modules\\/(zod|yaml|pino)\\//.test(url)) process.stderr.write("LOADED " + url + "\\n");
     return next(url, context);
   } });
 `)}`;
@@ -88,7 +88,7 @@ describe("maos ledger tail", () => {
 
     const text = maos(["ledger", "tail"], { MAOS_HOME: home }, [`--import=${REPORT_HEAVY}`]);
     assert.equal(text.code, 0, text.stderr);
-    assert.doesNotMatch(text.stderr, /LOADED/, "neither zod nor yaml is loaded");
+    assert.doesNotMatch(text.stderr, /LOADED/, "neither zod, yaml nor pino is loaded");
     assert.match(text.stdout, /NOTE/);
     assert.deepEqual(snapshot(home), before);
   });
@@ -159,7 +159,7 @@ describe("maos stacks list", () => {
     );
     const again = list([`--import=${REPORT_HEAVY}`]);
     assert.deepEqual(again.doc, first.doc);
-    assert.doesNotMatch(again.stderr, /LOADED/, "neither zod nor yaml is loaded");
+    assert.doesNotMatch(again.stderr, /LOADED/, "neither zod, yaml nor pino is loaded");
   });
 
   test("an edited stack is listed as it is now, and an invalid one is reported, never shown stale", () => {
