@@ -4,7 +4,8 @@
  * ten runs' worth) and one of LARGE_ENTRIES (1M by default). Reported, each with its ratio to the
  * small home where one exists:
  * - the steady heartbeat's ledger part: app.custody() after 20 new entries (median of BEATS);
- * - `maos status --json` as a fresh process: the first after a full pass is kept, then steady (median);
+ * - `maos status --json` as a fresh process: the first after a full pass is kept, then steady (median,
+ *   the two homes interleaved);
  * - a full verification of the large ledger on one thread and with one worker (two threads);
  * - /health latency from the headless bot while its first heartbeat does a full pass of the large ledger;
  * - `maos --help`, `maos stacks list`, `maos ledger tail` start times against `node -e 0`.
@@ -30,7 +31,7 @@ const NODE24 = path.dirname(process.execPath);
 const SMALL_ENTRIES = 130;
 const LARGE_ENTRIES = Number(process.env.LEDGER_SCALE_ENTRIES) || 1_000_000;
 const BEATS = 9;
-const STATUS_RUNS = 5;
+const STATUS_RUNS = 7;
 const CHUNK = 20_000;
 
 export interface LedgerScaleFigures {
@@ -126,11 +127,19 @@ async function forgetMark(home: string): Promise<void> {
   }
 }
 
-async function statusTimes(home: string): Promise<{ first: number; steady: number }> {
-  await forgetMark(home);
-  const first = maosStatus(home);
-  const times = Array.from({ length: STATUS_RUNS }, () => maosStatus(home));
-  return { first, steady: median(times) };
+/**
+ * Each home's first status after its mark is removed (a full pass), then STATUS_RUNS steady ones per
+ * home, the homes interleaved so that a change in the machine's load weighs on both alike.
+ */
+async function statusTimes(homes: string[]): Promise<{ first: number; steady: number }[]> {
+  const firsts: number[] = [];
+  for (const home of homes) {
+    await forgetMark(home);
+    firsts.push(maosStatus(home));
+  }
+  const times = homes.map(() => [] as number[]);
+  for (let i = 0; i < STATUS_RUNS; i++) homes.forEach((home, k) => times[k]?.push(maosStatus(home)));
+  return homes.map((_, k) => ({ first: firsts[k] as number, steady: median(times[k] ?? []) }));
 }
 
 async function freePort(): Promise<number> {
@@ -210,8 +219,10 @@ export async function benchLedgerScale(): Promise<LedgerScaleFigures> {
   try {
     const hbSmall = await steadyHeartbeat(small);
     const hbLarge = await steadyHeartbeat(large);
-    const stSmall = await statusTimes(small);
-    const stLarge = await statusTimes(large);
+    const [stSmall, stLarge] = (await statusTimes([small, large])) as [
+      { first: number; steady: number },
+      { first: number; steady: number },
+    ];
     const db = path.join(large, "ledger.db");
     const keyApp = appFor(large);
     const vkey = keyApp.ledgerKey().verifierKey;
