@@ -138,7 +138,11 @@ async function statusTimes(homes: string[]): Promise<{ first: number; steady: nu
     firsts.push(maosStatus(home));
   }
   const times = homes.map(() => [] as number[]);
-  for (let i = 0; i < STATUS_RUNS; i++) homes.forEach((home, k) => times[k]?.push(maosStatus(home)));
+  for (let i = 0; i < STATUS_RUNS; i++) {
+    homes.forEach((home, k) => {
+      times[k]?.push(maosStatus(home));
+    });
+  }
   return homes.map((_, k) => ({ first: firsts[k] as number, steady: median(times[k] ?? []) }));
 }
 

@@ -100,7 +100,7 @@ export const ledgerTailCommand = defineCommand({
   input: (z) => z.object({ lines: z.number().int().positive() }),
   plainInput: ({ lines }) =>
     Number.isSafeInteger(lines) && (lines as number) > 0 ? { lines: lines as number } : undefined,
-  deps: ["ledgerPath"],
+  deps: ["env", "ledgerPath"],
   chat: {
     words: ["ledger", "tail"],
     isDefault: true,

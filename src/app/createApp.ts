@@ -459,7 +459,7 @@ async function recordAttempt(app: App, a: AttemptRecord): Promise<void> {
  * bot's state, outbox, leader or job queue: refuse rather than keep records somewhere the operator did
  * not ask for.
  */
-function refuseDatabaseUrl(env: Env): void {
+export function refuseDatabaseUrl(env: Pick<Env, "DATABASE_URL">): void {
   if (!env.DATABASE_URL) return;
   throw new CodexError(
     "CONFIG_INVALID",

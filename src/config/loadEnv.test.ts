@@ -32,6 +32,7 @@ test("well-formed variables are kept, typed and trimmed; unset optional ones are
       MAOS_EMBEDDINGS: "hash:64",
       MAOS_CLIENT_SYNC_CRON: "0 */2 * * * *",
       MAOS_BIND: "0.0.0.0",
+      DATABASE_URL: "postgresql://maos:pw@db.internal:5432/maos",
     },
     "/tmp",
   );
@@ -41,6 +42,7 @@ test("well-formed variables are kept, typed and trimmed; unset optional ones are
   assert.equal(env.OPENAI_BASE_URL, "http://127.0.0.1:11434/v1");
   assert.equal(env.MAOS_CLIENT_SYNC_CRON, "0 */2 * * * *");
   assert.equal(env.MAOS_BIND, "0.0.0.0");
+  assert.equal(env.DATABASE_URL, "postgresql://maos:pw@db.internal:5432/maos");
   assert.equal(env.ANTHROPIC_BASE_URL, undefined);
   assert.equal(loadEnv({ PORT: "0" }, "/tmp").PORT, 0);
   assert.equal(loadEnv({}, "/tmp").PORT, 8000);
@@ -71,6 +73,7 @@ test("a malformed variable stops start-up naming it and the fix; every problem i
     [{ MAOS_MCP_AUTHORIZATION_SERVERS: "ftp://x" }, /MAOS_MCP_AUTHORIZATION_SERVERS is set but malformed/],
     [{ MAOS_EMBEDDINGS: "hash:12345" }, /MAOS_EMBEDDINGS is set but malformed/],
     [{ MAOS_CLIENT_SYNC_CRON: "* * *" }, /MAOS_CLIENT_SYNC_CRON is set but malformed/],
+    [{ DATABASE_URL: "mysql://db/maos" }, /DATABASE_URL is set but malformed: use a PostgreSQL URL/],
     [{ MAOS_BIND: "my-host" }, /MAOS_BIND is set but malformed: use an IP address/],
   ];
   for (const [vars, expected] of cases) assert.match(malformed(vars), expected, JSON.stringify(vars));

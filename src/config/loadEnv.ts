@@ -121,7 +121,7 @@ const RULES: Partial<Record<keyof Env, VarRule>> = {
   NOTION_BASE_URL: url,
   TEAMWORK_SITE: url,
   DATABASE_URL: {
-    schema: z.string().refine((v) => /^postgres(ql)?:\/\//.test(v) && URL.canParse(v)),
+    check: (v) => (/^postgres(ql)?:\/\//.test(v) && URL.canParse(v) ? v : undefined),
     fix: "use a PostgreSQL URL such as postgres://maos:PASSWORD@db.internal:5432/maos",
   },
   SLACK_BOT_TOKEN: {

@@ -109,6 +109,17 @@ describe("maos ledger tail", () => {
     }
   });
 
+  test("with DATABASE_URL set it refuses, as every command keeping records on MAOS_HOME does", () => {
+    const before = snapshot(home);
+    const r = maos(["ledger", "tail"], {
+      MAOS_HOME: home,
+      DATABASE_URL: "postgres://maos:pw@127.0.0.1:9/maos",
+    });
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /DATABASE_URL is set, but this version keeps the bot's ledger/);
+    assert.deepEqual(snapshot(home), before);
+  });
+
   test("a home without a ledger is told so, and nothing is created", () => {
     const empty = mkdtempSync(path.join(os.tmpdir(), "maos-noledger-"));
     try {
