@@ -1,7 +1,7 @@
 import type { App } from "../src/app/App.ts";
+import { pgLocation } from "../src/core/pgLocation.ts";
 import type { Reply } from "../src/core/Reply.ts";
 import { type ExportReport, exportLedgerToSqlite, sqliteLedgerSnapshot } from "../src/ledger/exportLedger.ts";
-import { pgLocation } from "../src/ledger/pg/pgErrors.ts";
 
 /** What `ledger export` wrote, and from where (a database named without its password). */
 export interface LedgerExport extends ExportReport {

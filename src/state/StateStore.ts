@@ -164,6 +164,10 @@ export class StateStore {
   deleteValue(key: string): void {
     this.values.remove(key);
   }
+  /** Reads, decides and writes one value atomically (Values.modify); PgStateStore has the same call. */
+  updateValue<T>(key: string, decide: (current: T | undefined) => T | undefined): boolean {
+    return this.values.modify(key, decide as (current: unknown) => unknown);
+  }
 
   // Incidents (tables/incidents.ts).
   insertIncident(i: NewIncident): IncidentRow {

@@ -2,6 +2,7 @@ import path from "node:path";
 import pg from "pg";
 import { CodexError } from "../../core/CodexError.ts";
 import type { Clock } from "../../core/clock.ts";
+import { pgErrorText, pgLocation } from "../../core/pgLocation.ts";
 import { migratePg } from "../../core/pgMigrate.ts";
 import { utcIso } from "../../core/timestamps.ts";
 import { chainBatch } from "../chainBatch.ts";
@@ -14,7 +15,7 @@ import { MerkleFrontier } from "../MerkleFrontier.ts";
 import { prepareAppend } from "../prepareAppend.ts";
 import { formatCheckpoint, type NoteSigner, signNote } from "../signedNote.ts";
 import { WriteFaults } from "../writeFaults.ts";
-import { describePgWriteError, pgErrorText, pgLocation } from "./pgErrors.ts";
+import { describePgWriteError } from "./pgErrors.ts";
 import {
   consistencyProofHex,
   correlationEntries,

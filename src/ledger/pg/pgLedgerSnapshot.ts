@@ -1,8 +1,8 @@
 import pg from "pg";
 import { CodexError } from "../../core/CodexError.ts";
+import { pgErrorText, pgLocation } from "../../core/pgLocation.ts";
 import type { LedgerSnapshot, StoredCheckpoint } from "../exportLedger.ts";
 import type { LedgerRowTuple } from "../ledgerSchema.ts";
-import { pgErrorText, pgLocation } from "./pgErrors.ts";
 
 /**
  * A PostgreSQL ledger's snapshot for export: one REPEATABLE READ, READ ONLY transaction, so replicas

@@ -37,7 +37,8 @@ export interface NewApproval {
   ts?: string | undefined;
 }
 
-interface ApprovalRow {
+/** A row of `approvals` as the database returns it (both backends). */
+export interface ApprovalRow {
   id: string;
   kind: string;
   subject_id: string;
@@ -195,7 +196,7 @@ export class Approvals {
   }
 }
 
-function fromRow(r: ApprovalRow): ApprovalRecord {
+export function fromRow(r: ApprovalRow): ApprovalRecord {
   return {
     id: r.id,
     kind: r.kind,

@@ -22,6 +22,27 @@ export class Values {
     this.remove(key);
   }
 
+  /** The typed form of `modify`. */
+  update<T>(key: StateKey<T>, decide: (current: T | undefined) => T | undefined): boolean {
+    return this.modify(key, decide as (current: unknown) => unknown);
+  }
+
+  /**
+   * A compare-and-set: reads the key's value, asks `decide` for the next one (undefined: leave it), and
+   * writes it, in one write transaction (BEGIN IMMEDIATE), so no other process writes between. The same
+   * call as PgValues.modify on PostgreSQL. True when this call wrote.
+   */
+  modify(key: string, decide: (current: unknown) => unknown): boolean {
+    return this.#t.db
+      .transaction(() => {
+        const next = decide(this.read(key));
+        if (next === undefined) return false;
+        this.write(key, next);
+        return true;
+      })
+      .immediate();
+  }
+
   /** By a plain string key: the value's type is the caller's word (StateStore.getValue). */
   read(key: string): unknown {
     const row = this.#t.db.prepare("SELECT value FROM autonomy_kv WHERE key = ?").get(key) as
