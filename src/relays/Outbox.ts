@@ -40,7 +40,8 @@ export interface OutboxCounts extends SinkCounts {
   oldestPendingUtc: string | undefined;
 }
 
-interface DbRow {
+/** A row of `outbox` as the database returns it, numbers as numbers (PgOutbox converts PostgreSQL's bigints). */
+export interface OutboxDbRow {
   id: number;
   ledger_seq: number;
   sink: string;
@@ -59,6 +60,34 @@ interface DbRow {
   retry_since_ms?: number | null;
 }
 
+/** The row as callers see it: the body parsed, progress decoded (undefined when it does not parse), nulls as undefined. */
+export function outboxRow(r: OutboxDbRow): OutboxRow {
+  let progress: unknown;
+  try {
+    progress = r.progress === null ? undefined : JSON.parse(r.progress);
+  } catch {
+    progress = undefined;
+  }
+  return {
+    id: r.id,
+    ledgerSeq: r.ledger_seq,
+    sink: r.sink as SinkName,
+    body: parseBody(r.body, r.ledger_seq),
+    status: r.status,
+    attempts: r.attempts,
+    nextAttemptMs: r.next_attempt_ms,
+    remoteId: r.remote_id ?? undefined,
+    progress,
+    lastError: r.last_error ?? undefined,
+    createdUtc: r.created_utc,
+    updatedUtc: r.updated_utc ?? undefined,
+    deliveredUtc: r.delivered_utc ?? undefined,
+    claimedBy: r.claimed_by ?? undefined,
+    claimedUntilMs: r.claimed_until_ms ?? undefined,
+    retrySinceMs: r.retry_since_ms ?? undefined,
+  };
+}
+
 /** A claim older than this is abandoned (its process hung or died elsewhere); a dead pid here frees it at once. */
 export const CLAIM_LEASE_MS = 5 * 60_000;
 
@@ -67,7 +96,8 @@ export function ownerId(nonce: string): string {
   return `${os.hostname()}:${process.pid}:${nonce}`;
 }
 
-function ownerAlive(owner: string): boolean {
+/** False only for a claim of a process that is gone from this host: on another host, it may be alive. */
+export function ownerAlive(owner: string): boolean {
   const [host, pid] = owner.split(":");
   if (host !== os.hostname()) return true;
   const n = Number(pid);
@@ -135,44 +165,17 @@ export class Outbox {
     return this.#clock.now().getTime();
   }
 
-  #row(r: DbRow): OutboxRow {
-    let progress: unknown;
-    try {
-      progress = r.progress === null ? undefined : JSON.parse(r.progress);
-    } catch {
-      progress = undefined;
-    }
-    return {
-      id: r.id,
-      ledgerSeq: r.ledger_seq,
-      sink: r.sink as SinkName,
-      body: parseBody(r.body, r.ledger_seq),
-      status: r.status,
-      attempts: r.attempts,
-      nextAttemptMs: r.next_attempt_ms,
-      remoteId: r.remote_id ?? undefined,
-      progress,
-      lastError: r.last_error ?? undefined,
-      createdUtc: r.created_utc,
-      updatedUtc: r.updated_utc ?? undefined,
-      deliveredUtc: r.delivered_utc ?? undefined,
-      claimedBy: r.claimed_by ?? undefined,
-      claimedUntilMs: r.claimed_until_ms ?? undefined,
-      retrySinceMs: r.retry_since_ms ?? undefined,
-    };
-  }
-
   get(id: number): OutboxRow | undefined {
-    const r = this.#db.prepare("SELECT * FROM outbox WHERE id = ?").get(id) as DbRow | undefined;
-    return r ? this.#row(r) : undefined;
+    const r = this.#db.prepare("SELECT * FROM outbox WHERE id = ?").get(id) as OutboxDbRow | undefined;
+    return r ? outboxRow(r) : undefined;
   }
 
   /** The oldest pending row of a sink: items go out in order, so a Teamwork task precedes its comments. */
   head(sink: SinkName): OutboxRow | undefined {
     const r = this.#db
       .prepare("SELECT * FROM outbox WHERE sink = ? AND status = 'pending' ORDER BY id LIMIT 1")
-      .get(sink) as DbRow | undefined;
-    return r ? this.#row(r) : undefined;
+      .get(sink) as OutboxDbRow | undefined;
+    return r ? outboxRow(r) : undefined;
   }
 
   /**
@@ -257,12 +260,12 @@ export class Outbox {
         ids && ids.length > 0
           ? ids.map((id) => this.#db.prepare("SELECT * FROM outbox WHERE id = ? AND status = 'dead'").get(id))
           : this.#db.prepare("SELECT * FROM outbox WHERE status = 'dead' ORDER BY id").all()
-      ).filter((r): r is DbRow => r !== undefined);
+      ).filter((r): r is OutboxDbRow => r !== undefined);
       const update = this.#db.prepare(
         "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_ms = 0, updated_utc = ?, retry_since_ms = NULL WHERE id = ?",
       );
       for (const r of rows) update.run(utcIso(this.#clock.now()), r.id);
-      return rows.map((r) => this.#row(r));
+      return rows.map((r) => outboxRow(r));
     });
     return run.immediate();
   }
@@ -271,23 +274,23 @@ export class Outbox {
     return (
       this.#db
         .prepare("SELECT * FROM outbox WHERE status = 'dead' ORDER BY id DESC LIMIT ?")
-        .all(limit) as DbRow[]
-    ).map((r) => this.#row(r));
+        .all(limit) as OutboxDbRow[]
+    ).map((r) => outboxRow(r));
   }
 
   pending(limit = 100): OutboxRow[] {
     return (
       this.#db
         .prepare("SELECT * FROM outbox WHERE status = 'pending' ORDER BY id LIMIT ?")
-        .all(limit) as DbRow[]
-    ).map((r) => this.#row(r));
+        .all(limit) as OutboxDbRow[]
+    ).map((r) => outboxRow(r));
   }
 
   /** Rows queued with one ledger entry (the causing entry's seq). */
   byLedgerSeq(seq: number): OutboxRow[] {
     return (
-      this.#db.prepare("SELECT * FROM outbox WHERE ledger_seq = ? ORDER BY id").all(seq) as DbRow[]
-    ).map((r) => this.#row(r));
+      this.#db.prepare("SELECT * FROM outbox WHERE ledger_seq = ? ORDER BY id").all(seq) as OutboxDbRow[]
+    ).map((r) => outboxRow(r));
   }
 
   /** Deliveries of a sink at or after a time (UTC ISO), for "is this sink live" checks. */

@@ -40,6 +40,8 @@ export interface PgLedgerOptions {
  * the entries of all replicas form one total order and one chain.
  */
 export const LEDGER_WRITE_LOCK = 0x4d414f53_02;
+/** The ledger's SQL migrations (its tables and the outbox's), applied as component `ledger`. */
+export const PG_LEDGER_MIGRATIONS = path.join(import.meta.dirname, "migrations");
 const FRONTIER_KEY = "merkle_frontier";
 /** Past this many entries appended by others since our last look, the persisted frontier is read instead. */
 const CATCH_UP_ROWS = 4096;
@@ -134,7 +136,7 @@ export class PgLedger {
     }
     const ledger = new PgLedger(opts, writer, readers);
     try {
-      await migratePg(writer, "ledger", path.join(import.meta.dirname, "migrations"));
+      await migratePg(writer, "ledger", PG_LEDGER_MIGRATIONS);
       await ledger.#load();
       return ledger;
     } catch (err) {
