@@ -148,4 +148,25 @@ describe("PgOutbox across replicas", () => {
       return true;
     });
   });
+
+  test("a statement that fails on the server is a LEDGER_BROKEN naming the database and the fix", {
+    skip,
+  }, async (t) => {
+    const url = await pgTestDatabase(t);
+    const clock = new ManualClock();
+    await openLedger(t, url, clock);
+    const outbox = await openOutbox(t, url, clock);
+    const c = await pgConnect(t, url);
+    await c.query("DROP TABLE outbox");
+    await assert.rejects(outbox.pending(), (err: unknown) => {
+      assert.ok(err instanceof CodexError);
+      assert.equal(err.code, "LEDGER_BROKEN");
+      assert.match(
+        err.message,
+        /an evidence outbox statement failed on postgres:\/\/.*"outbox" does not exist/,
+      );
+      assert.match(err.hint ?? "", /DATABASE_URL/);
+      return true;
+    });
+  });
 });

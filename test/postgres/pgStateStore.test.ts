@@ -194,4 +194,29 @@ describe("PgStateStore across replicas", () => {
       return true;
     });
   });
+
+  test("a statement that fails on the server is a CONFIG_INVALID naming the database and the fix", {
+    skip,
+  }, async (t) => {
+    const { url, a } = await twoReplicas(t);
+    const c = await pgConnect(t, url);
+    await c.query("DROP TABLE processed_events");
+    await assert.rejects(a.claimEvent("Ev1"), (err: unknown) => {
+      assert.ok(err instanceof CodexError);
+      assert.equal(err.code, "CONFIG_INVALID");
+      assert.match(
+        err.message,
+        /a state statement failed on postgres:\/\/.*"processed_events" does not exist/,
+      );
+      assert.match(err.hint ?? "", /DATABASE_URL/);
+      return true;
+    });
+    // A caller's own error inside a compare-and-set passes through as it is.
+    await assert.rejects(
+      a.updateValue("k", () => {
+        throw new RangeError("the caller's own");
+      }),
+      RangeError,
+    );
+  });
 });

@@ -1,7 +1,7 @@
 import pg from "pg";
 import { CodexError } from "../../core/CodexError.ts";
 import type { Clock } from "../../core/clock.ts";
-import { pgErrorText, pgLocation } from "../../core/pgLocation.ts";
+import { describePgFailure, pgErrorText, pgLocation, pgUnreachable } from "../../core/pgLocation.ts";
 import { migratePg } from "../../core/pgMigrate.ts";
 import { utcIso } from "../../core/timestamps.ts";
 import { PG_LEDGER_MIGRATIONS } from "../../ledger/pg/PgLedger.ts";
@@ -98,12 +98,26 @@ export class PgOutbox {
     return new PgOutbox(pool, opts.clock, where);
   }
 
+  /** One statement; PostgreSQL's or the connection's failure is a CodexError naming the database and the fix. */
+  async #q<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    sql: string,
+    params?: unknown[],
+  ): Promise<pg.QueryResult<R>> {
+    try {
+      return await this.#pool.query<R>(sql, params);
+    } catch (cause) {
+      if (!(cause instanceof pg.DatabaseError) && !pgUnreachable(cause)) throw cause;
+      const { message, hint } = describePgFailure("an evidence outbox statement", this.path, cause);
+      throw new CodexError("LEDGER_BROKEN", message, { hint, cause });
+    }
+  }
+
   #now(): number {
     return this.#clock.now().getTime();
   }
 
   async #rows(sql: string, params: unknown[] = []): Promise<OutboxRow[]> {
-    const r = await this.#pool.query<PgRow>(sql, params);
+    const r = await this.#q<PgRow>(sql, params);
     return r.rows.map(toRow);
   }
 
@@ -126,21 +140,21 @@ export class PgOutbox {
    */
   async claim(id: number, owner: string, leaseMs = CLAIM_LEASE_MS): Promise<boolean> {
     const now = this.#now();
-    const taken = await this.#pool.query(
+    const taken = await this.#q(
       `UPDATE outbox SET claimed_by = $2, claimed_until_ms = $3
        WHERE id = $1 AND status = 'pending'
          AND (claimed_by IS NULL OR claimed_by = $2 OR coalesce(claimed_until_ms, 0) <= $4)`,
       [id, owner, now + leaseMs, now],
     );
     if (taken.rowCount === 1) return true;
-    const r = await this.#pool.query<{ claimed_by: string | null; claimed_until_ms: string | null }>(
+    const r = await this.#q<{ claimed_by: string | null; claimed_until_ms: string | null }>(
       "SELECT claimed_by, claimed_until_ms FROM outbox WHERE id = $1 AND status = 'pending'",
       [id],
     );
     const holder = r.rows[0]?.claimed_by;
     if (!holder || ownerAlive(holder)) return false;
     // The holder is dead: take its claim only if it is still the same one (another replica may be first).
-    const over = await this.#pool.query(
+    const over = await this.#q(
       `UPDATE outbox SET claimed_by = $2, claimed_until_ms = $3
        WHERE id = $1 AND status = 'pending' AND claimed_by = $4 AND claimed_until_ms IS NOT DISTINCT FROM $5::bigint`,
       [id, owner, now + leaseMs, holder, r.rows[0]?.claimed_until_ms ?? null],
@@ -150,7 +164,7 @@ export class PgOutbox {
 
   /** Counts a try before it is made, so a crash during it still shows as a try on restart. */
   async startAttempt(id: number): Promise<number> {
-    const r = await this.#pool.query<{ attempts: number }>(
+    const r = await this.#q<{ attempts: number }>(
       "UPDATE outbox SET attempts = attempts + 1, updated_utc = $2 WHERE id = $1 RETURNING attempts",
       [id, utcIso(this.#clock.now())],
     );
@@ -159,7 +173,7 @@ export class PgOutbox {
 
   /** A step of a multi-request delivery landed: the sink answers, so the retry budget starts over. */
   async saveProgress(id: number, remoteId: string | undefined, progress: unknown): Promise<void> {
-    await this.#pool.query(
+    await this.#q(
       "UPDATE outbox SET remote_id = $2, progress = $3, updated_utc = $4, retry_since_ms = NULL WHERE id = $1",
       [
         id,
@@ -172,7 +186,7 @@ export class PgOutbox {
 
   async delivered(id: number, remoteId: string): Promise<void> {
     const at = utcIso(this.#clock.now());
-    await this.#pool.query(
+    await this.#q(
       "UPDATE outbox SET status = 'delivered', remote_id = $2, last_error = NULL, delivered_utc = $3, updated_utc = $3, claimed_by = NULL, claimed_until_ms = NULL WHERE id = $1",
       [id, remoteId, at],
     );
@@ -180,14 +194,14 @@ export class PgOutbox {
 
   /** Waits until `atMs`; the first failure of a run of them starts the retry budget (`failedAtMs`). */
   async retryLater(id: number, atMs: number, error: string, failedAtMs = this.#now()): Promise<void> {
-    await this.#pool.query(
+    await this.#q(
       "UPDATE outbox SET next_attempt_ms = $2, last_error = $3, updated_utc = $4, claimed_by = NULL, claimed_until_ms = NULL, retry_since_ms = COALESCE(retry_since_ms, $5) WHERE id = $1",
       [id, atMs, error, utcIso(this.#clock.now()), failedAtMs],
     );
   }
 
   async deadLetter(id: number, error: string): Promise<void> {
-    await this.#pool.query(
+    await this.#q(
       "UPDATE outbox SET status = 'dead', last_error = $2, updated_utc = $3, claimed_by = NULL, claimed_until_ms = NULL WHERE id = $1",
       [id, error, utcIso(this.#clock.now())],
     );
@@ -226,7 +240,7 @@ export class PgOutbox {
 
   /** Deliveries of a sink at or after a time (UTC ISO), for "is this sink live" checks. */
   async deliveredSince(sink: SinkName, sinceUtc: string): Promise<number> {
-    const r = await this.#pool.query<{ n: number }>(
+    const r = await this.#q<{ n: number }>(
       "SELECT count(*)::int AS n FROM outbox WHERE sink = $1 AND status = 'delivered' AND delivered_utc >= $2",
       [sink, sinceUtc],
     );
@@ -238,7 +252,7 @@ export class PgOutbox {
     const zero = (): SinkCounts => ({ pending: 0, delivered: 0, dead: 0 });
     const bySink = Object.fromEntries(SINKS.map((s) => [s, zero()])) as Record<SinkName, SinkCounts>;
     const total = zero();
-    const r = await this.#pool.query<{
+    const r = await this.#q<{
       sink: SinkName | null;
       status: OutboxStatus | null;
       n: number;

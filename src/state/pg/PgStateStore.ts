@@ -74,7 +74,7 @@ export class PgStateStore {
   private constructor(pool: pg.Pool, clock: Clock, where: string) {
     this.#pool = pool;
     this.path = where;
-    const t = { pool, clock };
+    const t = { pool, clock, where };
     this.events = new PgSlackEvents(t);
     this.slackRequests = new PgSlackRequests(t);
     this.cancels = new PgRunCancels(t);

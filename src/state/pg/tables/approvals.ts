@@ -7,7 +7,7 @@ import {
   fromRow,
   type NewApproval,
 } from "../../tables/approvals.ts";
-import type { PgTableDeps } from "./pgTable.ts";
+import { type PgTableDeps, q } from "./pgTable.ts";
 
 /**
  * `approvals` and `approval_messages` on PostgreSQL. Every decision is one conditional UPDATE
@@ -23,7 +23,8 @@ export class PgApprovals {
 
   /** Stores a new open request as `APR-<n>`: one statement, n from the table's sequence (never reused). */
   async insert(a: NewApproval): Promise<ApprovalRecord> {
-    const r = await this.#t.pool.query<ApprovalRow>(
+    const r = await q<ApprovalRow>(
+      this.#t,
       `WITH s AS (SELECT nextval(pg_get_serial_sequence('approvals', 'n')) AS n)
        INSERT INTO approvals (n, id, kind, subject_id, requested_by, requested_by_key, prompt, correlation_id,
          channel, ts, status, created_at)
@@ -45,17 +46,18 @@ export class PgApprovals {
   }
 
   async get(id: string): Promise<ApprovalRecord | undefined> {
-    const r = await this.#t.pool.query<ApprovalRow>("SELECT * FROM approvals WHERE id = $1", [id]);
+    const r = await q<ApprovalRow>(this.#t, "SELECT * FROM approvals WHERE id = $1", [id]);
     return r.rows[0] ? fromRow(r.rows[0]) : undefined;
   }
 
   async findByMessage(channel: string, ts: string): Promise<ApprovalRecord | undefined> {
-    const own = await this.#t.pool.query<ApprovalRow>(
-      "SELECT * FROM approvals WHERE channel = $1 AND ts = $2",
-      [channel, ts],
-    );
+    const own = await q<ApprovalRow>(this.#t, "SELECT * FROM approvals WHERE channel = $1 AND ts = $2", [
+      channel,
+      ts,
+    ]);
     if (own.rows[0]) return fromRow(own.rows[0]);
-    const extra = await this.#t.pool.query<ApprovalRow>(
+    const extra = await q<ApprovalRow>(
+      this.#t,
       "SELECT a.* FROM approval_messages m JOIN approvals a ON a.id = m.approval_id WHERE m.channel = $1 AND m.ts = $2",
       [channel, ts],
     );
@@ -64,7 +66,8 @@ export class PgApprovals {
 
   /** Another message carrying an approval's buttons (a command's reply beside the signals post). */
   async addMessage(id: string, channel: string, ts: string): Promise<void> {
-    await this.#t.pool.query(
+    await q(
+      this.#t,
       "INSERT INTO approval_messages (channel, ts, approval_id) VALUES ($1, $2, $3) ON CONFLICT (channel, ts) DO NOTHING",
       [channel, ts, id],
     );
@@ -72,7 +75,8 @@ export class PgApprovals {
 
   /** Every message that carries an approval's buttons: its first, then the others (one snapshot). */
   async messages(id: string): Promise<{ channel: string; ts: string }[]> {
-    const r = await this.#t.pool.query<{ channel: string; ts: string }>(
+    const r = await q<{ channel: string; ts: string }>(
+      this.#t,
       `SELECT channel, ts FROM (
          SELECT channel, ts, 0 AS o, 0::bigint AS n FROM approvals
            WHERE id = $1 AND channel IS NOT NULL AND channel <> '' AND ts IS NOT NULL AND ts <> ''
@@ -88,17 +92,18 @@ export class PgApprovals {
   async list(opts: { status?: ApprovalStatus; limit?: number } = {}): Promise<ApprovalRecord[]> {
     const limit = opts.limit ?? 100;
     const r = await (opts.status
-      ? this.#t.pool.query<ApprovalRow>(
-          "SELECT * FROM approvals WHERE status = $1 ORDER BY n DESC LIMIT $2",
-          [opts.status, limit],
-        )
-      : this.#t.pool.query<ApprovalRow>("SELECT * FROM approvals ORDER BY n DESC LIMIT $1", [limit]));
+      ? q<ApprovalRow>(this.#t, "SELECT * FROM approvals WHERE status = $1 ORDER BY n DESC LIMIT $2", [
+          opts.status,
+          limit,
+        ])
+      : q<ApprovalRow>(this.#t, "SELECT * FROM approvals ORDER BY n DESC LIMIT $1", [limit]));
     return r.rows.map(fromRow);
   }
 
   /** The approval's own message (the one whose reactions count first). */
   async attachMessage(id: string, channel: string, ts: string): Promise<ApprovalRecord> {
-    const r = await this.#t.pool.query<ApprovalRow>(
+    const r = await q<ApprovalRow>(
+      this.#t,
       "UPDATE approvals SET channel = $1, ts = $2 WHERE id = $3 RETURNING *",
       [channel, ts, id],
     );
@@ -117,18 +122,20 @@ export class PgApprovals {
     decision: { by?: string; byKey?: string; via?: string } = {},
   ): Promise<ApprovalRecord | undefined> {
     const now = utcIso(this.#t.clock.now());
-    const pool = this.#t.pool;
     const r = await (to === "open"
-      ? pool.query<ApprovalRow>(
+      ? q<ApprovalRow>(
+          this.#t,
           "UPDATE approvals SET status = 'open', decided_by = NULL, decided_by_key = NULL, decided_via = NULL, decided_at = NULL WHERE id = $1 AND status = $2 RETURNING *",
           [id, from],
         )
       : to === "consumed"
-        ? pool.query<ApprovalRow>(
+        ? q<ApprovalRow>(
+            this.#t,
             "UPDATE approvals SET status = 'consumed', consumed_at = $1 WHERE id = $2 AND status = $3 RETURNING *",
             [now, id, from],
           )
-        : pool.query<ApprovalRow>(
+        : q<ApprovalRow>(
+            this.#t,
             "UPDATE approvals SET status = $1, decided_by = $2, decided_by_key = $3, decided_via = $4, decided_at = $5 WHERE id = $6 AND status = $7 RETURNING *",
             [to, decision.by ?? null, decision.byKey ?? null, decision.via ?? null, now, id, from],
           ));

@@ -1,6 +1,6 @@
 import { utcIso } from "../../../core/timestamps.ts";
 import type { ClientRow } from "../../tables/clients.ts";
-import { inTransaction, type PgTableDeps } from "./pgTable.ts";
+import { inTransaction, type PgTableDeps, q } from "./pgTable.ts";
 
 /** `clients` on PostgreSQL: the MASTER CLIENT OPERATIONAL MATRIX as last synced from Notion. */
 export class PgClients {
@@ -18,7 +18,7 @@ export class PgClients {
     rows: readonly { key: string; name: string; pageId: string; record: unknown }[],
   ): Promise<void> {
     const at = utcIso(this.#t.clock.now());
-    await inTransaction(this.#t.pool, async (c) => {
+    await inTransaction(this.#t, async (c) => {
       await c.query("LOCK TABLE clients IN SHARE ROW EXCLUSIVE MODE");
       await c.query("DELETE FROM clients");
       if (rows.length === 0) return;
@@ -36,13 +36,13 @@ export class PgClients {
   }
 
   async list<T = unknown>(): Promise<ClientRow<T>[]> {
-    const r = await this.#t.pool.query<{
+    const r = await q<{
       key: string;
       name: string;
       page_id: string;
       record: string;
       synced_at: string;
-    }>('SELECT key, name, page_id, record, synced_at FROM clients ORDER BY name COLLATE "C"');
+    }>(this.#t, 'SELECT key, name, page_id, record, synced_at FROM clients ORDER BY name COLLATE "C"');
     return r.rows.map((row) => ({
       key: row.key,
       name: row.name,

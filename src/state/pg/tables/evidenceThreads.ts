@@ -1,4 +1,4 @@
-import type { PgTableDeps } from "./pgTable.ts";
+import { type PgTableDeps, q } from "./pgTable.ts";
 
 /** `evidence_threads` on PostgreSQL: the Slack message each evidence thread hangs from. */
 export class PgEvidenceThreads {
@@ -9,7 +9,8 @@ export class PgEvidenceThreads {
   }
 
   async get(threadKey: string): Promise<{ channel: string; ts: string } | undefined> {
-    const r = await this.#t.pool.query<{ channel: string; ts: string }>(
+    const r = await q<{ channel: string; ts: string }>(
+      this.#t,
       "SELECT channel, ts FROM evidence_threads WHERE thread_key = $1",
       [threadKey],
     );
@@ -18,7 +19,8 @@ export class PgEvidenceThreads {
 
   /** The first message wins, whichever replica wrote it: a thread, once started, keeps its parent. */
   async set(threadKey: string, channel: string, ts: string): Promise<void> {
-    await this.#t.pool.query(
+    await q(
+      this.#t,
       "INSERT INTO evidence_threads (thread_key, channel, ts) VALUES ($1, $2, $3) ON CONFLICT (thread_key) DO NOTHING",
       [threadKey, channel, ts],
     );

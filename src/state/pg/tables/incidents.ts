@@ -1,6 +1,6 @@
 import { utcIso } from "../../../core/timestamps.ts";
 import type { IncidentRow, IncidentStatus, NewIncident } from "../../tables/incidents.ts";
-import { num, type PgTableDeps } from "./pgTable.ts";
+import { num, type PgTableDeps, q } from "./pgTable.ts";
 
 interface IncidentDbRow {
   n: string;
@@ -29,7 +29,8 @@ export class PgIncidents {
 
   /** Stores a new open incident as `INC-<n>`: one statement, n from the table's sequence (never reused). */
   async insert(i: NewIncident): Promise<IncidentRow> {
-    const r = await this.#t.pool.query<IncidentDbRow>(
+    const r = await q<IncidentDbRow>(
+      this.#t,
       `WITH s AS (SELECT nextval(pg_get_serial_sequence('incidents', 'n')) AS n)
        INSERT INTO incidents (n, id, trigger, summary, report, correlation_id, status, opened_by, opened_at, opened_seq)
        SELECT s.n, 'INC-' || s.n, $1, $2, $3, $4, 'open', $5, $6, $7 FROM s
@@ -48,7 +49,7 @@ export class PgIncidents {
   }
 
   async get(id: string): Promise<IncidentRow | undefined> {
-    const r = await this.#t.pool.query<IncidentDbRow>("SELECT * FROM incidents WHERE id = $1", [id]);
+    const r = await q<IncidentDbRow>(this.#t, "SELECT * FROM incidents WHERE id = $1", [id]);
     return r.rows[0] ? fromRow(r.rows[0]) : undefined;
   }
 
@@ -56,26 +57,27 @@ export class PgIncidents {
   async list(opts: { status?: IncidentStatus; limit?: number } = {}): Promise<IncidentRow[]> {
     const limit = opts.limit ?? 100;
     const r = await (opts.status
-      ? this.#t.pool.query<IncidentDbRow>(
-          "SELECT * FROM incidents WHERE status = $1 ORDER BY n DESC LIMIT $2",
-          [opts.status, limit],
-        )
-      : this.#t.pool.query<IncidentDbRow>("SELECT * FROM incidents ORDER BY n DESC LIMIT $1", [limit]));
+      ? q<IncidentDbRow>(this.#t, "SELECT * FROM incidents WHERE status = $1 ORDER BY n DESC LIMIT $2", [
+          opts.status,
+          limit,
+        ])
+      : q<IncidentDbRow>(this.#t, "SELECT * FROM incidents ORDER BY n DESC LIMIT $1", [limit]));
     return r.rows.map(fromRow);
   }
 
   /** The seq of the incident's INCIDENT_OPENED ledger entry, written once it exists. */
   async setOpenedSeq(id: string, seq: number): Promise<void> {
-    await this.#t.pool.query("UPDATE incidents SET opened_seq = $1 WHERE id = $2", [seq, id]);
+    await q(this.#t, "UPDATE incidents SET opened_seq = $1 WHERE id = $2", [seq, id]);
   }
 
   async setApproval(id: string, approvalId: string): Promise<void> {
-    await this.#t.pool.query("UPDATE incidents SET approval_id = $1 WHERE id = $2", [approvalId, id]);
+    await q(this.#t, "UPDATE incidents SET approval_id = $1 WHERE id = $2", [approvalId, id]);
   }
 
   /** Records the resolution once: false when it was already resolved (a compare-and-set, one across replicas). */
   async resolve(id: string, resolution: string, by: string): Promise<boolean> {
-    const r = await this.#t.pool.query(
+    const r = await q(
+      this.#t,
       "UPDATE incidents SET status = 'resolved', resolution = $1, resolved_by = $2, resolved_at = $3 WHERE id = $4 AND status = 'open'",
       [resolution, by, utcIso(this.#t.clock.now()), id],
     );

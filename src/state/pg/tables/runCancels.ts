@@ -1,5 +1,5 @@
 import { utcIso } from "../../../core/timestamps.ts";
-import type { PgTableDeps } from "./pgTable.ts";
+import { type PgTableDeps, q } from "./pgTable.ts";
 
 /** `run_cancels` on PostgreSQL: cancel requests written by any replica, read by the one running the run. */
 export class PgRunCancels {
@@ -11,7 +11,8 @@ export class PgRunCancels {
 
   /** Asks whoever runs `runId` to stop it between agents; false when a request is already on file. */
   async request(runId: string, by: string, via: string): Promise<boolean> {
-    const r = await this.#t.pool.query(
+    const r = await q(
+      this.#t,
       "INSERT INTO run_cancels (run_id, requested_by, requested_at, via) VALUES ($1, $2, $3, $4) ON CONFLICT (run_id) DO NOTHING",
       [runId, by, utcIso(this.#t.clock.now()), via],
     );
@@ -20,7 +21,8 @@ export class PgRunCancels {
 
   /** The cancel request on file for a run, if any. */
   async get(runId: string): Promise<{ by: string; at: string; via: string } | undefined> {
-    const r = await this.#t.pool.query<{ requested_by: string; requested_at: string; via: string }>(
+    const r = await q<{ requested_by: string; requested_at: string; via: string }>(
+      this.#t,
       "SELECT requested_by, requested_at, via FROM run_cancels WHERE run_id = $1",
       [runId],
     );

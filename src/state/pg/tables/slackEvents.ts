@@ -1,6 +1,6 @@
 import { EVENT_RETENTION_MS } from "../../tables/slackEvents.ts";
 import { PRUNE_EVERY } from "../../tables/table.ts";
-import type { PgTableDeps } from "./pgTable.ts";
+import { type PgTableDeps, q } from "./pgTable.ts";
 
 /** `processed_events` on PostgreSQL: Slack event ids already handled, for the retention window, shared by replicas. */
 export class PgSlackEvents {
@@ -22,7 +22,8 @@ export class PgSlackEvents {
       this.#insertsSincePrune = 0;
       await this.prune(retentionMs);
     }
-    const r = await this.#t.pool.query(
+    const r = await q(
+      this.#t,
       `INSERT INTO processed_events (event_id, seen_ms) VALUES ($1, $2)
        ON CONFLICT (event_id) DO UPDATE SET seen_ms = excluded.seen_ms
          WHERE processed_events.seen_ms < $2::bigint - $3::bigint
@@ -33,14 +34,14 @@ export class PgSlackEvents {
   }
 
   async has(eventId: string): Promise<boolean> {
-    const r = await this.#t.pool.query("SELECT 1 FROM processed_events WHERE event_id = $1", [eventId]);
+    const r = await q(this.#t, "SELECT 1 FROM processed_events WHERE event_id = $1", [eventId]);
     return r.rowCount === 1;
   }
 
   /** Forgets event ids older than the retention window; returns how many. */
   async prune(retentionMs: number = EVENT_RETENTION_MS): Promise<number> {
     const cutoff = this.#t.clock.now().getTime() - retentionMs;
-    const r = await this.#t.pool.query("DELETE FROM processed_events WHERE seen_ms < $1", [cutoff]);
+    const r = await q(this.#t, "DELETE FROM processed_events WHERE seen_ms < $1", [cutoff]);
     return r.rowCount ?? 0;
   }
 }

@@ -1,5 +1,5 @@
 import { PRUNE_EVERY } from "../../tables/table.ts";
-import type { PgTableDeps } from "./pgTable.ts";
+import { type PgTableDeps, q } from "./pgTable.ts";
 
 /** `slack_requests` on PostgreSQL: signed requests and trigger ids seen in the replay window, shared by replicas. */
 export class PgSlackRequests {
@@ -19,10 +19,11 @@ export class PgSlackRequests {
     const now = this.#t.clock.now().getTime();
     if (++this.#requestsSincePrune >= PRUNE_EVERY) {
       this.#requestsSincePrune = 0;
-      await this.#t.pool.query("DELETE FROM slack_requests WHERE seen_ms < $1", [now - windowMs]);
+      await q(this.#t, "DELETE FROM slack_requests WHERE seen_ms < $1", [now - windowMs]);
     }
     // Seen before the window began: a fresh first sighting (count from 0 again); else one more replay.
-    const r = await this.#t.pool.query<{ replays: number }>(
+    const r = await q<{ replays: number }>(
+      this.#t,
       `INSERT INTO slack_requests (key, seen_ms, replays) VALUES ($1, $2, 0)
        ON CONFLICT (key) DO UPDATE SET
          seen_ms = CASE WHEN slack_requests.seen_ms < $2::bigint - $3::bigint THEN excluded.seen_ms ELSE slack_requests.seen_ms END,

@@ -1,7 +1,7 @@
 import { CodexError } from "../../../core/CodexError.ts";
 import { utcIso } from "../../../core/timestamps.ts";
 import type { StateKey } from "../../stateKey.ts";
-import { inTransaction, type PgTableDeps } from "./pgTable.ts";
+import { inTransaction, type PgTableDeps, q } from "./pgTable.ts";
 
 /** How often `modify` starts over after another replica created the same key between its read and its insert. */
 const MODIFY_ATTEMPTS = 8;
@@ -33,22 +33,21 @@ export class PgValues {
 
   /** By a plain string key: the value's type is the caller's word (PgStateStore.getValue). */
   async read(key: string): Promise<unknown> {
-    const r = await this.#t.pool.query<{ value: string }>("SELECT value FROM autonomy_kv WHERE key = $1", [
-      key,
-    ]);
+    const r = await q<{ value: string }>(this.#t, "SELECT value FROM autonomy_kv WHERE key = $1", [key]);
     const row = r.rows[0];
     return row ? (JSON.parse(row.value) as unknown) : undefined;
   }
 
   async write(key: string, value: unknown): Promise<void> {
-    await this.#t.pool.query(
+    await q(
+      this.#t,
       "INSERT INTO autonomy_kv (key, value, updated_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
       [key, JSON.stringify(value), utcIso(this.#t.clock.now())],
     );
   }
 
   async remove(key: string): Promise<void> {
-    await this.#t.pool.query("DELETE FROM autonomy_kv WHERE key = $1", [key]);
+    await q(this.#t, "DELETE FROM autonomy_kv WHERE key = $1", [key]);
   }
 
   /**
@@ -62,7 +61,7 @@ export class PgValues {
    */
   async modify(key: string, decide: (current: unknown) => unknown): Promise<boolean> {
     for (let attempt = 0; attempt < MODIFY_ATTEMPTS; attempt++) {
-      const outcome = await inTransaction(this.#t.pool, async (c) => {
+      const outcome = await inTransaction(this.#t, async (c) => {
         const r = await c.query<{ value: string }>(
           "SELECT value FROM autonomy_kv WHERE key = $1 FOR UPDATE",
           [key],
