@@ -5,6 +5,7 @@ import { isCodexError } from "../src/core/CodexError.ts";
 import { personName } from "../src/core/personName.ts";
 import type { Reply, ReplyPart } from "../src/core/Reply.ts";
 import type { LedgerEntry } from "../src/ledger/Ledger.ts";
+import { FULL_VERIFY_MAX_AGE_MS } from "../src/ledger/LedgerWatch.ts";
 import { lastSecretsLoad } from "../src/secrets/loadNotionSecrets.ts";
 import { describeSlackConnection, readSlackConnection } from "../src/state/slackConnection.ts";
 
@@ -68,6 +69,7 @@ export type StatusDeps = Pick<
   | "autonomy"
   | "charter"
   | "clients"
+  | "clock"
   | "custody"
   | "egress"
   | "env"
@@ -87,9 +89,11 @@ export async function statusReply(app: StatusDeps): Promise<Reply> {
     const head = ledger.head();
     let verified: string;
     try {
-      const r = await app.custody();
+      // Only what changed since the last verification (kept signed in state.db), whatever the ledger's
+      // size: no full pass because one is due by the hour (seconds at 1M entries); the heartbeat runs it.
+      const r = await app.custody({ periodic: false });
       verified = r.ok
-        ? `intact (${r.mode === "full" ? "fully verified now" : "new entries verified now"}, ${r.checkpointsChecked} signed checkpoints)`
+        ? `intact (${r.mode === "full" ? "fully verified now" : "new entries verified now"}, ${r.checkpointsChecked} signed checkpoints${lastFullNote(r.lastFullAt, app.clock.now().getTime())})`
         : `BROKEN at seq ${r.firstBad?.seq}: ${r.firstBad?.reason}`;
     } catch (err) {
       if (!isCodexError(err)) throw err;
@@ -130,6 +134,19 @@ export async function statusReply(app: StatusDeps): Promise<Reply> {
     text: `charter ${app.charter().file} (sha256 ${app.charter().hash.slice(0, 12)}) · environment ${app.charter().identity.environment}`,
   });
   return { summary: `status: ledger ${ledgerSummary}; ${runs.length} recent runs`, parts };
+}
+
+/** When every entry was last verified, once that is longer ago than the heartbeat's hourly full pass. */
+function lastFullNote(lastFullAt: number | undefined, now: number): string {
+  if (lastFullAt === undefined || now - lastFullAt <= FULL_VERIFY_MAX_AGE_MS) return "";
+  const minutes = Math.floor((now - lastFullAt) / 60_000);
+  const ago =
+    minutes < 120
+      ? `${minutes} min`
+      : minutes < 48 * 60
+        ? `${Math.floor(minutes / 60)} h`
+        : `${Math.floor(minutes / 1440)} days`;
+  return `; every entry last verified ${ago} ago: /codex ledger verify checks them all now`;
 }
 
 function runLine(r: RunRecord): string {

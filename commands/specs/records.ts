@@ -69,6 +69,7 @@ export const statusCommand = defineCommand({
     "autonomy",
     "charter",
     "clients",
+    "clock",
     "custody",
     "egress",
     "env",

@@ -15,7 +15,7 @@ import type { Charter } from "../governance/charter.ts";
 import type { EffectiveRoles } from "../governance/roleGrants.ts";
 import type { RoleMembers } from "../governance/roles.ts";
 import type { Ledger } from "../ledger/Ledger.ts";
-import type { LedgerWatchReport } from "../ledger/LedgerWatch.ts";
+import type { LedgerWatchReport, VerifyCallOptions } from "../ledger/LedgerWatch.ts";
 import type { LedgerKey } from "../ledger/ledgerKey.ts";
 import type { MemoryIndex } from "../memory/MemoryIndex.ts";
 import type { Relays } from "../relays/Relays.ts";
@@ -57,9 +57,10 @@ export interface App {
   /**
    * Custody as of now, cheaply: the shared incremental verifier (new entries, new checkpoints
    * including the vault's copies, a full pass hourly or on any anomaly). Heartbeats, `status` and the
-   * App Home use it; `maos ledger verify` always runs the full verification.
+   * App Home use it; `maos ledger verify` always runs the full verification. `periodic: false` (status)
+   * skips a full pass that is only due by the schedule (see VerifyCallOptions).
    */
-  custody(): Promise<LedgerWatchReport>;
+  custody(opts?: VerifyCallOptions): Promise<LedgerWatchReport>;
   vault(): Promise<Vault>;
   /** The vault's custody, checked incrementally from a verified mark kept in state.db (heartbeats). */
   vaultWatch(): VaultWatch;

@@ -21,7 +21,7 @@ import { egressAllowlist } from "../egress/egressAllowlist.ts";
 import type { Charter } from "../governance/charter.ts";
 import type { RoleMembers } from "../governance/roles.ts";
 import type { Ledger } from "../ledger/Ledger.ts";
-import type { LedgerWatch } from "../ledger/LedgerWatch.ts";
+import type { LedgerWatch, VerifyCallOptions } from "../ledger/LedgerWatch.ts";
 import type { LedgerKey } from "../ledger/ledgerKey.ts";
 import type { MemoryIndex } from "../memory/MemoryIndex.ts";
 import type { Relays } from "../relays/Relays.ts";
@@ -247,7 +247,7 @@ export function createApp(opts: AppOptions = {}): App {
       return key;
     },
     ledgerPath: () => path.join(home, "ledger.db"),
-    async custody() {
+    async custody(opts?: VerifyCallOptions) {
       // The vault's copies and state.db's high-water mark: a ledger.db rolled back or truncated past
       // either of them fails, also after a restart.
       // The vault's newest note and its staged checkpoints/ files (not every SEAL.json: that grew with
@@ -265,7 +265,7 @@ export function createApp(opts: AppOptions = {}): App {
         onVerified: (mark) => verifiedMark().saveVerifiedMark(app, mark),
         now: () => clock.now().getTime(),
       });
-      return watch.verify(checkpoints);
+      return watch.verify(checkpoints, opts);
     },
     ledger() {
       if (!ledger) {

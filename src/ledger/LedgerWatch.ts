@@ -78,6 +78,18 @@ export interface LedgerWatchReport extends VerifyReport {
   mode: "full" | "incremental";
   /** Why this call was a full one. */
   fullReason?: string;
+  /** When the last full pass over every row passed (ms since the epoch, from `now`); unset when none did. */
+  lastFullAt?: number;
+}
+
+export interface VerifyCallOptions {
+  /**
+   * false: this call is not made a full pass because one is due by the schedule (every `fullEvery`
+   * calls, or the last full pass older than `fullMaxAgeMs`); a first verification, a requested one and
+   * any doubt still are. For readers that must answer in the same time whatever the ledger's size
+   * (`status` at 1M entries: a full pass is seconds); the heartbeat's calls keep the schedule. Default true.
+   */
+  periodic?: boolean;
 }
 
 /**
@@ -169,23 +181,25 @@ export class LedgerWatch {
    * Verifies what changed since the last call (see the class comment); `checkpoints` as in VerifyOptions.
    * A full pass over a large ledger runs in a worker thread; calls are answered in order.
    */
-  verify(checkpoints: readonly string[] = []): Promise<LedgerWatchReport> {
-    const next = this.#queue.then(() => this.#verifyNow(checkpoints));
+  verify(checkpoints: readonly string[] = [], opts: VerifyCallOptions = {}): Promise<LedgerWatchReport> {
+    const next = this.#queue.then(() => this.#verifyNow(checkpoints, opts.periodic ?? true));
     this.#queue = next.catch(() => undefined);
     return next;
   }
 
-  async #verifyNow(checkpoints: readonly string[]): Promise<LedgerWatchReport> {
+  async #verifyNow(checkpoints: readonly string[], periodic: boolean): Promise<LedgerWatchReport> {
     const state = this.#verified;
     const why =
       this.#fullRequested ??
       (state === undefined
         ? "first verification"
-        : this.#callsSinceFull + 1 >= this.#fullEvery
-          ? `periodic: every ${this.#fullEvery} calls`
-          : this.#now() - state.fullAt > this.#fullMaxAgeMs
-            ? `periodic: the last full pass was over ${Math.round(this.#fullMaxAgeMs / 60_000)} minutes ago`
-            : undefined);
+        : !periodic
+          ? undefined
+          : this.#callsSinceFull + 1 >= this.#fullEvery
+            ? `periodic: every ${this.#fullEvery} calls`
+            : this.#now() - state.fullAt > this.#fullMaxAgeMs
+              ? `periodic: the last full pass was over ${Math.round(this.#fullMaxAgeMs / 60_000)} minutes ago`
+              : undefined);
     if (why !== undefined || state === undefined) return this.#full(checkpoints, why ?? "first verification");
     let db: Database.Database | undefined;
     try {
@@ -311,6 +325,7 @@ export class LedgerWatch {
       checkpointsChecked: state.table.count + claims.length + extra.length,
       unattestedTail: Math.max(0, size - attested),
       mode: "incremental",
+      lastFullAt: state.fullAt,
     };
     if (state.origin !== undefined) report.origin = state.origin;
     return report;
@@ -368,6 +383,7 @@ export class LedgerWatch {
       extras,
       fullAt: this.#now(),
     };
+    report.lastFullAt = this.#verified.fullAt;
     this.#raiseHighWater(report.size, report.head.hash);
     this.#verifiedNow();
     return report;

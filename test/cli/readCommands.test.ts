@@ -5,6 +5,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, wri
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
+import { loadVerifiedMark, saveVerifiedMark } from "../../src/audit/verifiedMark.ts";
 import { REPO, testApp } from "../helpers/testApp.ts";
 
 // The read commands a user runs most (`maos ledger tail`, `maos stacks list`) as real processes: what
@@ -220,6 +221,47 @@ describe("maos stacks list", () => {
     assert.equal(r.code, 0, r.stderr);
     assert.equal((JSON.parse(r.stdout) as ListDoc).stacks.length, 4);
     assert.equal(existsSync(missing), false);
+  });
+});
+
+describe("maos status", () => {
+  let home: string;
+  before(async () => {
+    const t = testApp();
+    home = t.home;
+    for (let i = 0; i < 20; i++) t.app.ledger().appendSync(note(i));
+    // The outbox's own migration (a column added on first use) moves the ledger file's schema cookie,
+    // which sends the next verification through a full pass; a home the bot has run has it already.
+    t.app.relays().counts();
+    await t.app.close();
+  });
+  after(() => rmSync(home, { recursive: true, force: true }));
+
+  test("reads only the entries written since the kept verification, however long ago the last full pass was", async () => {
+    const first = maos(["status"], { MAOS_HOME: home });
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, /Ledger:\s+\d+ entries, intact \(fully verified now/);
+    const again = maos(["status"], { MAOS_HOME: home });
+    assert.match(again.stdout, /intact \(new entries verified now, \d+ signed checkpoints\)/);
+
+    // The kept mark says every entry was last verified three hours ago (past the hourly full pass a
+    // heartbeat would run now): status still reads only what changed, and says how old the full pass is.
+    const t = testApp({ MAOS_HOME: home });
+    try {
+      const mark = loadVerifiedMark(t.app);
+      assert.ok(mark, "the first status kept its mark");
+      saveVerifiedMark(t.app, { ...mark, fullAt: Date.now() - 3 * 3_600_000 });
+      t.app.ledger().appendSync(note(100));
+    } finally {
+      await t.app.close();
+      rmSync(t.home, { recursive: true, force: true });
+    }
+    const late = maos(["status"], { MAOS_HOME: home });
+    assert.equal(late.code, 0, late.stderr);
+    assert.match(
+      late.stdout,
+      /intact \(new entries verified now, \d+ signed checkpoints; every entry last verified 3 h ago: maos ledger verify checks them all now\)/,
+    );
   });
 });
 

@@ -25,7 +25,7 @@ const watchOf = (path: string, fullEvery = 1000) =>
 
 /** The report without the watch's own fields, to compare with verifyLedger's. */
 function plain(r: LedgerWatchReport) {
-  const { mode: _mode, fullReason: _why, ...rest } = r;
+  const { mode: _mode, fullReason: _why, lastFullAt: _at, ...rest } = r;
   return rest;
 }
 
@@ -94,6 +94,41 @@ test("a full verification every fullEvery calls, and on request", async (t) => {
   const r = await watch.verify();
   assert.equal(r.mode, "full");
   assert.equal(r.fullReason, "operator asked");
+});
+
+test("a call with periodic: false skips a full pass due by the schedule, never one asked for or forced by doubt", async (t) => {
+  const tl = openTestLedger(t);
+  let now = 1_000_000;
+  const watch = new LedgerWatch({
+    path: tl.path,
+    verifierKey: testVerifierKey,
+    fullEvery: 2,
+    fullMaxAgeMs: 60_000,
+    now: () => now,
+  });
+  fill(tl.ledger, 3);
+  const first = await watch.verify([], { periodic: false });
+  assert.equal(first.mode, "full", "nothing verified yet: a full pass whatever the caller says");
+  assert.equal(first.lastFullAt, 1_000_000);
+  now += 3_600_000;
+  for (let i = 0; i < 3; i++) {
+    fill(tl.ledger, 2);
+    const r = await watch.verify([], { periodic: false });
+    assert.equal(r.mode, "incremental", "due by the hour and by the count, yet only the new rows");
+    assert.equal(r.ok, true);
+    assert.equal(r.lastFullAt, 1_000_000);
+    assert.deepEqual(plain(r), verify(tl.path));
+  }
+  const scheduled = await watch.verify();
+  assert.equal(scheduled.mode, "full", "the heartbeat's call keeps the schedule");
+  assert.equal(scheduled.lastFullAt, now);
+  watch.requestFull("operator asked");
+  assert.equal((await watch.verify([], { periodic: false })).mode, "full");
+  tl.ledger.close();
+  appendForged(tl.path, (c) => c);
+  const forged = await watch.verify([], { periodic: false });
+  assert.equal(forged.mode, "full");
+  assert.equal(forged.ok, false);
 });
 
 /** Inserts a row after the head, as an attacker with SQL access can (INSERT needs no trigger dropped). */
