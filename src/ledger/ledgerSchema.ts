@@ -59,7 +59,8 @@ CREATE TABLE IF NOT EXISTS outbox (
   progress TEXT,
   last_error TEXT,
   updated_utc TEXT,
-  delivered_utc TEXT
+  delivered_utc TEXT,
+  retry_since_ms INTEGER
 );
 CREATE INDEX IF NOT EXISTS outbox_by_sink ON outbox (sink, status, id);
 CREATE INDEX IF NOT EXISTS outbox_by_seq ON outbox (ledger_seq);

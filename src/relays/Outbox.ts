@@ -113,7 +113,8 @@ export function ownerAlive(owner: string): boolean {
 
 /**
  * `retry_since_ms`: when the row's current run of failures began (the retry budget counts from it);
- * added here so ledgers created by older builds gain it. Two processes may race to add it: the loser's
+ * new ledgers have it from OUTBOX_SCHEMA_SQL; added here so ledgers created by older builds gain it (the
+ * ALTER moves the file's schema cookie, so the next custody check is a full pass, once). Two processes may race to add it: the loser's
  * "duplicate column" is the winner's success.
  */
 function addRetrySince(db: Database.Database): void {
