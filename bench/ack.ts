@@ -10,7 +10,9 @@
  * Targets: our p99 ≤ 50 ms, our p99 / bare p99 ≤ 1.3. Run alone: `node bench/ack.ts`.
  * Knobs for investigating, never for reporting: ACK_ROUNDS=<n>; ACK_BG=<n> background runs (0 isolates
  * the ack path from the runs' work); ACK_CPU_PROF=<dir> writes a CPU profile of the app under test;
- * ACK_DEBUG=1 prints each request's [connect, response] ms and the app's memory after a full GC.
+ * ACK_DEBUG=1 prints each request's [connect, response] ms and the app's memory after a full GC;
+ * ACK_RUN_WORKERS=<n> run worker threads in the app under test (0: runs on its main thread, as before
+ * they moved off it; default: as `npm start`, defaultRunWorkers()).
  */
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
@@ -193,6 +195,7 @@ export async function benchAck(): Promise<AckFigures> {
         SLACK_BOT_TOKEN: BOT_TOKEN,
         SLACK_SIGNING_SECRET: SIGNING_SECRET,
         SLACK_API_URL: fake.url,
+        ...(process.env.ACK_RUN_WORKERS ? { ACK_RUN_WORKERS: process.env.ACK_RUN_WORKERS } : {}),
       },
       {
         output: logFd,

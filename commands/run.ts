@@ -6,8 +6,9 @@ import { type Actor, actorIdentity } from "../src/core/Actor.ts";
 import { CodexError } from "../src/core/CodexError.ts";
 import { personName } from "../src/core/personName.ts";
 import type { Reply, ReplyPart } from "../src/core/Reply.ts";
+import type { RunControl } from "../src/executor/RunExecutor.ts";
 import type { ProgressListener } from "../src/executor/RunProgress.ts";
-import { type RunSummary, runStack, type StepSummary } from "../src/executor/runStack.ts";
+import type { RunSummary, StepSummary } from "../src/executor/runTypes.ts";
 import { findStack } from "../src/stacks/index.ts";
 import type { Caller, CommandContext, Outcome } from "./CommandSpec.ts";
 import { errorReply } from "./replies.ts";
@@ -21,19 +22,26 @@ export interface RunArgs {
   provider?: string | undefined;
 }
 
-/** `signal` cancels the run between agents (an in-process handle); `onRunId` learns its id at once. */
-export interface RunControl {
-  signal?: AbortSignal;
-  onRunId?: (runId: string) => void;
-}
+export type { RunControl } from "../src/executor/RunExecutor.ts";
 
 /** What a run uses of the app. */
 export type RunAppDeps = Pick<
   App,
-  "stacksDir" | "providerFor" | "runDeps" | "recoverAbortedRuns" | "autonomy" | "charter" | "clock" | "ledger"
+  | "stacksDir"
+  | "providerFor"
+  | "runExecutor"
+  | "recoverAbortedRuns"
+  | "autonomy"
+  | "charter"
+  | "clock"
+  | "ledger"
 >;
 
-/** `run <stack> [key=value …]`: runs a stack under the charter, seals it and writes it to the ledger. */
+/**
+ * `run <stack> [key=value …]`: runs a stack under the charter, seals it and writes it to the ledger.
+ * The checks, the reconciliation and the kernel's view (guardrail blocks) happen here, on the caller's
+ * thread; the run itself goes to the app's executor (this thread, or the bot's run worker threads).
+ */
 export async function run(
   args: RunArgs,
   actor: Actor,
@@ -45,13 +53,10 @@ export async function run(
   const stack = findStack(app.stacksDir, args.stack);
   // Resolve the override before anything is written, so a bad spec is a usage error with no side effects.
   if (args.provider) app.providerFor(args.provider);
-  const deps = await app.runDeps();
   await app.recoverAbortedRuns();
-  const summary = await runStack(
-    { stack, inputs: args.inputs, actor, provider: args.provider, ...control },
-    deps,
-    onProgress,
-  );
+  const summary = await app
+    .runExecutor()
+    .execute({ stack, inputs: args.inputs, actor, provider: args.provider }, onProgress, control);
   if (summary.error?.code === "GUARDRAIL_VIOLATION") await noteGuardrailBlock(app, actorIdentity(actor));
   return summary;
 }

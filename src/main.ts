@@ -1,5 +1,6 @@
 import { type App, createApp } from "./app/createApp.ts";
 import { hostHeadless, hostShell } from "./app/hostAutonomy.ts";
+import { defaultRunWorkers } from "./app/WorkerRuns.ts";
 import { commandApprovals } from "./approvals/commandApprovals.ts";
 import { exitCodeFor } from "./cli/exitCode.ts";
 import { loadDotEnv } from "./config/dotEnv.ts";
@@ -67,7 +68,8 @@ async function main(): Promise<void> {
       logWhere = shellLog.where;
       app = createApp({ env, log: shellLog.log });
     } else {
-      app = createApp({ env });
+      // The bot (Slack, headless): runs execute on worker threads, so the acks never wait behind them.
+      app = createApp({ env, runWorkers: defaultRunWorkers() });
     }
     const settled = await app.reconcileRuns();
     if (settled.aborted.length > 0)
@@ -77,6 +79,8 @@ async function main(): Promise<void> {
         { runs: settled.sealedLate },
         "recorded the seals of runs a stopped process left unrecorded",
       );
+    // Started now, not at the first run: loading the app's modules on a fresh thread takes a while.
+    app.runExecutor().start();
   } catch (err) {
     fail(err);
   }

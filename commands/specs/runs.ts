@@ -37,7 +37,7 @@ export const runCommand = defineCommand({
   deps: [
     "stacksDir",
     "providerFor",
-    "runDeps",
+    "runExecutor",
     "recoverAbortedRuns",
     "autonomy",
     "charter",

@@ -9,6 +9,7 @@ import type { Env } from "../config/loadEnv.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/logger.ts";
 import type { EgressGuard } from "../egress/EgressGuard.ts";
+import type { RunExecutor } from "../executor/RunExecutor.ts";
 import type { Reconciliation } from "../executor/reconcileRuns.ts";
 import type { RunDeps } from "../executor/runStack.ts";
 import type { Charter } from "../governance/charter.ts";
@@ -69,6 +70,11 @@ export interface App {
   hub(): AgentHub;
   providerFor(spec: string): Provider;
   runDeps(): Promise<RunDeps>;
+  /**
+   * Where runs execute: on this thread (the CLI, the shell, tests), or on the run worker threads the
+   * bot starts at boot (createApp's `runWorkers`), so a run's CPU never delays a Slack ack.
+   */
+  runExecutor(): RunExecutor;
   /**
    * Settles runs a stopped process left without RUN_SEALED (once per start): sealed late when their
    * folder was committed or is complete, else aborted. See reconcileRuns.

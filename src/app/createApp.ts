@@ -16,8 +16,9 @@ import { type Clock, systemClock } from "../core/clock.ts";
 import { lazyModule } from "../core/lazyModule.ts";
 import type { Logger } from "../core/logger.ts";
 import { runContext } from "../core/runContext.ts";
-import { EgressGuard } from "../egress/EgressGuard.ts";
+import { EgressGuard, type EgressRefusal } from "../egress/EgressGuard.ts";
 import { egressAllowlist } from "../egress/egressAllowlist.ts";
+import type { RunExecutor } from "../executor/RunExecutor.ts";
 import type { Charter } from "../governance/charter.ts";
 import type { RoleMembers } from "../governance/roles.ts";
 import type { Ledger } from "../ledger/Ledger.ts";
@@ -66,6 +67,8 @@ const relaysModule = load<typeof import("../relays/Relays.ts")>("../relays/Relay
 const sinkLimiter = load<typeof import("../relays/SinkLimiter.ts")>("../relays/SinkLimiter.ts");
 const stateStore = load<typeof import("../state/StateStore.ts")>("../state/StateStore.ts");
 const vaultModule = load<typeof import("../vault/Vault.ts")>("../vault/Vault.ts");
+const inThreadRunsModule = load<typeof import("./inThreadRuns.ts")>("./inThreadRuns.ts");
+const workerRunsModule = load<typeof import("./WorkerRuns.ts")>("./WorkerRuns.ts");
 
 export type { App } from "./App.ts";
 
@@ -80,6 +83,16 @@ export interface AppOptions {
   /** The HTTP client under the egress guard (tests point SDKs at loopback fakes through base URLs instead). */
   fetch?: typeof fetch;
   random?: () => number;
+  /**
+   * Run worker threads for runs (WorkerRuns; the bot passes defaultRunWorkers()); 0 or unset: runs
+   * execute on the calling thread (the CLI, the shell, tests with an injected clock).
+   */
+  runWorkers?: number;
+  /**
+   * Reacts to a refused egress once it is recorded (STOP–RESET–REALIGN through the kernel, by default);
+   * a run worker sends it to the bot's thread, whose kernel runs the loop.
+   */
+  egressRefused?: (refusal: EgressRefusal, seq: number) => Promise<void>;
 }
 
 /**
@@ -97,7 +110,7 @@ export function createApp(opts: AppOptions = {}): App {
     allowed: egressAllowlist(env),
     ...(opts.fetch ? { fetch: opts.fetch } : {}),
     onRefused: (r) =>
-      recordEgressRefusal(app, r).catch((err: unknown) =>
+      recordEgressRefusal(app, r, opts.egressRefused).catch((err: unknown) =>
         log.error({ err }, "could not record a refused egress"),
       ),
   });
@@ -120,6 +133,7 @@ export function createApp(opts: AppOptions = {}): App {
   let vaultKeyRecording: Promise<void> | undefined;
   let autonomy: AutonomyKernel | undefined;
   let memory: MemoryIndex | undefined;
+  let runExecutor: RunExecutor | undefined;
   const providers = new Map<string, Provider>();
 
   // The vault's signing key (or that signing is now off) is recorded once per process, before its first
@@ -347,6 +361,12 @@ export function createApp(opts: AppOptions = {}): App {
         },
       };
     },
+    runExecutor() {
+      runExecutor ??= opts.runWorkers
+        ? new (workerRunsModule().WorkerRuns)(app, opts.runWorkers)
+        : inThreadRunsModule().inThreadRuns(app);
+      return runExecutor;
+    },
     async reconcileRuns() {
       // Once per start: later calls (every `run`) cost nothing.
       if (recovered) return { aborted: [], sealedLate: [] };
@@ -357,6 +377,9 @@ export function createApp(opts: AppOptions = {}): App {
       return (await app.reconcileRuns()).aborted;
     },
     async close() {
+      // Runs in flight finish first (on the worker threads, each closing its own App).
+      await runExecutor?.close();
+      runExecutor = undefined;
       await autonomy?.close();
       // Whatever this process wrote is covered by a signed checkpoint, kept in state.db and staged in the vault.
       if (ledger) {

@@ -10,7 +10,12 @@ import type { App } from "./createApp.ts";
  * (the very first heartbeat only sets the scan mark), the kernel is stopped with the violation as the
  * reason. Nothing happens to SRR when the charter's srr.halt_on leaves governance_violation out.
  */
-export async function recordEgressRefusal(app: App, refusal: EgressRefusal): Promise<void> {
+export async function recordEgressRefusal(
+  app: App,
+  refusal: EgressRefusal,
+  react: (refusal: EgressRefusal, seq: number) => Promise<void> = (r, seq) =>
+    reactToEgressRefusal(app, r, seq),
+): Promise<void> {
   app.log.error(
     { host: refusal.host, target: refusal.target, method: refusal.method },
     "egress refused: host not in the allowlist",
@@ -30,13 +35,25 @@ export async function recordEgressRefusal(app: App, refusal: EgressRefusal): Pro
       ...(run ? { runId: run.runId } : {}),
     },
   });
+  await react(refusal, entry.seq);
+}
+
+/**
+ * STOP–RESET–REALIGN's answer to a refused egress recorded at `seq`, by the kernel of the bot: a run on
+ * the run worker thread records the violation there and sends it here (see WorkerRuns).
+ */
+export async function reactToEgressRefusal(
+  app: Pick<App, "autonomy" | "charter">,
+  refusal: EgressRefusal,
+  seq: number,
+): Promise<void> {
   const kernel = app.autonomy();
   if (kernel.srr().state !== "RUNNING" || !app.charter().srr.haltOn.includes("governance_violation")) return;
   await kernel.heartbeat("governance");
   if (kernel.srr().state === "RUNNING") {
     await kernel.stop(
       SYSTEM_ACTOR,
-      `egress refused: ${refusal.host} (GOVERNANCE_VIOLATION, ledger seq ${entry.seq})`,
+      `egress refused: ${refusal.host} (GOVERNANCE_VIOLATION, ledger seq ${seq})`,
       [],
     );
   }
