@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { type App, createApp } from "../../src/app/createApp.ts";
+import { type App, type AppOptions, createApp } from "../../src/app/createApp.ts";
 import { loadEnv } from "../../src/config/loadEnv.ts";
 import type { Clock } from "../../src/core/clock.ts";
 import { createLogger } from "../../src/core/logger.ts";
@@ -51,7 +51,7 @@ export function sign(secret: string, timestamp: string, body: string): string {
 
 export async function startSlackHarness(
   clock: Clock,
-  opts: { stacks?: string; charter?: string; env?: Record<string, string> } = {},
+  opts: { stacks?: string; charter?: string; env?: Record<string, string>; app?: AppOptions } = {},
 ): Promise<SlackHarness> {
   const home = mkdtempSync(path.join(os.tmpdir(), "maos-slack-"));
   const slack = await startFakeSlack({ token: BOT_TOKEN });
@@ -69,7 +69,7 @@ export async function startSlackHarness(
     },
     root,
   );
-  const app = createApp({ env, clock, log: createLogger({ level: "silent" }) });
+  const app = createApp({ env, clock, log: createLogger({ level: "silent" }), ...opts.app });
   const runtime = await startSlack(app, { clock, host: "127.0.0.1", routes: healthRoute });
   const base = `http://127.0.0.1:${runtime.port}`;
   return {
