@@ -113,6 +113,8 @@ export class WorkerRuns implements RunExecutor {
         await Promise.allSettled([...slot.pending.values()].map((p) => settled(p)));
         const worker = slot.worker;
         if (!worker) return;
+        // Held while its App closes (an unref'd thread would let the process exit first).
+        worker.ref();
         await new Promise<void>((resolve) => {
           slot.closed = resolve;
           worker.once("exit", () => resolve());
