@@ -1,4 +1,4 @@
-import { EMPTY_ROOT, nodeHashHex } from "./merkle.ts";
+import { EMPTY_ROOT, nodeHashPacked, packedToHex } from "./merkle.ts";
 
 const EMPTY_ROOT_HEX = EMPTY_ROOT.toString("hex");
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -8,7 +8,8 @@ const HEX64 = /^[0-9a-f]{64}$/;
  * of `size` splits the leaves into, largest (leftmost) first. At most ~log2(size) hashes, so the root
  * is current after every append without rereading any leaf: a push costs one node hash per trailing
  * 1-bit of the old size (amortised one), and `root()` folds the list right to left.
- * Nodes are kept as hex strings (see nodeHashHex).
+ * Nodes are kept as strings: a pushed leaf as its hex, a node hashed here as latin1 text (see
+ * nodeHashPacked); everything handed out is hex.
  */
 export class MerkleFrontier {
   #nodes: string[];
@@ -28,11 +29,11 @@ export class MerkleFrontier {
 
   /** The subtree roots, largest first. */
   nodes(): Buffer[] {
-    return this.#nodes.map((n) => Buffer.from(n, "hex"));
+    return this.#nodes.map((n) => Buffer.from(packedToHex(n), "hex"));
   }
 
   nodesHex(): string[] {
-    return [...this.#nodes];
+    return this.#nodes.map(packedToHex);
   }
 
   /** Adds a leaf hash (32 bytes, or 64-char lowercase hex). */
@@ -42,7 +43,7 @@ export class MerkleFrontier {
     // Each trailing 1-bit of the old size is a complete subtree of the same height as h: merge it in.
     let n = this.#size;
     while (n % 2 === 1) {
-      h = nodeHashHex(this.#nodes.pop() as string, h);
+      h = nodeHashPacked(this.#nodes.pop() as string, h);
       n = (n - 1) / 2;
     }
     this.#nodes.push(h);
@@ -58,12 +59,12 @@ export class MerkleFrontier {
   }
 
   clone(): MerkleFrontier {
-    return new MerkleFrontier(this.#size, this.#nodes);
+    return new MerkleFrontier(this.#size, this.nodesHex());
   }
 
   /** Compact text form for persisting: the node hashes as one hex string (64 chars each). */
   serialize(): { size: number; nodes: string } {
-    return { size: this.#size, nodes: this.#nodes.join("") };
+    return { size: this.#size, nodes: this.nodesHex().join("") };
   }
 
   static deserialize(state: { size: number; nodes: string }): MerkleFrontier {
@@ -83,8 +84,8 @@ export class MerkleFrontier {
 export function foldRootHex(nodes: readonly string[]): string {
   if (nodes.length === 0) return EMPTY_ROOT_HEX;
   let r = nodes[nodes.length - 1] as string;
-  for (let i = nodes.length - 2; i >= 0; i--) r = nodeHashHex(nodes[i] as string, r);
-  return r;
+  for (let i = nodes.length - 2; i >= 0; i--) r = nodeHashPacked(nodes[i] as string, r);
+  return packedToHex(r);
 }
 
 function toHex(n: Uint8Array | string): string {

@@ -18,6 +18,11 @@ export interface VerifyOptions {
   workers?: number;
   /** Also parse and re-canonicalise every entry (slower; catches bytes the writer could not have made). */
   deep?: boolean;
+  /**
+   * With workers: whether the calling thread scans chunks too (default true). False leaves every chunk to
+   * the workers, the calling thread only waiting: the tests' way to run the worker path on a small ledger.
+   */
+  scanHere?: boolean;
 }
 
 export interface VerifyReport {

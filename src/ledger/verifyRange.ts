@@ -35,6 +35,27 @@ export interface RangeResult {
   firstBad?: { seq: number; reason: string };
 }
 
+/** What a range worker is handed: the chunks of one pass, and where to claim them and report each one. */
+export interface ChunkJob {
+  source: string;
+  /** Chunk k covers seq [k * blockSize, (k + 1) * blockSize); the last one runs to the end. */
+  chunks: number;
+  blockSize: number;
+  sizes: number[];
+  deep: boolean;
+}
+
+export function chunkTask(job: ChunkJob, k: number): RangeTask {
+  return {
+    source: job.source,
+    startSeq: k * job.blockSize,
+    endSeq: k === job.chunks - 1 ? Number.POSITIVE_INFINITY : (k + 1) * job.blockSize,
+    blockSize: job.blockSize,
+    sizes: job.sizes,
+    deep: job.deep,
+  };
+}
+
 const MAX_SEQ = Number.MAX_SAFE_INTEGER;
 
 const PREV_KEY = ',"prev_hash":"';
@@ -109,7 +130,8 @@ export function verifyRange(task: RangeTask, db?: Database.Database): RangeResul
 
 function scan(task: RangeTask, db: Database.Database): RangeResult {
   const { blockSize, deep } = task;
-  const wanted = new Set(task.sizes.filter((s) => s > task.startSeq && s <= task.endSeq));
+  const wanted = task.sizes.filter((s) => s > task.startSeq && s <= task.endSeq).sort((a, b) => a - b);
+  let nextWanted = 0;
   const out: RangeResult = {
     count: 0,
     firstSeq: null,
@@ -155,17 +177,20 @@ function scan(task: RangeTask, db: Database.Database): RangeResult {
       }
       // The leaf is the hash of the stored bytes; "\0" is the RFC 6962 leaf prefix byte 0x00.
       const leaf = hash("sha256", `\0${canonical}`, "hex");
-      const chain = chainFields(canonical, seq);
-      if (out.firstSeq === null) {
-        out.firstSeq = seq;
-        out.firstPrevHash = chain?.prevHash ?? null;
-      }
       if (leaf !== entryHash) bad(seq, "row edited: entry_hash does not match the canonical bytes");
-      if (chain === undefined) bad(seq, "row edited: canonical bytes do not end like a ledger entry");
-      else if (chain.seqText !== String(seq)) {
-        bad(seq, `reordered: the row at seq ${seq} holds the entry written as seq ${chain.seqText}`);
-      } else if (prevEntryHash !== null && chain.prevHash !== prevEntryHash) {
-        bad(seq, "chain broken: prev_hash mismatch");
+      // Most rows are in the writer's layout and continue the chain: compared in place, nothing allocated.
+      if (prevEntryHash === null || !chainContinues(canonical, seq, prevEntryHash)) {
+        const chain = chainFields(canonical, seq);
+        if (out.firstSeq === null) {
+          out.firstSeq = seq;
+          out.firstPrevHash = chain?.prevHash ?? null;
+        }
+        if (chain === undefined) bad(seq, "row edited: canonical bytes do not end like a ledger entry");
+        else if (chain.seqText !== String(seq)) {
+          bad(seq, `reordered: the row at seq ${seq} holds the entry written as seq ${chain.seqText}`);
+        } else if (prevEntryHash !== null && chain.prevHash !== prevEntryHash) {
+          bad(seq, "chain broken: prev_hash mismatch");
+        }
       }
       if (deep && out.firstBad === undefined) {
         const problem = canonicalProblem(canonical);
@@ -181,11 +206,38 @@ function scan(task: RangeTask, db: Database.Database): RangeResult {
       block.push(leaf);
       index++;
       out.count++;
-      if (wanted.has(index)) out.snapshots.push({ size: index, nodes: block.nodesHex() });
+      if (index === wanted[nextWanted]) {
+        out.snapshots.push({ size: index, nodes: block.nodesHex() });
+        nextWanted++;
+      }
       out.lastSeq = seq;
       out.lastEntryHash = entryHash;
     }
   }
   if (block.size > 0) out.blocks.push({ start: blockStart, size: block.size, root: block.rootHex() });
   return out;
+}
+
+/**
+ * True when the canonical text `c` ends in the writer's layout (fixed-width timestamps, null seal) with
+ * exactly this seq and prev_hash: what chainFields would read, compared in place. False means "look
+ * closer" (chainFields), not "bad".
+ */
+function chainContinues(c: string, seq: number, prevHash: string): boolean {
+  const t = c.length - TIME_TAIL;
+  const seqText = String(seq);
+  const s = t - seqText.length - SEQ_KEY.length;
+  const sv = s - NULL_SEAL.length;
+  const at = sv - 65; // `"` + 64 hex characters
+  return (
+    c.startsWith(TIME_KEY, t) &&
+    c.startsWith(SEQ_KEY, s) &&
+    c.startsWith(seqText, s + SEQ_KEY.length) &&
+    c.startsWith(NULL_SEAL, sv) &&
+    c.charCodeAt(sv - 1) === 34 &&
+    at >= PREV_KEY.length &&
+    c.startsWith(PREV_KEY, at - PREV_KEY.length) &&
+    prevHash.length === 64 &&
+    c.startsWith(prevHash, at)
+  );
 }

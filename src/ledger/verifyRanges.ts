@@ -2,20 +2,24 @@ import { availableParallelism } from "node:os";
 import { MessageChannel, receiveMessageOnPort, Worker } from "node:worker_threads";
 import type Database from "better-sqlite3";
 import { CodexError } from "../core/CodexError.ts";
+import { workerEnv } from "../core/workerEnv.ts";
 import { MerkleFrontier } from "./MerkleFrontier.ts";
 import type { VerifyOptions } from "./verifyLedger.ts";
-import { type RangeResult, type RangeTask, verifyRange } from "./verifyRange.ts";
+import { type ChunkJob, chunkTask, type RangeResult, verifyRange } from "./verifyRange.ts";
 
-/**
- * A worker needs ~0.2 s to start (a fresh isolate loading and type-stripping the modules), about what the
- * calling thread verifies in the meantime: WORKER_START_ROWS at ~3 µs a row. Below twice that, one thread
- * is as fast; above it, the calling thread takes that many extra rows so that all parts end together.
- */
-const WORKER_START_ROWS = 65_536;
-const PARALLEL_THRESHOLD = 2 * WORKER_START_ROWS;
+/** Ledgers below this are verified on one thread: a worker's start (~0.1-0.2 s) would cost more than it saves. */
+const PARALLEL_THRESHOLD = 131_072;
+/** Chunks per thread: small enough that the threads end within a chunk of each other (~20 ms at 1M entries). */
+const CHUNKS_PER_THREAD = 32;
 const WORKER_TIMEOUT_MS = 600_000;
 
-/** Splits [0, expected) into aligned block ranges and scans them: one here, the rest in worker threads. */
+/**
+ * Splits [0, expected) into aligned chunks and scans them on this thread and in worker threads. Each
+ * thread claims the next chunk from a shared counter until none is left, so the work divides itself
+ * whatever each thread's start-up time and share of the CPU: the calling thread scans from the first
+ * moment, a worker joins once it has loaded. Workers post each chunk's result and flag it done; this
+ * thread then waits (Atomics.wait, so verifyLedger stays synchronous) for the chunks still being scanned.
+ */
 export function runRanges(
   opts: VerifyOptions,
   source: string,
@@ -35,64 +39,60 @@ export function runRanges(
       ),
     ];
   }
-  // 32 blocks per part lets the parts be sized to within ~3% whatever the size; the block size is a power
-  // of two so block roots are complete RFC 6962 subtrees.
+  // Each chunk is one block: a power of two, so block roots are complete RFC 6962 subtrees.
   let blockSize = 1;
-  while (blockSize * 2 <= Math.ceil(expected / (parts * 32))) blockSize *= 2;
-  const blocks = Math.ceil(expected / blockSize);
-  // The calling thread's head start (see WORKER_START_ROWS), capped so that every worker keeps some work.
-  const headStart = Math.min(WORKER_START_ROWS * workers, expected / 2) / blockSize;
-  const mainBlocks = Math.min(blocks - workers, Math.round((blocks + headStart) / parts));
-  const boundary = (p: number) =>
-    p === 0 ? 0 : mainBlocks + Math.floor(((p - 1) * (blocks - mainBlocks)) / (parts - 1));
-  const tasks: RangeTask[] = [];
-  for (let p = 0; p < parts; p++) {
-    const b0 = boundary(p);
-    const b1 = boundary(p + 1);
-    const last = p === parts - 1;
-    tasks.push({
-      source,
-      startSeq: b0 * blockSize,
-      endSeq: last ? Number.POSITIVE_INFINITY : b1 * blockSize,
-      blockSize,
-      sizes,
-      deep,
-    });
-  }
-  const signal = new Int32Array(new SharedArrayBuffer(4 * tasks.length));
-  const started = tasks.slice(1).map((task, i) => {
-    const slot = i + 1;
+  while (blockSize * 2 <= Math.ceil(expected / (parts * CHUNKS_PER_THREAD))) blockSize *= 2;
+  const job: ChunkJob = { source, chunks: Math.ceil(expected / blockSize), blockSize, sizes, deep };
+  const claim = new Int32Array(new SharedArrayBuffer(4));
+  // Per chunk: 0 while unfinished, 1 when a worker posted its result, 2 when the worker failed on it.
+  const done = new Int32Array(new SharedArrayBuffer(4 * job.chunks));
+  const started = Array.from({ length: parts - 1 }, () => {
     const { port1, port2 } = new MessageChannel();
     const worker = new Worker(new URL("./verifyWorker.ts", import.meta.url), {
-      workerData: {
-        task: { ...task, endSeq: Math.min(task.endSeq, Number.MAX_SAFE_INTEGER) },
-        port: port2,
-        signal,
-        slot,
-      },
+      workerData: { job, port: port2, claim, done },
       transferList: [port2],
+      env: workerEnv(),
     });
     worker.unref();
-    return { port: port1, slot, worker };
+    return { port: port1, worker };
   });
-  const results: RangeResult[] = [verifyRange(tasks[0] as RangeTask, db)];
-  for (const s of started) {
-    const waited = Atomics.wait(signal, s.slot, 0, WORKER_TIMEOUT_MS);
-    const msg = receiveMessageOnPort(s.port)?.message as
-      | { ok: true; result: RangeResult }
-      | { ok: false; error: string }
-      | undefined;
-    s.port.close();
-    void s.worker.terminate();
-    if (waited === "timed-out" || msg === undefined || !msg.ok) {
-      throw new CodexError("INTERNAL", "a ledger verification worker failed", {
-        hint: "retry with workers: 0 (single-threaded)",
-        details: { error: msg && !msg.ok ? msg.error : waited },
-      });
+  const results: (RangeResult | undefined)[] = new Array(job.chunks);
+  try {
+    while (opts.scanHere !== false) {
+      const k = Atomics.add(claim, 0, 1);
+      if (k >= job.chunks) break;
+      results[k] = verifyRange(chunkTask(job, k), db);
     }
-    results.push(msg.result);
+    const failures: string[] = [];
+    const drain = () => {
+      for (const s of started) {
+        for (let m = receiveMessageOnPort(s.port); m !== undefined; m = receiveMessageOnPort(s.port)) {
+          const msg = m.message as
+            | { k: number; ok: true; result: RangeResult }
+            | { ok: false; error: string };
+          if (msg.ok) results[msg.k] = msg.result;
+          else failures.push(msg.error);
+        }
+      }
+    };
+    for (let k = 0; k < job.chunks; k++) {
+      if (results[k] !== undefined) continue;
+      const waited = Atomics.wait(done, k, 0, WORKER_TIMEOUT_MS);
+      drain();
+      if (waited === "timed-out" || results[k] === undefined) {
+        throw new CodexError("INTERNAL", "a ledger verification worker failed", {
+          hint: "retry with workers: 0 (single-threaded)",
+          details: { error: failures[0] ?? waited, chunk: k },
+        });
+      }
+    }
+    return results as RangeResult[];
+  } finally {
+    for (const s of started) {
+      s.port.close();
+      void s.worker.terminate();
+    }
   }
-  return results;
 }
 
 /**
