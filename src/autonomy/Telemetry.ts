@@ -5,7 +5,7 @@ import { type ELDHistogram, monitorEventLoopDelay } from "node:perf_hooks";
 import v8 from "node:v8";
 import type { Tick } from "../core/TickScheduler.ts";
 import { utcIso } from "../core/timestamps.ts";
-import { payloadOf } from "../ledger/events.ts";
+import { type EventType, type LedgerEvents, payloadOf } from "../ledger/events.ts";
 import type { LedgerEntry } from "../ledger/Ledger.ts";
 import { readSlackConnection, type SlackConnectionStatus } from "../state/slackConnection.ts";
 import type { TelemetryDeps } from "./AutonomyDeps.ts";
@@ -127,10 +127,13 @@ export class Telemetry {
     const since = utcIso(new Date(now.getTime() - charter.drift.windowMinutes * 60_000));
     // Only the window's entries are read (a seq range), however long the history behind it.
     const windowStart = windowStartSeq(ledger, since);
-    const inWindow = (type: string) =>
-      ledger
-        .query({ eventType: type, newestFirst: true, limit: WINDOW_SCAN, afterSeq: windowStart - 1 })
-        .filter((e) => e.timestampUtc >= since);
+    // The payload fields each signal needs, read by SQLite from the window's entries of one type: parsing
+    // every entry here held the event loop for 50-190 ms a beat on a busy ledger (issue 11).
+    const inWindow = <T extends EventType>(type: T, fields: readonly FieldOf<T>[] = []) =>
+      ledger.payloadFields(
+        { eventType: type, limit: WINDOW_SCAN, afterSeq: windowStart - 1, sinceUtc: since },
+        fields,
+      );
 
     const previous = attempt("heartbeat", [] as LedgerEntry[], () =>
       ledger.query({
@@ -157,24 +160,24 @@ export class Telemetry {
     const agents = attempt<AgentStatus>(
       "agents",
       { status: "idle", attempts: 0, failed: 0, byProvider: {} },
-      () => agentStatus(inWindow("AGENT_ATTEMPT")),
+      () => agentStatus(inWindow("AGENT_ATTEMPT", ["provider", "outcome"])),
     );
     const runs = attempt("runs", { scores: [] as number[], failed: 0 }, () => {
-      const scores = inWindow("RUN_COMPLETED")
-        .map((e) => payloadOf(e, "RUN_COMPLETED").score)
-        .filter((s): s is number => typeof s === "number");
+      const scores = inWindow("RUN_COMPLETED", ["score"])
+        .map(([score]) => score)
+        .filter((score): score is number => typeof score === "number");
       // A run the guardrails blocked is counted under governance, not as a quality shortfall.
-      const failed = inWindow("RUN_FAILED").filter(
-        (e) => payloadOf(e, "RUN_FAILED").error?.code !== "GUARDRAIL_VIOLATION",
+      const failed = inWindow("RUN_FAILED", ["error.code"]).filter(
+        ([code]) => code !== "GUARDRAIL_VIOLATION",
       ).length;
       return { scores, failed };
     });
     const violations = attempt("governance", 0, () =>
-      ["GOVERNANCE_VIOLATION", "IDENTITY_MISMATCH"].reduce((n, t) => n + inWindow(t).length, 0),
+      (["GOVERNANCE_VIOLATION", "IDENTITY_MISMATCH"] as const).reduce((n, t) => n + inWindow(t).length, 0),
     );
     const blocks = attempt("governance", 0, () => inWindow("GUARDRAIL_BLOCKED").length);
     const refusals = attempt("governance", 0, () =>
-      ["GOVERNANCE_REFUSAL", "APPROVAL_REFUSED"].reduce((n, t) => n + inWindow(t).length, 0),
+      (["GOVERNANCE_REFUSAL", "APPROVAL_REFUSED"] as const).reduce((n, t) => n + inWindow(t).length, 0),
     );
     const evidence = attempt("evidence", { delivered: 0, failed: 0 }, () => ({
       delivered: inWindow("EVIDENCE_POSTED").length,
@@ -354,17 +357,21 @@ function windowStartSeq(
   return lo;
 }
 
-/** Provider health from the window's attempts: failing when most fail, degraded when any do. */
-function agentStatus(attempts: LedgerEntry[]): AgentStatus {
+/** A payload field of event T, or a path below one ("error.code"): the catalogue names what may be read. */
+type FieldOf<T extends EventType> =
+  | (keyof LedgerEvents[T] & string)
+  | `${keyof LedgerEvents[T] & string}.${string}`;
+
+/** Provider health from the window's attempts ([provider, outcome] each): failing when most fail, degraded when any do. */
+function agentStatus(attempts: unknown[][]): AgentStatus {
   const byProvider: AgentStatus["byProvider"] = {};
   let failed = 0;
-  for (const e of attempts) {
-    const p = payloadOf(e, "AGENT_ATTEMPT");
-    const provider = typeof p.provider === "string" ? p.provider : "unknown";
-    const slot = byProvider[provider] ?? { attempts: 0, failed: 0 };
-    byProvider[provider] = slot;
+  for (const [provider, outcome] of attempts) {
+    const name = typeof provider === "string" ? provider : "unknown";
+    const slot = byProvider[name] ?? { attempts: 0, failed: 0 };
+    byProvider[name] = slot;
     slot.attempts++;
-    if (p.outcome !== "ok") {
+    if (outcome !== "ok") {
       slot.failed++;
       failed++;
     }

@@ -8,7 +8,13 @@ import type { CheckedAppend } from "./events.ts";
 import { genesisAppend } from "./genesis.ts";
 import { checkGenesisRow, openLedgerDb, rebuildFrontier } from "./ledgerDb.ts";
 import { type LedgerAppend, type LedgerEntry, ZERO_HASH } from "./ledgerEntry.ts";
-import { consistencyProofHex, correlationEntries, queryEntries, tailEntries } from "./ledgerQueries.ts";
+import {
+  consistencyProofHex,
+  correlationEntries,
+  payloadFieldRows,
+  queryEntries,
+  tailEntries,
+} from "./ledgerQueries.ts";
 import { LEDGER_COLUMNS, LEDGER_SCHEMA_VERSION } from "./ledgerSchema.ts";
 import type {
   AppendOptions,
@@ -379,6 +385,15 @@ export class Ledger {
   query(filters: LedgerQuery = {}): LedgerEntry[] {
     this.#assertOpen();
     return queryEntries(this.#db, filters);
+  }
+
+  /** Payload fields of the newest entries matching `filters`, read by SQLite (see payloadFieldRows). */
+  payloadFields(
+    filters: Omit<LedgerQuery, "newestFirst"> & { sinceUtc?: string },
+    paths: readonly string[],
+  ): unknown[][] {
+    this.#assertOpen();
+    return payloadFieldRows(this.#db, filters, paths);
   }
 
   /** Signs the current size and root as a C2SP checkpoint, stores it, and returns it. */

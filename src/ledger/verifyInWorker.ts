@@ -1,6 +1,7 @@
 import { statSync } from "node:fs";
 import { Worker } from "node:worker_threads";
 import { CodexError, type ErrorCode } from "../core/CodexError.ts";
+import { workerEnv } from "../core/workerEnv.ts";
 import { type VerifyDetail, type VerifyOptions, verifyLedgerDetailed } from "./verifyLedger.ts";
 
 /** A ledger file below this (~16k entries) is verified on the calling thread, in well under 100 ms. */
@@ -46,6 +47,7 @@ export function verifyLedgerInWorker(
     let settled = false;
     const worker = new Worker(new URL("./fullVerifyWorker.ts", import.meta.url), {
       workerData: { ...opts, background: run.background ?? false },
+      env: workerEnv(),
     });
     const settle = (fn: () => void) => {
       if (settled) return;

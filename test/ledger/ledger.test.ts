@@ -281,6 +281,48 @@ test("tail, byCorrelation and query find runs that started but never finished", 
   assert.equal(ledger.query().length, 7);
 });
 
+test("payloadFields reads what query would return, field by field, newest first, from a time on", (t) => {
+  const { ledger, clock } = openTestLedger(t);
+  const attempt = (provider: unknown, outcome: string, error?: unknown) => {
+    clock.set(new Date(clock.now().getTime() + 60_000));
+    ledger.appendSync({
+      eventType: "attempt",
+      actor: "agent",
+      correlationId: "r1",
+      payload: { provider, outcome, ...(error !== undefined ? { error } : {}), ok: outcome === "ok" },
+    });
+  };
+  attempt("openai", "ok");
+  attempt("anthropic", "error", { code: "TIMEOUT" });
+  ledger.appendSync({ eventType: "other", actor: "agent", correlationId: "r1", payload: { provider: "x" } });
+  const since = new Date(clock.now().getTime() + 1).toISOString();
+  attempt(7, "error", "flat");
+  attempt("openai", "ok");
+  const fields = (f: Parameters<Ledger["payloadFields"]>[0], paths: string[]) =>
+    ledger.payloadFields(f, paths);
+  // The same entries as query, newest first, with each field as JSON has it (true as 1, absent as null).
+  const entries = ledger.query({ eventType: "attempt", newestFirst: true });
+  assert.deepEqual(
+    fields({ eventType: "attempt" }, ["provider", "outcome", "error.code", "ok"]),
+    entries.map((e) => {
+      const p = e.payload as { provider: unknown; outcome: string; error?: { code?: string }; ok: boolean };
+      return [p.provider, p.outcome, p.error?.code ?? null, p.ok ? 1 : 0];
+    }),
+  );
+  assert.deepEqual(fields({ eventType: "attempt", limit: 3 }, ["provider"]), [
+    ["openai"],
+    [7],
+    ["anthropic"],
+  ]);
+  assert.deepEqual(fields({ eventType: "attempt", afterSeq: 2 }, ["provider"]), [["openai"], [7]]);
+  // sinceUtc drops what is older than it after the limit is applied, as the telemetry window does.
+  assert.deepEqual(fields({ eventType: "attempt", sinceUtc: since }, ["provider"]), [["openai"], [7]]);
+  assert.deepEqual(fields({ eventType: "attempt", limit: 1, sinceUtc: since }, []), [[1]]);
+  assert.equal(fields({ eventType: "none" }, ["provider"]).length, 0);
+  assert.equal(fields({}, []).length, ledger.size());
+  assert.throws(() => fields({}, ["provider') --"]), /not a dotted name/);
+});
+
 test("closed ledger refuses work; close writes queued appends first", async (t) => {
   const { ledger } = openTestLedger(t);
   const p = ledger.append({ eventType: "late", actor: "x", correlationId: "c" });
