@@ -15,7 +15,7 @@ import {
   queryEntries,
   tailEntries,
 } from "./ledgerQueries.ts";
-import { LEDGER_COLUMNS, LEDGER_SCHEMA_VERSION } from "./ledgerSchema.ts";
+import { LEDGER_COLUMNS, LEDGER_SCHEMA_VERSION, type LedgerRowTuple } from "./ledgerSchema.ts";
 import type {
   AppendOptions,
   Checkpoint,
@@ -23,9 +23,11 @@ import type {
   LedgerQuery,
   LedgerWriteFault,
   Prepared,
+  StoredCheckpoint,
 } from "./ledgerTypes.ts";
 import { MerkleFrontier } from "./MerkleFrontier.ts";
 import { prepareAppend } from "./prepareAppend.ts";
+import { rowsToReplicate } from "./replicatedRows.ts";
 import { formatCheckpoint, type NoteSigner, signNote } from "./signedNote.ts";
 import { WriteFaults } from "./writeFaults.ts";
 
@@ -64,6 +66,7 @@ export class Ledger {
   readonly #db: Database.Database;
   readonly #signer: NoteSigner;
   readonly #clock: Clock;
+  readonly #mirror: boolean;
   #frontier: MerkleFrontier;
   #headHash: string;
   #queue: Waiter[] = [];
@@ -83,6 +86,7 @@ export class Ledger {
     this.#db = db;
     this.#signer = opts.signer;
     this.#clock = opts.clock;
+    this.#mirror = opts.mirror === true;
     this.#insert = db.prepare(`INSERT INTO ledger (${LEDGER_COLUMNS}) VALUES (?, ?, ?)`);
     this.#insertOutbox = db.prepare(
       "INSERT INTO outbox (ledger_seq, sink, body, created_utc) VALUES (?, ?, ?, ?)",
@@ -108,7 +112,10 @@ export class Ledger {
   }
 
   #load(): void {
-    if (this.#db.prepare("SELECT 1 FROM ledger LIMIT 1").get() === undefined) {
+    const empty = this.#db.prepare("SELECT 1 FROM ledger LIMIT 1").get() === undefined;
+    // A mirror's genesis is its source's, replicated with the rest.
+    if (empty && this.#mirror) return;
+    if (empty) {
       // Two processes may open a fresh home at once: the genesis is written under the write lock, by
       // whichever gets it first; the other finds it there (#writeBatch re-reads the head inside the lock).
       this.#writeGenesis();
@@ -331,6 +338,60 @@ export class Ledger {
       w.resolve(entries[i] as LedgerEntry);
     });
     return entries[entries.length - 1] as LedgerEntry;
+  }
+
+  /**
+   * Appends rows another store chained (a replica's mirror of the PostgreSQL ledger, LedgerMirror) after
+   * checking that each continues this chain (rowsToReplicate); rows already here must match. One
+   * transaction: all or nothing. Returns how many were added.
+   */
+  appendReplicated(rows: readonly LedgerRowTuple[], checkpoints: readonly StoredCheckpoint[] = []): number {
+    this.#assertOpen();
+    const insertCheckpoint = this.#db.prepare(
+      "INSERT INTO checkpoints (size, root, note, created_utc) VALUES (?, ?, ?, ?)",
+    );
+    let frontier = this.#frontier;
+    let head = this.#headHash;
+    let added = 0;
+    const hashAt = this.#db.prepare("SELECT entry_hash FROM ledger WHERE seq = ?").pluck();
+    this.#db
+      .transaction(() => {
+        this.#catchUp();
+        const fresh = rowsToReplicate(
+          rows,
+          this.size(),
+          this.#headHash,
+          (seq) => hashAt.get(seq) as string | undefined,
+          this.path,
+        );
+        frontier = this.#frontier.clone();
+        for (const [seq, h, canonical] of fresh) {
+          this.#insert.run(seq, h, canonical);
+          frontier.push(h);
+          head = h;
+        }
+        if (fresh.length > 0) this.#saveFrontier.run(FRONTIER_KEY, JSON.stringify(frontier.serialize()));
+        // The source's signed checkpoints, kept as it signed them; verification checks each one's root.
+        for (const c of checkpoints) {
+          if (c.size > frontier.size) break;
+          insertCheckpoint.run(c.size, c.root, c.note, c.createdUtc);
+        }
+        if (fresh[0]?.[0] === 0) {
+          this.#db
+            .prepare(
+              "INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO NOTHING",
+            )
+            .run(String(LEDGER_SCHEMA_VERSION));
+          checkGenesisRow(this.#db, this.path, this.verifierKey, this.origin);
+        }
+        added = fresh.length;
+      })
+      .immediate();
+    if (added > 0) {
+      this.#frontier = frontier;
+      this.#headHash = head;
+    }
+    return added;
   }
 
   /**

@@ -3,16 +3,11 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { CodexError } from "../core/CodexError.ts";
 import { LEDGER_SCHEMA_SQL, LEDGER_SCHEMA_VERSION, type LedgerRowTuple } from "./ledgerSchema.ts";
+import type { StoredCheckpoint } from "./ledgerTypes.ts";
 import { MerkleFrontier } from "./MerkleFrontier.ts";
 import { openLedgerReadOnly } from "./openReadOnly.ts";
 
-/** A stored checkpoint as exported: the signed note and when it was made. */
-export interface StoredCheckpoint {
-  size: number;
-  root: string;
-  note: string;
-  createdUtc: string;
-}
+export type { StoredCheckpoint } from "./ledgerTypes.ts";
 
 /** One consistent snapshot of a ledger, read in pages (either backend provides one). */
 export interface LedgerSnapshot {

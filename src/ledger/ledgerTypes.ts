@@ -9,6 +9,11 @@ export interface LedgerOptions {
   environment: string;
   /** The checkpoint origin line, e.g. "maos-codex/ledger/production". */
   origin: string;
+  /**
+   * A mirror of another store's ledger (LedgerMirror): an empty file stays empty until the source's
+   * genesis is replicated into it, instead of starting a chain of its own.
+   */
+  mirror?: boolean;
 }
 
 /** A signed tlog-checkpoint over the first `size` entries; `root` is hex, `note` the signed note text. */
@@ -16,6 +21,14 @@ export interface Checkpoint {
   size: number;
   root: string;
   note: string;
+}
+
+/** A stored checkpoint as another store holds it: the signed note and when it was made. */
+export interface StoredCheckpoint {
+  size: number;
+  root: string;
+  note: string;
+  createdUtc: string;
 }
 
 export interface LedgerQuery {

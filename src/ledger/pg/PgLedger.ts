@@ -9,18 +9,28 @@ import { chainBatch } from "../chainBatch.ts";
 import type { CheckedAppend } from "../events.ts";
 import { assertGenesis, genesisAppend } from "../genesis.ts";
 import { type LedgerEntry, ZERO_HASH } from "../ledgerEntry.ts";
-import { LEDGER_SCHEMA_VERSION } from "../ledgerSchema.ts";
-import type { AppendOptions, Checkpoint, LedgerQuery, LedgerWriteFault, Prepared } from "../ledgerTypes.ts";
+import { LEDGER_SCHEMA_VERSION, type LedgerRowTuple } from "../ledgerSchema.ts";
+import type {
+  AppendOptions,
+  Checkpoint,
+  LedgerQuery,
+  LedgerWriteFault,
+  Prepared,
+  StoredCheckpoint,
+} from "../ledgerTypes.ts";
 import { MerkleFrontier } from "../MerkleFrontier.ts";
 import { prepareAppend } from "../prepareAppend.ts";
 import { formatCheckpoint, type NoteSigner, signNote } from "../signedNote.ts";
 import { WriteFaults } from "../writeFaults.ts";
+import { catchUp, FRONTIER_KEY } from "./pgCatchUp.ts";
 import { describePgWriteError } from "./pgErrors.ts";
 import {
+  checkpointsAfter,
   consistencyProofHex,
   correlationEntries,
   latestCheckpoint,
   queryEntries,
+  rowsAfter,
   tailEntries,
 } from "./pgLedgerQueries.ts";
 
@@ -42,9 +52,6 @@ export interface PgLedgerOptions {
 export const LEDGER_WRITE_LOCK = 0x4d414f53_02;
 /** The ledger's SQL migrations (its tables and the outbox's), applied as component `ledger`. */
 export const PG_LEDGER_MIGRATIONS = path.join(import.meta.dirname, "migrations");
-const FRONTIER_KEY = "merkle_frontier";
-/** Past this many entries appended by others since our last look, the persisted frontier is read instead. */
-const CATCH_UP_ROWS = 4096;
 
 interface Waiter {
   prepared: Prepared;
@@ -170,83 +177,12 @@ export class PgLedger {
     assertGenesis(genesis.rows[0]?.canonical, this.path, this.verifierKey, this.origin);
   }
 
-  /**
-   * Inside the write transaction (the lock held): brings the head and the frontier up to the rows other
-   * replicas appended, and refuses a ledger that lost rows or changed under us.
-   */
-  async #catchUp(
+  /** Inside a transaction: the head and frontier up to the rows other replicas appended (pgCatchUp). */
+  #catchUp(
     client: pg.ClientBase,
     frontier: MerkleFrontier,
   ): Promise<{ frontier: MerkleFrontier; head: string }> {
-    const known = frontier.size - 1;
-    const max = await client.query<{ max: string | null }>("SELECT max(seq)::text AS max FROM ledger");
-    const last = max.rows[0]?.max === null || max.rows[0] === undefined ? -1 : Number(max.rows[0].max);
-    if (last < known) {
-      throw new CodexError(
-        "LEDGER_BROKEN",
-        `ledger ${this.path} was truncated under this process: it held ${known + 1} entries, it now holds ${last + 1}`,
-        { hint: "run `maos ledger verify`; restore the ledger from a backup before writing to it" },
-      );
-    }
-    if (last === known) return { frontier, head: this.#headHash };
-    if (last - known > CATCH_UP_ROWS) {
-      const saved = await client.query<{ value: string }>("SELECT value FROM ledger_meta WHERE key = $1", [
-        FRONTIER_KEY,
-      ]);
-      const headRow = await client.query<{ entry_hash: string }>(
-        "SELECT entry_hash FROM ledger WHERE seq = $1",
-        [last],
-      );
-      const loaded = saved.rows[0] ? MerkleFrontier.deserialize(JSON.parse(saved.rows[0].value)) : undefined;
-      if (loaded?.size === last + 1 && headRow.rows[0]) {
-        await this.#checkOurHead(client, known);
-        return { frontier: loaded, head: headRow.rows[0].entry_hash };
-      }
-    }
-    // Ordered by the bigint column (an alias `seq` of the text cast would order "10" before "2").
-    const rows = await client.query<{ s: string; entry_hash: string }>(
-      "SELECT seq::text AS s, entry_hash FROM ledger WHERE seq >= $1 ORDER BY seq",
-      [Math.max(known, 0)],
-    );
-    let head = this.#headHash;
-    const next = frontier.clone();
-    for (const r of rows.rows) {
-      const seq = Number(r.s);
-      if (seq === known) {
-        if (r.entry_hash !== this.#headHash) throw this.#rewritten(known);
-        continue;
-      }
-      if (seq !== next.size) {
-        throw new CodexError(
-          "LEDGER_BROKEN",
-          `ledger ${this.path} has a gap: expected seq ${next.size}, found ${seq}`,
-          {
-            hint: "run `maos ledger verify` and restore the ledger from a backup",
-          },
-        );
-      }
-      next.push(r.entry_hash);
-      head = r.entry_hash;
-    }
-    return { frontier: next, head };
-  }
-
-  async #checkOurHead(client: pg.ClientBase, known: number): Promise<void> {
-    if (known < 0) return;
-    const r = await client.query<{ entry_hash: string }>("SELECT entry_hash FROM ledger WHERE seq = $1", [
-      known,
-    ]);
-    if (r.rows[0]?.entry_hash !== this.#headHash) throw this.#rewritten(known);
-  }
-
-  #rewritten(seq: number): CodexError {
-    return new CodexError(
-      "LEDGER_BROKEN",
-      `ledger ${this.path}: the entry at seq ${seq} changed under this process`,
-      {
-        hint: "run `maos ledger verify`; restore the ledger from a backup before writing to it",
-      },
-    );
+    return catchUp(client, { frontier, head: this.#headHash, path: this.path });
   }
 
   /** One transaction: the lock, catch-up, the rows, their outbox rows and the frontier. */
@@ -460,6 +396,17 @@ export class PgLedger {
   latestCheckpoint(): Promise<Checkpoint | undefined> {
     this.#assertOpen();
     return latestCheckpoint(this.#readers);
+  }
+
+  /** Up to `limit` stored rows after seq `after`, and the signed checkpoints after id `afterId`: what a mirror copies. */
+  rowsAfter(after: number, limit: number): Promise<LedgerRowTuple[]> {
+    this.#assertOpen();
+    return rowsAfter(this.#readers, after, limit);
+  }
+
+  checkpointsAfter(afterId: number): Promise<(StoredCheckpoint & { id: number })[]> {
+    this.#assertOpen();
+    return checkpointsAfter(this.#readers, afterId);
   }
 
   /** RFC 6962 consistency proof (hex) from the first `oldSize` entries to the current tree. O(size). */

@@ -1,6 +1,7 @@
 import type pg from "pg";
 import { entryFromCanonical, type LedgerEntry } from "../ledgerEntry.ts";
-import type { Checkpoint, LedgerQuery } from "../ledgerTypes.ts";
+import type { LedgerRowTuple } from "../ledgerSchema.ts";
+import type { Checkpoint, LedgerQuery, StoredCheckpoint } from "../ledgerTypes.ts";
 import { consistencyProof } from "../merkle.ts";
 
 // The PostgreSQL ledger's reads, on its pool of reader connections (PgLedger's query methods call these).
@@ -66,4 +67,41 @@ export async function consistencyProofHex(db: pg.Pool, oldSize: number, size: nu
     oldSize,
     r.rows.map((row) => Buffer.from(row.entry_hash, "hex")),
   ).map((b) => b.toString("hex"));
+}
+
+/** A pool, or one client inside a transaction (an export's snapshot). */
+type Queryable = Pick<pg.Pool, "query"> | Pick<pg.ClientBase, "query">;
+
+/** Up to `limit` stored rows with seq > `after`, in seq order: what an export and a mirror copy. */
+export async function rowsAfter(db: Queryable, after: number, limit: number): Promise<LedgerRowTuple[]> {
+  const r = await (db as pg.Pool).query({
+    text: "SELECT seq::int8, entry_hash, canonical FROM ledger WHERE seq > $1 ORDER BY seq LIMIT $2",
+    values: [after, limit],
+    rowMode: "array",
+  });
+  return (r.rows as [string, string, string][]).map(([seq, h, c]) => [Number(seq), h, c] as LedgerRowTuple);
+}
+
+/** The signed checkpoints with an id above `afterId`, oldest first, with their ids. */
+export async function checkpointsAfter(
+  db: Queryable,
+  afterId: number,
+): Promise<(StoredCheckpoint & { id: number })[]> {
+  const r = await (db as pg.Pool).query<{
+    id: string;
+    size: string;
+    root: string;
+    note: string;
+    created_utc: string;
+  }>(
+    "SELECT id::text, size::text, root, note, created_utc FROM ledger_checkpoints WHERE id > $1 ORDER BY id",
+    [afterId],
+  );
+  return r.rows.map((c) => ({
+    id: Number(c.id),
+    size: Number(c.size),
+    root: c.root,
+    note: c.note,
+    createdUtc: c.created_utc,
+  }));
 }

@@ -1,8 +1,8 @@
 import pg from "pg";
 import { CodexError } from "../../core/CodexError.ts";
 import { pgErrorText, pgLocation } from "../../core/pgLocation.ts";
-import type { LedgerSnapshot, StoredCheckpoint } from "../exportLedger.ts";
-import type { LedgerRowTuple } from "../ledgerSchema.ts";
+import type { LedgerSnapshot } from "../exportLedger.ts";
+import { checkpointsAfter, rowsAfter } from "./pgLedgerQueries.ts";
 
 /**
  * A PostgreSQL ledger's snapshot for export: one REPEATABLE READ, READ ONLY transaction, so replicas
@@ -28,27 +28,8 @@ export async function pgLedgerSnapshot(url: string): Promise<LedgerSnapshot> {
     });
   }
   return {
-    async rows(after, limit) {
-      const r = await client.query({
-        text: "SELECT seq::int8, entry_hash, canonical FROM ledger WHERE seq > $1 ORDER BY seq LIMIT $2",
-        values: [after, limit],
-        rowMode: "array",
-      });
-      return (r.rows as [string, string, string][]).map(
-        ([seq, h, c]) => [Number(seq), h, c] as LedgerRowTuple,
-      );
-    },
-    async checkpoints(): Promise<StoredCheckpoint[]> {
-      const r = await client.query<{ size: string; root: string; note: string; created_utc: string }>(
-        "SELECT size::text, root, note, created_utc FROM ledger_checkpoints ORDER BY id",
-      );
-      return r.rows.map((c) => ({
-        size: Number(c.size),
-        root: c.root,
-        note: c.note,
-        createdUtc: c.created_utc,
-      }));
-    },
+    rows: (after, limit) => rowsAfter(client, after, limit),
+    checkpoints: () => checkpointsAfter(client, 0),
     async close() {
       await client.query("COMMIT").catch(() => {});
       await client.end().catch(() => {});
