@@ -324,12 +324,16 @@ export class Ledger {
   /** Writes one entry now, in its own transaction; queued appends made earlier are written first, in order. */
   appendSync(e: LedgerAppend, opts?: AppendOptions): LedgerEntry {
     this.#assertOpen();
-    const prepared = prepareAppend(e, opts ?? {}, this.#clock);
+    return this.#writeNow([prepareAppend(e, opts ?? {}, this.#clock)])[0] as LedgerEntry;
+  }
+
+  /** Writes `prepared` now, after the queued appends (whose promises settle with it); returns its entries. */
+  #writeNow(prepared: readonly Prepared[]): LedgerEntry[] {
     const waiters = this.#queue;
     this.#queue = [];
     let entries: LedgerEntry[];
     try {
-      entries = this.#writeBatch([...waiters.map((w) => w.prepared), prepared]);
+      entries = this.#writeBatch([...waiters.map((w) => w.prepared), ...prepared]);
     } catch (err) {
       for (const w of waiters) w.reject(err);
       throw err;
@@ -337,7 +341,7 @@ export class Ledger {
     waiters.forEach((w, i) => {
       w.resolve(entries[i] as LedgerEntry);
     });
-    return entries[entries.length - 1] as LedgerEntry;
+    return entries.slice(waiters.length);
   }
 
   /**
@@ -400,20 +404,7 @@ export class Ledger {
    */
   appendBatchSync(es: readonly LedgerAppend[]): LedgerEntry[] {
     this.#assertOpen();
-    const prepared = es.map((e) => prepareAppend(e, {}, this.#clock));
-    const waiters = this.#queue;
-    this.#queue = [];
-    let entries: LedgerEntry[];
-    try {
-      entries = this.#writeBatch([...waiters.map((w) => w.prepared), ...prepared]);
-    } catch (err) {
-      for (const w of waiters) w.reject(err);
-      throw err;
-    }
-    waiters.forEach((w, i) => {
-      w.resolve(entries[i] as LedgerEntry);
-    });
-    return entries.slice(waiters.length);
+    return this.#writeNow(es.map((e) => prepareAppend(e, {}, this.#clock)));
   }
 
   /** Entries written so far, genesis included. */
