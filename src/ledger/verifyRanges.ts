@@ -12,6 +12,7 @@ const PARALLEL_THRESHOLD = 131_072;
 /** Chunks per thread: small enough that the threads end within a chunk of each other (~20 ms at 1M entries). */
 const CHUNKS_PER_THREAD = 32;
 const WORKER_TIMEOUT_MS = 600_000;
+const WAIT_STEP_MS = 50;
 
 /**
  * Splits [0, expected) into aligned chunks and scans them on this thread and in worker threads. Each
@@ -75,15 +76,20 @@ export function runRanges(
         }
       }
     };
+    // A chunk not yet done is being scanned by a worker (or, with scanHere false, waits for one): wait in
+    // short steps, so that a worker that failed, even before claiming anything, ends the wait at once.
+    const deadline = Date.now() + WORKER_TIMEOUT_MS;
     for (let k = 0; k < job.chunks; k++) {
-      if (results[k] !== undefined) continue;
-      const waited = Atomics.wait(done, k, 0, WORKER_TIMEOUT_MS);
-      drain();
-      if (waited === "timed-out" || results[k] === undefined) {
-        throw new CodexError("INTERNAL", "a ledger verification worker failed", {
-          hint: "retry with workers: 0 (single-threaded)",
-          details: { error: failures[0] ?? waited, chunk: k },
-        });
+      while (results[k] === undefined) {
+        Atomics.wait(done, k, 0, WAIT_STEP_MS);
+        drain();
+        if (results[k] !== undefined) break;
+        if (failures.length > 0 || Date.now() > deadline) {
+          throw new CodexError("INTERNAL", "a ledger verification worker failed", {
+            hint: "retry with workers: 0 (single-threaded)",
+            details: { error: failures[0] ?? "timed out", chunk: k },
+          });
+        }
       }
     }
     return results as RangeResult[];

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import Database from "better-sqlite3";
@@ -9,6 +10,7 @@ import { Ledger } from "../../src/ledger/Ledger.ts";
 import { entryHash } from "../../src/ledger/ledgerEntry.ts";
 import { generateNoteKey, newNoteSigner, signNote } from "../../src/ledger/signedNote.ts";
 import { verifyLedger } from "../../src/ledger/verifyLedger.ts";
+import { runRanges } from "../../src/ledger/verifyRanges.ts";
 import {
   editCanonical,
   fill,
@@ -329,6 +331,27 @@ test("the worker path reports a gap and a BLOB row at their seq, like one thread
     assert.equal(single.ok, false, what);
     // With rows missing, the root of what was read is not a root the ledger ever had; the finding is.
     assert.deepEqual({ ...parallel, root: "" }, { ...single, root: "" }, what);
+  }
+});
+
+test("a range worker that cannot open the ledger fails the verification, naming why (not after the timeout)", () => {
+  const db = new Database(":memory:");
+  try {
+    assert.throws(
+      () =>
+        runRanges(
+          { path: "x", verifierKey: testVerifierKey, workers: 1, scanHere: false },
+          join(tmpdir(), "maos-no-such-dir", "ledger.db"),
+          [300],
+          300,
+          db,
+        ),
+      (err: CodexError) =>
+        err.code === "INTERNAL" &&
+        /Cannot open database/.test(String((err.details as { error: string }).error)),
+    );
+  } finally {
+    db.close();
   }
 });
 
