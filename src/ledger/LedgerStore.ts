@@ -1,9 +1,9 @@
+import type { Awaitable } from "../core/awaitable.ts";
 import type { CheckedAppend } from "./events.ts";
 import type { LedgerEntry } from "./ledgerEntry.ts";
 import type { AppendOptions, Checkpoint, LedgerQuery, LedgerWriteFault } from "./ledgerTypes.ts";
 
-/** A value now (SQLite answers synchronously) or later (PostgreSQL): callers await either. */
-export type Awaitable<T> = T | Promise<T>;
+export type { Awaitable } from "../core/awaitable.ts";
 
 /**
  * The custodian ledger as the rest of the system may use it, whichever backend holds it: `Ledger`

@@ -4,6 +4,7 @@ import Database from "better-sqlite3";
 import { CodexError } from "../core/CodexError.ts";
 import type { Clock } from "../core/clock.ts";
 import { migrate } from "./migrations.ts";
+import type { StateApi } from "./StateApi.ts";
 import { type ApprovalRecord, type ApprovalStatus, Approvals, type NewApproval } from "./tables/approvals.ts";
 import { type ClientRow, Clients } from "./tables/clients.ts";
 import { EvidenceThreads } from "./tables/evidenceThreads.ts";
@@ -15,6 +16,7 @@ import { SlackRequests } from "./tables/slackRequests.ts";
 import { Values } from "./tables/values.ts";
 
 export { STATE_SCHEMA_VERSION } from "./migrations.ts";
+export type { StateApi } from "./StateApi.ts";
 export { type StateKey, stateKey } from "./stateKey.ts";
 export type { ApprovalRecord, ApprovalStatus, NewApproval } from "./tables/approvals.ts";
 export type { ClientRow } from "./tables/clients.ts";
@@ -28,7 +30,7 @@ export { EVENT_RETENTION_MS } from "./tables/slackEvents.ts";
  * its own module (tables/), reachable as a field, and the methods below are the same calls by their
  * long-standing names. better-sqlite3 is synchronous, so each method is atomic within the process.
  */
-export class StateStore {
+export class StateStore implements StateApi {
   readonly #db: Database.Database;
   /** `processed_events`. */
   readonly events: SlackEvents;

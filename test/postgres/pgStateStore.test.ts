@@ -13,7 +13,7 @@ import { CodexError } from "../../src/core/CodexError.ts";
 import { ManualClock } from "../../src/core/clock.ts";
 import { PG_STATE_SCHEMA_VERSION, PgStateStore } from "../../src/state/pg/PgStateStore.ts";
 import { pgConnect, pgSkip, pgTestDatabase } from "../helpers/pgTestDb.ts";
-import { type StateApi, type StateHarness, stateCases } from "../state/stateStoreCases.ts";
+import { type StateHarness, type StoreUnderTest, stateCases } from "../state/stateStoreCases.ts";
 
 const skip = pgSkip();
 const REPO = path.resolve(import.meta.dirname, "../..");
@@ -32,7 +32,7 @@ async function harness(t: TestContext): Promise<StateHarness> {
   const url = await pgTestDatabase(t);
   const clock = new ManualClock();
   let current = await openState(t, url, clock);
-  const api = (s: PgStateStore): StateApi => s;
+  const api = (s: PgStateStore): StoreUnderTest => s;
   return {
     store: api(current),
     clock,

@@ -9,7 +9,7 @@ import { after, describe, test } from "node:test";
 import Database from "better-sqlite3";
 import { ManualClock } from "../../src/core/clock.ts";
 import { STATE_SCHEMA_VERSION, StateStore } from "../../src/state/StateStore.ts";
-import { type StateApi, type StateHarness, stateCases } from "./stateStoreCases.ts";
+import { type StateHarness, type StoreUnderTest, stateCases } from "./stateStoreCases.ts";
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "maos-state-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -20,7 +20,7 @@ function harness(): StateHarness & { close(): void } {
   const file = path.join(dir, `state-${++files}.db`);
   const clock = new ManualClock();
   let current = StateStore.open(file, clock);
-  const api = (s: StateStore): StateApi => s;
+  const api = (s: StateStore): StoreUnderTest => s;
   return {
     store: api(current),
     clock,

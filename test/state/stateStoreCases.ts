@@ -1,85 +1,49 @@
 /**
  * The operational state's behaviour as one table of cases, run against both backends: SQLite's StateStore
  * (test/state/stateStore.test.ts) and PostgreSQL's PgStateStore (test/postgres/pgStateStore.test.ts).
- * A case sees the store through StateApi, whose calls may answer at once (SQLite) or with a Promise
+ * A case sees the store through StateApi (src/state/StateApi.ts), whose calls may answer at once (SQLite) or with a Promise
  * (PostgreSQL); cases await every call, so one text checks both.
  */
 import assert from "node:assert/strict";
+import type { Awaitable } from "../../src/core/awaitable.ts";
 import { CodexError } from "../../src/core/CodexError.ts";
 import type { ManualClock } from "../../src/core/clock.ts";
+import type { StateApi } from "../../src/state/StateApi.ts";
 import type { StateKey } from "../../src/state/stateKey.ts";
-import type { ApprovalRecord, ApprovalStatus, NewApproval } from "../../src/state/tables/approvals.ts";
-import type { ClientRow } from "../../src/state/tables/clients.ts";
-import type { IncidentRow, IncidentStatus, NewIncident } from "../../src/state/tables/incidents.ts";
+import type { ApprovalRecord, NewApproval } from "../../src/state/tables/approvals.ts";
+import type { IncidentRow, NewIncident } from "../../src/state/tables/incidents.ts";
 import { EVENT_RETENTION_MS } from "../../src/state/tables/slackEvents.ts";
 
-type Maybe<T> = T | Promise<T>;
-
-/** The calls both stores share (names and meanings), each answering now or later. */
-export interface StateApi {
-  claimEvent(eventId: string, retentionMs?: number): Maybe<boolean>;
-  hasEvent(eventId: string): Maybe<boolean>;
-  pruneEvents(retentionMs?: number): Maybe<number>;
-  claimSlackRequest(key: string, windowMs: number): Maybe<{ first: boolean; replays: number }>;
-  requestCancel(runId: string, by: string, via: string): Maybe<boolean>;
-  cancelRequest(runId: string): Maybe<{ by: string; at: string; via: string } | undefined>;
-  insertApproval(a: NewApproval): Maybe<ApprovalRecord>;
-  getApproval(id: string): Maybe<ApprovalRecord | undefined>;
-  findApprovalByMessage(channel: string, ts: string): Maybe<ApprovalRecord | undefined>;
-  addApprovalMessage(id: string, channel: string, ts: string): Maybe<void>;
-  approvalMessages(id: string): Maybe<{ channel: string; ts: string }[]>;
-  listApprovals(opts?: { status?: ApprovalStatus; limit?: number }): Maybe<ApprovalRecord[]>;
-  attachMessage(id: string, channel: string, ts: string): Maybe<ApprovalRecord>;
-  transition(
-    id: string,
-    from: ApprovalStatus,
-    to: ApprovalStatus,
-    decision?: { by?: string; byKey?: string; via?: string },
-  ): Maybe<ApprovalRecord | undefined>;
-  getValue<T>(key: string): Maybe<T | undefined>;
-  setValue(key: string, value: unknown): Maybe<void>;
-  deleteValue(key: string): Maybe<void>;
-  updateValue<T>(key: string, decide: (current: T | undefined) => T | undefined): Maybe<boolean>;
-  insertIncident(i: NewIncident): Maybe<IncidentRow>;
-  getIncident(id: string): Maybe<IncidentRow | undefined>;
-  listIncidents(opts?: { status?: IncidentStatus; limit?: number }): Maybe<IncidentRow[]>;
-  setIncidentOpenedSeq(id: string, seq: number): Maybe<void>;
-  setIncidentApproval(id: string, approvalId: string): Maybe<void>;
-  resolveIncident(id: string, resolution: string, by: string): Maybe<boolean>;
-  insertSeal(version: string, record: unknown): Maybe<void>;
-  latestSeal<T>(version?: string): Maybe<{ version: string; record: T; sealedAt: string } | undefined>;
-  getThread(threadKey: string): Maybe<{ channel: string; ts: string } | undefined>;
-  setThread(threadKey: string, channel: string, ts: string): Maybe<void>;
-  replaceClients(
-    rows: readonly { key: string; name: string; pageId: string; record: unknown }[],
-  ): Maybe<void>;
-  listClients<T = unknown>(): Maybe<ClientRow<T>[]>;
-  schemaVersion(): Maybe<number>;
+/**
+ * A store under test: the app's seam (StateApi) and the table modules both stores expose as fields,
+ * whose typed forms the cases check too (the app itself goes through StateApi's methods only).
+ */
+export interface StoreUnderTest extends StateApi {
   values: {
-    get<T>(key: StateKey<T>): Maybe<T | undefined>;
-    set<T>(key: StateKey<T>, value: T): Maybe<void>;
-    delete(key: StateKey<unknown>): Maybe<void>;
-    update<T>(key: StateKey<T>, decide: (current: T | undefined) => T | undefined): Maybe<boolean>;
+    get<T>(key: StateKey<T>): Awaitable<T | undefined>;
+    set<T>(key: StateKey<T>, value: T): Awaitable<void>;
+    delete(key: StateKey<unknown>): Awaitable<void>;
+    update<T>(key: StateKey<T>, decide: (current: T | undefined) => T | undefined): Awaitable<boolean>;
   };
-  approvals: { insert(a: NewApproval): Maybe<ApprovalRecord> };
+  approvals: { insert(a: NewApproval): Awaitable<ApprovalRecord> };
   incidents: {
-    insert(i: NewIncident): Maybe<IncidentRow>;
-    resolve(id: string, resolution: string, by: string): Maybe<boolean>;
+    insert(i: NewIncident): Awaitable<IncidentRow>;
+    resolve(id: string, resolution: string, by: string): Awaitable<boolean>;
   };
 }
 
 /** One backend's fresh, empty store for a case, and what the persistence case needs of it. */
 export interface StateHarness {
-  store: StateApi;
+  store: StoreUnderTest;
   clock: ManualClock;
   /** The schema version this build writes. */
   schemaVersion: number;
   /** Closes the store and opens the same database again. */
-  reopen(): Promise<StateApi>;
+  reopen(): Promise<StoreUnderTest>;
   /** Marks the database as written by a newer build (closing the store first). */
   markNewer(): Promise<void>;
   /** Opening again: what the newer database gets (a throw is expected). */
-  open(): Promise<StateApi>;
+  open(): Promise<StoreUnderTest>;
 }
 
 export interface StateCase {

@@ -5,6 +5,7 @@ import { CodexError } from "../../core/CodexError.ts";
 import type { Clock } from "../../core/clock.ts";
 import { pgErrorText, pgLocation } from "../../core/pgLocation.ts";
 import { migratePg } from "../../core/pgMigrate.ts";
+import type { StateApi } from "../StateApi.ts";
 import type { ApprovalRecord, ApprovalStatus, NewApproval } from "../tables/approvals.ts";
 import type { ClientRow } from "../tables/clients.ts";
 import type { IncidentRow, IncidentStatus, NewIncident } from "../tables/incidents.ts";
@@ -47,7 +48,7 @@ export interface PgStateStoreOptions {
  * (one decider wins), `SELECT … FOR UPDATE` (`updateValue`, the compare-and-set the loop lease takes).
  * Migrations are plain SQL files (migrations/), applied with migratePg as component `state`.
  */
-export class PgStateStore {
+export class PgStateStore implements StateApi {
   /** The database, without its password: what messages name. */
   readonly path: string;
   readonly #pool: pg.Pool;
