@@ -8,8 +8,11 @@ export interface DeliveryContext {
   remoteId: string | undefined;
   /** Sink-specific progress an earlier try stored (blocks appended, messages posted). */
   progress: unknown;
-  /** Persists the remote id and progress at once, so a crash after this point never repeats the step. */
-  save(remoteId: string | undefined, progress: unknown): void;
+  /**
+   * Persists the remote id and progress; awaited before the next remote call, so a crash after this
+   * point never repeats the step (on PostgreSQL the write is a round trip).
+   */
+  save(remoteId: string | undefined, progress: unknown): Promise<void>;
 }
 
 export interface Delivered {

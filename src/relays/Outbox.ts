@@ -4,6 +4,7 @@ import { CodexError } from "../core/CodexError.ts";
 import type { Clock } from "../core/clock.ts";
 import { utcIso } from "../core/timestamps.ts";
 import { type EvidenceBody, parseBody, SINKS, type SinkName } from "./evidenceBody.ts";
+import type { OutboxStore } from "./OutboxStore.ts";
 
 export type OutboxStatus = "pending" | "delivered" | "dead";
 
@@ -132,7 +133,7 @@ function addRetrySince(db: Database.Database): void {
  * of the ledger entry that queued them, and from then on operational state (status, attempts, remote
  * ids), updated here through a connection of its own. The ledger's hash chain never covers this table.
  */
-export class Outbox {
+export class Outbox implements OutboxStore {
   readonly #db: Database.Database;
   readonly #clock: Clock;
   readonly path: string;

@@ -9,7 +9,8 @@ import type { LedgerAppend, LedgerEntry } from "../ledger/Ledger.ts";
 import { DeliveryError } from "./DeliveryError.ts";
 import type { Delivered, EvidenceSink } from "./EvidenceSink.ts";
 import type { EvidenceBody, SinkName } from "./evidenceBody.ts";
-import { type Outbox, type OutboxRow, ownerId } from "./Outbox.ts";
+import { type OutboxRow, ownerId } from "./Outbox.ts";
+import type { OutboxStore } from "./OutboxStore.ts";
 
 /**
  * How long a retryable failure is retried, from the first failure of its run of failures (a success on
@@ -21,7 +22,7 @@ export const DEFAULT_RETRY_BUDGET_MS = 24 * 60 * 60_000;
 export const POLL_MS = 60_000;
 
 export interface OutboxDispatcherOptions {
-  outbox: Outbox;
+  outbox: OutboxStore;
   clock: Clock;
   log: Logger;
   ledger: { append(e: LedgerAppend): Promise<LedgerEntry> };
@@ -151,24 +152,24 @@ export class OutboxDispatcher {
   async #drain(sink: EvidenceSink, result: PassResult): Promise<void> {
     const { outbox, clock } = this.#o;
     for (;;) {
-      const row = outbox.head(sink.name);
+      const row = await outbox.head(sink.name);
       if (!row) return;
       const now = clock.now().getTime();
       if (row.nextAttemptMs > now) {
         this.#due(result, row.nextAttemptMs);
         return;
       }
-      if (!outbox.claim(row.id, this.#owner)) {
+      if (!(await outbox.claim(row.id, this.#owner))) {
         result.busy.push(sink.name);
         return;
       }
-      const attempt = outbox.startAttempt(row.id);
+      const attempt = await outbox.startAttempt(row.id);
       const outcome = await this.#attempt(sink, row, attempt);
       if (outcome === "delivered") result.delivered++;
       else if (outcome === "dead") result.deadLettered++;
       else {
         result.retried++;
-        const next = outbox.get(row.id)?.nextAttemptMs;
+        const next = (await outbox.get(row.id))?.nextAttemptMs;
         if (next !== undefined) this.#due(result, next);
         return;
       }
@@ -216,10 +217,10 @@ export class OutboxDispatcher {
         attempt,
         remoteId: row.remoteId,
         progress: row.progress,
-        save: (id, p) => {
+        save: async (id, p) => {
           // Part of the delivery landed: the sink is answering again.
           this.#streak.set(sink.name, 0);
-          outbox.saveProgress(row.id, id, p);
+          await outbox.saveProgress(row.id, id, p);
         },
       });
     } catch (err) {
@@ -232,12 +233,12 @@ export class OutboxDispatcher {
             });
       const message = scrubValues(`${e.status ? `HTTP ${e.status}: ` : ""}${e.message}`, secrets);
       const now = clock.now().getTime();
-      const current = outbox.get(row.id);
+      const current = await outbox.get(row.id);
       const since = current?.retrySinceMs ?? now;
       const spent = now - since;
       const outOfBudget = e.retryable && spent >= this.#budgetMs;
       if (!e.retryable || outOfBudget) {
-        outbox.deadLetter(row.id, message);
+        await outbox.deadLetter(row.id, message);
         log.error(
           { sink: sink.name, outboxId: row.id, attempts: attempt, error: message },
           "evidence dead-lettered",
@@ -270,7 +271,7 @@ export class OutboxDispatcher {
         backoffMs(streak, this.#o.random ?? Math.random, this.#o.backoff ?? DEFAULT_BACKOFF),
         e.waitMs ?? 0,
       );
-      outbox.retryLater(row.id, now + wait, message, since);
+      await outbox.retryLater(row.id, now + wait, message, since);
       log.warn(
         { sink: sink.name, outboxId: row.id, attempts: attempt, waitMs: wait, error: message },
         "evidence delivery will be retried",
@@ -278,7 +279,7 @@ export class OutboxDispatcher {
       return "retry";
     }
     this.#streak.set(sink.name, 0);
-    outbox.delivered(row.id, done.remoteId);
+    await outbox.delivered(row.id, done.remoteId);
     await ledger.append({
       eventType: "EVIDENCE_POSTED",
       level: "info",

@@ -16,9 +16,10 @@ import { migratePg } from "../../src/core/pgMigrate.ts";
 import { PG_LEDGER_MIGRATIONS, PgLedger } from "../../src/ledger/pg/PgLedger.ts";
 import { generateNoteKey, newNoteSigner } from "../../src/ledger/signedNote.ts";
 import { ownerId } from "../../src/relays/Outbox.ts";
+import type { OutboxStore } from "../../src/relays/OutboxStore.ts";
 import { PgOutbox } from "../../src/relays/pg/PgOutbox.ts";
 import { pgConnect, pgSkip, pgTestDatabase } from "../helpers/pgTestDb.ts";
-import { evidenceBody, type OutboxApi, outboxCases } from "../relays/outboxCases.ts";
+import { evidenceBody, outboxCases } from "../relays/outboxCases.ts";
 
 const key = generateNoteKey("maos-codex-pg-outbox-test");
 const skip = pgSkip();
@@ -53,7 +54,7 @@ describe("PgOutbox (PostgreSQL)", () => {
       const url = await pgTestDatabase(t);
       const clock = new ManualClock();
       const ledger = await openLedger(t, url, clock);
-      const outbox: OutboxApi = await openOutbox(t, url, clock);
+      const outbox: OutboxStore = await openOutbox(t, url, clock);
       await c.run({ outbox, clock, queue: queueOn(ledger) });
     });
   }

@@ -9,30 +9,11 @@ import { spawnSync } from "node:child_process";
 import os from "node:os";
 import type { ManualClock } from "../../src/core/clock.ts";
 import type { SinkName } from "../../src/relays/evidenceBody.ts";
-import { type OutboxCounts, type OutboxRow, ownerId } from "../../src/relays/Outbox.ts";
-
-type Maybe<T> = T | Promise<T>;
-
-/** The calls both outboxes share (names and meanings), each answering now or later. */
-export interface OutboxApi {
-  get(id: number): Maybe<OutboxRow | undefined>;
-  head(sink: SinkName): Maybe<OutboxRow | undefined>;
-  claim(id: number, owner: string, leaseMs?: number): Maybe<boolean>;
-  startAttempt(id: number): Maybe<number>;
-  saveProgress(id: number, remoteId: string | undefined, progress: unknown): Maybe<void>;
-  delivered(id: number, remoteId: string): Maybe<void>;
-  retryLater(id: number, atMs: number, error: string, failedAtMs?: number): Maybe<void>;
-  deadLetter(id: number, error: string): Maybe<void>;
-  redrive(ids?: readonly number[]): Maybe<OutboxRow[]>;
-  deadLetters(limit?: number): Maybe<OutboxRow[]>;
-  pending(limit?: number): Maybe<OutboxRow[]>;
-  byLedgerSeq(seq: number): Maybe<OutboxRow[]>;
-  deliveredSince(sink: SinkName, sinceUtc: string): Maybe<number>;
-  counts(): Maybe<OutboxCounts>;
-}
+import { ownerId } from "../../src/relays/Outbox.ts";
+import type { OutboxStore } from "../../src/relays/OutboxStore.ts";
 
 export interface OutboxHarness {
-  outbox: OutboxApi;
+  outbox: OutboxStore;
   clock: ManualClock;
   /** Appends a ledger entry queuing one evidence item for each sink; its seq and time. */
   queue(title: string, sinks: readonly SinkName[]): Promise<{ seq: number; timestampUtc: string }>;

@@ -10,7 +10,8 @@ import { ManualClock } from "../../src/core/clock.ts";
 import { Ledger } from "../../src/ledger/Ledger.ts";
 import { generateNoteKey, newNoteSigner } from "../../src/ledger/signedNote.ts";
 import { Outbox } from "../../src/relays/Outbox.ts";
-import { evidenceBody, type OutboxApi, outboxCases } from "./outboxCases.ts";
+import type { OutboxStore } from "../../src/relays/OutboxStore.ts";
+import { evidenceBody, outboxCases } from "./outboxCases.ts";
 
 const key = generateNoteKey("maos-codex-outbox-test");
 
@@ -27,7 +28,7 @@ describe("Outbox (SQLite, ledger.db)", () => {
         environment: "test",
         origin: "maos-codex/ledger/test",
       });
-      const outbox: OutboxApi = Outbox.open(file, clock);
+      const outbox: OutboxStore = Outbox.open(file, clock);
       t.after(() => {
         (outbox as Outbox).close();
         ledger.close();

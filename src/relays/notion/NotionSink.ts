@@ -45,7 +45,7 @@ export class NotionSink implements EvidenceSink {
       if (found) {
         pageId = found;
         done = await this.#countBlocks(found);
-        ctx.save(pageId, { blocks: done } satisfies NotionProgress);
+        await ctx.save(pageId, { blocks: done } satisfies NotionProgress);
       }
     }
     if (!pageId) {
@@ -59,7 +59,7 @@ export class NotionSink implements EvidenceSink {
       );
       pageId = page.id;
       done = first.length;
-      ctx.save(pageId, { blocks: done } satisfies NotionProgress);
+      await ctx.save(pageId, { blocks: done } satisfies NotionProgress);
     }
     while (done < blocks.length) {
       const next: BlockRequest[] = blocks.slice(done, done + BLOCKS_PER_REQUEST);
@@ -68,7 +68,7 @@ export class NotionSink implements EvidenceSink {
         this.#o.client.blocks.children.append({ block_id: id, children: next as never }),
       );
       done += next.length;
-      ctx.save(pageId, { blocks: done } satisfies NotionProgress);
+      await ctx.save(pageId, { blocks: done } satisfies NotionProgress);
     }
     const url = `https://www.notion.so/${pageId.replaceAll("-", "")}`;
     return { remoteId: pageId, details: { url } };

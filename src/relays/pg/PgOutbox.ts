@@ -16,6 +16,7 @@ import {
   ownerAlive,
   type SinkCounts,
 } from "../Outbox.ts";
+import type { OutboxStore } from "../OutboxStore.ts";
 
 /** A row as PostgreSQL returns it: bigint columns come as text. */
 type PgRow = Omit<
@@ -48,7 +49,7 @@ function toRow(r: PgRow): OutboxRow {
  * claiming a row at once the second waits for the first's row lock, re-checks, and loses; a claim
  * whose holder is a process gone from this host is taken over by compare-and-set on that holder.
  */
-export class PgOutbox {
+export class PgOutbox implements OutboxStore {
   readonly #pool: pg.Pool;
   readonly #clock: Clock;
   /** The database, without its password: what messages name. */

@@ -150,7 +150,7 @@ export class SlackSink implements EvidenceSink {
         if (!res.ts)
           throw new DeliveryError("Slack accepted the post but returned no ts", { retryable: true });
         progress.posted.push(res.ts);
-        ctx.save(progress.posted[0], progress);
+        await ctx.save(progress.posted[0], progress);
         if (i === 0 && item.threadKey && !thread) state.setThread(item.threadKey, channel, res.ts);
         for (const id of approvalIds(blocks)) this.#o.onApprovalMessage?.(id, channel, res.ts);
         threadTs ??= res.ts;
@@ -169,7 +169,7 @@ export class SlackSink implements EvidenceSink {
           }),
         );
         progress.uploaded = true;
-        ctx.save(progress.posted[0], progress);
+        await ctx.save(progress.posted[0], progress);
       }
       // The thread's first message as it now stands (an incident approved, resolved): updated in place.
       if (item.rootReply && thread && !progress.rootUpdated) {
@@ -184,7 +184,7 @@ export class SlackSink implements EvidenceSink {
           }),
         );
         progress.rootUpdated = true;
-        ctx.save(progress.posted[0], progress);
+        await ctx.save(progress.posted[0], progress);
       }
     } catch (err) {
       throw err instanceof DeliveryError ? err : slackDeliveryError(err);

@@ -73,8 +73,8 @@ export class TeamworkSink implements EvidenceSink {
     return this.#done(ctx, `comment:${commentId}`, taskId, version);
   }
 
-  #done(ctx: DeliveryContext, remoteId: string, taskId: number, version: string): Delivered {
-    ctx.save(remoteId, undefined);
+  async #done(ctx: DeliveryContext, remoteId: string, taskId: number, version: string): Promise<Delivered> {
+    await ctx.save(remoteId, undefined);
     return { remoteId, details: { taskId, sealVersion: version } };
   }
 }
