@@ -167,7 +167,6 @@ export class PgLedger {
         { hint: "point DATABASE_URL at the database this version created, or at a fresh one" },
       );
     }
-    // Whichever replica gets the lock first writes the genesis; the others find it there.
     await this.#writeBatch([prepareAppend(genesisAppend(this.origin, this.verifierKey), {}, this.#clock)], {
       genesis: true,
     });
@@ -185,22 +184,43 @@ export class PgLedger {
     return catchUp(client, { frontier, head: this.#headHash, path: this.path });
   }
 
-  /** One transaction: the lock, catch-up, the rows, their outbox rows and the frontier. */
-  async #writeBatch(batch: readonly Prepared[], opts: { genesis?: boolean } = {}): Promise<LedgerEntry[]> {
+  /**
+   * One transaction under LEDGER_WRITE_LOCK, caught up with the other writers: `work` gets the ledger as
+   * it is now and returns what it wrote (the new head and frontier) and its result. Only a commit moves
+   * the in-memory state; a failure rolls back and is kept as the write fault.
+   */
+  async #locked<T>(
+    count: number,
+    work: (
+      client: pg.Client,
+      now: { frontier: MerkleFrontier; head: string },
+    ) => Promise<{ frontier: MerkleFrontier; head: string; result: T }>,
+  ): Promise<T> {
     let client: pg.Client | undefined;
     try {
       client = await this.#writerClient();
       await client.query("BEGIN");
       await client.query("SELECT pg_advisory_xact_lock($1)", [LEDGER_WRITE_LOCK]);
-      const caught = await this.#catchUp(client, this.#frontier);
-      if (opts.genesis && caught.frontier.size > 0) {
-        await client.query("COMMIT");
-        this.#frontier = caught.frontier;
-        this.#headHash = caught.head;
-        return [];
-      }
-      const frontier = caught.frontier === this.#frontier ? caught.frontier.clone() : caught.frontier;
-      const chained = chainBatch(batch, this.environment, frontier, caught.head);
+      const done = await work(client, await this.#catchUp(client, this.#frontier));
+      await client.query("COMMIT");
+      this.#frontier = done.frontier;
+      this.#headHash = done.head;
+      this.#faults.clear();
+      return done.result;
+    } catch (cause) {
+      await client?.query("ROLLBACK").catch(() => {});
+      if (cause instanceof CodexError) throw cause;
+      throw this.#faults.failed(this.path, count, cause, utcIso(this.#clock.now()), describePgWriteError);
+    }
+  }
+
+  /** The rows, their outbox rows and the frontier, in one locked transaction. */
+  #writeBatch(batch: readonly Prepared[], opts: { genesis?: boolean } = {}): Promise<LedgerEntry[]> {
+    return this.#locked(batch.length, async (client, now) => {
+      // Whichever replica gets the lock first writes the genesis; the others find it there.
+      if (opts.genesis && now.frontier.size > 0) return { ...now, result: [] };
+      const frontier = now.frontier === this.#frontier ? now.frontier.clone() : now.frontier;
+      const chained = chainBatch(batch, this.environment, frontier, now.head);
       await client.query(
         "INSERT INTO ledger (seq, entry_hash, canonical) SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[])",
         [
@@ -228,23 +248,8 @@ export class PgLedger {
         "INSERT INTO ledger_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         [FRONTIER_KEY, JSON.stringify(frontier.serialize())],
       );
-      await client.query("COMMIT");
-      // Only a committed transaction moves the in-memory state.
-      this.#frontier = frontier;
-      this.#headHash = chained.head;
-      this.#faults.clear();
-      return chained.entries;
-    } catch (cause) {
-      await client?.query("ROLLBACK").catch(() => {});
-      if (cause instanceof CodexError) throw cause;
-      throw this.#faults.failed(
-        this.path,
-        batch.length,
-        cause,
-        utcIso(this.#clock.now()),
-        describePgWriteError,
-      );
-    }
+      return { frontier, head: chained.head, result: chained.entries };
+    });
   }
 
   /** The last failed write, until a write succeeds. */
@@ -368,29 +373,17 @@ export class PgLedger {
   async checkpoint(): Promise<Checkpoint> {
     this.#assertOpen();
     await this.flushed();
-    let client: pg.Client | undefined;
-    try {
-      client = await this.#writerClient();
-      await client.query("BEGIN");
-      await client.query("SELECT pg_advisory_xact_lock($1)", [LEDGER_WRITE_LOCK]);
-      const caught = await this.#catchUp(client, this.#frontier);
-      const size = caught.frontier.size;
-      const root = caught.frontier.root();
+    return this.#locked(0, async (client, now) => {
+      const size = now.frontier.size;
+      const root = now.frontier.root();
       const note = signNote(formatCheckpoint({ origin: this.origin, size, root }), this.#signer);
       const rootHex = root.toString("hex");
       await client.query(
         "INSERT INTO ledger_checkpoints (size, root, note, created_utc) VALUES ($1, $2, $3, $4)",
         [size, rootHex, note, utcIso(this.#clock.now())],
       );
-      await client.query("COMMIT");
-      this.#frontier = caught.frontier;
-      this.#headHash = caught.head;
-      return { size, root: rootHex, note };
-    } catch (cause) {
-      await client?.query("ROLLBACK").catch(() => {});
-      if (cause instanceof CodexError) throw cause;
-      throw this.#faults.failed(this.path, 0, cause, utcIso(this.#clock.now()), describePgWriteError);
-    }
+      return { ...now, result: { size, root: rootHex, note } };
+    });
   }
 
   latestCheckpoint(): Promise<Checkpoint | undefined> {
