@@ -275,7 +275,7 @@ async function measureHome(runs: number): Promise<VaultHomeFigures> {
               ledger: () => app.ledger(),
               custody: () => app.custody(),
               autonomySummary: () => app.autonomy().homeSummary(),
-              openApprovals: () => [],
+              openApprovals: async () => [],
             }).view(),
           ),
         );

@@ -49,9 +49,9 @@ export async function clientReply(app: Pick<App, "clients">, args: readonly stri
   }
   const [first, ...rest] = args;
   if (first === "sync" || first === "--sync") return syncClients(app);
-  if (matrix.list().length === 0 && !matrix.status()?.ok) await matrix.sync();
+  if ((await matrix.list()).length === 0 && !(await matrix.status())?.ok) await matrix.sync();
   if (first === undefined || first === "list") {
-    const all = matrix.list();
+    const all = await matrix.list();
     return {
       summary: `${all.length} client(s) in the matrix`,
       parts: [
@@ -64,15 +64,15 @@ export async function clientReply(app: Pick<App, "clients">, args: readonly stri
         },
         {
           kind: "context",
-          text: `synced ${matrix.status()?.lastOkAt ?? "never"} · /codex client <name> shows a card`,
+          text: `synced ${(await matrix.status())?.lastOkAt ?? "never"} · /codex client <name> shows a card`,
         },
       ],
     };
   }
   const name = [first, ...rest].join(" ");
-  const c = matrix.find(name);
+  const c = await matrix.find(name);
   if (!c) {
-    const guess = matrix.suggest(name);
+    const guess = await matrix.suggest(name);
     throw new CodexError(
       "NOT_FOUND",
       `no client named "${name}" in the matrix${guess ? ` (did you mean "${guess}"?)` : ""}`,
@@ -81,5 +81,5 @@ export async function clientReply(app: Pick<App, "clients">, args: readonly stri
       },
     );
   }
-  return clientCard(c, matrix.status());
+  return clientCard(c, await matrix.status());
 }

@@ -90,14 +90,16 @@ export async function dispatch(text: string, ctx: CommandContext): Promise<Reply
     return await dispatchOne(text, ctx);
   } finally {
     // A governed act is covered by a signed checkpoint before its reply goes out.
-    coverQuietly(ctx.app);
+    await coverQuietly(ctx.app);
   }
 }
 
-function coverQuietly(app: Pick<App, "home" | "ledger" | "ledgerPath" | "log" | "state" | "vault">): void {
+async function coverQuietly(
+  app: Pick<App, "home" | "ledger" | "ledgerPath" | "log" | "state" | "vault">,
+): Promise<void> {
   if (!existsSync(app.ledgerPath())) return;
   try {
-    coverLedger(app);
+    await coverLedger(app);
   } catch (err) {
     app.log.warn({ err }, "could not sign a checkpoint after the command");
   }

@@ -18,11 +18,11 @@ function line(i: IncidentView): string {
   return `• *${i.id}* ${i.status} · ${i.trigger} · ${i.summary} · ${approval} · opened ${chicagoIso(new Date(i.openedAt))}`;
 }
 
-export function incidentList(
+export async function incidentList(
   ctx: Caller<"autonomy">,
   filter: "open" | "resolved" | "all",
-): Outcome<IncidentView[]> {
-  const list = ctx.app.autonomy().incidents.list(filter === "all" ? undefined : filter, 50);
+): Promise<Outcome<IncidentView[]>> {
+  const list = await ctx.app.autonomy().incidents.list(filter === "all" ? undefined : filter, 50);
   const text =
     list.length > 0 ? list.map(line).join("\n") : `no ${filter === "all" ? "" : `${filter} `}incidents`;
   return {
@@ -39,8 +39,8 @@ export function incidentList(
   };
 }
 
-export function incidentShow(ctx: Caller<"autonomy">, id: string): Outcome<IncidentView> {
-  const view = ctx.app.autonomy().incidents.mustGet(id);
+export async function incidentShow(ctx: Caller<"autonomy">, id: string): Promise<Outcome<IncidentView>> {
+  const view = await ctx.app.autonomy().incidents.mustGet(id);
   return { ok: true, data: view, reply: { ...incidentReply(view), ephemeral: true } };
 }
 

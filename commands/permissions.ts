@@ -169,7 +169,7 @@ export async function authorize(ctx: CommandContext, permission: string): Promis
  * charter), it is refused, naming each difference, and the refusal is a ledger entry.
  */
 async function matchHostRoles(ctx: CommandContext, permission: string): Promise<void> {
-  const host = ctx.app.autonomy().hostRoles();
+  const host = await ctx.app.autonomy().hostRoles();
   if (!host) return;
   const mine = ctx.app.effectiveRoles();
   if (mine.digest === host.digest) return;

@@ -49,7 +49,7 @@ export async function run(
   onProgress?: ProgressListener,
   control: RunControl = {},
 ): Promise<RunSummary> {
-  assertRunsAllowed(app);
+  await assertRunsAllowed(app);
   const stack = findStack(app.stacksDir, args.stack);
   // Resolve the override before anything is written, so a bad spec is a usage error with no side effects.
   if (args.provider) app.providerFor(args.provider);
@@ -71,14 +71,14 @@ export async function askForInputs(
   app: Pick<App, "autonomy" | "charter" | "stacksDir">,
   ask: InputAsker | undefined,
 ): Promise<{ args: RunArgs } | { reply: Reply }> {
-  assertRunsAllowed(app);
+  await assertRunsAllowed(app);
   const done = await completeInputs(args.stack, args.inputs, app, ask);
   return "reply" in done ? done : { args: { ...args, inputs: done.inputs } };
 }
 
 /** Throws REFUSED while STOP–RESET–REALIGN holds runs. */
-function assertRunsAllowed(app: Pick<App, "autonomy" | "charter">): void {
-  const srr = app.autonomy().srr();
+async function assertRunsAllowed(app: Pick<App, "autonomy" | "charter">): Promise<void> {
+  const srr = await app.autonomy().srr();
   if (srr.state === "HALTED" && app.charter().srr.blockRuns) {
     throw new CodexError(
       "REFUSED",

@@ -47,7 +47,7 @@ export async function resumeOutcome(
       reply: { summary: text, parts: [{ kind: "text", text }] },
     };
   } catch (err) {
-    const halted = ctx.app.autonomy().srr().state === "HALTED";
+    const halted = (await ctx.app.autonomy().srr()).state === "HALTED";
     const summary = halted ? "resume refused: the loop stays HALTED." : "Nothing to resume.";
     return refusedOutcome(err, summary, (reasons) => ({
       resumed: false,

@@ -115,7 +115,7 @@ export async function statusReply(app: StatusDeps): Promise<Reply> {
       label: "Providers",
       value: `prime \`${env.MAOS_PRIME}\`, backup ${env.MAOS_BACKUP ? `\`${env.MAOS_BACKUP}\`` : "none"}`,
     },
-    ...autonomyFields(app),
+    ...(await autonomyFields(app)),
   );
   parts.push({ kind: "fields", fields });
   const drift = driftLines(app);
@@ -126,7 +126,7 @@ export async function statusReply(app: StatusDeps): Promise<Reply> {
     text:
       runs.length > 0 ? `*Last runs*\n${runs.map(runLine).join("\n")}` : "*Last runs*\nno runs recorded yet",
   });
-  parts.push({ kind: "text", text: `*Integrations*\n${integrations(app).join("\n")}` });
+  parts.push({ kind: "text", text: `*Integrations*\n${(await integrations(app)).join("\n")}` });
   const outbox = outboxLines(app);
   if (outbox) parts.push({ kind: "text", text: outbox });
   parts.push({
@@ -158,10 +158,10 @@ function runLine(r: RunRecord): string {
 }
 
 /** Configured or off, from the environment alone: nothing here is probed over the network. */
-function integrations(app: StatusDeps): string[] {
+async function integrations(app: StatusDeps): Promise<string[]> {
   const env = app.env;
   const slack = env.SLACK_BOT_TOKEN
-    ? `on (${env.SLACK_APP_TOKEN ? "Socket Mode" : "HTTP mode at /slack/events"}); ${describeSlackConnection(readSlackConnection(app.state()))}`
+    ? `on (${env.SLACK_APP_TOKEN ? "Socket Mode" : "HTTP mode at /slack/events"}); ${describeSlackConnection(await readSlackConnection(app.state()))}`
     : "off (SLACK_BOT_TOKEN not set)";
   const notionOff = app.relays().notionOff();
   const notion = notionOff
@@ -183,11 +183,11 @@ function integrations(app: StatusDeps): string[] {
         : `off (incomplete: set ${missing.join(", ")})`;
   const secrets = lastSecretsLoad();
   const clients = app.clients();
-  const sync = clients.off() ? undefined : clients.status();
+  const sync = clients.off() ? undefined : await clients.status();
   const matrix = clients.off()
     ? `off (${clients.off()})`
     : sync
-      ? `${clients.list().length} client(s), last sync ${sync.at}${sync.ok ? "" : ` FAILED: ${sync.error}`}`
+      ? `${(await clients.list()).length} client(s), last sync ${sync.at}${sync.ok ? "" : ` FAILED: ${sync.error}`}`
       : "configured, not synced yet (/codex client sync)";
   return [
     `• Slack: ${slack}`,
@@ -225,15 +225,15 @@ function outboxLines(app: StatusDeps): string | undefined {
 }
 
 /** SRR state, the loop, the last heartbeat's drift, open incidents and the last seal. */
-function autonomyFields(app: StatusDeps): { label: string; value: string }[] {
+async function autonomyFields(app: StatusDeps): Promise<{ label: string; value: string }[]> {
   const kernel = app.autonomy();
-  const srr = kernel.srr();
-  const loop = kernel.loopStatus();
+  const srr = await kernel.srr();
+  const loop = await kernel.loopStatus();
   const ledgerExists = existsSync(app.ledgerPath());
   const last = ledgerExists ? kernel.lastHeartbeat() : undefined;
   const drift = payload(last).drift as { score?: number; band?: string } | undefined;
-  const open = app.state().listIncidents({ status: "open" });
-  const seal = kernel.seals.latest();
+  const open = await app.state().listIncidents({ status: "open" });
+  const seal = await kernel.seals.latest();
   const aligned = payload(last).sealAlignment as { aligned?: boolean } | undefined;
   return [
     { label: "Autonomy", value: autonomyInWords(srr, loop).text },

@@ -338,8 +338,8 @@ export const clientCommand = defineCommand({
     const matrix = ctx.deps.clients();
     const off = matrix.off();
     const data = {
-      clients: matrix.list(),
-      sync: matrix.status() ?? null,
+      clients: await matrix.list(),
+      sync: (await matrix.status()) ?? null,
       // With --json too, a refusal says why (the layer is off, or the sync failed).
       ...(reply.isError
         ? { error: { code: off ? "CLIENT_MATRIX_OFF" : "SYNC_FAILED", message: reply.summary } }

@@ -89,7 +89,7 @@ export const statusCommand = defineCommand({
     // The JSON state only where it is printed: reading it opens the ledger, which chat's status must not create.
     if (ctx.surface === "chat") return done(null, reply);
     const outbox = existsSync(ctx.deps.ledgerPath()) ? ctx.deps.relays().counts() : null;
-    return done({ ...ctx.deps.autonomy().stateJson(), outbox }, reply);
+    return done({ ...(await ctx.deps.autonomy().stateJson()), outbox }, reply);
   },
 });
 

@@ -20,7 +20,7 @@ import type { LedgerWatchReport, VerifyCallOptions } from "../ledger/LedgerWatch
 import type { LedgerKey } from "../ledger/ledgerKey.ts";
 import type { MemoryIndex } from "../memory/MemoryIndex.ts";
 import type { Relays } from "../relays/Relays.ts";
-import type { StateStore } from "../state/StateStore.ts";
+import type { StateApi } from "../state/StateApi.ts";
 import type { Vault } from "../vault/Vault.ts";
 
 /** Everything a command or adapter may use. Built once, here; tests override any piece. */
@@ -38,7 +38,7 @@ export interface App {
   /** Every role grant in force with its source (charter, MAOS_ROLES from .env or the environment, client matrix), and their digest. */
   effectiveRoles(): EffectiveRoles;
   /** Mutable operational state beside the ledger: MAOS_HOME/state.db. */
-  state(): StateStore;
+  state(): StateApi;
   /** The approval mechanism shared by Slack reactions and buttons and typed approvals. */
   approvals(): ApprovalService;
   /** The autonomy kernel: heartbeat loop, telemetry, drift, STOP–RESET–REALIGN, incidents, seals, snapshots. */

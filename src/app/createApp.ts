@@ -8,7 +8,7 @@ import type { ApprovalService } from "../approvals/ApprovalService.ts";
 import type { VaultWatch } from "../audit/vaultWatch.ts";
 import type { AutonomyDeps } from "../autonomy/AutonomyDeps.ts";
 import type { AutonomyKernel } from "../autonomy/AutonomyKernel.ts";
-import type { ClientMatrix } from "../clients/ClientMatrix.ts";
+import type { ClientMatrix, ClientRecord } from "../clients/ClientMatrix.ts";
 import { dotEnvOrigin } from "../config/dotEnv.ts";
 import { type Env, loadEnv, secretValues } from "../config/loadEnv.ts";
 import { CodexError } from "../core/CodexError.ts";
@@ -29,6 +29,7 @@ import type { Relays } from "../relays/Relays.ts";
 import type { StateStore } from "../state/StateStore.ts";
 import type { Vault } from "../vault/Vault.ts";
 import type { App } from "./App.ts";
+import { mergeClientRoles } from "./mergeClientRoles.ts";
 import { recordEgressRefusal } from "./recordEgressRefusal.ts";
 
 // The heavy pieces (the LLM, Notion and MCP SDKs, SQLite, git, the kernel) load on first use, so a
@@ -147,6 +148,13 @@ export function createApp(opts: AppOptions = {}): App {
       });
     return vaultKeyRecording;
   };
+  // The state is SQLite's StateStore (MAOS_HOME/state.db) until the PostgreSQL wiring: app.state() hands
+  // it out as StateApi (every call awaited); this process-local handle is for the one synchronous read.
+  const sqliteState = (): StateStore => {
+    if (!state) refuseDatabaseUrl(env);
+    state ??= stateStore().StateStore.open(path.join(home, "state.db"), clock);
+    return state;
+  };
 
   const app: App = {
     env,
@@ -162,7 +170,13 @@ export function createApp(opts: AppOptions = {}): App {
     extraRoles() {
       if (!extraRoles) {
         extraRoles = env.MAOS_ROLES ? roles().parseRoleEnv(env.MAOS_ROLES, app.charter()) : {};
-        mergeClientRoles(extraRoles, app);
+        // Read synchronously by every permission check: the stored matrix comes from SQLite's own
+        // listClients (the state's one sync path; a PostgreSQL state must load these roles at start).
+        mergeClientRoles(extraRoles, app, () =>
+          sqliteState()
+            .listClients<ClientRecord>()
+            .map((r) => r.record),
+        );
       }
       return extraRoles;
     },
@@ -202,11 +216,11 @@ export function createApp(opts: AppOptions = {}): App {
         fetch: egress.fetch,
         notion: () => app.notion(),
         ...(opts.random ? { random: opts.random } : {}),
-        checkpointFor: (seq) => {
+        checkpointFor: async (seq) => {
           const latest = app.ledger().latestCheckpoint();
           return latest !== undefined && latest.size > seq
             ? latest.note
-            : checkpointKeeper().coverLedger(app).note;
+            : (await checkpointKeeper().coverLedger(app)).note;
         },
       });
       return relays;
@@ -221,22 +235,19 @@ export function createApp(opts: AppOptions = {}): App {
         log,
         cron: env.MAOS_CLIENT_SYNC_CRON,
         // Approval authority from the matrix feeds the charter roles (kept in the same object).
-        onSynced: () => {
+        onSynced: (synced) => {
           if (extraRoles)
             mergeClientRoles(
               extraRoles,
               app,
+              () => synced,
               env.MAOS_ROLES ? roles().parseRoleEnv(env.MAOS_ROLES, app.charter()) : {},
             );
         },
       });
       return clients;
     },
-    state() {
-      if (!state) refuseDatabaseUrl(env);
-      state ??= stateStore().StateStore.open(path.join(home, "state.db"), clock);
-      return state;
-    },
+    state: () => sqliteState(),
     approvals() {
       approvals ??= new (approvalService().ApprovalService)({
         store: app.state(),
@@ -268,17 +279,19 @@ export function createApp(opts: AppOptions = {}): App {
       // the runs; state.db's mark and the newest note bind every earlier entry by their Merkle roots).
       const checkpoints = [
         ...(existsSync(path.join(home, "vault", ".git")) ? await app.vaultWatch().notes() : []),
-        ...checkpointKeeper().knownCheckpoints(app),
+        ...(await checkpointKeeper().knownCheckpoints(app)),
       ];
       // Continues from the last passing verification (this process's or another's, kept signed in
       // state.db): only entries written since are read, with a full pass at least hourly.
-      watch ??= new (ledgerWatch().LedgerWatch)({
-        path: app.ledgerPath(),
-        verifierKey: app.ledgerKey().verifierKey,
-        resume: verifiedMark().loadVerifiedMark(app),
-        onVerified: (mark) => verifiedMark().saveVerifiedMark(app, mark),
-        now: () => clock.now().getTime(),
-      });
+      if (!watch) {
+        const mark = await verifiedMark().watchMarkOptions(app);
+        watch ??= new (ledgerWatch().LedgerWatch)({
+          path: app.ledgerPath(),
+          verifierKey: app.ledgerKey().verifierKey,
+          ...mark,
+          now: () => clock.now().getTime(),
+        });
+      }
       return watch.verify(checkpoints, opts);
     },
     ledger() {
@@ -385,7 +398,7 @@ export function createApp(opts: AppOptions = {}): App {
       if (ledger) {
         try {
           if (vault) await checkpointKeeper().anchorInVault(app);
-          else checkpointKeeper().coverLedger(app);
+          else await checkpointKeeper().coverLedger(app);
         } catch (err) {
           log.warn({ err }, "could not sign the closing checkpoint");
         }
@@ -394,7 +407,7 @@ export function createApp(opts: AppOptions = {}): App {
       await clients?.stop();
       await egress.idle();
       await relays?.close();
-      state?.close();
+      await state?.close();
       state = undefined;
       approvals = undefined;
       ledger?.close();
@@ -444,25 +457,6 @@ function autonomyDeps(app: App): AutonomyDeps {
     hub: () => app.hub(),
     anchor: (opts) => checkpointKeeper().anchorInVault(app, opts),
   };
-}
-
-/**
- * Role members from the client matrix's approval authority, merged into `into` in place (ApprovalService
- * holds that object), on top of `base` (MAOS_ROLES) when given.
- */
-function mergeClientRoles(into: RoleMembers, app: App, base?: RoleMembers): void {
-  if (base) {
-    for (const k of Object.keys(into)) delete into[k];
-    Object.assign(into, base);
-  }
-  let fromMatrix: RoleMembers = {};
-  try {
-    fromMatrix = app.clients().off() ? {} : app.clients().roleMembers();
-  } catch (err) {
-    app.log.warn({ err }, "client matrix roles unavailable");
-  }
-  for (const [role, members] of Object.entries(fromMatrix))
-    into[role] = [...new Set([...(into[role] ?? []), ...members])];
 }
 
 /** Every provider attempt is a ledger entry, threaded into the run that made it. */

@@ -8,12 +8,12 @@ import type { App } from "./createApp.ts";
 export async function startTheLoop(app: App): Promise<void> {
   const kernel = app.autonomy();
   if (await kernel.startLoop()) return;
-  const holder = kernel.loopHolder();
+  const holder = await kernel.loopHolder();
   throw new CodexError(
     "REFUSED",
     holder
       ? `the autonomy loop of ${app.home} already runs in pid ${holder.pid} on ${holder.host} (${holder.mode}, since ${holder.startedAt}, last heartbeat ${holder.lastBeatAt ?? "none yet"})`
-      : `the autonomy loop of ${app.home} could not be started: ${kernel.loopStatus().where}`,
+      : `the autonomy loop of ${app.home} could not be started: ${(await kernel.loopStatus()).where}`,
     {
       hint: "one bot per MAOS_HOME: stop that process first, or point MAOS_HOME elsewhere; maos commands work beside it",
     },

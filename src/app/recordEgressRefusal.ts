@@ -48,9 +48,10 @@ export async function reactToEgressRefusal(
   seq: number,
 ): Promise<void> {
   const kernel = app.autonomy();
-  if (kernel.srr().state !== "RUNNING" || !app.charter().srr.haltOn.includes("governance_violation")) return;
+  if ((await kernel.srr()).state !== "RUNNING" || !app.charter().srr.haltOn.includes("governance_violation"))
+    return;
   await kernel.heartbeat("governance");
-  if (kernel.srr().state === "RUNNING") {
+  if ((await kernel.srr()).state === "RUNNING") {
     await kernel.stop(
       SYSTEM_ACTOR,
       `egress refused: ${refusal.host} (GOVERNANCE_VIOLATION, ledger seq ${seq})`,

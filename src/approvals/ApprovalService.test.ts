@@ -84,7 +84,7 @@ describe("ApprovalService", () => {
     assert.equal(ignored?.reaction, "eyes");
     const ok = await s.react("U0APPROVER");
     assert.equal(ok.outcome, "accepted");
-    assert.equal(s.service.get("APR-1")?.status, "approved");
+    assert.equal((await s.service.get("APR-1"))?.status, "approved");
     const accepted = s.events("APPROVAL_ACCEPTED")[0];
     assert.equal(accepted?.actorIdentity, "slack:U0APPROVER <approver@example.com>");
     assert.deepEqual((accepted?.payload as { roles?: string[] } | undefined)?.roles, ["approver"]);
@@ -96,7 +96,7 @@ describe("ApprovalService", () => {
     const r = await s.react("U0STRANGER");
     assert.equal(r.outcome, "refused");
     assert.match("reason" in r ? r.reason : "", /approver or client_role:business_owner/);
-    assert.equal(s.service.get("APR-1")?.status, "open");
+    assert.equal((await s.service.get("APR-1"))?.status, "open");
     assert.equal(s.events("APPROVAL_REFUSED").length, 1);
   });
 
@@ -112,7 +112,7 @@ describe("ApprovalService", () => {
     const r = await s.react(BOT);
     assert.equal(r.outcome, "refused");
     assert.match("reason" in r ? r.reason : "", /bot/);
-    assert.equal(s.service.get("APR-1")?.status, "open");
+    assert.equal((await s.service.get("APR-1"))?.status, "open");
   });
 
   test("self-approval is refused unless the charter allows it", async () => {
@@ -138,7 +138,7 @@ describe("ApprovalService", () => {
     const s = setup();
     await requested(s);
     assert.equal((await s.react("U0APPROVER", "x")).outcome, "rejected");
-    assert.equal(s.service.get("APR-1")?.status, "rejected");
+    assert.equal((await s.service.get("APR-1"))?.status, "rejected");
     assert.equal((await s.react("U0APPROVER", "x", false)).outcome, "ignored");
     const late = await s.react("U0OWNER");
     assert.equal(late.outcome, "refused");
@@ -155,15 +155,15 @@ describe("ApprovalService", () => {
     await s.react("U0APPROVER");
     assert.equal((await s.react("U0STRANGER", "white_check_mark", false)).outcome, "ignored");
     assert.equal((await s.react("U0APPROVER", "white_check_mark", false)).outcome, "revoked");
-    assert.equal(s.service.get("APR-1")?.status, "open");
+    assert.equal((await s.service.get("APR-1"))?.status, "open");
     assert.equal(s.events("APPROVAL_REVOKED").length, 1);
 
     await s.react("U0APPROVER");
     await s.service.consume("APR-1", OPERATOR);
-    assert.equal(s.service.get("APR-1")?.status, "consumed");
+    assert.equal((await s.service.get("APR-1"))?.status, "consumed");
     const late = await s.react("U0APPROVER", "white_check_mark", false);
     assert.equal(late.outcome, "refused");
-    assert.equal(s.service.get("APR-1")?.status, "consumed");
+    assert.equal((await s.service.get("APR-1"))?.status, "consumed");
     assert.deepEqual(
       seen.map((e) => e.decision),
       ["approved", "revoked", "approved"],
@@ -188,7 +188,7 @@ describe("ApprovalService", () => {
     assert.equal((await s.service.onReaction(input)).outcome, "duplicate");
     assert.equal((await s.service.onReaction({ ...input, added: false })).outcome, "duplicate");
     assert.equal(s.ledger.size(), before);
-    assert.equal(s.service.get("APR-1")?.status, "approved");
+    assert.equal((await s.service.get("APR-1"))?.status, "approved");
   });
 
   test("decide (buttons, typed) follows the same rules", async () => {
@@ -198,7 +198,7 @@ describe("ApprovalService", () => {
     assert.equal((await s.service.decide("APR-1", "approve", OPERATOR)).outcome, "refused");
     const ok = await s.service.decide("APR-1", "approve", APPROVER, "button");
     assert.equal(ok.outcome, "accepted");
-    assert.equal(s.service.get("APR-1")?.decidedVia, "button");
+    assert.equal((await s.service.get("APR-1"))?.decidedVia, "button");
     assert.equal((await s.service.decide("APR-1", "reject", APPROVER)).outcome, "refused");
     await assert.rejects(s.service.decide("APR-404", "approve", APPROVER), /no approval request APR-404/);
   });

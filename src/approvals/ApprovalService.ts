@@ -3,7 +3,8 @@ import { CodexError } from "../core/CodexError.ts";
 import type { Charter } from "../governance/charter.ts";
 import { personOf, type RoleMembers, rolesFor, rolesOf } from "../governance/roles.ts";
 import type { LedgerAppend, LedgerEntry } from "../ledger/Ledger.ts";
-import type { ApprovalRecord, StateStore } from "../state/StateStore.ts";
+import type { StateApi } from "../state/StateApi.ts";
+import type { ApprovalRecord } from "../state/StateStore.ts";
 
 export type { ApprovalRecord } from "../state/StateStore.ts";
 
@@ -46,7 +47,7 @@ export interface ApprovalDecisionEvent {
 export type DecisionListener = (event: ApprovalDecisionEvent) => void | Promise<void>;
 
 export interface ApprovalServiceOptions {
-  store: StateStore;
+  store: StateApi;
   ledger: { append(e: LedgerAppend): Promise<LedgerEntry> };
   charter: () => Charter;
   /** Extra role members (MAOS_ROLES). */
@@ -64,7 +65,7 @@ type Via = "reaction" | "button" | "typed";
  * lifecycle subscribes with onDecision and marks an approval used with consume.
  */
 export class ApprovalService {
-  readonly #store: StateStore;
+  readonly #store: StateApi;
   readonly #ledger: ApprovalServiceOptions["ledger"];
   readonly #charter: () => Charter;
   readonly #extra: RoleMembers;
@@ -90,7 +91,7 @@ export class ApprovalService {
         hint: "use a lowercase kind such as incident or seal; approvers come from permissions[<kind>.approve] in charter.yml",
       });
     }
-    const approval = this.#store.insertApproval({
+    const approval = await this.#store.insertApproval({
       kind: req.kind,
       subjectId: req.subjectId,
       requestedBy: actorIdentity(req.requestedBy),
@@ -108,26 +109,26 @@ export class ApprovalService {
   }
 
   /** Records the Slack message posted for a request, so reactions on it count. */
-  attachMessage(id: string, channel: string, ts: string): ApprovalRecord {
-    const a = this.#mustGet(id);
+  async attachMessage(id: string, channel: string, ts: string): Promise<ApprovalRecord> {
+    const a = await this.#mustGet(id);
     // A second message with the same buttons (the /codex stop reply beside the signals post) counts too.
     if (a.channel && a.ts && (a.channel !== channel || a.ts !== ts)) {
-      this.#store.addApprovalMessage(id, channel, ts);
+      await this.#store.addApprovalMessage(id, channel, ts);
       return a;
     }
     return this.#store.attachMessage(id, channel, ts);
   }
 
   /** Every Slack message that carries the approval's buttons (to update them when it is decided). */
-  messages(id: string): { channel: string; ts: string }[] {
+  async messages(id: string): Promise<{ channel: string; ts: string }[]> {
     return this.#store.approvalMessages(id);
   }
 
-  get(id: string): ApprovalRecord | undefined {
+  async get(id: string): Promise<ApprovalRecord | undefined> {
     return this.#store.getApproval(id);
   }
 
-  open(limit = 50): ApprovalRecord[] {
+  async open(limit = 50): Promise<ApprovalRecord[]> {
     return this.#store.listApprovals({ status: "open", limit });
   }
 
@@ -143,8 +144,8 @@ export class ApprovalService {
 
   /** A `reaction_added` / `reaction_removed` event. Only the charter's two emoji on a registered message count. */
   async onReaction(r: ReactionInput): Promise<ApprovalOutcome> {
-    if (!this.#store.claimEvent(r.eventId)) return { outcome: "duplicate" };
-    const approval = this.#store.findApprovalByMessage(r.channel, r.ts);
+    if (!(await this.#store.claimEvent(r.eventId))) return { outcome: "duplicate" };
+    const approval = await this.#store.findApprovalByMessage(r.channel, r.ts);
     if (!approval) return { outcome: "ignored", reason: "not an approval message" };
     const outcome = await this.#onApprovalReaction(r, approval);
     // Every reaction on a known approval message leaves a trace, the ones that change nothing too.
@@ -188,8 +189,8 @@ export class ApprovalService {
 
   /** Marks an approved request as used: from now on removing the reaction no longer revokes it. */
   async consume(id: string, actor: Actor): Promise<ApprovalRecord> {
-    const current = this.#mustGet(id);
-    const used = this.#store.transition(id, "approved", "consumed");
+    const current = await this.#mustGet(id);
+    const used = await this.#store.transition(id, "approved", "consumed");
     if (!used) {
       throw new CodexError(
         "REFUSED",
@@ -204,7 +205,7 @@ export class ApprovalService {
   }
 
   async #decide(id: string, decision: Decision, actor: Actor, via: Via): Promise<ApprovalOutcome> {
-    const approval = this.#mustGet(id);
+    const approval = await this.#mustGet(id);
     if (approval.status !== "open") {
       return this.#refuse(actor, approval, `the request is already ${approval.status}`, via, decision);
     }
@@ -228,13 +229,13 @@ export class ApprovalService {
       return this.#refuse(actor, approval, `needs the role ${roles}`, via, decision);
     }
     const to = decision === "approve" ? "approved" : "rejected";
-    const decided = this.#store.transition(id, "open", to, {
+    const decided = await this.#store.transition(id, "open", to, {
       by: actorIdentity(actor),
       byKey: actorKey(actor),
       via,
     });
     if (!decided) {
-      const now = this.#mustGet(id);
+      const now = await this.#mustGet(id);
       return this.#refuse(actor, now, `the request is already ${now.status}`, via, decision);
     }
     await this.#record(
@@ -255,7 +256,7 @@ export class ApprovalService {
   }
 
   async #revoke(id: string, actor: Actor): Promise<ApprovalOutcome> {
-    const approval = this.#mustGet(id);
+    const approval = await this.#mustGet(id);
     if (approval.status === "open" || approval.status === "rejected") {
       return { outcome: "ignored", reason: `the request is ${approval.status}; nothing to revoke`, approval };
     }
@@ -278,8 +279,9 @@ export class ApprovalService {
         "reaction",
       );
     }
-    const reopened = this.#store.transition(id, "approved", "open");
-    if (!reopened) return this.#refuse(actor, this.#mustGet(id), "the approval was already used", "reaction");
+    const reopened = await this.#store.transition(id, "approved", "open");
+    if (!reopened)
+      return this.#refuse(actor, await this.#mustGet(id), "the approval was already used", "reaction");
     await this.#record("APPROVAL_REVOKED", "warn", actor, reopened, { via: "reaction" });
     await this.#emit({ decision: "revoked", approval: reopened, actor });
     return { outcome: "revoked", approval: reopened };
@@ -328,8 +330,8 @@ export class ApprovalService {
     for (const listener of this.#listeners) await listener(event);
   }
 
-  #mustGet(id: string): ApprovalRecord {
-    const a = this.#store.getApproval(id);
+  async #mustGet(id: string): Promise<ApprovalRecord> {
+    const a = await this.#store.getApproval(id);
     if (!a) {
       throw new CodexError("NOT_FOUND", `no approval request ${id}`, {
         hint: "approval ids look like APR-12; open ones are listed on the App Home tab",

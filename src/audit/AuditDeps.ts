@@ -2,7 +2,7 @@ import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/logger.ts";
 import type { Ledger } from "../ledger/Ledger.ts";
 import type { LedgerKey } from "../ledger/ledgerKey.ts";
-import type { StateStore } from "../state/StateStore.ts";
+import type { StateApi } from "../state/StateApi.ts";
 import type { Vault } from "../vault/Vault.ts";
 
 /**
@@ -16,6 +16,6 @@ export interface AuditDeps {
   ledger(): Ledger;
   ledgerPath(): string;
   ledgerKey(): LedgerKey;
-  state(): StateStore;
+  state(): StateApi;
   vault(): Promise<Vault>;
 }

@@ -20,29 +20,29 @@ interface Known {
 /**
  * Makes sure a signed checkpoint covers every entry written so far (signing one only when entries are
  * uncovered) and remembers it in state.db, which a rolled-back or truncated ledger.db cannot take back
- * with it. Synchronous: a governed act is covered before its reply goes out.
+ * with it. Awaited before a governed act's reply goes out (commands/dispatch.ts), so the act is covered.
  */
-export function coverLedger(app: Deps): Checkpoint {
+export async function coverLedger(app: Deps): Promise<Checkpoint> {
   const ledger = app.ledger();
   const latest = ledger.latestCheckpoint();
   const cp = latest !== undefined && latest.size === ledger.size() ? latest : ledger.checkpoint();
-  remember(app, cp);
+  await remember(app, cp);
   return cp;
 }
 
 /** Keeps the newest checkpoint in state.db; a smaller one never replaces a larger one. */
-export function remember(app: Deps, cp: Checkpoint): void {
+export async function remember(app: Deps, cp: Checkpoint): Promise<void> {
   const state = app.state();
-  const known = state.getValue<Known>(KNOWN_CHECKPOINT_KEY);
+  const known = await state.getValue<Known>(KNOWN_CHECKPOINT_KEY);
   // Never lowered, nor replaced at the same size: a rolled-back ledger must not rewrite what was seen.
   if (known !== undefined && known.size >= cp.size) return;
-  state.setValue(KNOWN_CHECKPOINT_KEY, { size: cp.size, root: cp.root, note: cp.note });
+  await state.setValue(KNOWN_CHECKPOINT_KEY, { size: cp.size, root: cp.root, note: cp.note } satisfies Known);
 }
 
 /** The signed checkpoints this home keeps outside ledger.db (state.db's high-water mark). */
-export function knownCheckpoints(app: Deps): string[] {
+export async function knownCheckpoints(app: Deps): Promise<string[]> {
   if (!existsSync(path.join(app.home, "state.db"))) return [];
-  const known = app.state().getValue<Known>(KNOWN_CHECKPOINT_KEY);
+  const known = await app.state().getValue<Known>(KNOWN_CHECKPOINT_KEY);
   return known ? [known.note] : [];
 }
 
@@ -57,7 +57,7 @@ export async function anchorInVault(
   app: Deps,
   opts: { commitIfSealUnanchored?: boolean; ifVaultFree?: boolean } = {},
 ): Promise<{ checkpoint: Checkpoint; committed: string | null; deferred?: true }> {
-  const cp = coverLedger(app);
+  const cp = await coverLedger(app);
   if (!existsSync(path.join(app.home, "vault", ".git"))) return { checkpoint: cp, committed: null };
   const vault = await app.vault();
   if (opts.ifVaultFree) {

@@ -101,7 +101,7 @@ export class VaultWatch {
    * check already verified makes it start over with a full pass.
    */
   async notes(): Promise<string[]> {
-    const mark = this.#load();
+    const mark = await this.#load();
     const vaultDir = join(this.#app.home, "vault");
     const out: string[] = mark?.note && !this.#noteGiven ? [mark.note] : [];
     this.#noteGiven = true;
@@ -117,7 +117,7 @@ export class VaultWatch {
   /** Checks what changed since the mark (or everything, see the class comment). */
   async check(opts: { full?: string } = {}): Promise<VaultCheck> {
     const app = this.#app;
-    const mark = this.#load();
+    const mark = await this.#load();
     const vault = await app.vault();
     const head = (await headFromFiles(vault.gitDir)) ?? (await vault.headCommit()) ?? null;
     const since = mark ? app.clock.now().getTime() - Date.parse(mark.fullAt) : 0;
@@ -171,7 +171,7 @@ export class VaultWatch {
       recent: [...newCommits, ...mark.recent].slice(0, RECENT),
       note: largestNote([...(mark.note ? [mark.note] : []), ...checkpoints]),
     };
-    this.#save(next);
+    await this.#save(next);
     return { ok: true, runs: next.runs, head, mode: "incremental", problems: [] };
   }
 
@@ -276,7 +276,7 @@ export class VaultWatch {
     const ok = problems.length === 0;
     this.#failed = !ok;
     if (ok && result.report.head) {
-      this.#save({
+      await this.#save({
         head: result.report.head,
         sealedSeq: result.sealedSeq,
         keySeq: result.keySeq,
@@ -316,9 +316,9 @@ export class VaultWatch {
   }
 
   /** The mark from state.db, when its signature by the ledger key holds; else null (a full pass). */
-  #load(): Mark | null {
+  async #load(): Promise<Mark | null> {
     if (this.#mark !== undefined) return this.#mark;
-    const stored = this.#app.state().getValue<{ note?: unknown }>(VAULT_MARK_KEY);
+    const stored = await this.#app.state().getValue<{ note?: unknown }>(VAULT_MARK_KEY);
     this.#mark = null;
     if (typeof stored?.note === "string") {
       try {
@@ -332,10 +332,10 @@ export class VaultWatch {
     return this.#mark;
   }
 
-  #save(mark: Mark): void {
+  async #save(mark: Mark): Promise<void> {
     this.#mark = mark;
     const note = signNote(`${MARK_HEADER}\n${JSON.stringify(mark)}\n`, this.#app.ledgerKey().signer);
-    this.#app.state().setValue(VAULT_MARK_KEY, { note });
+    await this.#app.state().setValue(VAULT_MARK_KEY, { note });
   }
 }
 

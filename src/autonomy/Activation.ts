@@ -112,7 +112,7 @@ export async function activate(
       },
       markdown: `# MAOS activation started\n\nRun \`${runId}\` by ${actorIdentity(actor)} at ${chicagoIso(startedAt)}.\n`,
       correlationId,
-      governanceStatus: kernel.srr().state,
+      governanceStatus: (await kernel.srr()).state,
       occurredAt: startedAt,
       channel: "evidence",
     },
@@ -195,7 +195,7 @@ export async function activate(
   // 6. The autonomy loop.
   // Step 4 has just emitted a heartbeat: the loop's first scheduled one follows an interval later.
   const startedHere = await kernel.startLoop({ beatNow: beat === undefined });
-  const loop = kernel.loopStatus();
+  const loop = await kernel.loopStatus();
   const loopStep = step(
     "Start the autonomy loop",
     loop.running,
@@ -243,9 +243,9 @@ export async function activate(
     beat !== undefined && beat.drift.score < greenMax,
     beat ? `drift ${beat.drift.score} (must be under ${greenMax})` : "no heartbeat, no drift score",
   );
-  const governance = kernel.governanceCheck();
+  const governance = await kernel.governanceCheck();
   check("governance", governance.ok, governance.detail);
-  const seal = kernel.seals.latest();
+  const seal = await kernel.seals.latest();
   check(
     "seal",
     seal !== undefined,
@@ -271,7 +271,11 @@ export async function activate(
       : recorded
         ? `activation start noted in the ledger (seq ${started.seq}): ${recorded.reason ?? ""}`
         : `the activation-start entry (seq ${started.seq}) records no evidence: the configured publisher did not record it`;
-  check("evidence", posted !== undefined || recorded !== undefined, `${evidenceWhere}${signalsNote(app)}`);
+  check(
+    "evidence",
+    posted !== undefined || recorded !== undefined,
+    `${evidenceWhere}${await signalsNote(app)}`,
+  );
 
   const recordFile = `activations/${compactUtc(startedAt)}-${runId.slice(0, 8)}.json`;
   const record: ActivationRecord = {

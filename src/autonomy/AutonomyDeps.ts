@@ -13,7 +13,7 @@ import type { LedgerWatchReport } from "../ledger/LedgerWatch.ts";
 import type { LedgerKey } from "../ledger/ledgerKey.ts";
 import type { MemoryIndex } from "../memory/MemoryIndex.ts";
 import type { Relays } from "../relays/Relays.ts";
-import type { StateStore } from "../state/StateStore.ts";
+import type { StateApi } from "../state/StateApi.ts";
 import type { Vault } from "../vault/Vault.ts";
 
 /**
@@ -30,7 +30,7 @@ export interface AutonomyDeps {
   charter(): Charter;
   extraRoles(): RoleMembers;
   effectiveRoles(): EffectiveRoles;
-  state(): StateStore;
+  state(): StateApi;
   ledger(): Ledger;
   ledgerPath(): string;
   ledgerKey(): LedgerKey;

@@ -122,22 +122,22 @@ export class AutonomyKernel {
     return this.#loopCorrelation;
   }
 
-  srr(): SrrRecord {
+  srr(): Promise<SrrRecord> {
     return this.#srr.read();
   }
 
-  lastBand(): DriftBand | undefined {
+  async lastBand(): Promise<DriftBand | undefined> {
     return this.#deps.state().getValue<DriftBand>(BAND_KEY);
   }
 
   /** The relay server of this process started listening (createRelayServer, Slack's HTTP receiver). */
-  noteRelayStart(port: number | null): void {
+  async noteRelayStart(port: number | null): Promise<void> {
     this.#relay = { port, startedAt: this.#deps.clock.now() };
-    this.#leases.noteRelayPort(port);
+    await this.#leases.noteRelayPort(port);
   }
 
   /** The relay as known without a network call: this process's, or the loop host's by its lease. */
-  relayStatus(): RelayStatus {
+  async relayStatus(): Promise<RelayStatus> {
     const now = this.#deps.clock.now();
     if (this.#relay) {
       return {
@@ -146,7 +146,7 @@ export class AutonomyKernel {
         detail: `this process${this.#relay.port === null ? "" : `, port ${this.#relay.port}`}`,
       };
     }
-    const lease = this.#leases.live();
+    const lease = await this.#leases.live();
     if (lease?.relayPort) {
       return {
         online: true,
@@ -166,8 +166,8 @@ export class AutonomyKernel {
    * 127.0.0.1, as the built-in probe client), for this process's relay or the live loop's on this host.
    */
   async probeRelay(): Promise<RelayStatus> {
-    const status = this.relayStatus();
-    const lease = this.#leases.live();
+    const status = await this.relayStatus();
+    const lease = await this.#leases.live();
     const port = this.#relay
       ? this.#relay.port
       : lease?.relayPort && lease.host === os.hostname()
@@ -187,7 +187,7 @@ export class AutonomyKernel {
       : { online: false, uptimeSeconds: null, detail: `${status.detail}; ${probe.detail}` };
   }
 
-  loopStatus(): LoopStatus {
+  async loopStatus(): Promise<LoopStatus> {
     const intervalSeconds = this.#deps.charter().schedules.heartbeatSeconds;
     if (this.#loop?.running) {
       const next = this.#loop.nextAt();
@@ -195,12 +195,12 @@ export class AutonomyKernel {
         running: true,
         where: "this process",
         startedAt: this.#loopStartedAt ? utcIso(this.#loopStartedAt) : undefined,
-        lastBeatAt: this.#leases.read()?.lastBeatAt ?? null,
+        lastBeatAt: (await this.#leases.read())?.lastBeatAt ?? null,
         ...(next ? { nextHeartbeatAt: utcIso(next) } : {}),
         intervalSeconds,
       } as LoopStatus;
     }
-    const lease = this.#leases.live();
+    const lease = await this.#leases.live();
     if (lease) {
       return {
         running: true,
@@ -224,13 +224,13 @@ export class AutonomyKernel {
    * The effective roles of the bot that hosts the loop in another process, while it is alive; undefined
    * when no loop runs or it runs here. Governed CLI commands are decided by these, not the CLI's own.
    */
-  hostRoles(): HostRoles | undefined {
+  hostRoles(): Promise<HostRoles | undefined> {
     return this.#leases.hostRoles();
   }
 
   /** Slack is live here, or in the live loop host. */
-  slackLive(): boolean {
-    return this.#host.slackLive || this.#leases.live()?.slack === true;
+  async slackLive(): Promise<boolean> {
+    return this.#host.slackLive || (await this.#leases.live())?.slack === true;
   }
 
   /** When the next scheduled heartbeat is due in this process. */
@@ -260,7 +260,9 @@ export class AutonomyKernel {
       slack: this.#host.slackLive,
       intervalSeconds: charter.schedules.heartbeatSeconds,
     };
-    if (!this.#leases.take(lease)) return false;
+    if (!(await this.#leases.take(lease))) return false;
+    // Another startLoop of this process may have started the loop while the lease was being taken.
+    if (this.#loop) return true;
     const intervalMs = charter.schedules.heartbeatSeconds * 1000;
     const beatNow = opts.beatNow ?? true;
     const loop = new TickScheduler({
@@ -289,7 +291,7 @@ export class AutonomyKernel {
     });
     this.#loopStartedAt = new Date(lease.startedAt);
     const roles = deps.effectiveRoles();
-    this.#leases.recordHostRoles(roles, lease.host);
+    await this.#leases.recordHostRoles(roles, lease.host);
     await recordRoleGrants(deps, roles);
     // A failed ledger write anywhere in this process is a telemetry fault at once, not at the next beat.
     this.#unsubscribeFault = deps.ledger().onWriteFault(() => this.#onLedgerFault());
@@ -312,7 +314,7 @@ export class AutonomyKernel {
             ? this.#loopStartedAt
             : intervalSchedule(charter.schedules.heartbeatSeconds)(this.#loopStartedAt),
         ),
-        srr: this.srr().state,
+        srr: (await this.srr()).state,
       },
     });
     if (this.#loop !== loop) return true; // stopped while the entry was being written
@@ -322,7 +324,7 @@ export class AutonomyKernel {
   }
 
   /** The live loop of another process, if one holds the lease. */
-  loopHolder(): LoopLease | undefined {
+  loopHolder(): Promise<LoopLease | undefined> {
     return this.#leases.holder();
   }
 
@@ -353,7 +355,7 @@ export class AutonomyKernel {
     this.#loop = undefined;
     await Promise.all([loop.stop(), this.#snapshotLoop?.stop()]);
     this.#snapshotLoop = undefined;
-    this.#leases.release();
+    await this.#leases.release();
   }
 
   /** Resolves once no heartbeat, snapshot or SRR action is in progress here. */
@@ -406,8 +408,8 @@ export class AutonomyKernel {
   }
 
   /** Whether governance is enforced: SRR RUNNING, no open incident, and every governed command has holders. */
-  governanceCheck(): { ok: boolean; detail: string } {
-    return governanceCheck(this.#deps, this.srr());
+  async governanceCheck(): Promise<{ ok: boolean; detail: string }> {
+    return governanceCheck(this.#deps, await this.srr());
   }
 
   /** See governance.ts: the single-person deployment note, or undefined. */
@@ -416,12 +418,12 @@ export class AutonomyKernel {
   }
 
   /** The full state as JSON (GET /status); see views/autonomyViews.ts. */
-  stateJson(): Record<string, unknown> {
+  stateJson(): Promise<Record<string, unknown>> {
     return autonomyStateJson(this, this.#deps);
   }
 
   /** The App Home's autonomy section, as lines of mrkdwn; see views/autonomyViews.ts. */
-  homeSummary(): string {
+  homeSummary(): Promise<string> {
     return autonomyHomeSummary(this, this.#deps);
   }
 

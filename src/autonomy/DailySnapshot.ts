@@ -104,9 +104,9 @@ export class DailySnapshot {
       .map((e) => payloadOf(e, "RUN_COMPLETED").score)
       .filter((s): s is number => typeof s === "number");
     const reading = await kernel.measure();
-    const seal = kernel.seals.latest();
-    const srr = kernel.srr();
-    const loop = kernel.loopStatus();
+    const seal = await kernel.seals.latest();
+    const srr = await kernel.srr();
+    const loop = await kernel.loopStatus();
     const env = app.env;
 
     const summary: SnapshotSummary = {
@@ -153,7 +153,11 @@ export class DailySnapshot {
         relay: reading.relay.online
           ? `online (${reading.relay.detail})`
           : `offline (${reading.relay.detail})`,
-        slack: kernel.slackLive() ? "live" : env.SLACK_BOT_TOKEN ? "configured, not connected here" : "off",
+        slack: (await kernel.slackLive())
+          ? "live"
+          : env.SLACK_BOT_TOKEN
+            ? "configured, not connected here"
+            : "off",
         // The evidence relays: configured or off, and what the outbox holds for each sink.
         notion: relayState(app, "notion", app.relays().notionOff()),
         teamwork: relayState(app, "teamwork", app.relays().teamworkOff()),

@@ -79,7 +79,7 @@ export class IncidentService {
       ...(input.frozen ? { frozen: input.frozen } : {}),
       openedBy: actorIdentity(input.actor),
     };
-    const row = store.insertIncident({
+    const row = await store.insertIncident({
       trigger: input.trigger,
       summary: input.summary,
       report,
@@ -96,8 +96,8 @@ export class IncidentService {
       prompt: `Approve the resolution of ${row.id} (${input.summary}). Then an approver records what was done with /codex incident resolve ${row.id} <note>, and an operator resumes with /codex resume.`,
       correlationId: input.correlationId,
     });
-    store.setIncidentApproval(row.id, approval.id);
-    const pending = this.mustGet(row.id);
+    await store.setIncidentApproval(row.id, approval.id);
+    const pending = await this.mustGet(row.id);
     const opened = await this.#publisher().publish(
       {
         kind: "incident",
@@ -119,17 +119,17 @@ export class IncidentService {
         payload: { incidentId: row.id, trigger: input.trigger, summary: input.summary, report },
       },
     );
-    store.setIncidentOpenedSeq(row.id, opened.seq);
+    await store.setIncidentOpenedSeq(row.id, opened.seq);
     return this.mustGet(row.id);
   }
 
-  get(id: string): IncidentView | undefined {
-    const row = this.#app.state().getIncident(id.toUpperCase());
+  async get(id: string): Promise<IncidentView | undefined> {
+    const row = await this.#app.state().getIncident(id.toUpperCase());
     return row ? this.#view(row) : undefined;
   }
 
-  mustGet(id: string): IncidentView {
-    const view = this.get(id);
+  async mustGet(id: string): Promise<IncidentView> {
+    const view = await this.get(id);
     if (!view) {
       throw new CodexError("NOT_FOUND", `there is no incident ${id}`, {
         hint: "incident ids look like INC-3; list them with /codex incident list",
@@ -138,11 +138,9 @@ export class IncidentService {
     return view;
   }
 
-  list(status?: "open" | "resolved", limit = 20): IncidentView[] {
-    return this.#app
-      .state()
-      .listIncidents({ ...(status ? { status } : {}), limit })
-      .map((r) => this.#view(r));
+  async list(status?: "open" | "resolved", limit = 20): Promise<IncidentView[]> {
+    const rows = await this.#app.state().listIncidents({ ...(status ? { status } : {}), limit });
+    return Promise.all(rows.map((r) => this.#view(r)));
   }
 
   approverRoles(): string[] {
@@ -151,7 +149,7 @@ export class IncidentService {
 
   /** `/codex incident approve INC-n`: the same decision as the reaction and the button. */
   async approve(id: string, actor: Actor): Promise<ApprovalOutcome> {
-    const view = this.mustGet(id);
+    const view = await this.mustGet(id);
     if (!view.approvalId) {
       throw new CodexError("INTERNAL", `${view.id} has no approval request`, {
         hint: "the incident was opened by a build that crashed before requesting its approval; open a new one with /codex stop",
@@ -166,7 +164,7 @@ export class IncidentService {
    */
   async resolve(id: string, note: string, actor: Actor, roles: string[]): Promise<IncidentView> {
     const app = this.#app;
-    const view = this.mustGet(id);
+    const view = await this.mustGet(id);
     const reasons: string[] = [];
     if (view.status === "resolved")
       reasons.push(`${view.id} was already resolved ${view.resolvedAt ?? ""}`.trim());
@@ -195,12 +193,12 @@ export class IncidentService {
     }
     if (view.approval?.status === "approved" && view.approvalId)
       await app.approvals().consume(view.approvalId, actor);
-    if (!app.state().resolveIncident(view.id, note.trim(), actorIdentity(actor))) {
+    if (!(await app.state().resolveIncident(view.id, note.trim(), actorIdentity(actor)))) {
       throw new CodexError("REFUSED", `${view.id} was resolved by someone else a moment ago`, {
         hint: `see it with /codex incident show ${view.id}`,
       });
     }
-    const resolved = this.mustGet(view.id);
+    const resolved = await this.mustGet(view.id);
     await this.#publisher().publish(
       {
         ...this.threadUpdate(
@@ -244,8 +242,8 @@ export class IncidentService {
     };
   }
 
-  #view(row: IncidentRow): IncidentView {
-    const approval = row.approvalId ? this.#app.approvals().get(row.approvalId) : undefined;
+  async #view(row: IncidentRow): Promise<IncidentView> {
+    const approval = row.approvalId ? await this.#app.approvals().get(row.approvalId) : undefined;
     return {
       ...row,
       report: row.report as IncidentReport,

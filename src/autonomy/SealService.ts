@@ -91,8 +91,8 @@ export class SealService {
     this.#kernel = kernel;
   }
 
-  latest(version?: SealVersion): SealRecord | undefined {
-    return this.#app.state().latestSeal<SealRecord>(version)?.record;
+  async latest(version?: SealVersion): Promise<SealRecord | undefined> {
+    return (await this.#app.state().latestSeal<SealRecord>(version))?.record;
   }
 
   async evaluate(version: SealVersion): Promise<SealEvaluation> {
@@ -182,7 +182,7 @@ export class SealService {
         markdown: doc,
         correlationId,
         sealVersion: `MVP_${version}`,
-        governanceStatus: this.#kernel.srr().state,
+        governanceStatus: (await this.#kernel.srr()).state,
         vaultCommit: commit,
         occurredAt: now,
         channel: "evidence",
@@ -226,7 +226,7 @@ export class SealService {
       sealedBy: actorIdentity(actor),
       conditions: evaluation.conditions,
     };
-    app.state().insertSeal(version, record);
+    await app.state().insertSeal(version, record);
     return { granted: true, evaluation, record };
   }
 
@@ -269,8 +269,8 @@ export class SealService {
         );
       }
       case "autonomy_running": {
-        const loop = kernel.loopStatus();
-        const srr = kernel.srr();
+        const loop = await kernel.loopStatus();
+        const srr = await kernel.srr();
         const ok = loop.running && srr.state === "RUNNING";
         return r(
           ok,
@@ -290,7 +290,7 @@ export class SealService {
         );
       }
       case "governance_enforced": {
-        const g = kernel.governanceCheck();
+        const g = await kernel.governanceCheck();
         return r(g.ok, g.detail);
       }
       case "ledger_healthy": {
@@ -303,7 +303,7 @@ export class SealService {
         );
       }
       case "slack_live":
-        return kernel.slackLive()
+        return (await kernel.slackLive())
           ? r(true, "Slack connected (auth.test passed) in the process hosting the loop")
           : r(
               false,
@@ -334,15 +334,17 @@ export class SealService {
           : r(false, "no passing run of a stack with two or more agents in the ledger yet");
       }
       case "kpi_layer_synced": {
-        const k = app.clients().kpiLayer();
+        const k = await app.clients().kpiLayer();
         return r(k.ok, k.detail);
       }
       case "full_mesh": {
         const parts = {
-          slack: kernel.slackLive() ? { ok: true, detail: "live" } : { ok: false, detail: "not live" },
+          slack: (await kernel.slackLive())
+            ? { ok: true, detail: "live" }
+            : { ok: false, detail: "not live" },
           teamwork: await app.relays().teamworkLive(),
           notion: await app.relays().notionLive(),
-          "KPI layer": app.clients().kpiLayer(),
+          "KPI layer": await app.clients().kpiLayer(),
         };
         const bad = Object.entries(parts).filter(([, p]) => !p.ok);
         return r(

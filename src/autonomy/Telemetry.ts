@@ -254,7 +254,7 @@ export class Telemetry {
       ledger: ledgerHealth,
       vault: vaultHealth,
       relay: ctx.relay,
-      slack: readSlackConnection(app.state()) ?? null,
+      slack: (await readSlackConnection(app.state())) ?? null,
       faults,
     };
   }

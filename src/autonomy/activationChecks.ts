@@ -27,7 +27,7 @@ export async function corePack(app: ActivationDeps): Promise<{ ok: boolean; deta
     found.push("ledger key");
     const head = await (await app.vault()).headCommit();
     found.push(`vault (HEAD ${head?.slice(0, 12) ?? "none"})`);
-    found.push(`state.db schema v${app.state().schemaVersion()}`);
+    found.push(`state.db schema v${await app.state().schemaVersion()}`);
   } catch (err) {
     missing.push(err instanceof Error ? err.message : String(err));
   }
@@ -86,11 +86,11 @@ export function secretsLoaded(app: ActivationDeps): { ok: boolean; detail: strin
 }
 
 /** Where incidents and halts (and their Approve buttons) go on Slack: channels.signals, or the fallback. */
-export function signalsNote(app: ActivationDeps): string {
+export async function signalsNote(app: ActivationDeps): Promise<string> {
   if (!app.env.SLACK_BOT_TOKEN) return "";
   const { channels, file } = app.charter();
   if (channels.signals)
     return `; Slack signals (incidents, halts, approvals) go to channels.signals ${channels.signals}`;
-  const last = readLastChannel(app.state());
+  const last = await readLastChannel(app.state());
   return `; channels.signals is empty in ${file}: incidents, halts and their approvals go to the channel where /codex was last used (${last ?? "none yet"}); set channels.signals to a channel id to fix one`;
 }

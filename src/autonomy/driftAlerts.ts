@@ -14,7 +14,7 @@ export interface DriftAlertContext {
   deps: Pick<AutonomyDeps, "charter" | "clock" | "state" | "ledger">;
   publisher: EvidencePublisher;
   correlationId: string;
-  srr: () => SrrState;
+  srr: () => Promise<SrrState>;
 }
 
 /** Alerts on a change of band only (no heartbeat spam): green→yellow, yellow→red, and recoveries. */
@@ -24,10 +24,10 @@ export async function driftBandAlert(
   heartbeat: LedgerEntry,
 ): Promise<string> {
   const { deps } = ctx;
-  const from = deps.state().getValue<DriftBand>(BAND_KEY);
+  const from = await deps.state().getValue<DriftBand>(BAND_KEY);
   const to = reading.drift.band;
   if (from === to) return `band unchanged (${to}): nothing posted`;
-  deps.state().setValue(BAND_KEY, to);
+  await deps.state().setValue(BAND_KEY, to);
   const top = topComponents(reading.drift);
   const changed: LedgerAppend = {
     eventType: "DRIFT_BAND_CHANGED",
@@ -71,7 +71,7 @@ export async function driftBandAlert(
       markdown: `# ${title}\n\n${reading.drift.components.map((c) => `- ${c.name}: ${c.points} (${c.detail})`).join("\n")}\n\nHeartbeat seq ${heartbeat.seq}.\n`,
       correlationId: ctx.correlationId,
       drift: reading.drift.score,
-      governanceStatus: ctx.srr(),
+      governanceStatus: await ctx.srr(),
       occurredAt: deps.clock.now(),
       channel: "signals",
     },

@@ -16,12 +16,15 @@ export const GOVERNED_PERMISSIONS = [
 export type GovernanceDeps = Pick<AutonomyDeps, "charter" | "extraRoles" | "state" | "ledger" | "ledgerPath">;
 
 /** Whether governance is enforced: SRR RUNNING, no open incident, and every governed command has holders. */
-export function governanceCheck(deps: GovernanceDeps, srr: SrrRecord): { ok: boolean; detail: string } {
+export async function governanceCheck(
+  deps: GovernanceDeps,
+  srr: SrrRecord,
+): Promise<{ ok: boolean; detail: string }> {
   const charter = deps.charter();
   const extra = deps.extraRoles();
   const reasons: string[] = [];
   if (srr.state === "HALTED") reasons.push(`STOP–RESET–REALIGN has the loop HALTED (${srr.reason ?? "?"})`);
-  const open = deps.state().listIncidents({ status: "open" });
+  const open = await deps.state().listIncidents({ status: "open" });
   if (open.length > 0) reasons.push(`${open.length} open incident(s): ${open.map((i) => i.id).join(", ")}`);
   for (const permission of GOVERNED_PERMISSIONS) {
     const roles = rolesFor(charter, permission);

@@ -39,10 +39,10 @@ export async function noteGuardrailBlock(app: GuardrailDeps, requester: string):
     },
   });
   const kernel = app.autonomy();
-  if (kernel.srr().state !== "RUNNING" || !charter.srr.haltOn.includes("governance_violation"))
+  if ((await kernel.srr()).state !== "RUNNING" || !charter.srr.haltOn.includes("governance_violation"))
     return violation.seq;
   await kernel.heartbeat("governance");
-  if (kernel.srr().state === "RUNNING") {
+  if ((await kernel.srr()).state === "RUNNING") {
     // The very first heartbeat only sets the scan mark, so it could not count the violation.
     await kernel.stop(
       SYSTEM_ACTOR,

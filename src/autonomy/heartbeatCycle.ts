@@ -44,7 +44,7 @@ export interface CycleContext {
   publisher: () => EvidencePublisher;
   /** Called after every heartbeat of this process, not awaited (see HostOptions.afterBeat). */
   afterBeat: () => void;
-  relayStatus: () => RelayStatus;
+  relayStatus: () => Promise<RelayStatus>;
   /** This process's relay port, when its relay server runs. */
   relayPort: () => number | null | undefined;
 }
@@ -67,15 +67,15 @@ export class HeartbeatCycle {
   }
 
   /** Measures the signals for this tick (the telemetry sampler starts on first use). */
-  measure(tick: Tick): Promise<TelemetryReading> {
+  async measure(tick: Tick): Promise<TelemetryReading> {
     const { deps } = this.#ctx;
     this.#telemetry ??= new Telemetry(deps);
-    const seal = deps.state().latestSeal<{ hashes: ConfigHashes }>();
+    const seal = await deps.state().latestSeal<{ hashes: ConfigHashes }>();
     return this.#telemetry.measure({
       tick,
-      srr: this.#ctx.srr.read().state,
-      openIncidents: deps.state().listIncidents({ status: "open" }).length,
-      relay: this.#ctx.relayStatus(),
+      srr: (await this.#ctx.srr.read()).state,
+      openIncidents: (await deps.state().listIncidents({ status: "open" })).length,
+      relay: await this.#ctx.relayStatus(),
       seal: seal ? { version: seal.version, hashes: seal.record.hashes } : undefined,
     });
   }
@@ -90,7 +90,7 @@ export class HeartbeatCycle {
     const now = deps.clock.now();
     const tick = given ?? tickNow(now);
     const reading = await this.measure(tick);
-    const srrBefore = srr.read().state;
+    const srrBefore = (await srr.read()).state;
     let entry: LedgerEntry;
     try {
       entry = await deps.ledger().append({
@@ -114,7 +114,7 @@ export class HeartbeatCycle {
         payload: { heartbeatSeq: entry.seq, ...reading.tick },
       });
     }
-    this.#ctx.leases.noteBeat(utcIso(now), this.#ctx.relayPort());
+    await this.#ctx.leases.noteBeat(utcIso(now), this.#ctx.relayPort());
     metrics.update(reading);
 
     const signals = await driftBandAlert(
@@ -122,7 +122,7 @@ export class HeartbeatCycle {
         deps,
         publisher: this.#ctx.publisher(),
         correlationId: this.#ctx.loopCorrelation,
-        srr: () => srr.read().state,
+        srr: async () => (await srr.read()).state,
       },
       reading,
       entry,
@@ -143,7 +143,7 @@ export class HeartbeatCycle {
       at: entry.timestampUtc,
       atCt: entry.timestampCt,
       source,
-      srr: srr.read().state,
+      srr: (await srr.read()).state,
       drift: { score: reading.drift.score, band: reading.drift.band, components: reading.drift.components },
       signals: reading,
       relays: { ledger: entry.seq, metrics: "updated", signals },
@@ -206,7 +206,7 @@ export class HeartbeatCycle {
       "LEDGER_BROKEN",
       `the heartbeat could not be written: ${cause.message ?? String(err)}`,
       {
-        hint: `${cause.hint ?? "check the ledger file"}. STOP–RESET–REALIGN has the loop ${srr.read().state}; /health answers 503 until a write succeeds`,
+        hint: `${cause.hint ?? "check the ledger file"}. STOP–RESET–REALIGN has the loop ${(await srr.read()).state}; /health answers 503 until a write succeeds`,
         cause: err,
       },
     );

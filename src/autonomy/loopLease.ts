@@ -58,13 +58,16 @@ export class LoopLeases {
   }
 
   /** The lease as stored, live or not. */
-  read(): LoopLease | undefined {
+  async read(): Promise<LoopLease | undefined> {
     return this.#deps.state().getValue<LoopLease>(LEASE_KEY);
   }
 
   /** The lease of a loop that is still beating: fresh enough, and its process alive when on this host. */
-  live(): LoopLease | undefined {
-    const lease = this.read();
+  async live(): Promise<LoopLease | undefined> {
+    return this.#liveOf(await this.read());
+  }
+
+  #liveOf(lease: LoopLease | undefined): LoopLease | undefined {
     if (!lease) return undefined;
     if (isThisProcess(lease)) return this.#ownLoopRunning() ? lease : undefined;
     const last = Date.parse(lease.lastBeatAt ?? lease.startedAt);
@@ -80,59 +83,63 @@ export class LoopLeases {
     return lease;
   }
 
-  /** The live loop of another process, if one holds the lease. */
-  holder(): LoopLease | undefined {
-    const lease = this.live();
+  #holderOf(stored: LoopLease | undefined): LoopLease | undefined {
+    const lease = this.#liveOf(stored);
     if (!lease || isThisProcess(lease)) return undefined;
     return lease;
   }
 
-  /** Takes the lease unless another live process holds it, in one state.db write transaction. */
-  take(lease: LoopLease): boolean {
-    const state = this.#deps.state();
-    return state.transaction(() => {
-      if (this.holder()) return false;
-      state.setValue(LEASE_KEY, lease);
-      return true;
-    });
+  /** The live loop of another process, if one holds the lease. */
+  async holder(): Promise<LoopLease | undefined> {
+    return this.#holderOf(await this.read());
+  }
+
+  /**
+   * Takes the lease unless another live process holds it: one read-decide-write (updateValue), a
+   * write transaction on SQLite, `SELECT … FOR UPDATE` on PostgreSQL.
+   */
+  async take(lease: LoopLease): Promise<boolean> {
+    return this.#deps
+      .state()
+      .updateValue<LoopLease>(LEASE_KEY, (current) => (this.#holderOf(current) ? undefined : lease));
   }
 
   /** Gives the lease up when this process holds it. */
-  release(): void {
-    const lease = this.read();
-    if (lease && isThisProcess(lease)) this.#deps.state().deleteValue(LEASE_KEY);
+  async release(): Promise<void> {
+    const lease = await this.read();
+    if (lease && isThisProcess(lease)) await this.#deps.state().deleteValue(LEASE_KEY);
   }
 
   /** This process's relay port, on a lease of this pid. */
-  noteRelayPort(port: number | null): void {
-    const lease = this.read();
+  async noteRelayPort(port: number | null): Promise<void> {
+    const lease = await this.read();
     if (lease && lease.pid === process.pid)
-      this.#deps.state().setValue(LEASE_KEY, { ...lease, relayPort: port });
+      await this.#deps.state().setValue(LEASE_KEY, { ...lease, relayPort: port });
   }
 
   /** A beat of this process's running loop keeps its lease fresh. */
-  noteBeat(at: string, relayPort: number | null | undefined): void {
-    const lease = this.read();
+  async noteBeat(at: string, relayPort: number | null | undefined): Promise<void> {
+    const lease = await this.read();
     if (this.#ownLoopRunning() && lease?.pid === process.pid) {
-      this.#deps
+      await this.#deps
         .state()
         .setValue(LEASE_KEY, { ...lease, lastBeatAt: at, relayPort: relayPort ?? lease.relayPort });
     }
   }
 
   /** Records the loop host's effective roles for other processes. */
-  recordHostRoles(roles: EffectiveRoles, host: string): void {
-    this.#deps.state().setValue(ROLES_KEY, { ...roles, pid: process.pid, host } satisfies HostRoles);
+  async recordHostRoles(roles: EffectiveRoles, host: string): Promise<void> {
+    await this.#deps.state().setValue(ROLES_KEY, { ...roles, pid: process.pid, host } satisfies HostRoles);
   }
 
   /**
    * The effective roles of the bot that hosts the loop in another process, while it is alive; undefined
    * when no loop runs or it runs here.
    */
-  hostRoles(): HostRoles | undefined {
-    const lease = this.live();
+  async hostRoles(): Promise<HostRoles | undefined> {
+    const lease = await this.live();
     if (!lease || isThisProcess(lease)) return undefined;
-    const recorded = this.#deps.state().getValue<HostRoles>(ROLES_KEY);
+    const recorded = await this.#deps.state().getValue<HostRoles>(ROLES_KEY);
     return recorded && recorded.pid === lease.pid && recorded.host === lease.host ? recorded : undefined;
   }
 }

@@ -49,22 +49,22 @@ export class SrrActions {
     this.#ctx = ctx;
   }
 
-  read(): SrrRecord {
-    return this.#ctx.deps.state().getValue<SrrRecord>(SRR_KEY) ?? { ...INITIAL_SRR };
+  async read(): Promise<SrrRecord> {
+    return (await this.#ctx.deps.state().getValue<SrrRecord>(SRR_KEY)) ?? { ...INITIAL_SRR };
   }
 
-  #step(event: SrrEvent): SrrEffect[] {
-    const { state, effects } = srrStep(this.read(), event);
-    this.#write(state);
+  async #step(event: SrrEvent): Promise<SrrEffect[]> {
+    const { state, effects } = srrStep(await this.read(), event);
+    await this.#write(state);
     return effects;
   }
 
-  #write(state: SrrRecord): void {
-    this.#ctx.deps.state().setValue(SRR_KEY, state satisfies SrrRecord);
+  async #write(state: SrrRecord): Promise<void> {
+    await this.#ctx.deps.state().setValue(SRR_KEY, state satisfies SrrRecord);
   }
 
-  #openCount(): number {
-    return this.#ctx.deps.state().listIncidents({ status: "open" }).length;
+  async #openCount(): Promise<number> {
+    return (await this.#ctx.deps.state().listIncidents({ status: "open" })).length;
   }
 
   /** After a heartbeat with these hits: halt, record a halt that waited, or check the frozen configs. */
@@ -73,7 +73,7 @@ export class SrrActions {
     drift: DriftResult,
     haltOn: readonly SrrTrigger[],
   ): Promise<IncidentView | undefined> {
-    const [effect] = srrStep(this.read(), { type: "heartbeat", hits, haltOn }).effects;
+    const [effect] = srrStep(await this.read(), { type: "heartbeat", hits, haltOn }).effects;
     if (effect?.type === "halt") return this.halt(effect.hits, SYSTEM_ACTOR, drift);
     if (effect?.type === "recordHalt") return this.#recordHalt(effect.pending, effect.late);
     if (effect?.type === "checkFrozen") return this.checkFrozen();
@@ -86,7 +86,7 @@ export class SrrActions {
     drift: DriftResult,
     haltOn: readonly SrrTrigger[],
   ): Promise<void> {
-    const [effect] = srrStep(this.read(), { type: "unwritable", hits, haltOn }).effects;
+    const [effect] = srrStep(await this.read(), { type: "unwritable", hits, haltOn }).effects;
     if (effect?.type === "halt") await this.halt(effect.hits, SYSTEM_ACTOR, drift);
   }
 
@@ -103,7 +103,7 @@ export class SrrActions {
     const { deps, metrics } = this.#ctx;
     const pending: PendingHalt = { hits, actor, ...(drift ? { drift } : {}) };
     const fault = deps.ledger().writeFault();
-    const [effect] = this.#step({
+    const [effect] = await this.#step({
       type: "halt",
       pending,
       at: utcIso(deps.clock.now()),
@@ -111,9 +111,9 @@ export class SrrActions {
       frozen: configHashes(deps),
       ...(fault ? { writeFault: fault.message } : {}),
     });
-    metrics.setGovernance(true, this.#openCount());
+    metrics.setGovernance(true, await this.#openCount());
     if (effect?.type !== "recordHalt") {
-      this.#logUnrecorded(effect?.type === "logUnrecorded" ? effect.writeError : "");
+      await this.#logUnrecorded(effect?.type === "logUnrecorded" ? effect.writeError : "");
       return undefined;
     }
     try {
@@ -121,15 +121,15 @@ export class SrrActions {
     } catch (err) {
       const later = deps.ledger().writeFault();
       if (!later) throw err;
-      this.#step({ type: "recordFailed", pending, writeError: later.message });
-      this.#logUnrecorded(later.message);
+      await this.#step({ type: "recordFailed", pending, writeError: later.message });
+      await this.#logUnrecorded(later.message);
       return undefined;
     }
   }
 
-  #logUnrecorded(writeError: string): void {
+  async #logUnrecorded(writeError: string): Promise<void> {
     this.#ctx.deps.log.error(
-      { reason: this.read().reason, writeError },
+      { reason: (await this.read()).reason, writeError },
       "STOP–RESET–REALIGN halted the loop; the ledger cannot record it yet (the first heartbeat that can write will)",
     );
   }
@@ -137,7 +137,7 @@ export class SrrActions {
   /** Writes SRR_HALTED for the halt in force (late when it waited for the ledger) and opens its incident. */
   async #recordHalt(pending: NonNullable<SrrRecord["unrecorded"]>, late: boolean): Promise<IncidentView> {
     const { deps, metrics, incidents } = this.#ctx;
-    const srr = this.read();
+    const srr = await this.read();
     const correlationId = srr.correlationId ?? randomUUID();
     const { hits, actor, drift } = pending;
     const halted = await deps.ledger().append({
@@ -158,7 +158,7 @@ export class SrrActions {
         ],
       },
     });
-    this.#step({ type: "haltRecorded", haltSeq: halted.seq });
+    await this.#step({ type: "haltRecorded", haltSeq: halted.seq });
     const incident = await incidents.open({
       trigger: hits[0]?.trigger ?? "manual",
       summary: `STOP–RESET–REALIGN: ${srr.reason ?? haltSummary(hits)}`,
@@ -169,14 +169,14 @@ export class SrrActions {
       actor,
       correlationId,
     });
-    metrics.setGovernance(true, this.#openCount());
+    metrics.setGovernance(true, await this.#openCount());
     return incident;
   }
 
   /** While frozen, any config change is a governance violation with an incident of its own. */
   async checkFrozen(): Promise<IncidentView | undefined> {
     const { deps, metrics, incidents } = this.#ctx;
-    const srr = this.read();
+    const srr = await this.read();
     if (srr.state !== "HALTED" || !srr.frozen) return undefined;
     const { state, effects } = srrStep(srr, { type: "configRead", current: configHashes(deps) });
     const [effect] = effects;
@@ -190,7 +190,7 @@ export class SrrActions {
       payload: { rule: "config_changed_while_frozen", changes: effect.changes, frozenSince: srr.since },
     });
     // Written once the violation is recorded: a failed write reports the change again next time.
-    this.#write(state);
+    await this.#write(state);
     const incident = await incidents.open({
       trigger: "governance_violation",
       summary: `config changed while frozen: ${files}`,
@@ -202,14 +202,14 @@ export class SrrActions {
       actor: SYSTEM_ACTOR,
       correlationId: randomUUID(),
     });
-    metrics.setGovernance(true, this.#openCount());
+    metrics.setGovernance(true, await this.#openCount());
     return incident;
   }
 
   /** `/codex stop`: STOP–RESET–REALIGN by hand. */
   async stop(actor: Actor, reason: string, roles: string[]): Promise<IncidentView> {
     const { deps } = this.#ctx;
-    const [refusal] = srrStep(this.read(), { type: "stop" }).effects;
+    const [refusal] = srrStep(await this.read(), { type: "stop" }).effects;
     if (refusal?.type === "refuse") {
       throw new CodexError("REFUSED", refusal.message, {
         hint: "see the open incidents with /codex incident list",
@@ -243,11 +243,11 @@ export class SrrActions {
 
   /** Why resume would be refused now; empty when it may proceed. Opens an incident for a frozen-config change. */
   async resumeBlockers(): Promise<string[]> {
-    const early = resumePrecheck(this.read());
+    const early = resumePrecheck(await this.read());
     if (early) return early;
     await this.checkFrozen();
     const { incidents } = this.#ctx;
-    const open = incidents.list("open", 100).reverse();
+    const open = (await incidents.list("open", 100)).reverse();
     const reading = await this.#ctx.measure();
     return resumeBlockers({
       open: open.map((i) => ({
@@ -269,7 +269,7 @@ export class SrrActions {
   /** `/codex resume`: only when every incident of the halt is approved and resolved and custody holds. */
   async resume(actor: Actor, roles: string[]): Promise<{ seq: number; incidents: string[] }> {
     const { deps, metrics, incidents } = this.#ctx;
-    const srr = this.read();
+    const srr = await this.read();
     const reasons = await this.resumeBlockers();
     if (reasons.length > 0) {
       await deps.ledger().append({
@@ -284,10 +284,9 @@ export class SrrActions {
         details: { reasons },
       });
     }
-    const mine = deps
-      .state()
-      .listIncidents({ limit: 100 })
-      .filter((i) => i.openedAt >= (srr.since ?? ""));
+    const mine = (await deps.state().listIncidents({ limit: 100 })).filter(
+      (i) => i.openedAt >= (srr.since ?? ""),
+    );
     // SRR_RESUMED carries an update for the thread of every incident of the halt.
     const entry = await this.#ctx.publisher().publish(
       mine.map((i) =>
@@ -305,8 +304,8 @@ export class SrrActions {
         payload: { roles, haltedSince: srr.since, incidents: mine.map((i) => i.id) },
       },
     );
-    this.#step({ type: "resume", at: utcIso(deps.clock.now()) });
-    metrics.setGovernance(false, this.#openCount());
+    await this.#step({ type: "resume", at: utcIso(deps.clock.now()) });
+    metrics.setGovernance(false, await this.#openCount());
     return { seq: entry.seq, incidents: mine.map((i) => i.id) };
   }
 }

@@ -62,8 +62,8 @@ export async function scanTriggers(
     });
   }
   const store = deps.state();
-  const scanned = store.getValue<number>(SCANNED_KEY);
-  store.setValue(SCANNED_KEY, heartbeat.seq);
+  const scanned = await store.getValue<number>(SCANNED_KEY);
+  await store.setValue(SCANNED_KEY, heartbeat.seq);
   // The first heartbeat ever only sets the mark: history from before the loop never halts it.
   if (scanned === undefined) return hits;
   const after = (type: string) =>
@@ -74,9 +74,9 @@ export async function scanTriggers(
   // A violation an incident already reports (config changed while frozen) is that incident's to
   // resolve; once resolved it must never trip the loop again, whatever restarts came between.
   const reported = new Set(
-    store
-      .listIncidents({ limit: 1000 })
-      .flatMap((i) => ((i.report as { evidence?: LedgerLink[] }).evidence ?? []).map((e) => e.seq)),
+    (await store.listIncidents({ limit: 1000 })).flatMap((i) =>
+      ((i.report as { evidence?: LedgerLink[] }).evidence ?? []).map((e) => e.seq),
+    ),
   );
   const violations = after("GOVERNANCE_VIOLATION").filter((v) => !reported.has(v.seq));
   if (violations.length > 0) {

@@ -7,7 +7,7 @@ import { cronSchedule, TickScheduler } from "../core/TickScheduler.ts";
 import { utcIso } from "../core/timestamps.ts";
 import type { Charter } from "../governance/charter.ts";
 import type { RoleMembers } from "../governance/roles.ts";
-import type { StateStore } from "../state/StateStore.ts";
+import type { StateApi } from "../state/StateApi.ts";
 import { propertyText } from "./propertyText.ts";
 
 /** One client of the MASTER CLIENT OPERATIONAL MATRIX, as the Client Intelligence Layer keeps it. */
@@ -120,7 +120,7 @@ export interface ClientMatrixOptions {
   /** The shared Notion client, or undefined when NOTION_TOKEN is not set. */
   notion: () => Client | undefined;
   dataSourceId: string | undefined;
-  state: () => StateStore;
+  state: () => StateApi;
   charter: () => Charter;
   clock: Clock;
   log: Logger;
@@ -160,7 +160,7 @@ export class ClientMatrix {
       });
     }
     const client = this.#o.notion() as Client;
-    const previous = this.status();
+    const previous = await this.status();
     const at = utcIso(clock.now());
     try {
       const clients: ClientRecord[] = [];
@@ -177,13 +177,13 @@ export class ClientMatrix {
         }
         cursor = res.has_more ? (res.next_cursor ?? undefined) : undefined;
       } while (cursor);
-      state().replaceClients(
+      await state().replaceClients(
         clients.map((c) => ({ key: clientKey(c.name), name: c.name, pageId: c.pageId, record: c })),
       );
       const roles = Object.keys(this.#o.charter().roles);
       const unknownRoles = [...new Set(clients.flatMap((c) => c.roleIds))].filter((r) => !roles.includes(r));
       const status: ClientSyncStatus = { ok: true, at, count: clients.length, lastOkAt: at, unknownRoles };
-      state().setValue(STATUS_KEY, status);
+      await state().setValue(STATUS_KEY, status);
       log.info({ clients: clients.length, unknownRoles }, "client matrix synced");
       this.#o.onSynced?.(clients);
       return status;
@@ -191,32 +191,29 @@ export class ClientMatrix {
       const status: ClientSyncStatus = {
         ok: false,
         at,
-        count: this.list().length,
+        count: (await this.list()).length,
         lastOkAt: previous?.lastOkAt,
         error: err instanceof Error ? err.message : String(err),
         unknownRoles: previous?.unknownRoles ?? [],
       };
-      state().setValue(STATUS_KEY, status);
+      await state().setValue(STATUS_KEY, status);
       log.warn({ error: status.error }, "client matrix sync failed; keeping the last good copy");
       return status;
     }
   }
 
-  status(): ClientSyncStatus | undefined {
+  async status(): Promise<ClientSyncStatus | undefined> {
     return this.#o.state().getValue<ClientSyncStatus>(STATUS_KEY);
   }
 
-  list(): ClientRecord[] {
-    return this.#o
-      .state()
-      .listClients<ClientRecord>()
-      .map((r) => r.record);
+  async list(): Promise<ClientRecord[]> {
+    return (await this.#o.state().listClients<ClientRecord>()).map((r) => r.record);
   }
 
   /** A client by name: exact (case-insensitive), else the one whose name starts with or contains it. */
-  find(name: string): ClientRecord | undefined {
+  async find(name: string): Promise<ClientRecord | undefined> {
     const key = clientKey(name);
-    const all = this.list();
+    const all = await this.list();
     const exact = all.find((c) => clientKey(c.name) === key);
     if (exact) return exact;
     const partial = all.filter((c) => clientKey(c.name).startsWith(key) || clientKey(c.name).includes(key));
@@ -224,10 +221,10 @@ export class ClientMatrix {
   }
 
   /** The nearest client name, for "did you mean". */
-  suggest(name: string): string | undefined {
+  async suggest(name: string): Promise<string | undefined> {
     return closestMatch(
       name,
-      this.list().map((c) => c.name),
+      (await this.list()).map((c) => c.name),
     );
   }
 
@@ -235,12 +232,17 @@ export class ClientMatrix {
    * Role members from the matrix's approval authority: each client's approvers are members of each of
    * its RoleIDs that the charter defines (others are reported by status, never invented).
    */
-  roleMembers(clientName?: string): RoleMembers {
+  async roleMembers(clientName?: string): Promise<RoleMembers> {
+    const clients = clientName
+      ? [await this.find(clientName)].filter((c): c is ClientRecord => c !== undefined)
+      : await this.list();
+    return this.roleMembersOf(clients);
+  }
+
+  /** roleMembers over these clients (the matrix as read or just synced). */
+  roleMembersOf(clients: readonly ClientRecord[]): RoleMembers {
     const roles = this.#o.charter().roles;
     const out: RoleMembers = {};
-    const clients = clientName
-      ? [this.find(clientName)].filter((c): c is ClientRecord => c !== undefined)
-      : this.list();
     for (const c of clients) {
       for (const role of c.roleIds) {
         if (!ROLE_ID.test(role) || !roles[role]) continue;
@@ -252,10 +254,10 @@ export class ClientMatrix {
   }
 
   /** The seal v3 condition "KPI layer synced": a good sync within KPI_FRESH_MS, with at least one client. */
-  kpiLayer(): { ok: boolean; detail: string } {
+  async kpiLayer(): Promise<{ ok: boolean; detail: string }> {
     const off = this.off();
     if (off) return { ok: false, detail: `not configured (${off})` };
-    const s = this.status();
+    const s = await this.status();
     if (!s?.lastOkAt)
       return {
         ok: false,
@@ -263,7 +265,7 @@ export class ClientMatrix {
       };
     const age = this.#o.clock.now().getTime() - Date.parse(s.lastOkAt);
     const fresh = age <= KPI_FRESH_MS;
-    const count = this.list().length;
+    const count = (await this.list()).length;
     const ok = fresh && count > 0 && s.ok;
     return {
       ok,

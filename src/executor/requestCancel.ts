@@ -1,7 +1,7 @@
 import { type Actor, actorIdentity } from "../core/Actor.ts";
 import { CodexError } from "../core/CodexError.ts";
 import type { Ledger } from "../ledger/Ledger.ts";
-import type { StateStore } from "../state/StateStore.ts";
+import type { StateApi } from "../state/StateApi.ts";
 
 /** A run as its ledger thread tells it. */
 export interface RunRef {
@@ -65,7 +65,7 @@ export function findRun(ledger: Ledger, id: string): RunRef {
  * check (commands/cancel.ts).
  */
 export async function requestCancel(
-  deps: { state: StateStore },
+  deps: { state: StateApi },
   run: RunRef,
   actor: Actor,
   via: string,
@@ -81,6 +81,6 @@ export async function requestCancel(
   }
   // Only state.db is written here: the run's own process ledgers the cancel (RUN_CANCELLED, with who
   // asked) when it stops, so a CLI in another process never appends to a ledger another process holds.
-  const first = deps.state.requestCancel(run.runId, actorIdentity(actor), via);
+  const first = await deps.state.requestCancel(run.runId, actorIdentity(actor), via);
   return { first };
 }

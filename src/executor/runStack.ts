@@ -36,7 +36,7 @@ export async function runStack(
   const correlationId = randomUUID();
   req.onRunId?.(runId);
   /** A cancel asked for in this process (the signal) or in any other (state.db); checked between agents. */
-  const cancelAsked = (): { by: string; via: string } | undefined => {
+  const cancelAsked = async (): Promise<{ by: string; via: string } | undefined> => {
     if (req.signal?.aborted) {
       const reason = req.signal.reason;
       return { by: typeof reason === "string" ? reason : "an in-process caller", via: "signal" };
@@ -101,7 +101,7 @@ export async function runStack(
     for (const [index, agentId] of order.entries()) {
       const agent = scope.byId.get(agentId);
       if (!agent) continue;
-      cancelled ??= failure ? undefined : cancelAsked();
+      cancelled ??= failure ? undefined : await cancelAsked();
       if (failure || cancelled) {
         steps.push(skippedStep(agent));
         continue;
@@ -109,7 +109,7 @@ export async function runStack(
       ({ failure } = await runStep(scope, produced, agent, index));
     }
 
-    cancelled ??= failure ? undefined : cancelAsked();
+    cancelled ??= failure ? undefined : await cancelAsked();
     let evaluation: Evaluation | undefined;
     if (!failure && !cancelled) ({ evaluation, failure } = await evaluate(scope, produced.outputs));
 

@@ -1,6 +1,7 @@
 import type { AgentHub } from "../agents/AgentHub.ts";
 import type { Provider } from "../agents/Provider.ts";
 import type { Actor } from "../core/Actor.ts";
+import type { Awaitable } from "../core/awaitable.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Evaluation } from "../evaluator/evaluateRun.ts";
 import type { Charter } from "../governance/charter.ts";
@@ -20,9 +21,9 @@ export interface RunDeps {
   /** Exact values (API keys, tokens) that must never be written anywhere. */
   secrets: readonly string[];
   /** Told of each checkpoint the run signs (the app keeps the newest outside ledger.db). */
-  onCheckpoint?: (cp: Checkpoint) => void;
+  onCheckpoint?: (cp: Checkpoint) => Awaitable<void>;
   /** A cancel request on file for the run (state.db: `maos cancel`, `/codex cancel` from any process). */
-  cancelRequest?: (runId: string) => { by: string; via: string } | undefined;
+  cancelRequest?: (runId: string) => Awaitable<{ by: string; via: string } | undefined>;
   /** The most relevant memory for a task (Memory Pack v1), each item with its ledger seq. */
   recall?: (query: string, stack: string) => Promise<MemoryHit[]>;
 }

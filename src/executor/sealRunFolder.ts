@@ -85,7 +85,7 @@ export async function sealRunFolder(
   // Attest the entries written after the sealed checkpoint too (RUN_SEALED among them), and stage that
   // checkpoint in the vault: the next commit (the next run's seal, or the next heartbeat) carries it.
   const final = deps.ledger.checkpoint();
-  deps.onCheckpoint?.(final);
+  await deps.onCheckpoint?.(final);
   await deps.vault.stageFiles({ [VAULT_CHECKPOINT_FILE]: final.note });
   onProgress({ type: "sealed", path: sealed.dir, commit: sealed.commit });
   return sealed;

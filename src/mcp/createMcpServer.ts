@@ -22,7 +22,7 @@ export interface McpServerHandle {
   server: McpServer;
   session: McpSession;
   /** Sends resources/updated for subscribed resources that changed (called after every call, and on a timer). */
-  notifyChanges(): void;
+  notifyChanges(): Promise<void>;
   /** Resolves when every call still running has finished. */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -53,21 +53,21 @@ export function createMcpServer(
   let last = { head: "", status: "" };
   let timer: NodeJS.Timeout | undefined;
 
-  const snapshot = () => {
+  const snapshot = async () => {
     const ledger = app.ledger();
     const k = app.autonomy();
     return {
       head: ledger.head().hash,
       status: JSON.stringify([
-        k.srr(),
+        await k.srr(),
         k.lastHeartbeat()?.seq ?? null,
-        app.state().listIncidents({ status: "open" }).length,
+        (await app.state().listIncidents({ status: "open" })).length,
       ]),
     };
   };
-  const notifyChanges = () => {
+  const notifyChanges = async () => {
     if (subscribed.size === 0 || !server.isConnected()) return;
-    const now = snapshot();
+    const now = await snapshot().catch(() => last);
     if (subscribed.has(LEDGER_HEAD_URI) && now.head !== last.head)
       server.server.sendResourceUpdated({ uri: LEDGER_HEAD_URI }).catch(() => {});
     if (subscribed.has(STATUS_URI) && now.status !== last.status)
@@ -88,8 +88,9 @@ export function createMcpServer(
         );
       }
       if (subscribed.size === 0) {
-        last = snapshot();
-        timer = setInterval(notifyChanges, WATCH_MS);
+        last = await snapshot();
+        // Each tick's notifications are best effort (notifyChanges never rejects), so not awaited.
+        timer = setInterval(() => void notifyChanges(), WATCH_MS);
         timer.unref();
       }
       subscribed.add(uri);

@@ -21,7 +21,7 @@ export interface McpSession {
   caller: McpCaller;
   inflight: Set<Promise<unknown>>;
   /** Runs after every call (the session sends resources/updated for what the call changed). */
-  afterCall?: () => void;
+  afterCall?: () => Promise<void>;
 }
 
 export type CallOutcome = "ok" | "error" | "refused" | "cancelled";
@@ -142,6 +142,6 @@ export async function governedCall(
     return await work;
   } finally {
     s.inflight.delete(work);
-    s.afterCall?.();
+    await s.afterCall?.();
   }
 }

@@ -69,7 +69,7 @@ export function registerResources(server: McpServer, s: McpSession): void {
       description: "SRR state, loop, drift, incidents, seal (subscribable)",
       mimeType: "application/json",
     },
-    governedStatic(s, "status", async () => json(app.autonomy().stateJson())),
+    governedStatic(s, "status", async () => json(await app.autonomy().stateJson())),
   );
   server.registerResource(
     "ledger-head",
@@ -168,14 +168,11 @@ export function registerResources(server: McpServer, s: McpSession): void {
     "incident",
     new ResourceTemplate("maos://incidents/{id}", {
       list: async () => ({
-        resources: app
-          .autonomy()
-          .incidents.list(undefined, 50)
-          .map((i) => ({
-            uri: `maos://incidents/${i.id}`,
-            name: `${i.id}: ${i.summary}`,
-            mimeType: "application/json",
-          })),
+        resources: (await app.autonomy().incidents.list(undefined, 50)).map((i) => ({
+          uri: `maos://incidents/${i.id}`,
+          name: `${i.id}: ${i.summary}`,
+          mimeType: "application/json",
+        })),
       }),
     }),
     {
@@ -184,7 +181,7 @@ export function registerResources(server: McpServer, s: McpSession): void {
       mimeType: "application/json",
     },
     governedRead(s, "incident", async (_uri, v) =>
-      json(incidentShow(commandContext(s), one(v.id).toUpperCase()).data),
+      json((await incidentShow(commandContext(s), one(v.id).toUpperCase())).data),
     ),
   );
   server.registerResource(

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { actorIdentity, SYSTEM_ACTOR } from "../core/Actor.ts";
+import type { Awaitable } from "../core/awaitable.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/logger.ts";
 import { type BackoffPolicy, backoffMs, DEFAULT_BACKOFF } from "../core/retryPolicy.ts";
@@ -37,7 +38,7 @@ export interface OutboxDispatcherOptions {
    * The signed checkpoint note covering the entry at `ledgerSeq` (signing one if none does yet), sent
    * with the item so every sink holds a copy. Without it, items go without one.
    */
-  checkpointFor?: (ledgerSeq: number) => string;
+  checkpointFor?: (ledgerSeq: number) => Awaitable<string>;
 }
 
 export interface PassResult {
@@ -177,11 +178,11 @@ export class OutboxDispatcher {
   }
 
   /** The body with the checkpoint covering its entry; delivery goes on without one if it cannot be had. */
-  #withCheckpoint(body: EvidenceBody): EvidenceBody {
+  async #withCheckpoint(body: EvidenceBody): Promise<EvidenceBody> {
     const { checkpointFor, log } = this.#o;
     if (!checkpointFor) return body;
     try {
-      return { ...body, checkpoint: checkpointFor(body.item.ledgerSeq) };
+      return { ...body, checkpoint: await checkpointFor(body.item.ledgerSeq) };
     } catch (err) {
       log.warn({ err }, "evidence goes without a ledger checkpoint: none could be read or signed");
       return body;
@@ -213,7 +214,7 @@ export class OutboxDispatcher {
     };
     let done: Delivered;
     try {
-      done = await sink.deliver(this.#withCheckpoint(row.body), {
+      done = await sink.deliver(await this.#withCheckpoint(row.body), {
         attempt,
         remoteId: row.remoteId,
         progress: row.progress,

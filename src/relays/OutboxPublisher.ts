@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { Awaitable } from "../core/awaitable.ts";
 import type { LedgerAppend, LedgerEntry } from "../ledger/Ledger.ts";
 import type { EvidenceDraft, EvidenceItem, EvidencePublisher } from "./EvidencePublisher.ts";
 import type { QueuedEvidenceBody, SinkName } from "./evidenceBody.ts";
@@ -19,10 +20,12 @@ export interface QueueingLedger {
 export interface OutboxPublisherOptions {
   ledger: QueueingLedger;
   /** The sinks configured for this item (Slack needs a channel; Notion and Teamwork their ids). */
-  sinksFor: (item: Pick<EvidenceDraft, "channel" | "threadKey">) => { sinks: SinkName[]; off: string[] };
+  sinksFor: (
+    item: Pick<EvidenceDraft, "channel" | "threadKey">,
+  ) => Awaitable<{ sinks: SinkName[]; off: string[] }>;
   environment: string;
   /** The seal version in force now: names the Teamwork task of items without their own. */
-  sealVersion: () => string;
+  sealVersion: () => Awaitable<string>;
   /** Exact secret values, scrubbed from everything stored. */
   secrets: () => readonly string[];
   /**
@@ -55,7 +58,7 @@ export class OutboxPublisher implements EvidencePublisher {
     const rows: OutboxInsert[] = [];
     for (const draft of drafts) {
       const stored = storeItem(draft, secrets);
-      const { sinks, off } = this.#o.sinksFor(draft);
+      const { sinks, off } = await this.#o.sinksFor(draft);
       const base = recordBase(stored);
       if (sinks.length === 0) {
         records.push({ ...base, sinks: [], reason: `no evidence sink is configured: ${off.join("; ")}` });
@@ -65,7 +68,7 @@ export class OutboxPublisher implements EvidencePublisher {
         v: 1,
         key: randomUUID(),
         environment: this.#o.environment,
-        sealVersion: this.#o.sealVersion(),
+        sealVersion: await this.#o.sealVersion(),
         item: stored,
       };
       const text = JSON.stringify(body);

@@ -1,13 +1,14 @@
 import type { Client } from "@notionhq/client";
 import type { webApi } from "@slack/bolt";
 import type { Env } from "../config/loadEnv.ts";
+import type { Awaitable } from "../core/awaitable.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/logger.ts";
 import { DEFAULT_BACKOFF } from "../core/retryPolicy.ts";
 import type { Charter } from "../governance/charter.ts";
 import type { LedgerAppend, LedgerEntry } from "../ledger/Ledger.ts";
 import type { ChannelRateLimiter } from "../slackWire/channelRateLimiter.ts";
-import type { StateStore } from "../state/StateStore.ts";
+import type { StateApi } from "../state/StateApi.ts";
 import { readLastChannel } from "../state/slackConnection.ts";
 import type { EvidenceItem } from "./EvidencePublisher.ts";
 import type { SinkName } from "./evidenceBody.ts";
@@ -27,7 +28,7 @@ export interface RelaysOptions {
   log: Logger;
   secrets: () => readonly string[];
   charter: () => Charter;
-  state: () => StateStore;
+  state: () => StateApi;
   ledger: () => {
     append(e: LedgerAppend, opts?: { outbox?: readonly OutboxInsert[] }): Promise<LedgerEntry>;
     readonly environment: string;
@@ -39,7 +40,7 @@ export interface RelaysOptions {
   notion: () => Client | undefined;
   random?: () => number;
   /** The signed checkpoint note covering an entry (see OutboxDispatcherOptions.checkpointFor). */
-  checkpointFor?: (ledgerSeq: number) => string;
+  checkpointFor?: (ledgerSeq: number) => Awaitable<string>;
 }
 
 /** How long a Teamwork delivery counts as proof that the sink is live (seal v1's teamwork_live). */
@@ -61,19 +62,21 @@ export class Relays {
   }
 
   /** Which sinks an item goes to, and why the others are off. */
-  sinksFor(item: Pick<EvidenceItem, "channel" | "threadKey">): { sinks: SinkName[]; off: string[] } {
+  async sinksFor(
+    item: Pick<EvidenceItem, "channel" | "threadKey">,
+  ): Promise<{ sinks: SinkName[]; off: string[] }> {
     const { env } = this.#o;
     const sinks: SinkName[] = [];
     const off: string[] = [];
     if (!env.SLACK_BOT_TOKEN) off.push("Slack: SLACK_BOT_TOKEN not set");
     else {
       const ch = this.#o.charter().channels;
-      const thread = item.threadKey ? this.#o.state().getThread(item.threadKey) : undefined;
+      const thread = item.threadKey ? await this.#o.state().getThread(item.threadKey) : undefined;
       // Signals fall back to the channel /codex was last used in (SlackSink posts there).
       const channel =
         thread?.channel ??
         (item.channel === "evidence" ? (ch.evidence ?? ch.signals) : ch.signals) ??
-        (item.channel === "signals" ? readLastChannel(this.#o.state()) : undefined);
+        (item.channel === "signals" ? await readLastChannel(this.#o.state()) : undefined);
       if (channel) sinks.push("slack");
       else
         off.push(
@@ -171,7 +174,7 @@ export class Relays {
   attachSlack(opts: {
     client: webApi.WebClient;
     limiter: ChannelRateLimiter;
-    onApprovalMessage?: (approvalId: string, channel: string, ts: string) => void;
+    onApprovalMessage?: (approvalId: string, channel: string, ts: string) => Promise<void>;
   }): void {
     this.dispatcher().setSink(
       new SlackSink({
@@ -191,7 +194,7 @@ export class Relays {
       ledger: { append: (e, o) => this.#o.ledger().append(e, o) },
       sinksFor: (item) => this.sinksFor(item),
       environment: this.#o.env.MAOS_ENVIRONMENT ?? this.#o.charter().identity.environment,
-      sealVersion: () => this.#o.state().latestSeal()?.version ?? "v0",
+      sealVersion: async () => (await this.#o.state().latestSeal())?.version ?? "v0",
       secrets: this.#o.secrets,
       deliverNow: () => (this.#dispatcher?.running ? this.#dispatcher.deliverDue() : undefined),
       ...(opts.echo ? { echo: opts.echo } : {}),

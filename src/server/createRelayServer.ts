@@ -67,7 +67,15 @@ export function recordMcpStart(
   } catch (err) {
     app.log.error({ err }, "relay server: could not record MCP_START in the ledger");
   }
-  app.autonomy().noteRelayStart(where.port);
+  // Not awaited (this answers the server's listening callback): the kernel knows its relay at once
+  // (noteRelayStart sets it before its first await); the lease's copy of the port, which other
+  // processes read, follows, and a failed write of it is only logged.
+  app
+    .autonomy()
+    .noteRelayStart(where.port)
+    .catch((err: unknown) =>
+      app.log.error({ err }, "relay server: could not note its port on the loop lease"),
+    );
 }
 
 /**

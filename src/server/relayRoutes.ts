@@ -76,9 +76,9 @@ export function relayRoutes(): RelayRoute[] {
     {
       method: "GET",
       path: "/status",
-      handle: (req, res, app) => {
+      handle: async (req, res, app) => {
         if (!authorized(req, res, app)) return;
-        sendJson(res, 200, app.autonomy().stateJson());
+        sendJson(res, 200, await app.autonomy().stateJson());
       },
     },
     {

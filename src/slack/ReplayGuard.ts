@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { Logger } from "../core/logger.ts";
 import type { LedgerAppend } from "../ledger/Ledger.ts";
-import type { StateStore } from "../state/StateStore.ts";
+import type { StateApi } from "../state/StateApi.ts";
 
 /** Slack refuses request timestamps older than five minutes; a replay must fall inside that window. */
 export const REPLAY_WINDOW_MS = 5 * 60 * 1000;
@@ -18,7 +18,7 @@ export interface ReplaySubject {
 }
 
 export interface ReplayGuardOptions {
-  state: StateStore;
+  state: StateApi;
   ledger: () => { append(e: LedgerAppend): Promise<unknown> };
   log: Logger;
 }
@@ -39,9 +39,9 @@ export class ReplayGuard {
   }
 
   /** True when the request is new; false for a replay (already recorded as one). */
-  admit(s: ReplaySubject): { fresh: boolean; recorded: Promise<void> } {
+  async admit(s: ReplaySubject): Promise<{ fresh: boolean; recorded: Promise<void> }> {
     const hash = createHash("sha256").update(s.key).digest("hex").slice(0, 32);
-    const claim = this.#o.state.claimSlackRequest(`${s.by}:${hash}`, REPLAY_WINDOW_MS);
+    const claim = await this.#o.state.claimSlackRequest(`${s.by}:${hash}`, REPLAY_WINDOW_MS);
     if (claim.first) return { fresh: true, recorded: Promise.resolve() };
     this.ignored++;
     this.#o.log.warn({ by: s.by, user: s.user, replays: claim.replays }, "ignored a replayed Slack request");

@@ -45,12 +45,12 @@ export type ReplayedTrigger = (
   user: string,
   channel: string | undefined,
   what: string,
-) => boolean;
+) => Promise<boolean>;
 
 export function replayedTrigger(replays: ReplayGuard, work: SlackWork): ReplayedTrigger {
-  return (triggerId, user, channel, what) => {
+  return async (triggerId, user, channel, what) => {
     if (!triggerId) return false;
-    const r = replays.admit({ by: "trigger", key: triggerId, user, channel, what });
+    const r = await replays.admit({ by: "trigger", key: triggerId, user, channel, what });
     if (!r.fresh) work.track("replay record", r.recorded);
     return !r.fresh;
   };

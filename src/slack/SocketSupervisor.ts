@@ -3,7 +3,7 @@ import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/logger.ts";
 import { utcIso } from "../core/timestamps.ts";
 import { platformError } from "../slackWire/slackErrors.ts";
-import type { StateStore } from "../state/StateStore.ts";
+import type { StateApi } from "../state/StateApi.ts";
 import { type SlackConnectionStatus, writeSlackConnection } from "../state/slackConnection.ts";
 
 /** The part of @slack/socket-mode's SocketModeClient the supervisor drives. */
@@ -21,7 +21,7 @@ export interface SocketSupervisorOptions {
   apiUrl: string;
   clock: Clock;
   log: Logger;
-  state: StateStore;
+  state: StateApi;
   /** Told of every change (metrics). */
   onChange?: (s: SlackConnectionStatus, failed: boolean) => void;
 }
@@ -130,11 +130,11 @@ export class SocketSupervisor {
       ...change,
       ...(stateChanged ? { since: utcIso(this.#o.clock.now()) } : {}),
     };
-    try {
-      writeSlackConnection(this.#o.state, this.#status);
-    } catch (err) {
-      this.#o.log.warn({ err }, "could not record the Slack connection status");
-    }
+    // Not awaited: socket events report here synchronously. The status is for status displays (SQLite
+    // writes it before this returns); a failed write is logged and the next change writes it again.
+    writeSlackConnection(this.#o.state, this.#status).catch((err: unknown) =>
+      this.#o.log.warn({ err }, "could not record the Slack connection status"),
+    );
     this.#o.onChange?.(this.#status, failed);
     const waiters = this.#waiters;
     this.#waiters = [];

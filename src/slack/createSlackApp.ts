@@ -14,7 +14,7 @@ import type { Logger } from "../core/logger.ts";
 import { personName } from "../core/personName.ts";
 import type { Reply } from "../core/Reply.ts";
 import { ChannelRateLimiter } from "../slackWire/channelRateLimiter.ts";
-import type { StateStore } from "../state/StateStore.ts";
+import type { StateApi } from "../state/StateApi.ts";
 import { commandRunner, type Dispatch } from "./commandRunner.ts";
 import { type DeliverDeps, deliverReply } from "./deliverReply.ts";
 import { HomeDashboard, type HomeDeps } from "./homeView.ts";
@@ -45,7 +45,7 @@ export interface CreateSlackAppOptions {
   commandApp: Parameters<Dispatch>[1]["app"];
   /** `/codex cancel`'s rules, for the Cancel button. */
   cancel: cancelButton.CancelButtonDeps["cancel"];
-  state: StateStore;
+  state: StateApi;
   approvals: ApprovalService;
   incidents: incidentMessages.IncidentMessagesDeps["incidents"];
   /** What the App Home reads besides the open approvals. */
@@ -149,8 +149,8 @@ export function createSlackApp(opts: CreateSlackAppOptions): SlackApp {
     client,
     limiter,
     log,
-    onApprovalMessage: (id: string, channel: string, ts: string) => {
-      approvals.attachMessage(id, channel, ts);
+    onApprovalMessage: async (id: string, channel: string, ts: string) => {
+      await approvals.attachMessage(id, channel, ts);
     },
   };
   const tell = tellUser(deliver);
@@ -251,7 +251,7 @@ export function createSlackApp(opts: CreateSlackAppOptions): SlackApp {
         { channel: req.channel, user: req.requestedBy.id, threadTs: req.threadTs },
         deliver,
       );
-      return (ts ? approvals.get(approval.id) : undefined) ?? approval;
+      return (ts ? await approvals.get(approval.id) : undefined) ?? approval;
     },
     syncIncidentMessages() {
       work.track(

@@ -25,7 +25,7 @@ export interface DeliverDeps {
   limiter: ChannelRateLimiter;
   log: Logger;
   /** Called with each posted message that carries Approve/Reject buttons, so reactions on it count. */
-  onApprovalMessage?: (approvalId: string, channel: string, ts: string) => void;
+  onApprovalMessage?: (approvalId: string, channel: string, ts: string) => Promise<void>;
   blocks?: ReplyBlocksOptions;
 }
 
@@ -90,7 +90,7 @@ export async function deliverReply(
     if (ts) {
       first ??= ts;
       threadTs ??= ts;
-      for (const id of approvalIds(blocks)) deps.onApprovalMessage?.(id, channel, ts);
+      for (const id of approvalIds(blocks)) await deps.onApprovalMessage?.(id, channel, ts);
     }
   }
   if (out.uploads.length > 0 && threadTs) {

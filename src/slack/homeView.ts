@@ -48,8 +48,8 @@ export interface HomeDeps {
   /** Custody as of now, incrementally (App["custody"]). */
   custody: () => Promise<LedgerWatchReport>;
   /** The autonomy loop's state in a few lines (the kernel's homeSummary). */
-  autonomySummary: () => string;
-  openApprovals: () => ApprovalRecord[];
+  autonomySummary: () => Promise<string>;
+  openApprovals: () => Promise<ApprovalRecord[]>;
 }
 
 /**
@@ -71,8 +71,8 @@ export class HomeDashboard {
     return {
       runs: recentRuns(ledger),
       ledger: { size, head: ledger.head().hash, check: await this.#check(size) },
-      autonomy: this.#deps.autonomySummary(),
-      approvals: this.#deps.openApprovals(),
+      autonomy: await this.#deps.autonomySummary(),
+      approvals: await this.#deps.openApprovals(),
       at: this.#deps.clock.now(),
     };
   }

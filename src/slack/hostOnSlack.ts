@@ -17,8 +17,8 @@ export async function hostOnSlack(
   relays.attachSlack({
     client: runtime.slack.client,
     limiter: runtime.slack.limiter,
-    onApprovalMessage: (id, channel, ts) => {
-      runtime.approvals.attachMessage(id, channel, ts);
+    onApprovalMessage: async (id, channel, ts) => {
+      await runtime.approvals.attachMessage(id, channel, ts);
     },
   });
   relays.start();

@@ -71,7 +71,7 @@ export function slackRequestListener(o: {
         return;
       }
       // A signed request seen before in the window is a replay: acknowledged, ignored, recorded once.
-      const replay = o.replays.admit({
+      const replay = await o.replays.admit({
         by: "signature",
         key: String(req.headers["x-slack-signature"]),
         ...describeRequest(raw, params),

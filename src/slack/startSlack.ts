@@ -10,7 +10,7 @@ import { CodexError } from "../core/CodexError.ts";
 import type { Clock } from "../core/clock.ts";
 import { utcIso } from "../core/timestamps.ts";
 import type { RoleMembers } from "../governance/roles.ts";
-import type { StateStore } from "../state/StateStore.ts";
+import type { StateApi } from "../state/StateApi.ts";
 import { writeSlackConnection } from "../state/slackConnection.ts";
 import {
   type BotIdentity,
@@ -32,7 +32,7 @@ export interface StartSlackOptions {
   /** The command layer; commands/dispatch.ts by default. */
   dispatch?: Dispatch;
   /** An open state store; MAOS_HOME/state.db by default (and then closed by stop). */
-  state?: StateStore;
+  state?: StateApi;
   /** Socket Mode: the client's ping timeout in ms; tests shorten it. */
   socketPingTimeoutMs?: number;
 }
@@ -42,7 +42,7 @@ export interface SlackRuntime {
   /** The HTTP port (HTTP mode, or Socket Mode with routes). */
   port?: number;
   approvals: ApprovalService;
-  state: StateStore;
+  state: StateApi;
   slack: SlackApp;
   /** Socket Mode: the connection's supervisor (status, connections made). */
   socket?: SocketSupervisor;
@@ -120,7 +120,7 @@ export async function startSlack(app: App, opts: StartSlackOptions = {}): Promis
   let socket: SocketSupervisor | undefined;
   if (s.requestListener) {
     server = await listen(createServer(s.requestListener), app.env.PORT, host);
-    writeSlackConnection(state, {
+    await writeSlackConnection(state, {
       mode: "http",
       state: "listening",
       since: utcIso(clock.now()),

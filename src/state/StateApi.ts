@@ -8,8 +8,8 @@ import type { IncidentRow, IncidentStatus, NewIncident } from "./tables/incident
  * (SQLite, MAOS_HOME/state.db, answers at once) and `PgStateStore` (PostgreSQL, DATABASE_URL, answers
  * with a Promise) both are one, so a caller awaits every call and works on both. Only these methods:
  * each store's table modules (its `events`, `values`, … fields) are its own implementation, not part
- * of the seam. `StateStore.transaction(f)` is not here either: it cannot span awaits; `updateValue` is
- * the read-decide-write both offer (the loop lease's, src/autonomy/loopLease.ts).
+ * of the seam. No transaction(f) either, as one cannot span awaits: `updateValue` is the
+ * read-decide-write both offer (the loop lease's, src/autonomy/loopLease.ts).
  */
 export interface StateApi {
   schemaVersion(): Awaitable<number>;

@@ -29,6 +29,7 @@ export { EVENT_RETENTION_MS } from "./tables/slackEvents.ts";
  * records what is current. Opens the database and runs the migrations (migrations.ts); each table is
  * its own module (tables/), reachable as a field, and the methods below are the same calls by their
  * long-standing names. better-sqlite3 is synchronous, so each method is atomic within the process.
+ * The app holds it as StateApi (StateApi.ts) and awaits every call, so PgStateStore can take its place.
  */
 export class StateStore implements StateApi {
   readonly #db: Database.Database;
@@ -83,14 +84,6 @@ export class StateStore implements StateApi {
       });
     }
     return new StateStore(db, clock);
-  }
-
-  /**
-   * Runs `f` in one write transaction (BEGIN IMMEDIATE): what it reads cannot change before what it
-   * writes commits, even from another process. For compare-and-set across processes (the loop lease).
-   */
-  transaction<T>(f: () => T): T {
-    return this.#db.transaction(f).immediate();
   }
 
   schemaVersion(): number {

@@ -1,4 +1,4 @@
-import type { StateStore } from "./StateStore.ts";
+import type { StateApi } from "./StateApi.ts";
 import { stateKey } from "./stateKey.ts";
 
 /** Where this deployment's Slack connection stands, as the process that holds it last wrote it. */
@@ -22,12 +22,12 @@ const KEY = stateKey<SlackConnectionStatus>("slack.connection");
  * The connection status lives in state.db, so `maos status` in another process, the App Home and the
  * heartbeat's telemetry all read the same thing the bot wrote.
  */
-export function writeSlackConnection(state: StateStore, s: SlackConnectionStatus): void {
-  state.values.set(KEY, s);
+export async function writeSlackConnection(state: StateApi, s: SlackConnectionStatus): Promise<void> {
+  await state.setValue(KEY, s);
 }
 
-export function readSlackConnection(state: StateStore): SlackConnectionStatus | undefined {
-  return state.values.get(KEY);
+export async function readSlackConnection(state: StateApi): Promise<SlackConnectionStatus | undefined> {
+  return state.getValue<SlackConnectionStatus>(KEY);
 }
 
 /** One line for status: mode, state, since, and the last error while not connected. */
@@ -39,13 +39,17 @@ export function describeSlackConnection(s: SlackConnectionStatus | undefined): s
   return `${base}${s.failures > 0 ? `, ${s.failures} failed attempts` : ""}${s.lastError ? `: ${s.lastError}` : ""}`;
 }
 
-const LAST_CHANNEL = stateKey<{ channel: string; at: string }>("slack.lastChannel");
+interface LastChannel {
+  channel: string;
+  at: string;
+}
+const LAST_CHANNEL = stateKey<LastChannel>("slack.lastChannel");
 
 /** The channel `/codex` was last used in: where incidents and halts go while channels.signals is empty. */
-export function writeLastChannel(state: StateStore, channel: string, at: string): void {
-  state.values.set(LAST_CHANNEL, { channel, at });
+export async function writeLastChannel(state: StateApi, channel: string, at: string): Promise<void> {
+  await state.setValue(LAST_CHANNEL, { channel, at } satisfies LastChannel);
 }
 
-export function readLastChannel(state: StateStore): string | undefined {
-  return state.values.get(LAST_CHANNEL)?.channel;
+export async function readLastChannel(state: StateApi): Promise<string | undefined> {
+  return (await state.getValue<LastChannel>(LAST_CHANNEL))?.channel;
 }

@@ -217,7 +217,7 @@ describe("the running bot catches every tamper case within one heartbeat, also a
           });
         if (isCodexError(next)) {
           assert.match(next.message, /truncated under this process|changed under this process/);
-          assert.equal(running.app.autonomy().srr().state, "HALTED");
+          assert.equal((await running.app.autonomy().srr()).state, "HALTED");
         } else {
           assert.equal(
             next.signals.ledger.ok && next.signals.vault.ok,
@@ -255,7 +255,7 @@ describe("the running bot catches every tamper case within one heartbeat, also a
       assert.equal((off?.payload as { publicKey?: unknown } | undefined)?.publicKey, null);
       const again = await unsigned.app.autonomy().heartbeat("relay");
       assert.equal(again.signals.ledger.ok && again.signals.vault.ok, true, custodyReason(again));
-      assert.equal(unsigned.app.autonomy().srr().state, "RUNNING");
+      assert.equal((await unsigned.app.autonomy().srr()).state, "RUNNING");
     } finally {
       await unsigned.app.close();
     }

@@ -107,10 +107,10 @@ describe("drift → STOP–RESET–REALIGN → incident → approval → resolut
     assert.match(text(signals().find((m) => /Drift alert: yellow → red/.test(text(m)))), /custody/);
 
     const kernel = h.app.autonomy();
-    assert.equal(kernel.srr().state, "HALTED");
+    assert.equal((await kernel.srr()).state, "HALTED");
     const halted = entries("SRR_HALTED").at(-1)?.payload as { triggers: { trigger: string }[] };
     assert.deepEqual(halted.triggers.map((t) => t.trigger).sort(), ["custody_break", "drift_red"]);
-    const incident = kernel.incidents.mustGet("INC-1");
+    const incident = await kernel.incidents.mustGet("INC-1");
     assert.equal(incident.status, "open");
     assert.ok(
       incident.report.evidence.some((e) => e.eventType === "SRR_HALTED"),
@@ -140,7 +140,7 @@ describe("drift → STOP–RESET–REALIGN → incident → approval → resolut
     await h.post(reactionEvent({ ...on, eventId: "EvINC1NON", user: "U0OPERATOR" }), true);
     await h.idle();
     const kernel = h.app.autonomy();
-    assert.equal(kernel.incidents.mustGet("INC-1").approved, false);
+    assert.equal((await kernel.incidents.mustGet("INC-1")).approved, false);
     const refused = entries("APPROVAL_REFUSED").at(-1);
     assert.equal(refused?.actorIdentity, "slack:U0OPERATOR <operator@example.com>");
     assert.match(
@@ -150,7 +150,7 @@ describe("drift → STOP–RESET–REALIGN → incident → approval → resolut
 
     await h.post(reactionEvent({ ...on, eventId: "EvINC1OK", user: "U0APPROVER" }), true);
     await h.idle();
-    assert.equal(kernel.incidents.mustGet("INC-1").approved, true);
+    assert.equal((await kernel.incidents.mustGet("INC-1")).approved, true);
     assert.ok(
       signals().some((m) => m.threadTs === incidentMsg?.ts && /approved by/.test(text(m))),
       "the approval is announced in the incident's thread",
@@ -164,7 +164,7 @@ describe("drift → STOP–RESET–REALIGN → incident → approval → resolut
     const told = JSON.stringify(ephemeralTo("U0OPERATOR"));
     assert.match(told, /resume refused/);
     assert.match(told, /INC-1 has no resolution note/);
-    assert.equal(h.app.autonomy().srr().state, "HALTED");
+    assert.equal((await h.app.autonomy().srr()).state, "HALTED");
     assert.equal(entries("SRR_RESUME_REFUSED").length, 1);
     assertVerifies("resume refused");
   });
@@ -179,19 +179,19 @@ describe("drift → STOP–RESET–REALIGN → incident → approval → resolut
     );
     await h.idle();
     const kernel = h.app.autonomy();
-    const inc = kernel.incidents.mustGet("INC-1");
+    const inc = await kernel.incidents.mustGet("INC-1");
     assert.equal(inc.status, "resolved");
     assert.equal(inc.approval?.status, "consumed");
     assert.ok(signals().some((m) => m.threadTs === incidentMsg?.ts && /INC-1 resolved/.test(text(m))));
 
     await h.post(slashCommand("resume", "U0OPERATOR", "C0OPS"));
     await h.idle();
-    assert.equal(kernel.srr().state, "RUNNING");
+    assert.equal((await kernel.srr()).state, "RUNNING");
     assert.equal(entries("SRR_RESUMED").length, 1);
     assert.ok(signals().some((m) => m.threadTs === incidentMsg?.ts && /RUNNING again/.test(text(m))));
 
     await h.beat();
-    assert.equal(kernel.srr().state, "RUNNING", "no second halt from the old incident's entries");
+    assert.equal((await kernel.srr()).state, "RUNNING", "no second halt from the old incident's entries");
     assert.notEqual(lastBeat().drift.band, "red");
     assert.ok(signals().some((m) => /Drift recovery: red →/.test(text(m))));
     assert.equal(entries("INCIDENT_OPENED").length, 1);

@@ -19,8 +19,8 @@ test("a config change while SRR has configs frozen is a violation with its own i
   const stopped = await dispatch("stop fire drill", { app: h.app, actor: operator });
   assert.match(replyToText(stopped), /HALTED; INC-1 is open/);
   const kernel = h.app.autonomy();
-  assert.equal(kernel.srr().state, "HALTED");
-  const frozen = kernel.srr().frozen ?? {};
+  assert.equal((await kernel.srr()).state, "HALTED");
+  const frozen = (await kernel.srr()).frozen ?? {};
   assert.ok(
     "stack:marketing_ops.yaml" in frozen &&
       "charter:charter.yml" in frozen &&
@@ -40,9 +40,9 @@ test("a config change while SRR has configs frozen is a violation with its own i
   assert.deepEqual(violations[0]?.payload, {
     rule: "config_changed_while_frozen",
     changes: [{ file: "stack:marketing_ops.yaml", change: "changed" }],
-    frozenSince: kernel.srr().since,
+    frozenSince: (await kernel.srr()).since,
   });
-  const inc2 = kernel.incidents.mustGet("INC-2");
+  const inc2 = await kernel.incidents.mustGet("INC-2");
   assert.equal(inc2.trigger, "governance_violation");
   assert.match(inc2.summary, /config changed while frozen: stack:marketing_ops\.yaml changed/);
   assert.equal(inc2.report.evidence[0]?.seq, violations[0]?.seq);

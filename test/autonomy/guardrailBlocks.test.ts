@@ -49,8 +49,8 @@ test("a guardrail block fails the run and tells the requester; only repeated blo
   assert.equal(count("GUARDRAIL_BLOCKED"), 3);
 
   await h.beat();
-  assert.equal(kernel.srr().state, "RUNNING", "blocks alone never halt");
-  assert.equal(kernel.incidents.list(undefined, 5).length, 0);
+  assert.equal((await kernel.srr()).state, "RUNNING", "blocks alone never halt");
+  assert.equal((await kernel.incidents.list(undefined, 5)).length, 0);
   const beat = h.app.ledger().query({ eventType: "HEARTBEAT" }).at(-1)?.payload as {
     drift: { band: string; components: { name: string; points: number; detail: string }[] };
   };
@@ -61,7 +61,7 @@ test("a guardrail block fails the run and tells the requester; only repeated blo
 
   // mel's second block is at the threshold (2); the third goes beyond it: a violation, halted at once.
   await dispatch('run marketing_ops event="Risk-free Expo"', { app: h.app, actor: member });
-  assert.equal(kernel.srr().state, "RUNNING");
+  assert.equal((await kernel.srr()).state, "RUNNING");
   await dispatch('run marketing_ops event="Risk-free Expo"', { app: h.app, actor: member });
   await h.idle();
   const violations = h.app.ledger().query({ eventType: "GOVERNANCE_VIOLATION" });
@@ -77,6 +77,6 @@ test("a guardrail block fails the run and tells the requester; only repeated blo
       evidence: undefined,
     },
   );
-  assert.equal(kernel.srr().state, "HALTED");
-  assert.equal(kernel.incidents.mustGet("INC-1").trigger, "governance_violation");
+  assert.equal((await kernel.srr()).state, "HALTED");
+  assert.equal((await kernel.incidents.mustGet("INC-1")).trigger, "governance_violation");
 });

@@ -45,7 +45,7 @@ test("a governed act by an actor the charter does not know, and a new violation,
     needed: ["operator"],
   });
   const kernel = h.app.autonomy();
-  assert.equal(kernel.srr().state, "HALTED");
+  assert.equal((await kernel.srr()).state, "HALTED");
   const halted = ledger.query({ eventType: "SRR_HALTED" }).at(-1)?.payload as {
     triggers: { trigger: string }[];
   };
@@ -53,7 +53,7 @@ test("a governed act by an actor the charter does not know, and a new violation,
     "governance_violation",
     "identity_mismatch",
   ]);
-  const incident = kernel.incidents.mustGet("INC-1");
+  const incident = await kernel.incidents.mustGet("INC-1");
   assert.ok(incident.report.evidence.some((e) => e.seq === violation.seq));
   const beat = ledger.query({ eventType: "HEARTBEAT" }).at(-1)?.payload as {
     drift: { components: { name: string; points: number }[] };

@@ -73,9 +73,9 @@ test("a resolved violation does not re-trip the loop after a resume and a restar
     const beat = await kernel.heartbeat("schedule");
     assert.equal(beat.incident, undefined, `heartbeat ${i + 1} after the restart opened ${beat.incident}`);
   }
-  assert.equal(kernel.srr().state, "RUNNING");
+  assert.equal((await kernel.srr()).state, "RUNNING");
   assert.deepEqual(
-    kernel.incidents.list(undefined, 10).map((i) => i.id),
+    (await kernel.incidents.list(undefined, 10)).map((i) => i.id),
     ["INC-2", "INC-1"],
   );
 });

@@ -64,11 +64,11 @@ describe("a heartbeat during a seal in this process", () => {
         result.drift.components.some((c) => c.name === "custody"),
         false,
       );
-      assert.equal(kernel.srr().state, "RUNNING");
+      assert.equal((await kernel.srr()).state, "RUNNING");
       // And after the seal: the new run is verified, custody still holds.
       const next = await kernel.heartbeat("relay");
       assert.equal(next.signals.vault.ok, true, next.signals.vault.problem);
-      assert.equal(kernel.srr().state, "RUNNING");
+      assert.equal((await kernel.srr()).state, "RUNNING");
     });
   }
 });
@@ -94,7 +94,7 @@ describe("a heartbeat beside a `maos run` whose seal stopped half-way", () => {
       // The child holds the vault lock, its run folder written and staged, not committed.
       const during = await kernel.heartbeat("relay");
       assert.equal(during.signals.vault.ok, true, during.signals.vault.problem);
-      assert.equal(kernel.srr().state, "RUNNING");
+      assert.equal((await kernel.srr()).state, "RUNNING");
 
       process.kill(-(child.child.pid as number), "SIGKILL");
       await child.done;
@@ -105,7 +105,7 @@ describe("a heartbeat beside a `maos run` whose seal stopped half-way", () => {
         after.drift.components.some((c) => c.name === "custody"),
         false,
       );
-      assert.equal(kernel.srr().state, "RUNNING");
+      assert.equal((await kernel.srr()).state, "RUNNING");
     } finally {
       await ta.cleanup();
     }

@@ -99,7 +99,7 @@ describe("the same flows from the shell adapter", () => {
 
     const again = await session("local:olive", ["resume"]);
     assert.match(again, /The autonomy loop is RUNNING again/);
-    assert.equal(h.app.autonomy().srr().state, "RUNNING");
+    assert.equal((await h.app.autonomy().srr()).state, "RUNNING");
     assert.equal(h.ledgerVerifies().ok, true);
     assert.ok(server, "activation started the relay server");
     const relay = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/heartbeat`, {

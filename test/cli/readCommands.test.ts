@@ -245,9 +245,9 @@ describe("maos status", () => {
     // heartbeat would run now): status still reads only what changed, and says how old the full pass is.
     const t = testApp({ MAOS_HOME: home });
     try {
-      const mark = loadVerifiedMark(t.app);
+      const mark = await loadVerifiedMark(t.app);
       assert.ok(mark, "the first status kept its mark");
-      saveVerifiedMark(t.app, { ...mark, fullAt: Date.now() - 3 * 3_600_000 });
+      await saveVerifiedMark(t.app, { ...mark, fullAt: Date.now() - 3 * 3_600_000 });
       t.app.ledger().appendSync(note(100));
     } finally {
       await t.app.close();

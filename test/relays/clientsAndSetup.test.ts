@@ -161,7 +161,7 @@ describe("Notion setup, the client matrix and the seal conditions they make real
       await dispatch("client acme buildrs", { app: t.app, actor: { source: "slack", id: "U0ANYONE" } }),
     );
     assert.match(missing, /did you mean "Acme Builders"/);
-    const status = t.app.clients().status();
+    const status = await t.app.clients().status();
     assert.deepEqual(
       status?.unknownRoles,
       ["client_role:land_steward"],
@@ -180,7 +180,7 @@ describe("Notion setup, the client matrix and the seal conditions they make real
     assert.notEqual(refused.outcome, "accepted", "a RoleID the charter does not define grants nothing");
     const ok = await kernel.incidents.approve(incident.id, owner);
     assert.equal(ok.outcome, "accepted", JSON.stringify(ok));
-    assert.equal(kernel.incidents.mustGet(incident.id).approved, true);
+    assert.equal((await kernel.incidents.mustGet(incident.id)).approved, true);
   });
 
   test("seal v3's kpi_layer_synced and v1's teamwork_live are real checks", async () => {

@@ -34,7 +34,7 @@ test("a request to an unlisted loopback port is refused, ledgered as a governanc
   const kernel = app.autonomy();
   kernel.configure({ mode: "headless" });
   await kernel.heartbeat("schedule");
-  assert.equal(kernel.srr().state, "RUNNING");
+  assert.equal((await kernel.srr()).state, "RUNNING");
 
   // Allowed: the configured Notion fake answers through the same guard.
   assert.ok(app.egress().allows(fakes.notion.url));
@@ -66,12 +66,12 @@ test("a request to an unlisted loopback port is refused, ledgered as a governanc
   assert.equal(v.target, `http://127.0.0.1:${port}/exfiltrate`, "no query string (it may carry secrets)");
   assert.ok(v.allowed.includes(new URL(fakes.notion.url).host));
 
-  assert.equal(kernel.srr().state, "HALTED");
+  assert.equal((await kernel.srr()).state, "HALTED");
   const halted = app.ledger().query({ eventType: "SRR_HALTED" });
   assert.equal(halted.length, 1, "one halt, however many refusals");
   const payload = halted[0]?.payload as { triggers: { trigger: string }[] } | undefined;
   const triggers = (payload?.triggers ?? []).map((x) => x.trigger);
   assert.ok(triggers.includes("governance_violation"), `triggers: ${triggers}`);
-  const incident = app.state().listIncidents({ status: "open" })[0];
+  const incident = (await app.state().listIncidents({ status: "open" }))[0];
   assert.equal(incident?.trigger, "governance_violation");
 });

@@ -59,7 +59,9 @@ test("evidence reaches the charter's channels in threads, and a partly posted re
   app.relays().attachSlack({
     client,
     limiter: new ChannelRateLimiter({ clock }),
-    onApprovalMessage: (id, channel, ts) => attached.push(`${id}@${channel}/${ts}`),
+    onApprovalMessage: async (id, channel, ts) => {
+      attached.push(`${id}@${channel}/${ts}`);
+    },
   });
   const publisher = app.relays().publisher();
   const d = app.relays().dispatcher();

@@ -81,7 +81,7 @@ test("approvals are typed in the shell, by a local user the charter's roles name
     input.end(`/codex approve ${approval.id}\n`);
     await done;
     assert.match(printed, /approved/i);
-    assert.equal(t.app.approvals().get(approval.id)?.status, "approved");
+    assert.equal((await t.app.approvals().get(approval.id))?.status, "approved");
     const accepted = t.app.ledger().query({ eventType: "APPROVAL_ACCEPTED" });
     assert.equal(accepted.length, 1);
     assert.match(accepted[0]?.actorIdentity ?? "", /local:alice/);

@@ -90,10 +90,10 @@ describe("approvals with the shipped charter (no channels.signals)", () => {
 
   test("approved by button: both messages are updated (approved by whom, no buttons); removing a ✅ does not revoke it", async () => {
     assert.ok(stopReply && signalPost);
-    const approvalId = h.app.autonomy().incidents.get("INC-1")?.approvalId;
+    const approvalId = (await h.app.autonomy().incidents.get("INC-1"))?.approvalId;
     assert.ok(approvalId);
     await click("U0APPROVER", signalPost, approvalId);
-    assert.equal(h.app.approvals().get(approvalId)?.status, "approved");
+    assert.equal((await h.app.approvals().get(approvalId))?.status, "approved");
     for (const m of [stopReply, signalPost]) {
       const now = slack().messages.find((x) => x.ts === m.ts);
       assert.ok((now?.updates ?? 0) >= 1, "chat.update on the message");
@@ -105,7 +105,7 @@ describe("approvals with the shipped charter (no channels.signals)", () => {
     // Defect 6: an ✅ added and removed by the button's approver revokes nothing.
     await react("U0APPROVER", signalPost, "white_check_mark");
     await react("U0APPROVER", signalPost, "white_check_mark", false);
-    assert.equal(h.app.approvals().get(approvalId)?.status, "approved", "the button approval stands");
+    assert.equal((await h.app.approvals().get(approvalId))?.status, "approved", "the button approval stands");
     assert.equal(entries("APPROVAL_REVOKED").length, 0);
     const last = entries("APPROVAL_REACTION_IGNORED").at(-1)?.payload as { reason: string; added: boolean };
     assert.equal(last.added, false);
@@ -125,7 +125,7 @@ describe("approvals with the shipped charter (no channels.signals)", () => {
 
     await h.post(slashCommand("resume", "U0OPERATOR", TEAM));
     await h.idle();
-    assert.equal(h.app.autonomy().srr().state, "RUNNING");
+    assert.equal((await h.app.autonomy().srr()).state, "RUNNING");
     await h.post(slashCommand("resume", "U0OPERATOR", TEAM));
     await h.idle();
     const told = slack()

@@ -113,7 +113,7 @@ describe("Slack in HTTP mode, end to end against the fake Web API", () => {
       200,
     );
     await h.runtime.slack.idle();
-    assert.equal(h.runtime.approvals.get(approval.id)?.status, "open");
+    assert.equal((await h.runtime.approvals.get(approval.id))?.status, "open");
     // The two reactions are handled concurrently, so their entries may land in either order.
     const refused = entries("APPROVAL_REFUSED").map((e) => [
       e.actorIdentity,
@@ -131,7 +131,7 @@ describe("Slack in HTTP mode, end to end against the fake Web API", () => {
     const approve = reactionEvent({ ...on, eventId: "EvAPPROVE", user: "U0APPROVER" });
     assert.equal((await h.post(approve, { json: true })).status, 200);
     await h.runtime.slack.idle();
-    assert.equal(h.runtime.approvals.get(approval.id)?.status, "approved");
+    assert.equal((await h.runtime.approvals.get(approval.id))?.status, "approved");
     const accepted = entries("APPROVAL_ACCEPTED");
     assert.equal(accepted.length, 1);
     assert.equal(accepted[0]?.actorIdentity, "slack:U0APPROVER <approver@example.com>");
@@ -151,7 +151,11 @@ describe("Slack in HTTP mode, end to end against the fake Web API", () => {
       json: true,
     });
     await h.runtime.slack.idle();
-    assert.equal(h.runtime.approvals.get(approval.id)?.status, "open", "removing the reaction revokes");
+    assert.equal(
+      (await h.runtime.approvals.get(approval.id))?.status,
+      "open",
+      "removing the reaction revokes",
+    );
     assert.equal(entries("APPROVAL_REVOKED").length, 1);
   });
 
@@ -188,7 +192,7 @@ describe("Slack in HTTP mode, end to end against the fake Web API", () => {
     const res = await h.post(new URLSearchParams({ payload: JSON.stringify(payload) }).toString());
     assert.equal(res.status, 200);
     await h.runtime.slack.idle();
-    const a = h.runtime.approvals.get(approval.id);
+    const a = await h.runtime.approvals.get(approval.id);
     assert.equal(a?.status, "approved");
     assert.equal(a?.decidedVia, "button");
   });

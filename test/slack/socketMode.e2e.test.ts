@@ -86,7 +86,11 @@ describe("Socket Mode end to end over loopback", () => {
     assert.equal(socketMode.opens, 1, "apps.connections.open went to the fake, with the app token");
     const open = slack.callsTo("apps.connections.open")[0];
     assert.equal(open?.headers.authorization, `Bearer ${APP_TOKEN}`);
-    assert.equal(readSlackConnection(app.state())?.state, "connected", "status reads it from state.db");
+    assert.equal(
+      (await readSlackConnection(app.state()))?.state,
+      "connected",
+      "status reads it from state.db",
+    );
     const health = await fetch(`http://127.0.0.1:${runtime.port}/health`);
     assert.equal(health.status, 200, "the relay routes are served beside the socket");
 
@@ -137,7 +141,7 @@ describe("Socket Mode end to end over loopback", () => {
     const health = await fetch(`http://127.0.0.1:${runtime.port}/health`);
     assert.equal(health.status, 200, "/health is up although Slack is not");
     await until(runtime, (s) => (s?.status.failures ?? 0) >= 1);
-    const status = readSlackConnection(app.state());
+    const status = await readSlackConnection(app.state());
     assert.equal(status?.state, "disconnected");
     assert.ok(status?.lastError?.includes(apiUrl), `the URL is named: ${status?.lastError}`);
     assert.match(status?.lastError ?? "", /check the network/);

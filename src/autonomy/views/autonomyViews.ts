@@ -9,28 +9,32 @@ import type { RelayStatus } from "../Telemetry.ts";
 
 /** What the views read of the kernel. */
 export interface AutonomySource {
-  srr(): SrrRecord;
-  loopStatus(): LoopStatus;
-  relayStatus(): RelayStatus;
+  srr(): Promise<SrrRecord>;
+  loopStatus(): Promise<LoopStatus>;
+  relayStatus(): Promise<RelayStatus>;
   lastHeartbeat(): LedgerEntry | undefined;
-  governanceCheck(): { ok: boolean; detail: string };
+  governanceCheck(): Promise<{ ok: boolean; detail: string }>;
 }
 
 export type ViewDeps = Pick<AutonomyDeps, "clock" | "state" | "ledger">;
 
 /** The full state as JSON (GET /status, `maos status --json`, the MCP status resource). */
-export function autonomyStateJson(kernel: AutonomySource, deps: ViewDeps): Record<string, unknown> {
-  const srr = kernel.srr();
+export async function autonomyStateJson(
+  kernel: AutonomySource,
+  deps: ViewDeps,
+): Promise<Record<string, unknown>> {
+  const srr = await kernel.srr();
   const last = kernel.lastHeartbeat();
-  const seal = deps.state().latestSeal<{ commit: string; file: string }>();
+  const seal = await deps.state().latestSeal<{ commit: string; file: string }>();
+  const open = await deps.state().listIncidents({ status: "open" });
   const ledger = deps.ledger();
   return {
     status: "ok",
     at: utcIso(deps.clock.now()),
     environment: ledger.environment,
     srr: { state: srr.state, since: srr.since, ...(srr.reason ? { reason: srr.reason } : {}) },
-    loop: kernel.loopStatus(),
-    relay: kernel.relayStatus(),
+    loop: await kernel.loopStatus(),
+    relay: await kernel.relayStatus(),
     drift: last ? (payloadOf(last, "HEARTBEAT").drift ?? null) : null,
     lastHeartbeat: last
       ? {
@@ -41,16 +45,13 @@ export function autonomyStateJson(kernel: AutonomySource, deps: ViewDeps): Recor
           signals: payloadOf(last, "HEARTBEAT"),
         }
       : null,
-    incidents: deps
-      .state()
-      .listIncidents({ status: "open" })
-      .map((i) => ({
-        id: i.id,
-        trigger: i.trigger,
-        summary: i.summary,
-        openedAt: i.openedAt,
-        approvalId: i.approvalId ?? null,
-      })),
+    incidents: open.map((i) => ({
+      id: i.id,
+      trigger: i.trigger,
+      summary: i.summary,
+      openedAt: i.openedAt,
+      approvalId: i.approvalId ?? null,
+    })),
     seal: seal
       ? {
           version: seal.version,
@@ -59,15 +60,18 @@ export function autonomyStateJson(kernel: AutonomySource, deps: ViewDeps): Recor
           file: seal.record.file,
         }
       : null,
-    governance: kernel.governanceCheck(),
+    governance: await kernel.governanceCheck(),
     ledger: { size: ledger.size(), head: ledger.head().hash },
   };
 }
 
 /** The App Home's autonomy section, as lines of mrkdwn. */
-export function autonomyHomeSummary(kernel: AutonomySource, deps: Pick<ViewDeps, "state">): string {
-  const loop = kernel.loopStatus();
-  const srr = kernel.srr();
+export async function autonomyHomeSummary(
+  kernel: AutonomySource,
+  deps: Pick<ViewDeps, "state">,
+): Promise<string> {
+  const loop = await kernel.loopStatus();
+  const srr = await kernel.srr();
   const last = kernel.lastHeartbeat();
   if (!loop.running && !last) return "not running yet (start it with `/codex activate`)";
   const lines: string[] = [];
@@ -79,9 +83,9 @@ export function autonomyHomeSummary(kernel: AutonomySource, deps: Pick<ViewDeps,
       `Last heartbeat ${last.timestampCt} (seq ${last.seq}) · drift ${d?.score ?? "?"} (${d?.band ?? "?"})`,
     );
   }
-  const open = deps.state().listIncidents({ status: "open" });
+  const open = await deps.state().listIncidents({ status: "open" });
   lines.push(open.length > 0 ? `Open incidents: ${open.map((i) => i.id).join(", ")}` : "No open incidents");
-  const seal = deps.state().latestSeal();
+  const seal = await deps.state().latestSeal();
   lines.push(seal ? `Last seal MVP_${seal.version} (${seal.sealedAt})` : "No MVP seal yet");
   return lines.join("\n");
 }

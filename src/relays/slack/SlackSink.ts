@@ -5,7 +5,7 @@ import type { ChannelRateLimiter } from "../../slackWire/channelRateLimiter.ts";
 import { retryAfterMs } from "../../slackWire/channelRateLimiter.ts";
 import { replyToBlocks } from "../../slackWire/replyBlocks.ts";
 import { approvalIds, platformError } from "../../slackWire/slackErrors.ts";
-import type { StateStore } from "../../state/StateStore.ts";
+import type { StateApi } from "../../state/StateApi.ts";
 import { readLastChannel } from "../../state/slackConnection.ts";
 import { DeliveryError, retryableStatus } from "../DeliveryError.ts";
 import type { Delivered, DeliveryContext, EvidenceSink } from "../EvidenceSink.ts";
@@ -22,10 +22,10 @@ export interface SlackSinkOptions {
   limiter: ChannelRateLimiter;
   charter: () => Charter;
   /** Thread roots by threadKey (state.db), so an incident's updates find its thread after a restart. */
-  state: StateStore;
+  state: StateApi;
   clock: Clock;
   /** A posted message carries Approve/Reject buttons (an incident): register it so reactions count. */
-  onApprovalMessage?: (approvalId: string, channel: string, ts: string) => void;
+  onApprovalMessage?: (approvalId: string, channel: string, ts: string) => Promise<void>;
 }
 
 interface SlackProgress {
@@ -96,7 +96,7 @@ export class SlackSink implements EvidenceSink {
     const { client, limiter, state, charter } = this.#o;
     const item = body.item;
     const earlier = ctx.progress as SlackProgress | undefined;
-    const thread = item.threadKey ? state.getThread(item.threadKey) : undefined;
+    const thread = item.threadKey ? await state.getThread(item.threadKey) : undefined;
     const channels = charter().channels;
     // Without channels.signals, signals (incidents, halts) go where /codex was last used, so an
     // incident's Approve buttons reach the people who triggered it.
@@ -104,7 +104,7 @@ export class SlackSink implements EvidenceSink {
       earlier?.channel ??
       thread?.channel ??
       (item.channel === "evidence" ? (channels.evidence ?? channels.signals) : channels.signals) ??
-      (item.channel === "signals" ? readLastChannel(state) : undefined);
+      (item.channel === "signals" ? await readLastChannel(state) : undefined);
     if (!channel) {
       throw new DeliveryError(`no Slack channel to post "${item.title}" in`, {
         retryable: false,
@@ -151,8 +151,8 @@ export class SlackSink implements EvidenceSink {
           throw new DeliveryError("Slack accepted the post but returned no ts", { retryable: true });
         progress.posted.push(res.ts);
         await ctx.save(progress.posted[0], progress);
-        if (i === 0 && item.threadKey && !thread) state.setThread(item.threadKey, channel, res.ts);
-        for (const id of approvalIds(blocks)) this.#o.onApprovalMessage?.(id, channel, res.ts);
+        if (i === 0 && item.threadKey && !thread) await state.setThread(item.threadKey, channel, res.ts);
+        for (const id of approvalIds(blocks)) await this.#o.onApprovalMessage?.(id, channel, res.ts);
         threadTs ??= res.ts;
       }
       if (out.uploads.length > 0 && !progress.uploaded && threadTs) {

@@ -26,7 +26,7 @@ export function register(bolt: BoltApp, deps: ApprovalButtonsDeps): void {
       const channel = body.channel?.id;
       if (!id) return;
       const trigger = "trigger_id" in body ? body.trigger_id : undefined;
-      if (deps.replayedTrigger(trigger, user, channel, actionId)) return;
+      if (await deps.replayedTrigger(trigger, user, channel, actionId)) return;
       deps.work.later("approval button", async () => {
         const actor = await deps.directory.actor(user);
         const outcome = await deps.approvals.decide(id, decision, actor, "button");

@@ -24,7 +24,7 @@ export function register(bolt: BoltApp, deps: CancelButtonDeps): void {
     const channel = body.channel?.id;
     if (!runId || !channel) return;
     const trigger = "trigger_id" in body ? body.trigger_id : undefined;
-    if (deps.replayedTrigger(trigger, user, channel, CANCEL_RUN_ACTION)) return;
+    if (await deps.replayedTrigger(trigger, user, channel, CANCEL_RUN_ACTION)) return;
     deps.work.later("cancel button", async () => {
       const actor = await deps.directory.actor(user);
       const outcome = await deps.cancel(actor, runId);

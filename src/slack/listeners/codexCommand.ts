@@ -1,14 +1,14 @@
 import type { App as BoltApp } from "@slack/bolt";
 import type { Clock } from "../../core/clock.ts";
 import { utcIso } from "../../core/timestamps.ts";
-import type { StateStore } from "../../state/StateStore.ts";
+import type { StateApi } from "../../state/StateApi.ts";
 import { writeLastChannel } from "../../state/slackConnection.ts";
 import type { RunCommand } from "../commandRunner.ts";
 import type { RespondFn } from "../deliverReply.ts";
 import type { ReplayedTrigger, SlackWork } from "../SlackWork.ts";
 
 export interface CodexCommandDeps {
-  state: StateStore;
+  state: StateApi;
   clock: Clock;
   work: Pick<SlackWork, "later">;
   replayedTrigger: ReplayedTrigger;
@@ -22,10 +22,12 @@ export function register(bolt: BoltApp, deps: CodexCommandDeps): void {
     // later turn of the event loop (AfterAckQueue), so it never delays this ack or the next request's.
     await ack();
     const first = command.text.trim().split(/\s+/)[0] || "help";
-    if (deps.replayedTrigger(command.trigger_id, command.user_id, command.channel_id, `/codex ${first}`))
+    if (
+      await deps.replayedTrigger(command.trigger_id, command.user_id, command.channel_id, `/codex ${first}`)
+    )
       return;
     // Where signals go while channels.signals is empty (SlackSink): the channel the bot was last used in.
-    writeLastChannel(deps.state, command.channel_id, utcIso(deps.clock.now()));
+    await writeLastChannel(deps.state, command.channel_id, utcIso(deps.clock.now()));
     deps.work.later("/codex", () =>
       deps.runCommand({
         text: command.text,

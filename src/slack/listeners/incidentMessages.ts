@@ -34,16 +34,16 @@ export function register(deps: IncidentMessagesDeps): { sync(): Promise<void> } 
   const OPEN_SHOWN = approvalShown({ status: "open" });
 
   async function sync(): Promise<void> {
-    for (const view of deps.incidents().list("open")) {
+    for (const view of await deps.incidents().list("open")) {
       const a = view.approval;
       if (!a || approvalShown(a) === (shownApproval.get(a.id) ?? OPEN_SHOWN)) continue;
-      if (approvals.messages(a.id).length === 0) continue;
+      if ((await approvals.messages(a.id)).length === 0) continue;
       await refresh(a.id, view.id);
     }
   }
   async function refresh(approvalId: string, incidentId: string): Promise<void> {
     const incidents = deps.incidents();
-    const view = incidents.get(incidentId);
+    const view = await incidents.get(incidentId);
     if (!view) return;
     const out = replyToBlocks(
       incidentReply(view, {
@@ -52,7 +52,7 @@ export function register(deps: IncidentMessagesDeps): { sync(): Promise<void> } 
       }),
     );
     const blocks = out.messages[0];
-    for (const m of approvals.messages(approvalId)) {
+    for (const m of await approvals.messages(approvalId)) {
       await limiter.schedule(m.channel, () =>
         client.chat.update({ channel: m.channel, ts: m.ts, text: out.text, ...(blocks ? { blocks } : {}) }),
       );

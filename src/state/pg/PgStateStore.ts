@@ -207,9 +207,8 @@ export class PgStateStore implements StateApi {
     return this.values.remove(key);
   }
   /**
-   * In place of StateStore.transaction(f), which is synchronous and so cannot span awaits: its one
-   * caller (the loop lease's `take`, src/autonomy/loopLease.ts) reads a value, decides, and writes it,
-   * and this is that, atomic across replicas (PgValues.modify). `decide` gets the current value and
+   * A synchronous transaction cannot span awaits, so the read-decide-write the loop lease's `take`
+   * needs (src/autonomy/loopLease.ts) is this one call, atomic across replicas (PgValues.modify). `decide` gets the current value and
    * returns the next one, or undefined to leave it; true when this call wrote.
    */
   updateValue<T>(key: string, decide: (current: T | undefined) => T | undefined): Promise<boolean> {
