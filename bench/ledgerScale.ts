@@ -22,6 +22,7 @@ import { createApp } from "../src/app/createApp.ts";
 import { VERIFIED_MARK_KEY } from "../src/audit/verifiedMark.ts";
 import { loadEnv } from "../src/config/loadEnv.ts";
 import { createLogger } from "../src/core/logger.ts";
+import { localLedger } from "../src/ledger/LedgerHandle.ts";
 import type { LedgerAppend } from "../src/ledger/ledgerEntry.ts";
 import { verifyLedger } from "../src/ledger/verifyLedger.ts";
 import { benchCliStart, type CliStartResult } from "./cliStart.ts";
@@ -77,7 +78,7 @@ function entry(i: number): LedgerAppend {
 export async function buildHome(entries: number): Promise<string> {
   const home = mkdtempSync(path.join(os.tmpdir(), "maos-scale-"));
   const app = appFor(home);
-  const ledger = app.ledger();
+  const ledger = localLedger(app.ledger());
   while (ledger.size() < entries) {
     const n = Math.min(CHUNK, entries - ledger.size());
     const base = ledger.size();
@@ -94,7 +95,7 @@ async function steadyHeartbeat(home: string): Promise<number> {
     await app.custody();
     const times: number[] = [];
     for (let b = 0; b < BEATS; b++) {
-      for (let i = 0; i < 20; i++) app.ledger().appendSync(entry(i));
+      for (let i = 0; i < 20; i++) localLedger(app.ledger()).appendSync(entry(i));
       const t0 = performance.now();
       const r = await app.custody();
       times.push(performance.now() - t0);

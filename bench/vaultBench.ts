@@ -23,6 +23,7 @@ import { ManualClock } from "../src/core/clock.ts";
 import { createLogger } from "../src/core/logger.ts";
 import { chicagoIso, utcIso } from "../src/core/timestamps.ts";
 import type { LedgerAppend } from "../src/ledger/Ledger.ts";
+import { localLedger } from "../src/ledger/LedgerHandle.ts";
 import { HomeDashboard } from "../src/slack/homeView.ts";
 import { CONSOLIDATE_AT } from "../src/vault/fastCommit.ts";
 import { sealRoot, sha256Hex } from "../src/vault/sealRoot.ts";
@@ -106,7 +107,7 @@ async function buildHome(runs: number): Promise<{ home: string; entries: number 
   try {
     const first = await run({ stack: STACK, inputs: { event: "Bench Expo 0" } }, localActor("cli"), app);
     const vault = await app.vault();
-    const ledger = app.ledger();
+    const ledger = localLedger(app.ledger());
     const firstDir = first.vault?.path as string;
     const templateFiles = files(firstDir)
       .filter((f) => f !== "SEAL.json")
@@ -264,9 +265,12 @@ async function measureHome(runs: number): Promise<VaultHomeFigures> {
       for (let i = 0; i < (SEAL_ONLY ? 0 : BEATS); i++)
         beats.push(await timed(() => kernel.heartbeat("relay")));
       for (let i = 0; i < (SEAL_ONLY ? 0 : CALLS); i++) {
-        app
-          .ledger()
-          .appendSync({ eventType: "NOTE", actor: "bench", correlationId: "bench", payload: { i } });
+        localLedger(app.ledger()).appendSync({
+          eventType: "NOTE",
+          actor: "bench",
+          correlationId: "bench",
+          payload: { i },
+        });
         slack.push(await timed(() => statusReply(app)));
         homeViews.push(
           await timed(() =>
@@ -291,7 +295,7 @@ async function measureHome(runs: number): Promise<VaultHomeFigures> {
         const input = Object.fromEntries(
           template.map((f) => [f, `${readFileSync(path.join(dir, f), "utf8")}\n${id}\n`]),
         );
-        const cp = app.ledger().checkpoint();
+        const cp = await app.ledger().checkpoint();
         seals.push(
           await timed(() =>
             vault.sealRun({

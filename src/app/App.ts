@@ -15,7 +15,7 @@ import type { RunDeps } from "../executor/runStack.ts";
 import type { Charter } from "../governance/charter.ts";
 import type { EffectiveRoles } from "../governance/roleGrants.ts";
 import type { RoleMembers } from "../governance/roles.ts";
-import type { Ledger } from "../ledger/Ledger.ts";
+import type { LedgerHandle } from "../ledger/LedgerHandle.ts";
 import type { LedgerWatchReport, VerifyCallOptions } from "../ledger/LedgerWatch.ts";
 import type { LedgerKey } from "../ledger/ledgerKey.ts";
 import type { MemoryIndex } from "../memory/MemoryIndex.ts";
@@ -52,7 +52,7 @@ export interface App {
   /** The Client Intelligence Layer (the MASTER CLIENT OPERATIONAL MATRIX). */
   clients(): ClientMatrix;
   ledgerKey(): LedgerKey;
-  ledger(): Ledger;
+  ledger(): LedgerHandle;
   /** Path of the ledger file, for read-only verification. */
   ledgerPath(): string;
   /**

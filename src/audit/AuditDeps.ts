@@ -1,6 +1,6 @@
 import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/logger.ts";
-import type { Ledger } from "../ledger/Ledger.ts";
+import type { LedgerHandle } from "../ledger/LedgerHandle.ts";
 import type { LedgerKey } from "../ledger/ledgerKey.ts";
 import type { StateApi } from "../state/StateApi.ts";
 import type { Vault } from "../vault/Vault.ts";
@@ -13,7 +13,7 @@ export interface AuditDeps {
   readonly home: string;
   readonly clock: Clock;
   readonly log: Logger;
-  ledger(): Ledger;
+  ledger(): LedgerHandle;
   ledgerPath(): string;
   ledgerKey(): LedgerKey;
   state(): StateApi;

@@ -25,7 +25,7 @@ interface Known {
 export async function coverLedger(app: Deps): Promise<Checkpoint> {
   const ledger = app.ledger();
   const latest = ledger.latestCheckpoint();
-  const cp = latest !== undefined && latest.size === ledger.size() ? latest : ledger.checkpoint();
+  const cp = latest !== undefined && latest.size === ledger.size() ? latest : await ledger.checkpoint();
   await remember(app, cp);
   return cp;
 }

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type Database from "better-sqlite3";
-import type { Ledger } from "../ledger/Ledger.ts";
+import type { LedgerHandle } from "../ledger/LedgerHandle.ts";
 import { comparePaths, sealRoot } from "../vault/sealRoot.ts";
 import { catFiles, gitRead, objectIds } from "./gitRead.ts";
 import { checkSignatures } from "./vaultSignatures.ts";
@@ -84,8 +84,8 @@ export function readLedgerLinks(db: Database.Database): { sealed: SealedRecord[]
   return { sealed, keys };
 }
 
-/** The same account from an open Ledger (the bot's own connection), for the heartbeat. */
-export function linksFromLedger(ledger: Ledger): { sealed: SealedRecord[]; keys: VaultKeyRecord[] } {
+/** The same account from an open LedgerHandle (the bot's own connection), for the heartbeat. */
+export function linksFromLedger(ledger: LedgerHandle): { sealed: SealedRecord[]; keys: VaultKeyRecord[] } {
   const sealed: SealedRecord[] = [];
   for (const e of ledger.query({ eventType: "RUN_SEALED" })) {
     const p = (e.payload ?? {}) as Record<string, unknown>;

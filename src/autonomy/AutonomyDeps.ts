@@ -8,7 +8,7 @@ import type { Logger } from "../core/logger.ts";
 import type { Charter } from "../governance/charter.ts";
 import type { EffectiveRoles } from "../governance/roleGrants.ts";
 import type { RoleMembers } from "../governance/roles.ts";
-import type { Ledger } from "../ledger/Ledger.ts";
+import type { LedgerHandle } from "../ledger/LedgerHandle.ts";
 import type { LedgerWatchReport } from "../ledger/LedgerWatch.ts";
 import type { LedgerKey } from "../ledger/ledgerKey.ts";
 import type { MemoryIndex } from "../memory/MemoryIndex.ts";
@@ -31,7 +31,7 @@ export interface AutonomyDeps {
   extraRoles(): RoleMembers;
   effectiveRoles(): EffectiveRoles;
   state(): StateApi;
-  ledger(): Ledger;
+  ledger(): LedgerHandle;
   ledgerPath(): string;
   ledgerKey(): LedgerKey;
   /** Custody as of now, checked incrementally (see App.custody). */

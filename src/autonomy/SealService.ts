@@ -131,7 +131,7 @@ export class SealService {
     const now = app.clock.now();
     const hashes = configHashes(app);
     const ledger = app.ledger();
-    const checkpoint = ledger.checkpoint();
+    const checkpoint = await ledger.checkpoint();
     const file = `MVP_${version}_SEAL.md`;
     const doc = sealDocument({
       version,
@@ -205,7 +205,7 @@ export class SealService {
       },
     );
     // Every seal-state change creates a ledger checkpoint (the seed's governance rule).
-    const after = ledger.checkpoint();
+    const after = await ledger.checkpoint();
     await ledger.append({
       eventType: "LEDGER_CHECKPOINT",
       level: "info",

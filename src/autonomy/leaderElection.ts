@@ -1,6 +1,6 @@
 import os from "node:os";
 import type { Clock } from "../core/clock.ts";
-import type { Ledger } from "../ledger/Ledger.ts";
+import type { LedgerHandle } from "../ledger/LedgerHandle.ts";
 import { PgLeaderLock } from "../state/pg/PgLeaderLock.ts";
 
 export interface LeaderElectionOptions {
@@ -9,7 +9,7 @@ export interface LeaderElectionOptions {
   replica: string;
   /** The heartbeat interval: standbys try the lock four times per interval, so a takeover fits in 2 × heartbeat. */
   heartbeatMs: number;
-  ledger: Pick<Ledger, "append">;
+  ledger: Pick<LedgerHandle, "append">;
   clock: Clock;
   /** Starts the leader's work: the autonomy loop, the daily snapshot, the client sync. */
   lead: () => void | Promise<void>;

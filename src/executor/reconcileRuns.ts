@@ -1,5 +1,6 @@
 import os from "node:os";
-import type { Ledger, LedgerEntry } from "../ledger/Ledger.ts";
+import type { LedgerEntry } from "../ledger/Ledger.ts";
+import type { LedgerHandle } from "../ledger/LedgerHandle.ts";
 import type { RunRecovery, Vault } from "../vault/Vault.ts";
 
 /** A run is settled once it has one of these; RUN_COMPLETED and RUN_FAILED are not enough (no seal yet). */
@@ -31,7 +32,7 @@ interface OpenRun {
  * reverse. Costs a few ledger queries when nothing is open.
  */
 export async function reconcileRuns(
-  ledger: Ledger,
+  ledger: LedgerHandle,
   vault: () => Promise<Vault>,
   isAlive: (pid: number) => boolean = processAlive,
 ): Promise<Reconciliation> {
@@ -107,7 +108,7 @@ function abortReason(last: LedgerEntry | undefined, recovery: RunRecovery): stri
 }
 
 /** Runs without RUN_SEALED or RUN_ABORTED whose process is gone, oldest first. */
-function openRuns(ledger: Ledger, isAlive: (pid: number) => boolean): OpenRun[] {
+function openRuns(ledger: LedgerHandle, isAlive: (pid: number) => boolean): OpenRun[] {
   const settled = new Set<string>();
   for (const type of SETTLED) {
     for (const e of ledger.query({ eventType: type, newestFirst: true, limit: LOOKBACK }))

@@ -1,6 +1,6 @@
 import { type Actor, actorIdentity } from "../core/Actor.ts";
 import { CodexError } from "../core/CodexError.ts";
-import type { Ledger } from "../ledger/Ledger.ts";
+import type { LedgerHandle } from "../ledger/LedgerHandle.ts";
 import type { StateApi } from "../state/StateApi.ts";
 
 /** A run as its ledger thread tells it. */
@@ -27,7 +27,7 @@ export function identityKey(actorOrIdentity: Actor | string): string {
 }
 
 /** Finds a run by its id, or by an unambiguous prefix of at least 8 characters. */
-export function findRun(ledger: Ledger, id: string): RunRef {
+export function findRun(ledger: LedgerHandle, id: string): RunRef {
   const wanted = id.trim().toLowerCase();
   if (wanted.length < 8) {
     throw new CodexError("USAGE", `"${id}" is too short to name a run`, {

@@ -5,13 +5,14 @@ import type { Awaitable } from "../core/awaitable.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Evaluation } from "../evaluator/evaluateRun.ts";
 import type { Charter } from "../governance/charter.ts";
-import type { Checkpoint, Ledger } from "../ledger/Ledger.ts";
+import type { Checkpoint } from "../ledger/Ledger.ts";
+import type { LedgerHandle } from "../ledger/LedgerHandle.ts";
 import type { MemoryHit } from "../memory/MemoryIndex.ts";
 import type { Stack } from "../stacks/index.ts";
 import type { Vault } from "../vault/Vault.ts";
 
 export interface RunDeps {
-  ledger: Ledger;
+  ledger: LedgerHandle;
   hub: AgentHub;
   vault: Vault;
   charter: Charter;

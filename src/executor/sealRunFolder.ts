@@ -52,7 +52,7 @@ export async function sealRunFolder(
   if (outcome.evaluation) files["codex_evaluation.json"] = `${JSON.stringify(outcome.evaluation, null, 2)}\n`;
   files["codex_digest_report.md"] = scrub(digestReport({ ...outcome, stackGoal: stack.goal, finishedAt }));
 
-  const checkpoint = deps.ledger.checkpoint();
+  const checkpoint = await deps.ledger.checkpoint();
   let sealed: SealedRun;
   try {
     sealed = await deps.vault.sealRun({
@@ -84,7 +84,7 @@ export async function sealRunFolder(
   await pausePoint("run:sealed");
   // Attest the entries written after the sealed checkpoint too (RUN_SEALED among them), and stage that
   // checkpoint in the vault: the next commit (the next run's seal, or the next heartbeat) carries it.
-  const final = deps.ledger.checkpoint();
+  const final = await deps.ledger.checkpoint();
   await deps.onCheckpoint?.(final);
   await deps.vault.stageFiles({ [VAULT_CHECKPOINT_FILE]: final.note });
   onProgress({ type: "sealed", path: sealed.dir, commit: sealed.commit });

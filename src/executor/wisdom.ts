@@ -2,7 +2,7 @@ import type { Clock } from "../core/clock.ts";
 import { chicagoIso } from "../core/timestamps.ts";
 import type { Evaluation } from "../evaluator/evaluateRun.ts";
 import { type LessonRecord, rankLessons } from "../evaluator/rankLessons.ts";
-import type { Ledger } from "../ledger/Ledger.ts";
+import type { LedgerHandle } from "../ledger/LedgerHandle.ts";
 import type { Vault } from "../vault/Vault.ts";
 
 /** How many earlier runs' lessons are weighed, and how many reach the next run's prompts. */
@@ -12,7 +12,7 @@ const TOP_LESSONS = 5;
 export const WISDOM_LOG = "codex_wisdom_log.md";
 
 /** The ledger is the source of truth for lessons: the vault's markdown log is the human-readable copy. */
-export function topLessons(ledger: Ledger, stack: string, max = TOP_LESSONS): string[] {
+export function topLessons(ledger: LedgerHandle, stack: string, max = TOP_LESSONS): string[] {
   const records: LessonRecord[] = [];
   for (const entry of ledger.query({
     eventType: "WISDOM_RECORDED",
@@ -31,7 +31,7 @@ export function topLessons(ledger: Ledger, stack: string, max = TOP_LESSONS): st
 
 /** Stores a run's lessons in the ledger and appends them to the vault's wisdom log (committed with the seal). */
 export async function recordWisdom(
-  deps: { ledger: Ledger; vault: Vault; clock: Clock },
+  deps: { ledger: LedgerHandle; vault: Vault; clock: Clock },
   run: {
     runId: string;
     correlationId: string;

@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import type { App } from "../app/App.ts";
 import { actorIdentity, SYSTEM_ACTOR } from "../core/Actor.ts";
 import { sendJson } from "../core/sendJson.ts";
+import { Ledger } from "../ledger/Ledger.ts";
 import { MCP_PATH, mcpHttp } from "../mcp/mcpHttp.ts";
 import { type RelayRoute, relayRoutes } from "./relayRoutes.ts";
 
@@ -50,22 +51,32 @@ export function recordMcpStart(
   where: { address: string | null; port: number | null },
   routes: readonly RelayRoute[],
 ): void {
-  try {
-    // Synchronous, so the entry exists before the first request can be answered.
-    app.ledger().appendSync({
-      eventType: routes.some((r) => r.path === MCP_PATH) ? "MCP_START" : "RELAY_START",
-      level: "info",
-      actor: actorIdentity(SYSTEM_ACTOR),
-      correlationId: randomUUID(),
-      payload: {
-        address: where.address,
-        port: where.port,
-        pid: process.pid,
-        routes: routes.map((r) => `${r.method} ${r.path}`),
-      },
-    });
-  } catch (err) {
+  const entry = {
+    eventType: routes.some((r) => r.path === MCP_PATH) ? "MCP_START" : "RELAY_START",
+    level: "info",
+    actor: actorIdentity(SYSTEM_ACTOR),
+    correlationId: randomUUID(),
+    payload: {
+      address: where.address,
+      port: where.port,
+      pid: process.pid,
+      routes: routes.map((r) => `${r.method} ${r.path}`),
+    },
+  } as const;
+  const ledger = app.ledger();
+  const failed = (err: unknown) =>
     app.log.error({ err }, "relay server: could not record MCP_START in the ledger");
+  if (ledger instanceof Ledger) {
+    // Synchronous on ledger.db, so the entry exists before the first request can be answered.
+    try {
+      ledger.appendSync(entry);
+    } catch (err) {
+      failed(err);
+    }
+  } else {
+    // On the shared ledger: queued now, so it precedes anything a first request appends (the queue keeps
+    // call order); not awaited, as this answers the server's listening callback.
+    ledger.append(entry).catch(failed);
   }
   // Not awaited (this answers the server's listening callback): the kernel knows its relay at once
   // (noteRelayStart sets it before its first await); the lease's copy of the port, which other

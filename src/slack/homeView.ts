@@ -3,7 +3,7 @@ import type { Clock } from "../core/clock.ts";
 import { personName } from "../core/personName.ts";
 import { chicagoIso } from "../core/timestamps.ts";
 import { payloadOf } from "../ledger/events.ts";
-import type { Ledger } from "../ledger/Ledger.ts";
+import type { LedgerHandle } from "../ledger/LedgerHandle.ts";
 import type { LedgerWatchReport } from "../ledger/LedgerWatch.ts";
 import { type Block, context, divider, escapeMrkdwn, header, section } from "../slackWire/blockKit.ts";
 import { fitHomeTab } from "../slackWire/packMessages.ts";
@@ -44,7 +44,7 @@ const SHOWN_APPROVALS = 15;
 /** What the App Home reads. */
 export interface HomeDeps {
   clock: Clock;
-  ledger: () => Ledger;
+  ledger: () => LedgerHandle;
   /** Custody as of now, incrementally (App["custody"]). */
   custody: () => Promise<LedgerWatchReport>;
   /** The autonomy loop's state in a few lines (the kernel's homeSummary). */
@@ -102,7 +102,7 @@ export class HomeDashboard {
   }
 }
 
-function recentRuns(ledger: Ledger): HomeRun[] {
+function recentRuns(ledger: LedgerHandle): HomeRun[] {
   const ends = [
     ...ledger.query({ eventType: "RUN_COMPLETED", newestFirst: true, limit: RECENT_RUNS }),
     ...ledger.query({ eventType: "RUN_FAILED", newestFirst: true, limit: RECENT_RUNS }),
@@ -157,7 +157,7 @@ export function buildHomeView(s: HomeSnapshot): HomeView {
     );
   }
 
-  blocks.push(divider(), section("*Ledger*"));
+  blocks.push(divider(), section("*LedgerHandle*"));
   const c = s.ledger.check;
   const verdict =
     "error" in c

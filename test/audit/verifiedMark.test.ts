@@ -6,6 +6,7 @@ import { createApp } from "../../src/app/createApp.ts";
 import { VERIFIED_MARK_KEY } from "../../src/audit/verifiedMark.ts";
 import { loadEnv } from "../../src/config/loadEnv.ts";
 import { createLogger } from "../../src/core/logger.ts";
+import { localLedger } from "../../src/ledger/LedgerHandle.ts";
 import { generateNoteKey, newNoteSigner, signNote } from "../../src/ledger/signedNote.ts";
 import { REPO, testApp } from "../helpers/testApp.ts";
 
@@ -19,7 +20,12 @@ function reopen(home: string, clock: ReturnType<typeof testApp>["clock"]) {
 }
 
 function note(app: ReturnType<typeof testApp>["app"], i: number) {
-  app.ledger().appendSync({ eventType: "NOTE", actor: "test", correlationId: "c", payload: { i } });
+  localLedger(app.ledger()).appendSync({
+    eventType: "NOTE",
+    actor: "test",
+    correlationId: "c",
+    payload: { i },
+  });
 }
 
 test("a fresh process continues from the kept, signed verification mark; tampering and an old mark still bring a full pass", async (t) => {

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import Database from "better-sqlite3";
 import { ManualClock } from "../../src/core/clock.ts";
+import { localLedger } from "../../src/ledger/LedgerHandle.ts";
 import { verifyLedger } from "../../src/ledger/verifyLedger.ts";
 import { Vault } from "../../src/vault/Vault.ts";
 import { testApp } from "../helpers/testApp.ts";
@@ -70,7 +71,12 @@ test("a heartbeat sees entries lost from the unattested tail, which verifyLedger
   const first = await kernel.measure();
   assert.equal(first.ledger.ok, true, JSON.stringify(first.ledger));
   for (let i = 0; i < 5; i++) {
-    app.ledger().appendSync({ eventType: "NOTE", actor: "test", correlationId: "c", payload: { i } });
+    localLedger(app.ledger()).appendSync({
+      eventType: "NOTE",
+      actor: "test",
+      correlationId: "c",
+      payload: { i },
+    });
   }
   const second = await kernel.measure();
   assert.equal(second.ledger.ok, true);

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
+import { localLedger } from "../../src/ledger/LedgerHandle.ts";
 import type { LedgerAppend } from "../../src/ledger/ledgerEntry.ts";
 import { testApp } from "../helpers/testApp.ts";
 
@@ -8,7 +9,7 @@ after(t.cleanup);
 
 test("a heartbeat's agent and run signals count the window's entries, field by field", async () => {
   const { app, clock } = t;
-  const ledger = app.ledger();
+  const ledger = localLedger(app.ledger());
   const attempt = (provider: string, outcome: "ok" | "error"): LedgerAppend => ({
     eventType: "AGENT_ATTEMPT",
     actor: "agent:prime",

@@ -6,6 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { loadVerifiedMark, saveVerifiedMark } from "../../src/audit/verifiedMark.ts";
+import { localLedger } from "../../src/ledger/LedgerHandle.ts";
 import { REPO, testApp } from "../helpers/testApp.ts";
 
 // The read commands a user runs most (`maos ledger tail`, `maos stacks list`) as real processes: what
@@ -64,12 +65,12 @@ describe("maos ledger tail", () => {
   before(async () => {
     const t = testApp();
     home = t.home;
-    for (let i = 0; i < 25; i++) t.app.ledger().appendSync(note(i));
+    for (let i = 0; i < 25; i++) localLedger(t.app.ledger()).appendSync(note(i));
     await t.app.close();
     // Five more that no checkpoint covers, as a writer that stopped before signing leaves them (the
     // ledger is closed under the app, so its close() cannot sign): a read must not sign one either.
     const w = testApp({ MAOS_HOME: home });
-    for (let i = 25; i < 30; i++) w.app.ledger().appendSync(note(i));
+    for (let i = 25; i < 30; i++) localLedger(w.app.ledger()).appendSync(note(i));
     w.app.ledger().close();
     await w.app.close();
     rmSync(w.home, { recursive: true, force: true });
@@ -97,7 +98,7 @@ describe("maos ledger tail", () => {
   test("reads a live ledger's newest entries while a writer holds it open", async () => {
     const t = testApp({ MAOS_HOME: home });
     try {
-      const last = t.app.ledger().appendSync(note(99));
+      const last = localLedger(t.app.ledger()).appendSync(note(99));
       assert.ok(existsSync(path.join(home, "ledger.db-wal")), "the writer's log is there");
       const r = maos(["ledger", "tail", "-n", "1", "--json"], { MAOS_HOME: home });
       assert.equal(r.code, 0, r.stderr);
@@ -229,7 +230,7 @@ describe("maos status", () => {
   before(async () => {
     const t = testApp();
     home = t.home;
-    for (let i = 0; i < 20; i++) t.app.ledger().appendSync(note(i));
+    for (let i = 0; i < 20; i++) localLedger(t.app.ledger()).appendSync(note(i));
     await t.app.close();
   });
   after(() => rmSync(home, { recursive: true, force: true }));
@@ -248,7 +249,7 @@ describe("maos status", () => {
       const mark = await loadVerifiedMark(t.app);
       assert.ok(mark, "the first status kept its mark");
       await saveVerifiedMark(t.app, { ...mark, fullAt: Date.now() - 3 * 3_600_000 });
-      t.app.ledger().appendSync(note(100));
+      localLedger(t.app.ledger()).appendSync(note(100));
     } finally {
       await t.app.close();
       rmSync(t.home, { recursive: true, force: true });

@@ -3,6 +3,7 @@ import { once } from "node:events";
 import type http from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, test } from "node:test";
+import { localLedger } from "../../src/ledger/LedgerHandle.ts";
 import { openNote, parseCheckpoint } from "../../src/ledger/signedNote.ts";
 import { createRelayServer } from "../../src/server/createRelayServer.ts";
 import { testApp } from "../helpers/testApp.ts";
@@ -65,6 +66,8 @@ test("GET /health is ok, unknown routes are JSON 404s, and each start is one MCP
   // A restart is a new start.
   await listen(server);
   await close(server);
+  // The start is queued in the listening callback; a checkpoint writes what is queued first.
+  await app.ledger().checkpoint();
   assert.equal(app.ledger().query({ eventType: "MCP_START" }).length, 2);
 });
 
@@ -72,8 +75,8 @@ test("GET /checkpoint is public and serves the latest signed note, which the led
   const server = createRelayServer({ app });
   const base = await listen(server);
   try {
-    app.ledger().appendSync({ eventType: "NOTE", actor: "test", correlationId: "cp" });
-    const cp = app.ledger().checkpoint();
+    localLedger(app.ledger()).appendSync({ eventType: "NOTE", actor: "test", correlationId: "cp" });
+    const cp = await app.ledger().checkpoint();
     const res = await fetch(`${base}/checkpoint`);
     assert.equal(res.status, 200);
     assert.match(res.headers.get("content-type") ?? "", /^text\/plain/);

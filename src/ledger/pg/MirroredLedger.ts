@@ -1,6 +1,7 @@
 import type { Clock } from "../../core/clock.ts";
 import type { CheckedAppend } from "../events.ts";
 import { Ledger } from "../Ledger.ts";
+import type { LedgerHandle } from "../LedgerHandle.ts";
 import type { LedgerEntry } from "../ledgerEntry.ts";
 import type { AppendOptions, Checkpoint, LedgerQuery, LedgerWriteFault } from "../ledgerTypes.ts";
 import type { NoteSigner } from "../signedNote.ts";
@@ -25,7 +26,7 @@ export interface MirroredLedgerOptions {
  * and `maos ledger verify` run on a local file that is a verified prefix of the shared ledger.
  * `size()`, `head()` and `root()` are the mirror's: as of the last pull.
  */
-export class MirroredLedger {
+export class MirroredLedger implements LedgerHandle {
   readonly origin: string;
   readonly environment: string;
   readonly verifierKey: string;

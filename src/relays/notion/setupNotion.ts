@@ -1,12 +1,12 @@
 import type { Client } from "@notionhq/client";
 import type { Clock } from "../../core/clock.ts";
-import type { Ledger } from "../../ledger/Ledger.ts";
+import type { LedgerHandle } from "../../ledger/LedgerHandle.ts";
 
 /** What setting Notion up uses: the shared client, the clock and the ledger it records to. */
 interface NotionSetupDeps {
   readonly clock: Clock;
   notion(): Client | undefined;
-  ledger(): Ledger;
+  ledger(): LedgerHandle;
 }
 
 import { type Actor, actorIdentity } from "../../core/Actor.ts";
