@@ -26,11 +26,11 @@ export function correlationEntries(db: Database.Database, id: string): LedgerEnt
   return rows.map(toEntry);
 }
 
-/** Entries filtered by event type, oldest first unless `newestFirst`; `limit` caps the count. */
-export function queryEntries(db: Database.Database, filters: LedgerQuery): LedgerEntry[] {
-  const order = filters.newestFirst ? "DESC" : "ASC";
-  // SQLite reads LIMIT -1 as "no limit".
-  const limit = filters.limit === undefined ? -1 : Math.max(0, Math.floor(filters.limit));
+/** The WHERE conditions of a query's seq and event-type filters, with their parameters in order. */
+function filterConditions(filters: Pick<LedgerQuery, "afterSeq" | "eventType">): {
+  conditions: string[];
+  params: unknown[];
+} {
   const conditions: string[] = [];
   const params: unknown[] = [];
   if (filters.afterSeq !== undefined) {
@@ -41,6 +41,15 @@ export function queryEntries(db: Database.Database, filters: LedgerQuery): Ledge
     conditions.push("(event_type || '') = ?");
     params.push(filters.eventType);
   }
+  return { conditions, params };
+}
+
+/** Entries filtered by event type, oldest first unless `newestFirst`; `limit` caps the count. */
+export function queryEntries(db: Database.Database, filters: LedgerQuery): LedgerEntry[] {
+  const order = filters.newestFirst ? "DESC" : "ASC";
+  // SQLite reads LIMIT -1 as "no limit".
+  const limit = filters.limit === undefined ? -1 : Math.max(0, Math.floor(filters.limit));
+  const { conditions, params } = filterConditions(filters);
   params.push(limit);
   const where = conditions.length > 0 ? `WHERE ${conditions.join(" AND ")}` : "";
   const rows = db
@@ -72,16 +81,9 @@ export function payloadFieldRows(
     }
   }
   // Parameters in the order the SQL text names them: the fields, the inner conditions and limit, the time.
-  const params: unknown[] = paths.map((p) => `$.payload.${p}`);
-  const conditions: string[] = [];
-  if (filters.afterSeq !== undefined) {
-    conditions.push("seq > ?");
-    params.push(Math.floor(filters.afterSeq));
-  }
-  if (filters.eventType !== undefined) {
-    conditions.push("(event_type || '') = ?");
-    params.push(filters.eventType);
-  }
+  const filtered = filterConditions(filters);
+  const conditions = filtered.conditions;
+  const params: unknown[] = [...paths.map((p) => `$.payload.${p}`), ...filtered.params];
   params.push(filters.limit === undefined ? -1 : Math.max(0, Math.floor(filters.limit)));
   let since = "";
   if (filters.sinceUtc !== undefined) {
