@@ -62,19 +62,22 @@ export async function startPgCluster(opts: { durable?: boolean } = {}): Promise<
   const data = path.join(dir, "data");
   const log = path.join(dir, "server.log");
   // As root: the `postgres` account owns the folder and runs the server.
+  // runuser lives in /usr/sbin, which a minimal PATH (CI's `env -i PATH=/usr/bin:/bin`) lacks.
+  const runuser =
+    ["/usr/sbin/runuser", "/sbin/runuser", "/usr/bin/runuser"].find((p) => existsSync(p)) ?? "runuser";
   const run = (cmd: string, args: string[]) => {
     const argv = asRoot ? ["-u", "postgres", "--", path.join(bin, cmd), ...args] : args;
-    const r = spawnSync(asRoot ? "runuser" : path.join(bin, cmd), argv, { encoding: "utf8" });
+    const r = spawnSync(asRoot ? runuser : path.join(bin, cmd), argv, { encoding: "utf8" });
     if (r.status !== 0) {
       const serverLog = existsSync(log) ? readFileSync(log, "utf8").slice(-2000) : "";
       throw new Error(
-        `${cmd} failed (${r.error?.message ?? `exit ${r.status}`}): ${r.stderr.trim()} ${serverLog}`.trim(),
+        `${cmd} failed (${r.error?.message ?? `exit ${r.status}`}): ${(r.stderr ?? "").trim()} ${serverLog}`.trim(),
       );
     }
   };
   try {
     if (asRoot) {
-      execFileSync("chown", ["postgres:postgres", dir]);
+      execFileSync(existsSync("/usr/bin/chown") ? "/usr/bin/chown" : "chown", ["postgres:postgres", dir]);
       chmodSync(dir, 0o700);
     }
     run("initdb", ["-D", data, "-U", "maos", "--auth=trust", "-E", "UTF8", "--no-sync", "--no-instructions"]);
