@@ -12,15 +12,22 @@ export function pgSkip(): string | false {
   return `needs environment: a PostgreSQL server (${process.env.MAOS_TEST_PG_MISSING ?? "MAOS_TEST_DATABASE_URL is not set and the test run started none"})`;
 }
 
-/** Creates a schema for this test and returns a URL whose connections use only it; dropped when the test ends. */
-export async function pgTestDatabase(t: Pick<TestContext, "after">): Promise<string> {
+/**
+ * Creates a schema for this test and returns a URL whose connections use only it; dropped when the test
+ * ends. `ownDatabase`: a database of its own instead (slower), for a test that acts on whole sessions
+ * (pg_terminate_backend by application name would reach other test files' connections in a shared one).
+ */
+export async function pgTestDatabase(
+  t: Pick<TestContext, "after">,
+  opts: { ownDatabase?: boolean } = {},
+): Promise<string> {
   const base = process.env.MAOS_TEST_DATABASE_URL;
   if (!base) throw new Error("pgTestDatabase: no MAOS_TEST_DATABASE_URL (guard the test with pgSkip())");
   const name = `t_${randomBytes(6).toString("hex")}`;
   const admin = new pg.Client({ connectionString: base });
   await admin.connect();
   try {
-    await admin.query(`CREATE SCHEMA ${name}`);
+    await admin.query(opts.ownDatabase ? `CREATE DATABASE ${name}` : `CREATE SCHEMA ${name}`);
   } finally {
     await admin.end();
   }
@@ -28,13 +35,18 @@ export async function pgTestDatabase(t: Pick<TestContext, "after">): Promise<str
     const c = new pg.Client({ connectionString: base });
     await c.connect();
     try {
-      await c.query(`DROP SCHEMA IF EXISTS ${name} CASCADE`);
+      await c.query(
+        opts.ownDatabase
+          ? `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`
+          : `DROP SCHEMA IF EXISTS ${name} CASCADE`,
+      );
     } finally {
       await c.end();
     }
   });
   const url = new URL(base);
-  url.searchParams.set("options", `-c search_path=${name}`);
+  if (opts.ownDatabase) url.pathname = `/${name}`;
+  else url.searchParams.set("options", `-c search_path=${name}`);
   return url.toString();
 }
 

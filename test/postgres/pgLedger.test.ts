@@ -227,7 +227,8 @@ test("a changed migration file is refused, naming it", { skip }, async (t) => {
 test("a writer whose connection the server dropped reconnects; the chain goes on, nothing lost", {
   skip,
 }, async (t) => {
-  const url = await pgTestDatabase(t);
+  // Its own database: the termination below picks sessions by application name.
+  const url = await pgTestDatabase(t, { ownDatabase: true });
   const ledger = await openPg(url, t);
   const before = await ledger.append(step("a", 0));
   const admin = await pgConnect(t, url);
