@@ -1,3 +1,4 @@
+import module from "node:module";
 import { type App, createApp } from "./app/createApp.ts";
 import { hostHeadless, hostShell } from "./app/hostAutonomy.ts";
 import { defaultRunWorkers } from "./app/WorkerRuns.ts";
@@ -16,6 +17,10 @@ import { ShellScreen } from "./shell/ShellScreen.ts";
 import { shellLogger } from "./shell/shellLog.ts";
 import { startShell } from "./shell/startShell.ts";
 import { hostOnSlack } from "./slack/hostOnSlack.ts";
+
+// Modules the bot loads later (the first heartbeat's, a command's) come type-stripped and compiled from
+// Node's on-disk cache instead of compiling on the event loop; the CLI does the same (bin/maos.js).
+module.enableCompileCache?.();
 
 /** What `npm start` runs: Slack with a bot token, else the shell on a TTY, else headless. */
 
