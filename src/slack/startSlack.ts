@@ -99,7 +99,9 @@ export async function startSlack(app: App, opts: StartSlackOptions = {}): Promis
     home: {
       clock: app.clock,
       ledger: () => app.ledger(),
-      custody: () => app.custody(),
+      // As `status`: only what changed since the kept verification; the heartbeat keeps the schedule of
+      // full passes, so opening the App Home never starts one only because one is due.
+      custody: () => app.custody({ periodic: false }),
       autonomySummary: () => app.autonomy().homeSummary(),
     },
     ledger: () => app.ledger(),
