@@ -13,6 +13,8 @@ const PARALLEL_THRESHOLD = 131_072;
 const CHUNKS_PER_THREAD = 32;
 const WORKER_TIMEOUT_MS = 600_000;
 const WAIT_STEP_MS = 50;
+/** A worker loads in ~0.1-0.3 s; one not loaded after this never started. */
+const READY_TIMEOUT_MS = 30_000;
 
 /**
  * Splits [0, expected) into aligned chunks and scans them on this thread and in worker threads. Each
@@ -47,10 +49,12 @@ export function runRanges(
   const claim = new Int32Array(new SharedArrayBuffer(4));
   // Per chunk: 0 while unfinished, 1 when a worker posted its result, 2 when the worker failed on it.
   const done = new Int32Array(new SharedArrayBuffer(4 * job.chunks));
-  const started = Array.from({ length: parts - 1 }, () => {
+  // Per worker: 1 once it has loaded (its native SQLite binding registered) or failed.
+  const ready = new Int32Array(new SharedArrayBuffer(4 * (parts - 1)));
+  const started = Array.from({ length: parts - 1 }, (_, index) => {
     const { port1, port2 } = new MessageChannel();
     const worker = new Worker(new URL("./verifyWorker.ts", import.meta.url), {
-      workerData: { job, port: port2, claim, done },
+      workerData: { job, port: port2, claim, done, ready, index },
       transferList: [port2],
       env: workerEnv(),
     });
@@ -94,10 +98,18 @@ export function runRanges(
     }
     return results as RangeResult[];
   } finally {
-    for (const s of started) {
+    // No chunk is left to claim (on a failure, none is handed out any more), so each worker ends by itself
+    // once loaded. It is never stopped while loading: terminating a thread while it registers
+    // better-sqlite3's native binding aborts the whole process (napi_get_last_error_info), which a fast
+    // pass on this thread made possible. Waiting for the load costs nothing when the worker took a chunk.
+    Atomics.store(claim, 0, job.chunks);
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    started.forEach((s, i) => {
+      while (Atomics.load(ready, i) === 0 && Date.now() < deadline) Atomics.wait(ready, i, 0, WAIT_STEP_MS);
       s.port.close();
-      void s.worker.terminate();
-    }
+      // A thread that never got as far as loading (it died before its first line) is stopped.
+      if (Atomics.load(ready, i) === 0) void s.worker.terminate();
+    });
   }
 }
 

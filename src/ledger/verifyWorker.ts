@@ -7,11 +7,18 @@ import { workerData } from "node:worker_threads";
  * receiveMessageOnPort). A failure is posted and flagged on the chunk it hit; one before the first claim
  * leaves every chunk to the other threads. The imports are dynamic so that even a load failure is caught.
  */
-const { job, port, claim, done } = workerData as {
+const { job, port, claim, done, ready, index } = workerData as {
   job: import("./verifyRange.ts").ChunkJob;
   port: import("node:worker_threads").MessagePort;
   claim: Int32Array;
   done: Int32Array;
+  /** Set once this worker has loaded (or failed to): from then on it may be stopped safely. */
+  ready: Int32Array;
+  index: number;
+};
+const loaded = () => {
+  Atomics.store(ready, index, 1);
+  Atomics.notify(ready, index);
 };
 let k = -1;
 let db: import("better-sqlite3").Database | undefined;
@@ -20,6 +27,7 @@ try {
   const { mapForScan, openLedgerSource } = await import("./openReadOnly.ts");
   db = openLedgerSource(job.source);
   mapForScan(db);
+  loaded();
   for (k = Atomics.add(claim, 0, 1); k < job.chunks; k = Atomics.add(claim, 0, 1)) {
     port.postMessage({ k, ok: true, result: verifyRange(chunkTask(job, k), db) });
     Atomics.store(done, k, 1);
@@ -32,6 +40,7 @@ try {
     Atomics.notify(done, k);
   }
 } finally {
+  loaded();
   db?.close();
   port.close();
 }
