@@ -24,14 +24,14 @@ test("the cache's key covers every module that turns a stack file's bytes into i
   const here = import.meta.dirname;
   const seen = new Set<string>();
   const packages = new Set<string>();
-  const todo = [path.join(here, "stackListCache.ts")];
-  while (todo.length > 0) {
-    const file = todo.pop() as string;
+  const toScan = [path.join(here, "stackListCache.ts")];
+  while (toScan.length > 0) {
+    const file = toScan.pop() as string;
     if (seen.has(file)) continue;
     seen.add(file);
     const found = runtimeImports(file);
     for (const p of found.packages) packages.add(p);
-    todo.push(...found.relative);
+    toScan.push(...found.relative);
   }
   const listed = LISTING_SOURCES.map((rel) => path.join(here, rel));
   assert.deepEqual([...seen].sort(), [...listed].sort());

@@ -10,7 +10,6 @@ export interface MirrorSource {
 }
 
 const PAGE = 5_000;
-const CHECKPOINT_ID_KEY = "mirror.sourceCheckpointId";
 
 /**
  * A replica's local copy of the shared PostgreSQL ledger in a SQLite file of the usual schema
@@ -32,12 +31,10 @@ export class LedgerMirror {
     this.#checkpointId = checkpointId;
   }
 
-  /** The source's checkpoint id copied last (persist it beside the mirror to resume; see CHECKPOINT_ID_KEY). */
+  /** The source's checkpoint id copied last: pass it to a later mirror of the same file to resume there. */
   get checkpointId(): number {
     return this.#checkpointId;
   }
-
-  static readonly CHECKPOINT_ID_KEY = CHECKPOINT_ID_KEY;
 
   /** Copies what the source has beyond the mirror; returns how many entries were added. */
   pull(): Promise<number> {
