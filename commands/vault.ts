@@ -15,15 +15,19 @@ export async function verifyVault(
   app: Pick<App, "vault" | "ledgerPath">,
 ): Promise<VaultVerifyReport & { custody?: VaultCustodyReport }> {
   const vault = await app.vault();
-  const report = await vault.verify(runIds.length > 0 ? runIds : undefined);
-  if (!existsSync(app.ledgerPath())) return report;
-  const { db } = openLedgerReadOnly(app.ledgerPath());
-  let links: ReturnType<typeof readLedgerLinks>;
-  try {
-    links = readLedgerLinks(db);
-  } finally {
-    db.close();
+  // The ledger before the vault: every RUN_SEALED entry read names a commit already in the vault (with
+  // replicas, already on MAOS_VAULT_REMOTE, which verify() fetches and fast-forwards to first).
+  let links: ReturnType<typeof readLedgerLinks> | undefined;
+  if (existsSync(app.ledgerPath())) {
+    const { db } = openLedgerReadOnly(app.ledgerPath());
+    try {
+      links = readLedgerLinks(db);
+    } finally {
+      db.close();
+    }
   }
+  const report = await vault.verify(runIds.length > 0 ? runIds : undefined);
+  if (!links) return report;
   if (runIds.length > 0) {
     const wanted = (r: { runId: string; vaultPath: string }) =>
       runIds.some((id) => r.runId === id || r.runId.slice(0, 8) === id || r.vaultPath.endsWith(`/${id}`));

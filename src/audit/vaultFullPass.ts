@@ -30,6 +30,8 @@ export interface FullPassResult {
 export async function fullVaultPass(input: {
   vaultDir: string;
   ledgerPath: string;
+  /** Only entries up to this seq (read before the vault was): a later one may name a commit not fetched yet. */
+  upTo?: number;
 }): Promise<FullPassResult> {
   const db = new Database(input.ledgerPath, { readonly: true, fileMustExist: true });
   let links: ReturnType<typeof readLedgerLinks>;
@@ -41,6 +43,14 @@ export async function fullVaultPass(input: {
     }))());
   } finally {
     db.close();
+  }
+  const upTo = input.upTo;
+  if (upTo !== undefined && lastSeq > upTo) {
+    lastSeq = upTo;
+    links = {
+      sealed: links.sealed.filter((r) => r.seq <= upTo),
+      keys: links.keys.filter((k) => k.seq <= upTo),
+    };
   }
   let recent: readonly string[] = [];
   const report = await checkVaultCustody(input.vaultDir, links, {

@@ -4,7 +4,7 @@ import { parentPort, workerData } from "node:worker_threads";
  * Worker entry for the vault's full custody pass (see VaultWatch): the result, or the error's text, goes
  * back as one message. The import is dynamic so that even a load failure is reported.
  */
-const input = workerData as { vaultDir: string; ledgerPath: string };
+const input = workerData as { vaultDir: string; ledgerPath: string; upTo?: number };
 try {
   const { fullVaultPass } = await import("./vaultFullPass.ts");
   parentPort?.postMessage({ ok: true, result: await fullVaultPass(input) });

@@ -119,6 +119,24 @@ export class VaultWatch {
     const app = this.#app;
     const mark = await this.#load();
     const vault = await app.vault();
+    // The ledger first, then the vault: a RUN_SEALED entry is written after its commit is in the vault
+    // (pushed, with replicas), so every entry up to upTo has its commit in what is read after it.
+    const upTo = app.ledger().sync().head().seq;
+    if (vault.shared) {
+      try {
+        await vault.sync();
+      } catch (err) {
+        // Other replicas' seals cannot be checked without the remote; the mark stays where it is.
+        const reason = err instanceof Error ? err.message : String(err);
+        return {
+          ok: false,
+          runs: mark?.runs ?? 0,
+          head: null,
+          mode: "unchanged",
+          problems: [{ subject: "MAOS_VAULT_REMOTE", reason }],
+        };
+      }
+    }
     const head = (await headFromFiles(vault.gitDir)) ?? (await vault.headCommit()) ?? null;
     const since = mark ? app.clock.now().getTime() - Date.parse(mark.fullAt) : 0;
     const full =
@@ -130,18 +148,23 @@ export class VaultWatch {
           : !(since < VAULT_FULL_PASS_MS)
             ? "hourly"
             : undefined);
-    if (full !== undefined || mark === null || head === null) return this.#full(full ?? "no vault HEAD");
+    if (full !== undefined || mark === null || head === null)
+      return this.#full(full ?? "no vault HEAD", upTo);
 
     const ledger = app.ledger();
-    const keys = ledger.query({ eventType: VAULT_KEY_EVENT, afterSeq: mark.keySeq });
-    if (keys.length > 0) return this.#full("the vault signing key changed");
-    const sealedEntries = ledger.query({ eventType: "RUN_SEALED", afterSeq: mark.sealedSeq });
+    const keys = ledger
+      .query({ eventType: VAULT_KEY_EVENT, afterSeq: mark.keySeq })
+      .filter((e) => e.seq <= upTo);
+    if (keys.length > 0) return this.#full("the vault signing key changed", upTo);
+    const sealedEntries = ledger
+      .query({ eventType: "RUN_SEALED", afterSeq: mark.sealedSeq })
+      .filter((e) => e.seq <= upTo);
     const sealed = sealedEntries.flatMap(toRecord);
     if (head === mark.head && sealedEntries.length === 0) {
       return { ok: true, runs: mark.runs, head, mode: "unchanged", problems: [] };
     }
     if (!mark.signing && sealed.length > 0 && this.#signingKeyInForce()) {
-      return this.#full("the first seal under a vault signing key");
+      return this.#full("the first seal under a vault signing key", upTo);
     }
 
     const problems: VaultCustodyProblem[] = [];
@@ -265,12 +288,13 @@ export class VaultWatch {
     }
   }
 
-  async #full(reason: string): Promise<VaultCheck> {
+  async #full(reason: string, upTo: number): Promise<VaultCheck> {
     const app = this.#app;
     const vault = await app.vault();
     const result = await runFullPass({
       vaultDir: vault.dir,
       ledgerPath: app.ledgerPath(),
+      upTo,
     });
     const problems = [...result.report.problems, ...result.workingTree];
     const ok = problems.length === 0;
@@ -408,7 +432,7 @@ function largestNote(notes: readonly string[]): string | null {
 }
 
 /** The full pass in a worker thread: its git processes and hashing never hold this event loop. */
-function runFullPass(input: { vaultDir: string; ledgerPath: string }): Promise<FullPassResult> {
+function runFullPass(input: { vaultDir: string; ledgerPath: string; upTo: number }): Promise<FullPassResult> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL("./vaultFullPassWorker.ts", import.meta.url), { workerData: input });
     worker.once("message", (m: { ok: true; result: FullPassResult } | { ok: false; error: string }) => {

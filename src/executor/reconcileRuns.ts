@@ -1,7 +1,7 @@
 import os from "node:os";
 import type { LedgerEntry } from "../ledger/Ledger.ts";
 import type { LedgerHandle } from "../ledger/LedgerHandle.ts";
-import type { RunRecovery, Vault } from "../vault/Vault.ts";
+import { isRemoteUnreachable, type RunRecovery, type Vault } from "../vault/Vault.ts";
 
 /** A run is settled once it has one of these; RUN_COMPLETED and RUN_FAILED are not enough (no seal yet). */
 const SETTLED = ["RUN_SEALED", "RUN_ABORTED"] as const;
@@ -39,6 +39,21 @@ export async function reconcileRuns(
   const result: Reconciliation = { aborted: [], sealedLate: [] };
   if (openRuns(ledger, isAlive).length === 0) return result;
   const v = await vault();
+  try {
+    await settle(ledger, v, isAlive, result);
+  } catch (err) {
+    // A shared vault whose remote does not answer: what is not settled yet stays open for the next start.
+    if (!isRemoteUnreachable(err)) throw err;
+  }
+  return result;
+}
+
+async function settle(
+  ledger: LedgerHandle,
+  v: Vault,
+  isAlive: (pid: number) => boolean,
+  result: Reconciliation,
+): Promise<void> {
   await v.withLock(async () => {
     // Again, inside the lock: another process may have settled some meanwhile.
     for (const run of openRuns(ledger, isAlive)) {
@@ -94,7 +109,6 @@ export async function reconcileRuns(
       }
     }
   });
-  return result;
 }
 
 function abortReason(last: LedgerEntry | undefined, recovery: RunRecovery): string {

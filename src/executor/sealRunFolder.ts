@@ -1,6 +1,6 @@
 import { pausePoint } from "../core/pausePoint.ts";
 import { chicagoIso, utcIso } from "../core/timestamps.ts";
-import { type SealedRun, VAULT_CHECKPOINT_FILE } from "../vault/Vault.ts";
+import { isRemoteUnreachable, type SealedRun, VAULT_CHECKPOINT_FILE } from "../vault/Vault.ts";
 import { digestReport } from "./digestReport.ts";
 import { asRunError, type RunScope, sumTokens } from "./runScope.ts";
 import type { RunSummary } from "./runTypes.ts";
@@ -68,6 +68,9 @@ export async function sealRunFolder(
       },
     });
   } catch (err) {
+    // A shared vault whose remote did not answer kept the complete folder: the run stays open, and
+    // reconcileRuns seals it late (RUN_SEALED, late) at the next start once the remote answers.
+    if (isRemoteUnreachable(err) && err.details.keptRunFolder) throw err;
     // Never left in limbo: a run whose seal failed is settled here, with the cause.
     const e = asRunError(err);
     await append("RUN_ABORTED", { reason: `its seal failed: ${scrub(e.message)}`, code: e.code }, "error");

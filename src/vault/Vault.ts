@@ -1,3 +1,4 @@
+// Over 500 lines on purpose: every vault write (seal, documents, recovery) and its locking, local and shared, in one place.
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { ChildProcess } from "node:child_process";
 import { appendFile, mkdir, realpath, rm, writeFile } from "node:fs/promises";
@@ -12,6 +13,7 @@ import { recoverIndex } from "./recoverIndex.ts";
 import { type RunRecovery, recoverRunFolder } from "./recoverRun.ts";
 import { safeRelPath } from "./safeRelPath.ts";
 import { comparePaths, sealRoot, sha256Hex } from "./sealRoot.ts";
+import { isRemoteUnreachable, keepingRunFolder, SharedRemote, type SharedSealing } from "./sharedRemote.ts";
 import { prepareSshSigning, type SshSigningKey } from "./sshSigning.ts";
 import { CrossProcessLock } from "./VaultLock.ts";
 import { configureVault } from "./vaultConfig.ts";
@@ -34,6 +36,7 @@ import { pushWithRetry, startGc } from "./vaultUpkeep.ts";
 import { type VaultReader, type VaultVerifyReport, verifyChangedRuns, verifyRuns } from "./verifyVault.ts";
 
 export type { RunRecovery } from "./recoverRun.ts";
+export { isRemoteUnreachable, type SharedSealing } from "./sharedRemote.ts";
 export type { SealJson } from "./vaultFiles.ts";
 export type { SealedRun, VaultLog, VaultOpenOptions } from "./vaultTypes.ts";
 export { VAULT_CHECKPOINT_FILE } from "./vaultTypes.ts";
@@ -68,6 +71,10 @@ export class Vault {
   readonly #lock: CrossProcessLock;
   /** Set inside #exclusive: nested vault calls run in the section already held. */
   readonly #inside = new AsyncLocalStorage<true>();
+  /** Shared sealing (several replicas, one remote): the cluster lock and the git side. */
+  readonly #shared: { sealing: SharedSealing; remote: SharedRemote } | undefined;
+  /** Set inside #underCluster: nested writes run in the cluster section already held. */
+  readonly #insideCluster = new AsyncLocalStorage<true>();
   /** Seals since the last `git gc --auto` this process started, and that process while it runs. */
   #sealsSinceGc = 0;
   #gc: ChildProcess | undefined;
@@ -84,9 +91,27 @@ export class Vault {
     this.#repo = new VaultRepo(dir, gitDir, opts.clock);
     this.#git = this.#repo.git;
     this.#lock = lock;
+    this.#shared =
+      opts.shared && this.#remote !== undefined
+        ? { sealing: opts.shared, remote: new SharedRemote(dir, gitDir, this.#remote) }
+        : undefined;
+  }
+
+  /** True when replicas share this vault through MAOS_VAULT_REMOTE (see VaultOpenOptions.shared). */
+  get shared(): boolean {
+    return this.#shared !== undefined;
   }
 
   static async open(opts: VaultOpenOptions): Promise<Vault> {
+    if (opts.shared && !opts.remote) {
+      throw new CodexError(
+        "CONFIG_INVALID",
+        "MAOS_VAULT_REMOTE is not set, but replicas share this vault (DATABASE_URL is set): each replica's seals must reach one remote",
+        {
+          hint: "set MAOS_VAULT_REMOTE to the git remote every replica pushes to (a bare repository on a shared volume, or a git server URL)",
+        },
+      );
+    }
     const requested = resolve(opts.dir);
     await mkdir(requested, { recursive: true });
     const dir = await realpath(requested);
@@ -99,7 +124,11 @@ export class Vault {
     try {
       vault = await Vault.#openLocked(dir, opts, signing, lock);
       if (held.previousCrashed) await vault.#recoverIndex(held.previousCrashed);
-      if ((await vault.headCommit()) === undefined) await vault.#initialCommit();
+      if ((await vault.headCommit()) === undefined) {
+        // Shared: a fresh clone takes the remote's history; only the first replica ever initialises it.
+        if (vault.#shared) await vault.#underCluster(async () => vault.#initialCommit(), true);
+        else await vault.#initialCommit();
+      }
     } finally {
       await held.release();
     }
@@ -142,6 +171,63 @@ export class Vault {
   }
 
   /**
+   * A write: #exclusive, and in shared mode also #underCluster (the cluster lock, the remote caught up
+   * with first unless `catchUpFirst` is false, in which case the task calls #catchUp itself).
+   */
+  #write<T>(task: () => Promise<T>, catchUpFirst = true): Promise<T> {
+    if (!this.#shared) return this.#exclusive(task);
+    return this.#exclusive(() => this.#underCluster(task, catchUpFirst));
+  }
+
+  /** With the local lock held: runs `task` under the cluster lock (once; nested calls run at once). */
+  async #underCluster<T>(task: () => Promise<T>, catchUpFirst: boolean): Promise<T> {
+    const shared = this.#shared;
+    if (!shared || this.#insideCluster.getStore()) return task();
+    return shared.sealing.lock(() =>
+      this.#insideCluster.run(true, async () => {
+        if (catchUpFirst) await this.#catchUp();
+        return task();
+      }),
+    );
+  }
+
+  /** Shared mode, local lock held: fetch MAOS_VAULT_REMOTE and fast-forward to it (see SharedRemote). */
+  async #catchUp(): Promise<void> {
+    if (!this.#shared) return;
+    const { restage } = await this.#shared.remote.catchUp();
+    await this.#repo.stageDocs(restage, "stage the vault's pending documents again");
+  }
+
+  /**
+   * Shared mode, inside #underCluster after a commit: pushes it. When the push fails the commits since
+   * `prev` are undone (no divergence from the remote) and the error names MAOS_VAULT_REMOTE.
+   */
+  async #publish(prev: string | undefined, what: string): Promise<void> {
+    const shared = this.#shared;
+    if (!shared || (await this.headCommit()) === prev) return;
+    const r = await shared.remote.publish({
+      prev,
+      attempts: this.#pushAttempts,
+      clock: this.#clock,
+      what,
+      ...(this.#log ? { log: this.#log } : {}),
+    });
+    if (r.pushed) return;
+    await this.#repo.stageDocs(r.restage, "stage the vault's pending documents again");
+    throw r.error;
+  }
+
+  /**
+   * Shared mode: fetches MAOS_VAULT_REMOTE and fast-forwards this clone to it (branch, index, working
+   * tree), under the local vault lock only: what the custody checks and `vault verify` call first, so a
+   * replica checks the seals every replica made. Does nothing on a vault of one home.
+   */
+  async sync(): Promise<void> {
+    if (!this.#shared) return;
+    await this.#exclusive(() => this.#catchUp());
+  }
+
+  /**
    * Runs `task` as #exclusive does, but only if the vault is free now: when this process has a vault
    * change running or queued, or another process holds the vault lock, returns `{ ran: false }` at once
    * instead of waiting (a heartbeat's anchoring goes to the next beat rather than wait for a seal).
@@ -166,7 +252,7 @@ export class Vault {
    * vault and act on it without another process sealing in between, such as reconciling crashed runs.
    */
   withLock<T>(task: () => Promise<T>): Promise<T> {
-    return this.#exclusive(task);
+    return this.#write(task);
   }
 
   /** Repairs what a lock holder that died left half done in git (see recoverIndex). */
@@ -208,7 +294,8 @@ export class Vault {
       })
       .sort((a, b) => comparePaths(a.path, b.path));
 
-    const { seal, commit } = await this.#exclusive(async () => {
+    let written = false;
+    const { seal, commit } = await this.#write(async () => {
       if (await exists(abs)) {
         if (await this.#repo.isCommitted(relPath)) {
           throw new CodexError("REFUSED", `run ${input.runId} is already sealed in ${relPath}`, {
@@ -247,7 +334,11 @@ export class Vault {
         };
         const sealBytes = Buffer.from(`${JSON.stringify(seal, null, 2)}\n`, "utf8");
         await writeFile(join(abs, SEAL_FILE), sealBytes);
+        written = true;
         await pausePoint("seal:seal-written");
+        // Shared: caught up only now, so a remote that does not answer leaves the complete folder.
+        await this.#catchUp();
+        const prev = await this.headCommit();
         const subject = `seal: ${seal.stack} run ${seal.runId.slice(0, 8)} root ${seal.root.slice(0, 16)}`;
         const body = [
           `run: ${seal.runId}`,
@@ -266,11 +357,14 @@ export class Vault {
           beforeBranch: () => pausePoint("seal:staged"),
         });
         await pausePoint("seal:committed");
+        await this.#publish(prev, `publish the seal of run ${input.runId}`);
         return { seal, commit: committed };
       } catch (err) {
         // A seal that did not commit leaves nothing behind: unstaged, so it cannot ride along in the
-        // next commit, and removed, so verify never meets a half-written folder.
+        // next commit, and removed, so verify never meets a half-written folder. Except a complete one
+        // whose remote did not answer (shared mode): kept, for reconcileRuns to seal late.
         await this.#repo.unstage(relPath).catch(() => {});
+        if (written && isRemoteUnreachable(err)) throw keepingRunFolder(err, relPath);
         await rm(abs, { recursive: true, force: true }).catch(() => {});
         if (err instanceof CodexError) throw err;
         throw new CodexError(
@@ -282,7 +376,7 @@ export class Vault {
           },
         );
       }
-    });
+    }, false);
     this.#log?.info(
       { runId: seal.runId, stack: seal.stack, folder: relPath, commit, root: seal.root },
       "vault: sealed run",
@@ -290,7 +384,7 @@ export class Vault {
     this.#upkeep();
     if (++this.#sealsSinceGc >= GC_EVERY_SEALS) this.gcInBackground();
 
-    const { pushed } = await this.push();
+    const { pushed } = this.#shared ? { pushed: true } : await this.push();
     return { runId: seal.runId, dir: abs, relPath, commit, seal, pushed };
   }
 
@@ -301,15 +395,18 @@ export class Vault {
       return { path, bytes: toBytes(content) };
     });
     await this.#beforeCommit?.();
-    const commit = await this.#exclusive(async () => {
+    const commit = await this.#write(async () => {
+      const prev = await this.headCommit();
       for (const file of entries) {
         await mkdir(dirname(join(this.dir, file.path)), { recursive: true });
         await writeFile(join(this.dir, file.path), file.bytes);
       }
-      return this.#repo.commitChanges({
+      const made = await this.#repo.commitChanges({
         docs: [...entries.map((e) => e.path), ...(await this.#along())],
         subject: message,
       });
+      await this.#publish(prev, `publish the vault commit "${message}"`);
+      return made;
     });
     this.#upkeep();
     return commit;
@@ -363,7 +460,11 @@ export class Vault {
    */
   async verify(runIds?: string[]): Promise<VaultVerifyReport> {
     // Under the lock: a run another process is sealing right now is checked once it is committed.
-    return this.#exclusive(async () => verifyRuns(await this.#reader(), runIds));
+    // Shared: this replica checks every replica's seals, caught up with MAOS_VAULT_REMOTE first.
+    return this.#exclusive(async () => {
+      await this.#catchUp();
+      return verifyRuns(await this.#reader(), runIds);
+    });
   }
 
   /**
@@ -389,7 +490,13 @@ export class Vault {
    * working tree and the index (`incomplete`), so `vault verify` and later commits never meet it.
    */
   async recoverRun(runId: string, stack: string): Promise<RunRecovery> {
-    return this.#exclusive(() => recoverRunFolder(this.#repo, runId, stack));
+    return this.#write(async () => {
+      const prev = await this.headCommit();
+      const recovery = await recoverRunFolder(this.#repo, runId, stack);
+      if (recovery.state === "sealed-late")
+        await this.#publish(prev, `publish the late seal of run ${runId}`);
+      return recovery;
+    });
   }
 
   /** Sealed runs in the working tree, oldest folder first; folders without a readable SEAL.json are skipped. */
@@ -462,10 +569,12 @@ export class Vault {
 
   /** Called with the vault lock held, so of several processes opening a fresh vault one commits. */
   async #initialCommit(): Promise<void> {
+    if ((await this.headCommit()) !== undefined) return;
     const readme = join(this.dir, "README.md");
     if (!(await exists(readme))) await writeFile(readme, VAULT_README);
     await this.#repo.stage(["README.md"], "stage README.md");
     await this.#repo.commit("vault: initialise");
+    await this.#publish(undefined, "publish the vault's first commit");
   }
 
   #checkWritable(relPath: string): void {

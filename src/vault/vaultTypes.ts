@@ -1,6 +1,7 @@
 import { CodexError } from "../core/CodexError.ts";
 import type { Clock } from "../core/clock.ts";
 import { compactUtc } from "../core/timestamps.ts";
+import type { SharedSealing } from "./sharedRemote.ts";
 import type { SealJson } from "./vaultFiles.ts";
 
 export interface SealedRun {
@@ -35,6 +36,13 @@ export interface VaultOpenOptions {
    * records a change of key (or that signing is off) before its first commit.
    */
   beforeCommit?: () => Promise<void>;
+  /**
+   * Several replicas (each its own MAOS_HOME) share the vault through `remote` (required): every write
+   * (a seal, a document commit, a late seal, the first commit) runs under `lock`, a cluster-wide lock
+   * (withAdvisoryLock in src/state/pg), and inside it fetches the remote, fast-forwards to it, commits and
+   * pushes; a push that fails undoes the local commit and the write fails naming MAOS_VAULT_REMOTE.
+   */
+  shared?: SharedSealing;
 }
 
 /** The newest signed ledger checkpoint, staged after each one so that the vault's next commit carries it. */
