@@ -6,7 +6,7 @@
  * and leaves nothing divergent.
  */
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, renameSync, writeFileSync, chmodSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { CodexError } from "../../src/core/CodexError.ts";
@@ -185,7 +185,12 @@ describe("a vault shared by replicas through MAOS_VAULT_REMOTE", () => {
 
   it("a single home's vault is unchanged: no shared option, sync does nothing, pushes are best effort", async () => {
     const clock = new ManualClock();
-    const v = await Vault.open({ dir: join(tmp.dir, "single"), clock, remote: join(tmp.dir, "nowhere.git"), pushAttempts: 1 });
+    const v = await Vault.open({
+      dir: join(tmp.dir, "single"),
+      clock,
+      remote: join(tmp.dir, "nowhere.git"),
+      pushAttempts: 1,
+    });
     assert.equal(v.shared, false);
     await v.sync();
     const sealed = await seal(v, clock, "cccc0001-run");
