@@ -1,9 +1,11 @@
 import type { Env } from "../config/loadEnv.ts";
-import { CodexError, type ErrorCode, isCodexError } from "../core/CodexError.ts";
+import type { WireError } from "../core/wireError.ts";
 import type { EgressRefusal } from "../egress/EgressGuard.ts";
 import type { RunJob } from "../executor/RunExecutor.ts";
 import type { RunProgress } from "../executor/RunProgress.ts";
 import type { RunSummary } from "../executor/runTypes.ts";
+
+export { errorFromWire, errorToWire, type WireError } from "../core/wireError.ts";
 
 // The messages between the bot's thread and a run worker (WorkerRuns ⇄ runWorker.ts): plain data only.
 
@@ -28,48 +30,3 @@ export type FromWorker =
   /** A refused egress the worker recorded at `seq`; the bot's kernel applies STOP–RESET–REALIGN. */
   | { type: "egress-refused"; refusal: EgressRefusal; seq: number }
   | { type: "closed" };
-
-/** An error as it crosses the thread boundary: a CodexError keeps its code, message, hint and details. */
-export interface WireError {
-  code?: ErrorCode;
-  message: string;
-  hint?: string;
-  details?: unknown;
-  /** For the server log only (never shown to a user). */
-  stack?: string;
-}
-
-export function errorToWire(err: unknown): WireError {
-  if (isCodexError(err)) {
-    return {
-      code: err.code,
-      message: err.message,
-      ...(err.hint ? { hint: err.hint } : {}),
-      ...(err.details === undefined ? {} : { details: cloneable(err.details) }),
-      ...(err.stack ? { stack: err.stack } : {}),
-    };
-  }
-  if (err instanceof Error) return { message: err.message, ...(err.stack ? { stack: err.stack } : {}) };
-  return { message: String(err) };
-}
-
-export function errorFromWire(w: WireError): Error {
-  const err = w.code
-    ? new CodexError(w.code, w.message, {
-        ...(w.hint ? { hint: w.hint } : {}),
-        ...(w.details === undefined ? {} : { details: w.details }),
-      })
-    : new Error(w.message);
-  // The worker's stack, so the server log says where it failed (users see only message and hint).
-  if (w.stack) err.stack = w.stack;
-  return err;
-}
-
-/** Details that can be posted to another thread, or none (they are never needed to tell the user). */
-function cloneable(details: unknown): unknown {
-  try {
-    return structuredClone(details);
-  } catch {
-    return undefined;
-  }
-}

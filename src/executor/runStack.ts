@@ -32,7 +32,9 @@ export async function runStack(
   const { stack, actor } = req;
   const screened = await screenRunInputs(req, deps);
   const inputs = screened.inputs;
-  const runId = randomUUID();
+  // Inputs a run queue redacted before storing the job are named as if redacted here.
+  const redacted = [...(req.inputsRedacted ?? []), ...screened.redacted];
+  const runId = req.runId ?? randomUUID();
   const correlationId = randomUUID();
   req.onRunId?.(runId);
   /** A cancel asked for in this process (the signal) or in any other (state.db); checked between agents. */
@@ -85,7 +87,7 @@ export async function runStack(
       stackHash: stack.hash,
       charterHash: deps.charter.hash,
       inputs: scope.scrubbedInputs,
-      ...(screened.redacted.length > 0 ? { inputsRedacted: screened.redacted } : {}),
+      ...(redacted.length > 0 ? { inputsRedacted: redacted } : {}),
       agents: order,
       providers: { prime: scope.primeSpec, backup: deps.hub.backup?.spec ?? null },
     });

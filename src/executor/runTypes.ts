@@ -48,6 +48,13 @@ export interface RunRequest {
    * `reason`, when a string, names who cancelled.
    */
   signal?: AbortSignal | undefined;
+  /**
+   * The run's id, when the caller assigns it (the run queue records each attempt's id before the run
+   * starts, so a replica killed mid-run leaves a run it can name); otherwise a fresh one.
+   */
+  runId?: string | undefined;
+  /** Inputs already redacted upstream (the run queue screens before a job is stored), for RUN_STARTED. */
+  inputsRedacted?: { input: string; patterns: string[] }[] | undefined;
   /** Called with the run id as soon as it exists, so the caller can offer a way to cancel it. */
   onRunId?: ((runId: string) => void) | undefined;
 }

@@ -22,6 +22,7 @@ import {
   SRR_TRIGGERS,
   type SrrTrigger,
 } from "./charterDefaults.ts";
+import { RUNS_KEYS, type RunsSettings, runsProblems, runsShape, toRunsSettings } from "./charterRuns.ts";
 import { compilePattern, type GuardrailRules, type NamedPattern } from "./guardrails.ts";
 
 /**
@@ -192,6 +193,7 @@ const charterShape = {
   server: section(serverShape),
   outbox: section(outboxShape),
   srr: section(srrShape),
+  runs: section(runsShape),
 };
 
 const charterYamlSchema = z.strictObject(charterShape);
@@ -214,6 +216,7 @@ const CHARTER_KEYS: Record<string, readonly string[]> = {
   server: Object.keys(serverShape),
   outbox: Object.keys(outboxShape),
   srr: Object.keys(srrShape),
+  ...RUNS_KEYS,
 };
 
 export interface DriftWeights {
@@ -261,6 +264,8 @@ export interface Charter {
   outbox: { retryBudgetMs: number; maxBackoffMs: number };
   /** STOP–RESET–REALIGN: which triggers halt the loop, and whether stack runs wait while halted. */
   srr: { haltOn: SrrTrigger[]; blockRuns: boolean };
+  /** Per-stack concurrency across replicas and scheduled runs (the run queue, DATABASE_URL). */
+  runs: RunsSettings;
 }
 
 function toCharter(c: z.output<typeof charterYamlSchema>, file: string, hash: string): Charter {
@@ -317,6 +322,7 @@ function toCharter(c: z.output<typeof charterYamlSchema>, file: string, hash: st
       maxBackoffMs: c.outbox.max_backoff_seconds * 1000,
     },
     srr: { haltOn: c.srr.halt_on, blockRuns: c.srr.block_runs },
+    runs: toRunsSettings(c.runs),
   };
 }
 
@@ -404,6 +410,7 @@ function crossChecks(source: YamlSource, charter: Charter): YamlProblem[] {
       ),
     );
   }
+  problems.push(...runsProblems(source, charter.runs));
   return problems;
 }
 

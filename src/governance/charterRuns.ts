@@ -1,0 +1,96 @@
+import { CronPattern } from "croner";
+import { z } from "zod";
+import type { YamlProblem } from "../core/problems.ts";
+import { CHICAGO } from "../core/timestamps.ts";
+import type { YamlSource } from "../core/YamlSource.ts";
+
+/**
+ * The charter's `runs:` section: how many runs of a stack may execute at once across every replica,
+ * and the stacks run on a schedule. Both take effect on the run queue (DATABASE_URL set); a single
+ * process on SQLite runs what it is asked, as before.
+ */
+
+const STACK = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
+const stackName = z.string().regex(STACK, { error: "expected a stack name such as marketing_ops" });
+
+const scheduleShape = {
+  stack: stackName,
+  cron: z.string().min(1),
+  timezone: z.string().min(1).default(CHICAGO),
+  inputs: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+};
+
+export const runsShape = {
+  /** At most N runs of the named stack at once, across all replicas; a run over the limit waits. */
+  per_stack: z.record(stackName, z.int().min(1)).default({}),
+  /** The same for every stack not named in per_stack; unset: no limit. */
+  per_stack_default: z.int().min(1).optional(),
+  schedules: z.array(z.strictObject(scheduleShape)).default([]),
+};
+
+export const RUNS_KEYS = {
+  runs: Object.keys(runsShape),
+  "runs.schedules": Object.keys(scheduleShape),
+} as const;
+
+export interface RunSchedule {
+  stack: string;
+  /** Five fields (minute hour day month weekday), read in `timezone`. */
+  cron: string;
+  timezone: string;
+  inputs: Record<string, string>;
+}
+
+export interface RunsSettings {
+  perStack: Record<string, number>;
+  perStackDefault: number | undefined;
+  schedules: RunSchedule[];
+}
+
+type RunsYaml = z.output<z.ZodObject<typeof runsShape>>;
+
+export function toRunsSettings(r: RunsYaml): RunsSettings {
+  return {
+    perStack: r.per_stack,
+    perStackDefault: r.per_stack_default,
+    schedules: r.schedules.map((s) => ({
+      stack: s.stack,
+      cron: s.cron.trim(),
+      timezone: s.timezone,
+      inputs: Object.fromEntries(Object.entries(s.inputs).map(([k, v]) => [k, String(v)])),
+    })),
+  };
+}
+
+/**
+ * Why a cron expression with its time zone cannot be used, or undefined when it can: five fields (the
+ * queue fires at most once a minute), a pattern croner reads, and a zone the runtime knows.
+ */
+export function cronProblem(cron: string, timezone: string): string | undefined {
+  const fields = cron.trim().split(/\s+/);
+  if (fields.length !== 5) {
+    return `expected five cron fields (minute hour day month weekday), got ${fields.length}: "${cron}"`;
+  }
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: timezone });
+  } catch {
+    return `unknown time zone "${timezone}" (use an IANA name such as America/Chicago or UTC)`;
+  }
+  try {
+    new CronPattern(cron, timezone);
+  } catch (err) {
+    const why = err instanceof Error ? err.message.replace(/^CronPattern: /, "") : String(err);
+    return `not a valid cron expression (minute hour day month weekday): ${why}`;
+  }
+  return undefined;
+}
+
+/** The checks zod cannot make: each schedule's cron and time zone. */
+export function runsProblems(source: YamlSource, runs: RunsSettings): YamlProblem[] {
+  const problems: YamlProblem[] = [];
+  runs.schedules.forEach((s, i) => {
+    const why = cronProblem(s.cron, s.timezone);
+    if (why) problems.push(source.problem(["runs", "schedules", i, "cron"], why));
+  });
+  return problems;
+}
