@@ -94,7 +94,11 @@ if (want("postgres")) {
         `median ${p.failoverMedianMs}, max ${p.failoverMaxMs} (${p.failoverHeartbeats} heartbeats)`,
         "≤ 2 heartbeats",
       ],
-      ["run queue latency, ack → worker start, p99 (ms)", p.queueNote, "—"],
+      [
+        `run queue latency, ack → worker start, ${p.queue.runs} runs (in-thread executor same run)`,
+        `p50 ${p.queue.p50Ms} ms, p99 ${p.queue.p99Ms} ms (in-thread p99 ${p.queue.threadP99Ms} ms)`,
+        "—",
+      ],
     );
   } catch (err) {
     // No server binaries here: say so in the table and the JSON rather than fail the other sections.

@@ -1,6 +1,7 @@
 // `npm run bench -- postgres`: the PostgreSQL backend on a throwaway cluster with durable settings
 // (fsync on, synchronous_commit on): durable appends/s under 50 producers against the SQLite ledger in
-// the same run, and leader failover time after kill -9 against the heartbeat interval.
+// the same run, leader failover time after kill -9 against the heartbeat interval, and the run queue's
+// ack → worker start latency against the in-thread executor's.
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -13,6 +14,7 @@ import { Ledger } from "../src/ledger/Ledger.ts";
 import { PgLedger } from "../src/ledger/pg/PgLedger.ts";
 import { generateNoteKey, newNoteSigner } from "../src/ledger/signedNote.ts";
 import { startPgCluster } from "../test/helpers/pgCluster.ts";
+import { benchRunQueue, type QueueLatency } from "./benchRunQueue.ts";
 
 const REPLICA = path.resolve(import.meta.dirname, "../test/postgres/pgReplica.ts");
 
@@ -29,8 +31,8 @@ export interface PostgresBenchResult {
   failoverMaxMs: number;
   /** failoverMaxMs / heartbeatMs; target ≤ 2. */
   failoverHeartbeats: number;
-  queueLatencyP99Ms: null;
-  queueNote: string;
+  /** Run queue: ack → a worker starting the run, sequential runs on an idle queue (in-thread baseline). */
+  queue: QueueLatency;
 }
 
 const sample = (i: number, runId: string) => ({
@@ -88,6 +90,7 @@ export async function benchPostgres(opts: { producers?: number; appends?: number
     await admin.connect();
     await admin.query("CREATE DATABASE appends");
     await admin.query("CREATE DATABASE failover");
+    await admin.query("CREATE DATABASE runqueue");
     await admin.end();
     const dbUrl = (name: string) => cluster.url.replace(/\/postgres$/, `/${name}`);
 
@@ -114,6 +117,7 @@ export async function benchPostgres(opts: { producers?: number; appends?: number
       leader = standby;
     }
     leader.child.kill("SIGKILL");
+    const queue = await benchRunQueue(dbUrl("runqueue"));
     const sorted = [...failoverMs].sort((a, b) => a - b);
     const max = sorted[sorted.length - 1] ?? Number.NaN;
     return {
@@ -126,8 +130,7 @@ export async function benchPostgres(opts: { producers?: number; appends?: number
       failoverMedianMs: Math.round(sorted[Math.floor(sorted.length / 2)] ?? Number.NaN),
       failoverMaxMs: Math.round(max),
       failoverHeartbeats: Math.round((max / heartbeatMs) * 100) / 100,
-      queueLatencyP99Ms: null,
-      queueNote: "not measured: the pg-boss run queue is not built yet (issue 15)",
+      queue,
     } satisfies PostgresBenchResult;
   } finally {
     cluster.stop();

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import path from "node:path";
 import pg from "pg";
 import { PgBoss, type WorkOptions } from "pg-boss";
@@ -249,8 +250,9 @@ export class PgRunQueue {
   }
 }
 
+/** pg-boss keys allow letters, digits, _ - . /: the stack and a short hash of its cron and zone. */
 export function scheduleKey(s: RunSchedule): string {
-  return `${s.stack} ${s.cron} ${s.timezone}`;
+  return `${s.stack}.${createHash("sha256").update(`${s.cron} ${s.timezone}`).digest("hex").slice(0, 12)}`;
 }
 
 /** A failed queue statement: what, where (no password), PostgreSQL's words and the fix naming DATABASE_URL. */
