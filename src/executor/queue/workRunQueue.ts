@@ -53,8 +53,9 @@ export async function workRunQueue(
   local: RunExecutor,
   opts: WorkOptions,
 ): Promise<{ stop(): Promise<void> }> {
-  const ids: string[] = [];
-  ids.push(
+  const ids: [string, string][] = [];
+  ids.push([
+    RUN_QUEUE,
     await queue.boss.work(
       RUN_QUEUE,
       {
@@ -65,17 +66,18 @@ export async function workRunQueue(
       },
       async ([job]: JobWithMetadata<RunJobData>[]) => (job ? runJob(queue, local, opts, job) : { runId: "" }),
     ),
-  );
-  ids.push(
+  ]);
+  ids.push([
+    DEAD_RUN_QUEUE,
     await queue.boss.work(
       DEAD_RUN_QUEUE,
       { includeMetadata: true, pollingIntervalSeconds: 2 },
       async ([job]: JobWithMetadata<RunJobData>[]) => (job ? buryJob(queue, opts, job) : { runId: "" }),
     ),
-  );
+  ]);
   return {
     async stop() {
-      for (const id of ids) await queue.boss.offWork(RUN_QUEUE, { id, wait: true }).catch(() => {});
+      for (const [name, id] of ids) await queue.boss.offWork(name, { id, wait: true }).catch(() => {});
     },
   };
 }
