@@ -1,5 +1,4 @@
 import type { App } from "../src/app/App.ts";
-import { refuseDatabaseUrl } from "../src/app/createApp.ts";
 import type { Reply } from "../src/core/Reply.ts";
 import type { LedgerEntry } from "../src/ledger/ledgerEntry.ts";
 import { tailEntries } from "../src/ledger/ledgerQueries.ts";
@@ -11,9 +10,10 @@ import { requireLedger } from "./requireLedger.ts";
  * no charter, no writer's Merkle state, no closing checkpoint), so it costs the same at 1M entries as at
  * ten and writes nothing. A live ledger's newest commits are read from its `-wal`.
  */
-export function tail(n: number, app: Pick<App, "env" | "ledgerPath">): LedgerEntry[] {
-  // As app.ledger() does: with DATABASE_URL set the ledger in use is not MAOS_HOME's.
-  refuseDatabaseUrl(app.env);
+export function tail(n: number, app: Pick<App, "env" | "ledgerPath" | "ledger">): LedgerEntry[] {
+  // With DATABASE_URL, ledger.db is this replica's mirror of the shared ledger, pulled when the app
+  // connected; a connection that failed is reported (app.ledger() throws why), never a stale mirror read.
+  if (app.env.DATABASE_URL) app.ledger();
   requireLedger(app);
   const { db } = openLedgerReadOnly(app.ledgerPath());
   try {

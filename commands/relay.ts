@@ -31,7 +31,7 @@ export async function redriveOutcome(
     return n;
   });
   const relays = app.relays();
-  const rows: OutboxRow[] = relays.outbox().redrive(numbers);
+  const rows: OutboxRow[] = await relays.outbox().redrive(numbers);
   if (rows.length > 0) {
     await app.ledger().append({
       eventType: "EVIDENCE_REDRIVEN",
@@ -42,7 +42,7 @@ export async function redriveOutcome(
     });
   }
   const pass = relays.dispatcher().sinks().length > 0 ? await relays.dispatcher().deliverDue() : undefined;
-  const c = relays.counts();
+  const c = await relays.counts();
   const data: RedriveResult = {
     redriven: rows.map((r) => ({ id: r.id, sink: r.sink, title: r.body.item.title, lastError: r.lastError })),
     pass,

@@ -127,7 +127,7 @@ export async function statusReply(app: StatusDeps): Promise<Reply> {
       runs.length > 0 ? `*Last runs*\n${runs.map(runLine).join("\n")}` : "*Last runs*\nno runs recorded yet",
   });
   parts.push({ kind: "text", text: `*Integrations*\n${(await integrations(app)).join("\n")}` });
-  const outbox = outboxLines(app);
+  const outbox = await outboxLines(app);
   if (outbox) parts.push({ kind: "text", text: outbox });
   parts.push({
     kind: "context",
@@ -200,10 +200,10 @@ async function integrations(app: StatusDeps): Promise<string[]> {
 }
 
 /** The evidence outbox: pending, delivered, dead letters (with why), from ledger.db. */
-function outboxLines(app: StatusDeps): string | undefined {
+async function outboxLines(app: StatusDeps): Promise<string | undefined> {
   if (!existsSync(app.ledgerPath())) return undefined;
   const relays = app.relays();
-  const c = relays.counts();
+  const c = await relays.counts();
   const sinks = (Object.entries(c.bySink) as [string, { pending: number; delivered: number; dead: number }][])
     .filter(([, n]) => n.pending + n.delivered + n.dead > 0)
     .map(([sink, n]) => `${sink} ${n.delivered} delivered, ${n.pending} pending, ${n.dead} dead`);
@@ -211,7 +211,7 @@ function outboxLines(app: StatusDeps): string | undefined {
     `*Evidence outbox*: ${c.pending} pending, ${c.delivered} delivered, ${c.dead} dead letter(s)${c.oldestPendingUtc ? ` · oldest pending since ${c.oldestPendingUtc}` : ""}`,
     ...(sinks.length > 0 ? [`• ${sinks.join(" · ")}`] : []),
   ];
-  const dead = relays.outbox().deadLetters(5);
+  const dead = await relays.outbox().deadLetters(5);
   if (dead.length > 0) {
     lines.push(
       ...dead.map(

@@ -76,6 +76,8 @@ async function main(): Promise<void> {
       // The bot (Slack, headless): runs execute on worker threads, so the acks never wait behind them.
       app = createApp({ env, runWorkers: defaultRunWorkers() });
     }
+    // DATABASE_URL: the shared ledger, state and outbox; the bot fails at start if they cannot open.
+    await app.connect();
     const settled = await app.reconcileRuns();
     if (settled.aborted.length > 0)
       app.log.warn({ runs: settled.aborted }, "marked runs a stopped process left open as aborted");
@@ -149,7 +151,7 @@ async function main(): Promise<void> {
       const bind = relayBind(app.env);
       app.log.info(
         { url: headless.url, bind: bind.host, heartbeatSeconds: app.charter().schedules.heartbeatSeconds },
-        `MAOS Codex is running headless: relay server at ${headless.url} (${bind.loopback ? "this machine only" : `on ${bind.host}`}), autonomy loop started`,
+        `MAOS Codex is running headless: relay server at ${headless.url} (${bind.loopback ? "this machine only" : `on ${bind.host}`}), ${app.env.DATABASE_URL ? "autonomy loop on the elected leader replica" : "autonomy loop started"}`,
       );
     }
   } catch (err) {

@@ -88,7 +88,7 @@ export const statusCommand = defineCommand({
     const reply = await statusReply(ctx.deps);
     // The JSON state only where it is printed: reading it opens the ledger, which chat's status must not create.
     if (ctx.surface === "chat") return done(null, reply);
-    const outbox = existsSync(ctx.deps.ledgerPath()) ? ctx.deps.relays().counts() : null;
+    const outbox = existsSync(ctx.deps.ledgerPath()) ? await ctx.deps.relays().counts() : null;
     return done({ ...(await ctx.deps.autonomy().stateJson()), outbox }, reply);
   },
 });
@@ -101,7 +101,7 @@ export const ledgerTailCommand = defineCommand({
   input: (z) => z.object({ lines: z.number().int().positive() }),
   plainInput: ({ lines }) =>
     Number.isSafeInteger(lines) && (lines as number) > 0 ? { lines: lines as number } : undefined,
-  deps: ["env", "ledgerPath"],
+  deps: ["env", "ledgerPath", "ledger"],
   chat: {
     words: ["ledger", "tail"],
     isDefault: true,

@@ -33,6 +33,14 @@ export interface App {
   /** Exact secret values (API keys, tokens): scrubbed from everything the app writes. */
   readonly secrets: readonly string[];
   charter(): Charter;
+  /**
+   * With DATABASE_URL set: connects to PostgreSQL and opens the ledger (pulling this replica's mirror),
+   * the state and the outbox every replica shares; every entry point awaits it before the app is used.
+   * Never throws: a failure (server down, no MAOS_LEDGER_KEY) is thrown by the first use of the ledger,
+   * state or outbox, so commands that need none (`maos stacks list`, `maos ledger export`) still work.
+   * Without DATABASE_URL: nothing (SQLite files open on first use).
+   */
+  connect(): Promise<void>;
   /** Role members added by MAOS_ROLES on top of the charter (checked against the charter's roles). */
   extraRoles(): RoleMembers;
   /** Every role grant in force with its source (charter, MAOS_ROLES from .env or the environment, client matrix), and their digest. */

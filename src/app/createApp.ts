@@ -6,7 +6,6 @@ import type { AttemptRecord } from "../agents/AttemptRecord.ts";
 import type { Provider } from "../agents/Provider.ts";
 import type { ApprovalService } from "../approvals/ApprovalService.ts";
 import type { VaultWatch } from "../audit/vaultWatch.ts";
-import type { AutonomyDeps } from "../autonomy/AutonomyDeps.ts";
 import type { AutonomyKernel } from "../autonomy/AutonomyKernel.ts";
 import type { ClientMatrix, ClientRecord } from "../clients/ClientMatrix.ts";
 import { dotEnvOrigin } from "../config/dotEnv.ts";
@@ -26,9 +25,12 @@ import type { LedgerWatch, VerifyCallOptions } from "../ledger/LedgerWatch.ts";
 import type { LedgerKey } from "../ledger/ledgerKey.ts";
 import type { MemoryIndex } from "../memory/MemoryIndex.ts";
 import type { Relays } from "../relays/Relays.ts";
+import type { StateApi } from "../state/StateApi.ts";
 import type { StateStore } from "../state/StateStore.ts";
 import type { Vault } from "../vault/Vault.ts";
 import type { App } from "./App.ts";
+import { autonomyDeps } from "./autonomyDeps.ts";
+import type { SharedStores } from "./connectShared.ts";
 import { mergeClientRoles } from "./mergeClientRoles.ts";
 import { recordEgressRefusal } from "./recordEgressRefusal.ts";
 
@@ -68,6 +70,7 @@ const relaysModule = load<typeof import("../relays/Relays.ts")>("../relays/Relay
 const sinkLimiter = load<typeof import("../relays/SinkLimiter.ts")>("../relays/SinkLimiter.ts");
 const stateStore = load<typeof import("../state/StateStore.ts")>("../state/StateStore.ts");
 const vaultModule = load<typeof import("../vault/Vault.ts")>("../vault/Vault.ts");
+const connectSharedModule = load<typeof import("./connectShared.ts")>("./connectShared.ts");
 const inThreadRunsModule = load<typeof import("./inThreadRuns.ts")>("./inThreadRuns.ts");
 const workerRunsModule = load<typeof import("./WorkerRuns.ts")>("./WorkerRuns.ts");
 
@@ -135,6 +138,11 @@ export function createApp(opts: AppOptions = {}): App {
   let autonomy: AutonomyKernel | undefined;
   let memory: MemoryIndex | undefined;
   let runExecutor: RunExecutor | undefined;
+  // DATABASE_URL: the ledger, state and outbox every replica shares, opened by connect().
+  let shared: SharedStores | undefined;
+  let connecting: Promise<void> | undefined;
+  // Why connecting failed: thrown by whatever needs the stores, so commands that need none still work.
+  let connectError: unknown;
   const providers = new Map<string, Provider>();
 
   // The vault's signing key (or that signing is now off) is recorded once per process, before its first
@@ -148,12 +156,33 @@ export function createApp(opts: AppOptions = {}): App {
       });
     return vaultKeyRecording;
   };
-  // The state is SQLite's StateStore (MAOS_HOME/state.db) until the PostgreSQL wiring: app.state() hands
-  // it out as StateApi (every call awaited); this process-local handle is for the one synchronous read.
-  const sqliteState = (): StateStore => {
-    if (!state) refuseDatabaseUrl(env);
+  // With DATABASE_URL the shared stores must be open first (connect(), at every entry point): nothing may
+  // quietly fall back to MAOS_HOME's SQLite files while the operator asked for PostgreSQL.
+  const requireShared = (): SharedStores | undefined => {
+    if (!env.DATABASE_URL) return undefined;
+    if (!shared && connectError) throw connectError;
+    if (!shared) {
+      throw new CodexError(
+        "INTERNAL",
+        "DATABASE_URL is set but the app was used before it connected to the database",
+        { hint: "call app.connect() at the entry point before any command runs" },
+      );
+    }
+    return shared;
+  };
+  // SQLite's StateStore (MAOS_HOME/state.db), or PostgreSQL's shared one.
+  const stateApi = (): StateApi => {
+    const s = requireShared();
+    if (s) return s.state;
     state ??= stateStore().StateStore.open(path.join(home, "state.db"), clock);
     return state;
+  };
+  // The client matrix's records for the roles, read synchronously by every permission check: SQLite's
+  // own listClients, or the rows PostgreSQL gave at connect (kept fresh by the client sync's onSynced).
+  const clientRecords = (): ClientRecord[] => {
+    const s = requireShared();
+    if (s) return s.clientRecords as ClientRecord[];
+    return (stateApi() as StateStore).listClients<ClientRecord>().map((r) => r.record);
   };
 
   const app: App = {
@@ -170,13 +199,8 @@ export function createApp(opts: AppOptions = {}): App {
     extraRoles() {
       if (!extraRoles) {
         extraRoles = env.MAOS_ROLES ? roles().parseRoleEnv(env.MAOS_ROLES, app.charter()) : {};
-        // Read synchronously by every permission check: the stored matrix comes from SQLite's own
-        // listClients (the state's one sync path; a PostgreSQL state must load these roles at start).
-        mergeClientRoles(extraRoles, app, () =>
-          sqliteState()
-            .listClients<ClientRecord>()
-            .map((r) => r.record),
-        );
+        // Read synchronously by every permission check (clientRecords: SQLite's, or PostgreSQL's read at connect).
+        mergeClientRoles(extraRoles, app, clientRecords);
       }
       return extraRoles;
     },
@@ -216,6 +240,7 @@ export function createApp(opts: AppOptions = {}): App {
         fetch: egress.fetch,
         notion: () => app.notion(),
         ...(opts.random ? { random: opts.random } : {}),
+        sharedOutbox: () => requireShared()?.outbox,
         checkpointFor: async (seq) => {
           const latest = app.ledger().latestCheckpoint();
           return latest !== undefined && latest.size > seq
@@ -236,6 +261,7 @@ export function createApp(opts: AppOptions = {}): App {
         cron: env.MAOS_CLIENT_SYNC_CRON,
         // Approval authority from the matrix feeds the charter roles (kept in the same object).
         onSynced: (synced) => {
+          if (shared) shared.clientRecords = synced;
           if (extraRoles)
             mergeClientRoles(
               extraRoles,
@@ -247,7 +273,34 @@ export function createApp(opts: AppOptions = {}): App {
       });
       return clients;
     },
-    state: () => sqliteState(),
+    state: () => stateApi(),
+    async connect() {
+      const url = env.DATABASE_URL;
+      if (!url || shared) return;
+      connecting ??= Promise.resolve()
+        .then(() =>
+          connectSharedModule().connectShared({
+            env,
+            url,
+            clock,
+            charter: app.charter(),
+            key: () => app.ledgerKey(),
+          }),
+        )
+        .then(
+          (s) => {
+            shared = s;
+            connectError = undefined;
+          },
+          (err: unknown) => {
+            connectError = err;
+          },
+        )
+        .finally(() => {
+          connecting = undefined;
+        });
+      await connecting;
+    },
     approvals() {
       approvals ??= new (approvalService().ApprovalService)({
         store: app.state(),
@@ -281,6 +334,8 @@ export function createApp(opts: AppOptions = {}): App {
         ...(existsSync(path.join(home, "vault", ".git")) ? await app.vaultWatch().notes() : []),
         ...(await checkpointKeeper().knownCheckpoints(app)),
       ];
+      // Replicas: the mirror first takes in what the others appended, so custody covers the shared ledger.
+      await requireShared()?.ledger.refresh();
       // Continues from the last passing verification (this process's or another's, kept signed in
       // state.db): only entries written since are read, with a full pass at least hourly.
       if (!watch) {
@@ -295,8 +350,9 @@ export function createApp(opts: AppOptions = {}): App {
       return watch.verify(checkpoints, opts);
     },
     ledger() {
+      const s = requireShared();
+      if (s) return s.ledger;
       if (!ledger) {
-        refuseDatabaseUrl(env);
         const c = app.charter();
         ledger = ledgerModule().Ledger.open({
           path: app.ledgerPath(),
@@ -384,7 +440,9 @@ export function createApp(opts: AppOptions = {}): App {
       // Once per start: later calls (every `run`) cost nothing.
       if (recovered) return { aborted: [], sealedLate: [] };
       recovered = true;
-      return reconcile().reconcileRuns(app.ledger(), () => app.vault());
+      return reconcile().reconcileRuns(app.ledger(), () => app.vault(), undefined, {
+        thisHostOnly: Boolean(env.DATABASE_URL),
+      });
     },
     async recoverAbortedRuns() {
       return (await app.reconcileRuns()).aborted;
@@ -395,7 +453,7 @@ export function createApp(opts: AppOptions = {}): App {
       runExecutor = undefined;
       await autonomy?.close();
       // Whatever this process wrote is covered by a signed checkpoint, kept in state.db and staged in the vault.
-      if (ledger) {
+      if (ledger || shared) {
         try {
           if (vault) await checkpointKeeper().anchorInVault(app);
           else await checkpointKeeper().coverLedger(app);
@@ -412,51 +470,13 @@ export function createApp(opts: AppOptions = {}): App {
       approvals = undefined;
       ledger?.close();
       ledger = undefined;
+      await shared?.close();
+      shared = undefined;
       memory?.close();
       memory = undefined;
     },
   };
   return app;
-}
-
-/**
- * What the autonomy kernel may reach: the App's pieces it uses, looked up at each call (so a test that
- * replaces a piece of the App is seen), and the checkpoint anchoring bound to this App.
- */
-function autonomyDeps(app: App): AutonomyDeps {
-  return {
-    get env() {
-      return app.env;
-    },
-    get clock() {
-      return app.clock;
-    },
-    get log() {
-      return app.log;
-    },
-    get home() {
-      return app.home;
-    },
-    get stacksDir() {
-      return app.stacksDir;
-    },
-    charter: () => app.charter(),
-    extraRoles: () => app.extraRoles(),
-    effectiveRoles: () => app.effectiveRoles(),
-    state: () => app.state(),
-    ledger: () => app.ledger(),
-    ledgerPath: () => app.ledgerPath(),
-    ledgerKey: () => app.ledgerKey(),
-    custody: () => app.custody(),
-    vault: () => app.vault(),
-    vaultWatch: () => app.vaultWatch(),
-    approvals: () => app.approvals(),
-    relays: () => app.relays(),
-    clients: () => app.clients(),
-    memory: () => app.memory(),
-    hub: () => app.hub(),
-    anchor: (opts) => checkpointKeeper().anchorInVault(app, opts),
-  };
 }
 
 /** Every provider attempt is a ledger entry, threaded into the run that made it. */
@@ -469,20 +489,4 @@ async function recordAttempt(app: App, a: AttemptRecord): Promise<void> {
     correlationId: run?.correlationId ?? "system",
     payload: { runId: run?.runId ?? null, ...a },
   });
-}
-
-/**
- * DATABASE_URL names PostgreSQL, where this version has the ledger backend and its export but not yet the
- * bot's state, outbox, leader or job queue: refuse rather than keep records somewhere the operator did
- * not ask for.
- */
-export function refuseDatabaseUrl(env: Pick<Env, "DATABASE_URL">): void {
-  if (!env.DATABASE_URL) return;
-  throw new CodexError(
-    "CONFIG_INVALID",
-    "DATABASE_URL is set, but this version keeps the bot's ledger, state and outbox in SQLite under MAOS_HOME; on PostgreSQL it only exports a ledger (`maos ledger export --sqlite FILE`)",
-    {
-      hint: "unset DATABASE_URL to run the bot and the other commands on MAOS_HOME (README: Running more than one replica)",
-    },
-  );
 }

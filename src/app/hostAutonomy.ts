@@ -1,11 +1,16 @@
+import os from "node:os";
+import { electLeader } from "../autonomy/leaderElection.ts";
 import { CodexError } from "../core/CodexError.ts";
 import type { App } from "./createApp.ts";
 
 /**
  * One autonomy loop per MAOS_HOME: a second bot on the same home stops here, naming the process that
- * holds the loop. CLI commands beside the bot are fine: they never run a loop.
+ * holds the loop. CLI commands beside the bot are fine: they never run a loop. With DATABASE_URL the
+ * replicas elect one leader instead (leadWhenElected), and the others stand by.
  */
 export async function startTheLoop(app: App): Promise<void> {
+  if (app.env.DATABASE_URL) return leadWhenElected(app, app.env.DATABASE_URL);
+  app.clients().start();
   const kernel = app.autonomy();
   if (await kernel.startLoop()) return;
   const holder = await kernel.loopHolder();
@@ -20,12 +25,45 @@ export async function startTheLoop(app: App): Promise<void> {
   );
 }
 
+/**
+ * Replicas on one PostgreSQL: the one holding the leader lock runs the autonomy loop, the daily snapshot
+ * and the client sync; the others stand by and take over within 2 × heartbeat when it dies. Every replica
+ * serves Slack, runs and delivers evidence meanwhile.
+ */
+function leadWhenElected(app: App, url: string): void {
+  const kernel = app.autonomy();
+  const replica = app.env.MAOS_REPLICA ?? `${os.hostname()}:${process.pid}`;
+  const log = app.log.child({ part: "leader", replica });
+  const lock = electLeader({
+    url,
+    replica,
+    heartbeatMs: app.charter().schedules.heartbeatSeconds * 1000,
+    ledger: app.ledger(),
+    clock: app.clock,
+    lead: async () => {
+      log.info("elected leader: running the autonomy loop, the daily snapshot and the client sync");
+      await kernel.startLoop({ takeover: true });
+      app.clients().start();
+    },
+    stepDown: (reason) => {
+      log.warn({ reason }, "no longer the leader: the loop stops here");
+      kernel.stopLoop().catch((err: unknown) => log.error({ err }, "could not stop the loop"));
+      app
+        .clients()
+        .stop()
+        .catch((err: unknown) => log.error({ err }, "could not stop the client sync"));
+    },
+    onStandby: () => log.info("standing by: another replica leads the autonomy loop"),
+    onError: (err) => log.warn({ err }, "leader election: the database did not answer; trying again"),
+  });
+  kernel.attachLeadership(lock);
+}
+
 /** Headless: the relay server is already listening; evidence goes out through the outbox; the loop starts. */
 export async function hostHeadless(app: App): Promise<void> {
   const kernel = app.autonomy();
   kernel.configure({ mode: "headless", publisher: app.relays().publisher() });
   app.relays().start();
-  app.clients().start();
   await startTheLoop(app);
 }
 

@@ -49,6 +49,9 @@ const app = createApp({
   // STOP–RESET–REALIGN is the bot's kernel's to apply: this thread records, the bot reacts.
   egressRefused: async (refusal, seq) => post({ type: "egress-refused", refusal, seq }),
 });
+// DATABASE_URL: this thread's own connections to the shared ledger, state and outbox (a failure
+// surfaces in the first run, as the run's error).
+await app.connect();
 const running = new Map<number, AbortController>();
 
 port.on("message", (m: ToWorker) => {

@@ -4,6 +4,7 @@ import { type Actor, actorIdentity, SYSTEM_ACTOR } from "../core/Actor.ts";
 import { SerialQueue } from "../core/SerialQueue.ts";
 import { cronSchedule, intervalSchedule, type Tick, TickScheduler } from "../core/TickScheduler.ts";
 import { utcIso } from "../core/timestamps.ts";
+import type { Charter } from "../governance/charter.ts";
 import type { LedgerEntry } from "../ledger/Ledger.ts";
 import type { EvidencePublisher } from "../relays/EvidencePublisher.ts";
 import type { AutonomyDeps } from "./AutonomyDeps.ts";
@@ -72,6 +73,10 @@ export class AutonomyKernel {
   /** A heartbeat cycle is running here (a ledger write failure inside it is handled by it). */
   #inCycle = false;
   #unsubscribeFault: (() => void) | undefined;
+  /** The first beat after a leader takeover: late by the beats missed during the handover (a drift signal). */
+  #handoverTick: Tick | undefined;
+  /** Replicas: this process's part in the leader election, ended on close. */
+  #leadership: { stop(): Promise<void> } | undefined;
 
   constructor(deps: AutonomyDeps) {
     this.#deps = deps;
@@ -245,7 +250,11 @@ export class AutonomyKernel {
    * both win. The first heartbeat is emitted at once, not one interval later (unless the caller has just
    * emitted one, as activation does), so /metrics and status have real signals from the start.
    */
-  async startLoop(opts: { beatNow?: boolean } = {}): Promise<boolean> {
+  /**
+   * `takeover`: this replica was elected leader (DATABASE_URL), so the lease is taken whoever held it,
+   * and the first beat counts the beats missed since the last leader's last beat as late.
+   */
+  async startLoop(opts: { beatNow?: boolean; takeover?: boolean } = {}): Promise<boolean> {
     if (this.#loop) return true;
     if (this.#host.mode === "cli") return false;
     const deps = this.#deps;
@@ -260,7 +269,11 @@ export class AutonomyKernel {
       slack: this.#host.slackLive,
       intervalSeconds: charter.schedules.heartbeatSeconds,
     };
-    if (!(await this.#leases.take(lease))) return false;
+    if (opts.takeover) {
+      const previous = await this.#leases.read();
+      this.#handoverTick = previous ? handoverTick(previous, deps.clock.now(), charter) : undefined;
+    }
+    if (!(await this.#leases.take(lease, { force: opts.takeover === true }))) return false;
     // Another startLoop of this process may have started the loop while the lease was being taken.
     if (this.#loop) return true;
     const intervalMs = charter.schedules.heartbeatSeconds * 1000;
@@ -365,7 +378,14 @@ export class AutonomyKernel {
     await this.#cycles.run(async () => undefined);
   }
 
+  /** Replicas: the leader election this process takes part in, ended when the kernel closes. */
+  attachLeadership(leadership: { stop(): Promise<void> }): void {
+    this.#leadership = leadership;
+  }
+
   async close(): Promise<void> {
+    await this.#leadership?.stop();
+    this.#leadership = undefined;
     await this.stopLoop();
     this.#beat.close();
   }
@@ -428,10 +448,26 @@ export class AutonomyKernel {
   }
 
   async #scheduledBeat(tick: Tick): Promise<void> {
+    const handover = this.#handoverTick;
+    this.#handoverTick = undefined;
     try {
-      await this.heartbeat("schedule", tick);
+      await this.heartbeat("schedule", handover ?? tick);
     } catch (err) {
       this.#deps.log.error({ err }, "heartbeat failed");
     }
   }
+}
+
+/**
+ * The first beat of a new leader, measured from the last beat of the loop it replaces: late, with the
+ * slots missed, when the handover took longer than the tolerance; undefined when it did not.
+ */
+function handoverTick(previous: LoopLease, now: Date, charter: Charter): Tick | undefined {
+  const intervalMs = charter.schedules.heartbeatSeconds * 1000;
+  const last = Date.parse(previous.lastBeatAt ?? previous.startedAt);
+  if (!Number.isFinite(last)) return undefined;
+  const scheduledAt = new Date(last + intervalMs);
+  const lateMs = now.getTime() - scheduledAt.getTime();
+  if (lateMs <= intervalMs * LATE_FRACTION) return undefined;
+  return { scheduledAt, firedAt: now, lateMs, missedSlots: Math.floor(lateMs / intervalMs), late: true };
 }

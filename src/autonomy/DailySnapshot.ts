@@ -159,8 +159,8 @@ export class DailySnapshot {
             ? "configured, not connected here"
             : "off",
         // The evidence relays: configured or off, and what the outbox holds for each sink.
-        notion: relayState(app, "notion", app.relays().notionOff()),
-        teamwork: relayState(app, "teamwork", app.relays().teamworkOff()),
+        notion: await relayState(app, "notion", app.relays().notionOff()),
+        teamwork: await relayState(app, "teamwork", app.relays().teamworkOff()),
       },
       note: "",
     };
@@ -325,8 +325,12 @@ ${Object.entries(s.components)
 }
 
 /** A relay sink's state for the snapshot: off (why), or its outbox counts. */
-function relayState(app: SnapshotDeps, sink: "notion" | "teamwork", off: string | undefined): string {
+async function relayState(
+  app: SnapshotDeps,
+  sink: "notion" | "teamwork",
+  off: string | undefined,
+): Promise<string> {
   if (off) return `off (${off})`;
-  const c = app.relays().counts().bySink[sink];
+  const c = (await app.relays().counts()).bySink[sink];
   return `configured: ${c.delivered} delivered, ${c.pending} pending, ${c.dead} dead letter(s)`;
 }

@@ -179,10 +179,16 @@ export class Telemetry {
     const refusals = attempt("governance", 0, () =>
       (["GOVERNANCE_REFUSAL", "APPROVAL_REFUSED"] as const).reduce((n, t) => n + inWindow(t).length, 0),
     );
+    let deadLetters = 0;
+    try {
+      deadLetters = await app.relays().deadLetterCount();
+    } catch (err) {
+      faults.push(`evidence: ${err instanceof Error ? err.message : String(err)}`);
+    }
     const evidence = attempt("evidence", { delivered: 0, failed: 0 }, () => ({
       delivered: inWindow("EVIDENCE_POSTED").length,
       // Dead letters in the outbox count until they are redriven, not only while their entry is recent.
-      failed: Math.max(inWindow("EVIDENCE_FAILED").length, app.relays().deadLetterCount()),
+      failed: Math.max(inWindow("EVIDENCE_FAILED").length, deadLetters),
     }));
     const current = attempt<ConfigHashes>("seal alignment", {}, () => configHashes(app));
     const changes = ctx.seal ? diffHashes(ctx.seal.hashes, current) : [];

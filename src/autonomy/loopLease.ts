@@ -98,10 +98,13 @@ export class LoopLeases {
    * Takes the lease unless another live process holds it: one read-decide-write (updateValue), a
    * write transaction on SQLite, `SELECT … FOR UPDATE` on PostgreSQL.
    */
-  async take(lease: LoopLease): Promise<boolean> {
+  async take(lease: LoopLease, opts: { force?: boolean } = {}): Promise<boolean> {
+    // `force`: the elected leader (PostgreSQL's advisory lock already excludes every other replica).
     return this.#deps
       .state()
-      .updateValue<LoopLease>(LEASE_KEY, (current) => (this.#holderOf(current) ? undefined : lease));
+      .updateValue<LoopLease>(LEASE_KEY, (current) =>
+        !opts.force && this.#holderOf(current) ? undefined : lease,
+      );
   }
 
   /** Gives the lease up when this process holds it. */

@@ -44,6 +44,8 @@ export async function main(
       // loads only when something is logged.
       const log = env.LOG_LEVEL_SET ? undefined : lazyLogger({ level: "warn", secrets: secretValues(env) });
       app = createApp({ env, ...(log ? { log } : {}) });
+      // DATABASE_URL: the shared stores (a failure surfaces when a command uses them).
+      await app.connect();
     }
     return app;
   };

@@ -9,6 +9,8 @@ export interface Env {
   MAOS_HOME: string;
   /** A PostgreSQL database (postgres://user:password@host:port/db): see README "Running more than one replica". */
   DATABASE_URL: string | undefined;
+  /** This replica's name in LEADER_ELECTED and the run queue (DATABASE_URL); unset: the host name and pid. */
+  MAOS_REPLICA: string | undefined;
   MAOS_CHARTER: string;
   MAOS_STACKS: string;
   PORT: number;
@@ -187,6 +189,7 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env, cwd = process.c
   const env: Env = {
     MAOS_HOME: abs(raw("MAOS_HOME") ?? "./data"),
     DATABASE_URL: read<string>("DATABASE_URL"),
+    MAOS_REPLICA: raw("MAOS_REPLICA"),
     MAOS_CHARTER: abs(raw("MAOS_CHARTER") ?? "./charter.yml"),
     MAOS_STACKS: abs(raw("MAOS_STACKS") ?? "./stacks"),
     PORT: read<number>("PORT") ?? 8000,

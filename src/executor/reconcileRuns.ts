@@ -35,9 +35,11 @@ export async function reconcileRuns(
   ledger: LedgerHandle,
   vault: () => Promise<Vault>,
   isAlive: (pid: number) => boolean = processAlive,
+  opts: { thisHostOnly?: boolean } = {},
 ): Promise<Reconciliation> {
   const result: Reconciliation = { aborted: [], sealedLate: [] };
-  if (openRuns(ledger, isAlive).length === 0) return result;
+  const open = () => openRuns(ledger, isAlive, opts.thisHostOnly === true);
+  if (open().length === 0) return result;
   const v = await vault();
   try {
     await settle(ledger, v, isAlive, result);
@@ -56,7 +58,7 @@ async function settle(
 ): Promise<void> {
   await v.withLock(async () => {
     // Again, inside the lock: another process may have settled some meanwhile.
-    for (const run of openRuns(ledger, isAlive)) {
+    for (const run of open()) {
       const recovery = await v.recoverRun(run.runId, run.stack);
       const thread = ledger.byCorrelation(run.started.correlationId);
       const last = thread.at(-1);
@@ -122,7 +124,7 @@ function abortReason(last: LedgerEntry | undefined, recovery: RunRecovery): stri
 }
 
 /** Runs without RUN_SEALED or RUN_ABORTED whose process is gone, oldest first. */
-function openRuns(ledger: LedgerHandle, isAlive: (pid: number) => boolean): OpenRun[] {
+function openRuns(ledger: LedgerHandle, isAlive: (pid: number) => boolean, thisHostOnly: boolean): OpenRun[] {
   const settled = new Set<string>();
   for (const type of SETTLED) {
     for (const e of ledger.query({ eventType: type, newestFirst: true, limit: LOOKBACK }))
@@ -132,6 +134,9 @@ function openRuns(ledger: LedgerHandle, isAlive: (pid: number) => boolean): Open
   for (const started of ledger.query({ eventType: "RUN_STARTED", newestFirst: true, limit: LOOKBACK })) {
     if (settled.has(started.correlationId)) continue;
     const p = started.payload as { runId?: unknown; stack?: unknown; pid?: unknown; host?: unknown };
+    // Replicas sharing a ledger: another host's runs are its own (or the run queue's) to settle, as
+    // liveness cannot be checked from here.
+    if (thisHostOnly && p.host !== os.hostname()) continue;
     if (p.host === os.hostname() && typeof p.pid === "number") {
       if (p.pid === process.pid || isAlive(p.pid)) continue;
     }

@@ -1,3 +1,4 @@
+// Over 500 lines on purpose: one writer's whole append path (group commit, catch-up, faults, replication) in one place.
 import type Database from "better-sqlite3";
 import "./sqliteUri.ts";
 import { CodexError } from "../core/CodexError.ts";
@@ -349,7 +350,10 @@ export class Ledger {
    * checking that each continues this chain (rowsToReplicate); rows already here must match. One
    * transaction: all or nothing. Returns how many were added.
    */
-  appendReplicated(rows: readonly LedgerRowTuple[], checkpoints: readonly StoredCheckpoint[] = []): number {
+  appendReplicated(
+    rows: readonly LedgerRowTuple[],
+    checkpoints: readonly (StoredCheckpoint & { id?: number })[] = [],
+  ): number {
     this.#assertOpen();
     const insertCheckpoint = this.#db.prepare(
       "INSERT INTO checkpoints (size, root, note, created_utc) VALUES (?, ?, ?, ?)",
@@ -376,10 +380,19 @@ export class Ledger {
         }
         if (fresh.length > 0) this.#saveFrontier.run(FRONTIER_KEY, JSON.stringify(frontier.serialize()));
         // The source's signed checkpoints, kept as it signed them; verification checks each one's root.
+        // Each source checkpoint once, however many processes of this replica pull (their ids in meta).
+        const copied = this.replicatedCheckpointId();
+        let lastId = copied;
         for (const c of checkpoints) {
           if (c.size > frontier.size) break;
+          if (c.id !== undefined && c.id <= copied) continue;
           insertCheckpoint.run(c.size, c.root, c.note, c.createdUtc);
+          lastId = Math.max(lastId, c.id ?? 0);
         }
+        if (lastId > copied)
+          this.#db
+            .prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('mirror_checkpoint_id', ?)")
+            .run(String(lastId));
         if (fresh[0]?.[0] === 0) {
           this.#db
             .prepare(
@@ -396,6 +409,13 @@ export class Ledger {
       this.#headHash = head;
     }
     return added;
+  }
+
+  /** The source's id of the last checkpoint a replica copied into this file (0: none). */
+  replicatedCheckpointId(): number {
+    return Number(
+      this.#db.prepare("SELECT value FROM meta WHERE key = 'mirror_checkpoint_id'").pluck().get() ?? 0,
+    );
   }
 
   /**

@@ -17,6 +17,7 @@ import { NotionSink } from "./notion/NotionSink.ts";
 import { Outbox, type OutboxCounts } from "./Outbox.ts";
 import { OutboxDispatcher } from "./OutboxDispatcher.ts";
 import { type OutboxInsert, OutboxPublisher } from "./OutboxPublisher.ts";
+import type { OutboxStore } from "./OutboxStore.ts";
 import { SinkLimiter, TEAMWORK_INTERVAL_MS } from "./SinkLimiter.ts";
 import { SlackSink } from "./slack/SlackSink.ts";
 import { TeamworkClient } from "./teamwork/TeamworkClient.ts";
@@ -41,6 +42,8 @@ export interface RelaysOptions {
   random?: () => number;
   /** The signed checkpoint note covering an entry (see OutboxDispatcherOptions.checkpointFor). */
   checkpointFor?: (ledgerSeq: number) => Awaitable<string>;
+  /** The shared outbox on PostgreSQL (DATABASE_URL); unset: the table in ledger.db. */
+  sharedOutbox?: () => OutboxStore | undefined;
 }
 
 /** How long a Teamwork delivery counts as proof that the sink is live (seal v1's teamwork_live). */
@@ -53,7 +56,8 @@ const TEAMWORK_LIVE_WINDOW_MS = 24 * 60 * 60_000;
  */
 export class Relays {
   readonly #o: RelaysOptions;
-  #outbox: Outbox | undefined;
+  #outbox: OutboxStore | undefined;
+  #localOutbox: Outbox | undefined;
   #dispatcher: OutboxDispatcher | undefined;
   #teamwork: TeamworkClient | undefined;
 
@@ -108,11 +112,17 @@ export class Relays {
     return missing.length === 0 ? undefined : `${missing.join(", ")} not set`;
   }
 
-  outbox(): Outbox {
+  /** The outbox: PostgreSQL's shared one with DATABASE_URL, else the table in ledger.db. */
+  outbox(): OutboxStore {
     if (!this.#outbox) {
-      // The ledger creates the outbox table; open it first.
-      this.#o.ledger();
-      this.#outbox = Outbox.open(this.#o.ledgerPath(), this.#o.clock);
+      const shared = this.#o.sharedOutbox?.();
+      if (shared) this.#outbox = shared;
+      else {
+        // The ledger creates the outbox table; open it first.
+        this.#o.ledger();
+        this.#localOutbox = Outbox.open(this.#o.ledgerPath(), this.#o.clock);
+        this.#outbox = this.#localOutbox;
+      }
     }
     return this.#outbox;
   }
@@ -201,14 +211,14 @@ export class Relays {
     });
   }
 
-  counts(): OutboxCounts {
+  async counts(): Promise<OutboxCounts> {
     return this.outbox().counts();
   }
 
   /** Dead letters waiting for a redrive (drift counts them); 0 when the outbox was never created. */
-  deadLetterCount(): number {
+  async deadLetterCount(): Promise<number> {
     try {
-      return this.outbox().counts().dead;
+      return (await this.outbox().counts()).dead;
     } catch (err) {
       if ((err as { code?: string }).code === "LEDGER_BROKEN" && !this.#outbox) return 0;
       throw err;
@@ -223,7 +233,7 @@ export class Relays {
     const off = this.teamworkOff();
     if (off) return { ok: false, detail: `not configured (${off})` };
     const since = new Date(this.#o.clock.now().getTime() - TEAMWORK_LIVE_WINDOW_MS).toISOString();
-    const recent = this.outbox().deliveredSince("teamwork", since);
+    const recent = await this.outbox().deliveredSince("teamwork", since);
     if (recent > 0)
       return { ok: true, detail: `${recent} evidence item(s) delivered to Teamwork in the last 24 h` };
     try {
@@ -246,7 +256,7 @@ export class Relays {
     const off = this.notionOff();
     if (off) return { ok: false, detail: `not configured (${off})` };
     const since = new Date(this.#o.clock.now().getTime() - TEAMWORK_LIVE_WINDOW_MS).toISOString();
-    const recent = this.outbox().deliveredSince("notion", since);
+    const recent = await this.outbox().deliveredSince("notion", since);
     if (recent > 0)
       return { ok: true, detail: `${recent} evidence page(s) written to Notion in the last 24 h` };
     try {
@@ -266,7 +276,9 @@ export class Relays {
     await this.#dispatcher?.stop();
     await this.#dispatcher?.idle();
     this.#dispatcher = undefined;
-    this.#outbox?.close();
+    // The shared outbox is the app's to close (it opened it at connect).
+    this.#localOutbox?.close();
+    this.#localOutbox = undefined;
     this.#outbox = undefined;
   }
 }

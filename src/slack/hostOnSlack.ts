@@ -22,7 +22,6 @@ export async function hostOnSlack(
     },
   });
   relays.start();
-  app.clients().start();
   kernel.configure({
     mode: "slack",
     slackLive: true,

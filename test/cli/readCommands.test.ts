@@ -7,6 +7,7 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { loadVerifiedMark, saveVerifiedMark } from "../../src/audit/verifiedMark.ts";
 import { localLedger } from "../../src/ledger/LedgerHandle.ts";
+import { generateNoteKey } from "../../src/ledger/signedNote.ts";
 import { REPO, testApp } from "../helpers/testApp.ts";
 
 // The read commands a user runs most (`maos ledger tail`, `maos stacks list`) as real processes: what
@@ -111,14 +112,23 @@ describe("maos ledger tail", () => {
     }
   });
 
-  test("with DATABASE_URL set it refuses, as every command keeping records on MAOS_HOME does", () => {
+  test("with DATABASE_URL set it reads the shared ledger: without the replicas' key or the server it says why, and reads no stale mirror", () => {
     const before = snapshot(home);
-    const r = maos(["ledger", "tail"], {
+    const noKey = maos(["ledger", "tail"], {
       MAOS_HOME: home,
-      DATABASE_URL: "postgres://maos:pw@127.0.0.1:9/maos",
+      DATABASE_URL: "postgres://maos:pw-secret-1234@127.0.0.1:9/maos",
     });
-    assert.notEqual(r.code, 0);
-    assert.match(r.stderr, /DATABASE_URL is set, but this version keeps the bot's ledger/);
+    assert.notEqual(noKey.code, 0);
+    assert.match(noKey.stderr, /DATABASE_URL is set but MAOS_LEDGER_KEY is not/);
+    const down = maos(["ledger", "tail"], {
+      MAOS_HOME: home,
+      DATABASE_URL: "postgres://maos:pw-secret-1234@127.0.0.1:9/maos",
+      MAOS_LEDGER_KEY: generateNoteKey("maos-codex-tail").signerKey,
+    });
+    assert.notEqual(down.code, 0);
+    assert.match(down.stderr, /cannot connect to the ledger database postgres:\/\/maos@127\.0\.0\.1:9\/maos/);
+    assert.match(down.stderr, /DATABASE_URL/);
+    assert.doesNotMatch(down.stderr + noKey.stderr, /pw-secret-1234|at .*\.ts:\d+/);
     assert.deepEqual(snapshot(home), before);
   });
 

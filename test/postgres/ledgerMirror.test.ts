@@ -91,6 +91,27 @@ test("the mirror copies every replica's entries and checkpoints, verifies alone,
   assert.equal(again.size(), 72);
 });
 
+test("several processes of one replica pull into one mirror file: each checkpoint is copied once", {
+  skip,
+}, async (t) => {
+  const { pg: a } = await source(t);
+  await a.append(step("a", 0));
+  await a.checkpoint();
+  await a.append(step("a", 1));
+  await a.checkpoint();
+  const { file, open } = mirrorFile(t);
+  // The bot's thread, its run worker and a `maos` command each open the file with a mirror of their own.
+  const handles = [open(), open(), open()];
+  for (const h of handles) t.after(() => h.close());
+  await Promise.all(handles.map((h) => new LedgerMirror(h, a).pull()));
+  await a.append(step("a", 2));
+  await a.checkpoint();
+  for (const h of handles) await new LedgerMirror(h, a).pull();
+  const report = await verifyLedger({ path: file, verifierKey: key.verifierKey });
+  assert.equal(report.ok, true, JSON.stringify(report.firstBad));
+  assert.equal(report.checkpointsChecked, 3, "three source checkpoints, each stored once");
+});
+
 test("a mirror of another ledger, or of a row changed in the source, is refused at the seq and copies nothing", {
   skip,
 }, async (t) => {

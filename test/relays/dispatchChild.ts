@@ -17,6 +17,6 @@ const app = createApp({
 });
 process.stdout.write("dispatching\n");
 const d = app.relays().dispatcher();
-while (app.relays().counts().pending > 0) await d.deliverDue();
+while ((await app.relays().counts()).pending > 0) await d.deliverDue();
 await app.close();
 process.stdout.write("done\n");

@@ -33,7 +33,7 @@ test("kill -9 during dispatch, then a restart: pending items are delivered, none
     };
     await first.app.relays().publisher().publish(item, testCause(item.correlationId));
   }
-  assert.equal(first.app.relays().counts().pending, ITEMS * 2);
+  assert.equal((await first.app.relays().counts()).pending, ITEMS * 2);
   await first.app.close();
 
   // The first create on each service is applied but not answered while the child waits for it.
@@ -74,12 +74,12 @@ test("kill -9 during dispatch, then a restart: pending items are delivered, none
     await first.cleanup();
   });
   const d = second.app.relays().dispatcher();
-  for (let i = 0; i < 50 && second.app.relays().counts().pending > 0; i++) {
+  for (let i = 0; i < 50 && (await second.app.relays().counts()).pending > 0; i++) {
     const r = await d.deliverDue();
     if (r.nextDueAt)
       await second.clock.advance(Math.max(1, r.nextDueAt.getTime() - second.clock.now().getTime()));
   }
-  const counts = second.app.relays().counts();
+  const counts = await second.app.relays().counts();
   assert.deepEqual([counts.pending, counts.dead, counts.delivered], [0, 0, ITEMS * 2]);
   const keys = queuedKeys(second.app.ledger()).sort();
   assert.equal(keys.length, ITEMS);

@@ -47,11 +47,11 @@ test("a six-hour outage of both sinks loses nothing; backoff is capped, honours 
   const waits: number[] = [];
   const seen = new Set<string>();
   let passes = 0;
-  while (app.relays().counts().pending > 0 && passes++ < 2000) {
+  while ((await app.relays().counts()).pending > 0 && passes++ < 2000) {
     const r = await d.deliverDue();
     const now = clock.now().getTime();
     for (const sink of ["notion", "teamwork"] as const) {
-      const head = outbox.head(sink);
+      const head = await outbox.head(sink);
       const key = `${sink}:${head?.nextAttemptMs}`;
       if (!head?.updatedUtc || head.nextAttemptMs <= now || seen.has(key)) continue;
       seen.add(key);
@@ -64,7 +64,7 @@ test("a six-hour outage of both sinks loses nothing; backoff is capped, honours 
       fakes.notion.fail({ status: 429, retryAfter: 600, times: 1 });
     await clock.advance(w);
   }
-  const counts = app.relays().counts();
+  const counts = await app.relays().counts();
   assert.equal(counts.dead, 0, "nothing dead-lettered");
   assert.equal(counts.pending, 0);
   assert.equal(counts.delivered, 6, "3 items × 2 sinks");

@@ -124,18 +124,18 @@ test("outage drill: 10 minutes of 503, then 429 with Retry-After, then recovery;
     assert.ok(cause, type);
     const keys = evidenceRecords(cause).map((r) => r.key);
     assert.ok(keys.length > 0 && keys.every((k) => k !== undefined), `${type} records its queued evidence`);
-    const rows = app.relays().outbox().byLedgerSeq(cause.seq);
+    const rows = await app.relays().outbox().byLedgerSeq(cause.seq);
     assert.deepEqual(new Set(rows.map((r) => r.body.key)), new Set(keys), `${type}'s outbox rows`);
     assert.ok(rows.every((r) => r.body.item.ledgerSeq === cause.seq));
   }
   assert.equal(app.ledger().query({ eventType: "EVIDENCE_QUEUED" }).length, 0);
 
   // Recovery: the dispatcher waits as it was told and drains the backlog.
-  for (let i = 0; i < 200 && app.relays().counts().pending > 0; i++) {
+  for (let i = 0; i < 200 && (await app.relays().counts()).pending > 0; i++) {
     const r = await d.deliverDue();
     if (r.nextDueAt) await clock.advance(Math.max(1, r.nextDueAt.getTime() - clock.now().getTime()));
   }
-  const counts = app.relays().counts();
+  const counts = await app.relays().counts();
   assert.equal(counts.pending, 0, "the backlog drained");
   assert.equal(counts.dead, 0, "nothing dead-lettered");
   assert.equal(app.ledger().query({ eventType: "EVIDENCE_FAILED" }).length, 0);

@@ -60,7 +60,7 @@ describe("the evidence outbox: Notion and Teamwork relays", () => {
       0,
       "no second entry: the cause says it",
     );
-    const rows = app.relays().outbox().byLedgerSeq(entry.seq);
+    const rows = await app.relays().outbox().byLedgerSeq(entry.seq);
     assert.deepEqual(
       rows.map((r) => [r.sink, r.status, r.body.key, r.body.item.ledgerSeq]),
       [
@@ -88,7 +88,7 @@ describe("the evidence outbox: Notion and Teamwork relays", () => {
       "CREATE TRIGGER refuse_outbox BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'disk full'); END",
     );
     const size = ledger.size();
-    const pending = app.relays().counts().pending;
+    const pending = (await app.relays().counts()).pending;
     try {
       await assert.rejects(
         app
@@ -103,7 +103,7 @@ describe("the evidence outbox: Notion and Teamwork relays", () => {
     }
     assert.equal(ledger.size(), size, "no causing entry without its outbox rows");
     assert.deepEqual(ledger.byCorrelation("corr-refused"), [], "the cause was not written");
-    assert.equal(app.relays().counts().pending, pending, "no outbox row without its causing entry");
+    assert.equal((await app.relays().counts()).pending, pending, "no outbox row without its causing entry");
 
     // The ledger goes on from where it was, and its proofs hold: the outbox is outside the chain.
     const next = await app
@@ -111,7 +111,7 @@ describe("the evidence outbox: Notion and Teamwork relays", () => {
       .publisher()
       .publish(item({ correlationId: "corr-after" }), testCause("corr-after"));
     assert.equal(next.seq, size);
-    assert.equal(app.relays().outbox().byLedgerSeq(next.seq).length, 2);
+    assert.equal((await app.relays().outbox().byLedgerSeq(next.seq)).length, 2);
     assert.equal((await app.relays().dispatcher().deliverDue()).delivered, 2);
     const v = verifyLedger({ path: app.ledgerPath(), verifierKey: app.ledgerKey().verifierKey });
     assert.equal(v.ok, true, JSON.stringify(v.firstBad));
@@ -138,7 +138,7 @@ describe("the evidence outbox: Notion and Teamwork relays", () => {
         ["INC-8 resumed", "INC-8", ["notion", "teamwork"]],
       ],
     );
-    const rows = app.relays().outbox().byLedgerSeq(entry.seq);
+    const rows = await app.relays().outbox().byLedgerSeq(entry.seq);
     assert.equal(rows.length, 4);
     assert.deepEqual(new Set(rows.map((r) => r.body.key)), new Set(records.map((r) => r.key)));
     assert.equal((await app.relays().dispatcher().deliverDue()).delivered, 4);
@@ -218,7 +218,7 @@ describe("the evidence outbox: Notion and Teamwork relays", () => {
     const now = clock.now().getTime();
     const first = await d.deliverDue();
     assert.equal(first.retried, 2);
-    const rows = app.relays().outbox().pending();
+    const rows = await app.relays().outbox().pending();
     const wait = (sink: string) => (rows.find((r) => r.sink === sink)?.nextAttemptMs ?? 0) - now;
     // max(backoff, the server's ask): 7 s from Retry-After; 12 s from X-Rate-Limit-Reset on Teamwork's 429.
     assert.ok(wait("notion") >= 7000 && wait("notion") < 7500, `notion waits ${wait("notion")} ms`);
@@ -296,7 +296,7 @@ describe("the evidence outbox: Notion and Teamwork relays", () => {
       .publish(item({ title: "outlasted" }), testCause("outlasted"));
     const firstTry = clock.now().getTime();
     const waits: number[] = [];
-    for (let i = 0; i < 1000 && app.relays().counts().dead === 0; i++) {
+    for (let i = 0; i < 1000 && (await app.relays().counts()).dead === 0; i++) {
       const r = await d.deliverDue();
       if (!r.nextDueAt) break;
       const w = r.nextDueAt.getTime() - clock.now().getTime();
@@ -314,7 +314,7 @@ describe("the evidence outbox: Notion and Teamwork relays", () => {
       spent >= DEFAULT_RETRY_BUDGET_MS && spent < DEFAULT_RETRY_BUDGET_MS + 300_000,
       `gave up after ${spent} ms`,
     );
-    const dead = app.relays().outbox().deadLetters();
+    const dead = await app.relays().outbox().deadLetters();
     assert.equal(dead.length, 1);
     assert.equal(dead[0]?.attempts, waits.length + 1);
     assert.match(dead[0]?.lastError ?? "", /HTTP 503/);
@@ -345,7 +345,7 @@ describe("the evidence outbox: Notion and Teamwork relays", () => {
       ["notion"],
     );
     assert.equal(redrive.data.pass?.delivered, 1);
-    assert.equal(app.relays().counts().dead, 0);
+    assert.equal((await app.relays().counts()).dead, 0);
     assert.equal(app.ledger().query({ eventType: "EVIDENCE_REDRIVEN" }).length, 1);
     assert.deepEqual(fakes.problems(), []);
   });
@@ -376,7 +376,7 @@ describe("a sink that refuses the request itself", () => {
         schema: { ...fakes.ledgerDs.schema },
       });
       const r = await redriveOutcome(t.app, localActor("cli"), [
-        String(t.app.relays().outbox().deadLetters()[0]?.id),
+        String((await t.app.relays().outbox().deadLetters())[0]?.id),
       ]);
       assert.equal(r.data.pass?.delivered, 1);
       assert.equal(fakes.notion.pagesIn(wrong).length, 1);
@@ -405,7 +405,7 @@ describe("no evidence sink configured", () => {
         record?.reason ?? "",
         /Teamwork: TEAMWORK_SITE, TEAMWORK_API_KEY, TEAMWORK_TASKLIST_ID not set/,
       );
-      assert.deepEqual(t.app.relays().outbox().byLedgerSeq(entry.seq), []);
+      assert.deepEqual(await t.app.relays().outbox().byLedgerSeq(entry.seq), []);
       assert.deepEqual(echoed, [`noted only@${entry.seq}`], "the operator sees it with the cause's seq");
     } finally {
       await t.cleanup();

@@ -28,7 +28,8 @@ export class LedgerMirror {
   constructor(local: Ledger, source: MirrorSource, checkpointId = 0) {
     this.#local = local;
     this.#source = source;
-    this.#checkpointId = checkpointId;
+    // Resumes where any earlier mirror of this file stopped (another process of this replica, or a restart).
+    this.#checkpointId = Math.max(checkpointId, local.replicatedCheckpointId());
   }
 
   /** The source's checkpoint id copied last: pass it to a later mirror of the same file to resume there. */
@@ -71,7 +72,7 @@ export class LedgerMirror {
       const fresh = this.#local.appendReplicated(rows, ready);
       added += fresh;
       const lastCheckpoint = ready[ready.length - 1];
-      if (lastCheckpoint) this.#checkpointId = lastCheckpoint.id;
+      if (lastCheckpoint) this.#checkpointId = Math.max(this.#checkpointId, lastCheckpoint.id);
       if (rows.length < PAGE || fresh === 0) return added;
     }
   }
