@@ -1,8 +1,8 @@
 /**
  * `maos ledger export --sqlite FILE` as an auditor runs it, a real process each time: from a home's
  * SQLite ledger after the headline run, and from a PostgreSQL ledger (DATABASE_URL); each export then
- * passes `maos ledger verify --key … --db FILE` with the public key alone. With DATABASE_URL set the
- * commands that keep records on MAOS_HOME refuse, saying why, instead of writing SQLite silently.
+ * passes `maos ledger verify --key … --db FILE` with the public key alone. With DATABASE_URL set, a
+ * command that writes needs the replicas' MAOS_LEDGER_KEY, and says so.
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -60,7 +60,7 @@ test("a home's ledger exports after a run, verifies with the public key, and is 
   assert.doesNotMatch(again.all, /\n\s+at /, "no stack trace");
 });
 
-test("a PostgreSQL ledger exports with DATABASE_URL and verifies unchanged; other commands refuse, saying why", {
+test("a PostgreSQL ledger exports with DATABASE_URL and verifies unchanged, with no ledger key; a command that writes asks for MAOS_LEDGER_KEY", {
   skip: pgSkip(),
 }, async (t) => {
   const url = await pgTestDatabase(t);
@@ -93,13 +93,11 @@ test("a PostgreSQL ledger exports with DATABASE_URL and verifies unchanged; othe
   const verify = maos(["ledger", "verify", "--key", vkey, "--db", file], { MAOS_HOME: path.join(dir, "x") });
   assert.equal(verify.code, 0, verify.all);
 
-  const tail = maos(["run", "marketing_ops"], env);
-  assert.notEqual(tail.code, 0);
-  assert.match(
-    tail.all,
-    /DATABASE_URL is set, but this version keeps the bot's ledger, state and outbox in SQLite/,
-  );
-  assert.match(tail.all, /unset DATABASE_URL/);
-  assert.doesNotMatch(tail.all, /\n\s+at /, "no stack trace");
+  // Every replica signs the shared ledger: without the key a command that writes says so, and writes nothing.
+  const run = maos(["run", "marketing_ops"], env);
+  assert.notEqual(run.code, 0);
+  assert.match(run.all, /DATABASE_URL is set but MAOS_LEDGER_KEY is not/);
+  assert.match(run.all, /set MAOS_LEDGER_KEY on every replica/);
+  assert.doesNotMatch(run.all, /\n\s+at /, "no stack trace");
   assert.ok(!existsSync(path.join(env.MAOS_HOME, "ledger.db")), "nothing written to SQLite instead");
 });
