@@ -42,7 +42,7 @@ export async function reconcileRuns(
   if (open().length === 0) return result;
   const v = await vault();
   try {
-    await settle(ledger, v, isAlive, result);
+    await settle(ledger, v, open, result);
   } catch (err) {
     // A shared vault whose remote does not answer: what is not settled yet stays open for the next start.
     if (!isRemoteUnreachable(err)) throw err;
@@ -53,7 +53,7 @@ export async function reconcileRuns(
 async function settle(
   ledger: LedgerHandle,
   v: Vault,
-  isAlive: (pid: number) => boolean,
+  open: () => OpenRun[],
   result: Reconciliation,
 ): Promise<void> {
   await v.withLock(async () => {
