@@ -174,7 +174,17 @@ export class SharedRemote {
       );
       for (const path of notInOurs) await rm(join(this.#dir, path), { force: true });
     }
-    await this.#must(["read-tree", "-m", "-u", ours, theirs], "fast-forward the vault to MAOS_VAULT_REMOTE");
+    const merged = await this.#git(["read-tree", "-m", "-u", ours, theirs]);
+    if (merged.code !== 0) {
+      // A fast-forward cut short (its holder died between checking out and moving the branch, and
+      // recoverIndex unstaged runs/) left the remote's run folders untracked: the same bytes, so
+      // overwriting them loses nothing. Files both commits have are not rewritten, so an edit of a
+      // sealed run in the working tree stays for the full custody pass to see.
+      await this.#must(
+        ["read-tree", "--reset", "-u", ours, theirs],
+        "fast-forward the vault to MAOS_VAULT_REMOTE",
+      );
+    }
     await this.#must(
       ["update-ref", "-m", "vault: fast-forward to MAOS_VAULT_REMOTE", `refs/heads/${branch}`, theirs, ours],
       "fast-forward the vault to MAOS_VAULT_REMOTE",

@@ -183,6 +183,37 @@ describe("a vault shared by replicas through MAOS_VAULT_REMOTE", () => {
     git(a.dir, "fsck", "--strict", "--no-progress");
   });
 
+  it("a fast-forward cut short by a crash is finished by the next sync; an edit of a sealed run stays visible", async () => {
+    const bare = join(tmp.dir, "cut.git");
+    git(tmp.dir, "init", "--quiet", "--bare", "--initial-branch=main", bare);
+    const shared = inProcessLock();
+    const clock = new ManualClock();
+    const a = await Vault.open({ dir: join(tmp.dir, "ca"), clock, remote: bare, shared });
+    const b = await Vault.open({ dir: join(tmp.dir, "cb"), clock, remote: bare, shared });
+    const mine = await seal(b, clock, "bbbb0007-run");
+    await a.sync();
+    await seal(a, clock, "aaaa0007-run");
+    // Someone edits b's sealed folder in the working tree (the full custody pass's git status sees it).
+    const edited = join(b.dir, mine.relPath, "run.json");
+    writeFileSync(edited, "tampered\n");
+    // b's holder died mid fast-forward: trees checked out, branch not moved, and the next holder's
+    // recoverIndex unstaged runs/ (what a crashed holder leaves), so a's folder is untracked in b.
+    const ours = (await b.headCommit()) as string;
+    git(b.dir, "fetch", "--quiet", bare, "+refs/heads/*:refs/remotes/maos-shared/*");
+    git(b.dir, "read-tree", "-m", "-u", ours, "refs/remotes/maos-shared/main");
+    git(b.dir, "reset", "--quiet", "--", "runs/");
+    assert.match(git(b.dir, "status", "--porcelain", "--", "runs/"), /\?\? runs\//);
+
+    await b.sync();
+    assert.equal(await b.headCommit(), git(bare, "rev-parse", "main").trim());
+    assert.equal(readFileSync(edited, "utf8"), "tampered\n", "the edit is not overwritten");
+    assert.equal(git(b.dir, "status", "--porcelain", "--", "runs/").trimEnd(), ` M ${mine.relPath}/run.json`);
+    const report = await b.verify();
+    assert.equal(report.ok, false, "verify names the edited file");
+    git(b.dir, "checkout", "--", mine.relPath);
+    assert.equal((await b.verify()).ok, true);
+  });
+
   it("a single home's vault is unchanged: no shared option, sync does nothing, pushes are best effort", async () => {
     const clock = new ManualClock();
     const v = await Vault.open({
