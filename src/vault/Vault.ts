@@ -42,6 +42,9 @@ export type { SealedRun, VaultLog, VaultOpenOptions } from "./vaultTypes.ts";
 export { VAULT_CHECKPOINT_FILE } from "./vaultTypes.ts";
 export type { VaultRunReport, VaultVerifyReport } from "./verifyVault.ts";
 
+/** Thrown inside ifFree when another replica holds the cluster lock; ifFree returns `{ ran: false }`. */
+const CLUSTER_BUSY = new Error("the shared vault's cluster lock is held by another replica");
+
 /** Seals between two `git gc --auto` checks started by one process. */
 const GC_EVERY_SEALS = 50;
 
@@ -75,6 +78,8 @@ export class Vault {
   readonly #shared: { sealing: SharedSealing; remote: SharedRemote } | undefined;
   /** Set inside #underCluster: nested writes run in the cluster section already held. */
   readonly #insideCluster = new AsyncLocalStorage<true>();
+  /** Set inside ifFree: the cluster lock is tried, not waited for (see CLUSTER_BUSY). */
+  readonly #tryOnly = new AsyncLocalStorage<true>();
   /** Seals since the last `git gc --auto` this process started, and that process while it runs. */
   #sealsSinceGc = 0;
   #gc: ChildProcess | undefined;
@@ -183,12 +188,17 @@ export class Vault {
   async #underCluster<T>(task: () => Promise<T>, catchUpFirst: boolean): Promise<T> {
     const shared = this.#shared;
     if (!shared || this.#insideCluster.getStore()) return task();
-    return shared.sealing.lock(() =>
+    const inner = () =>
       this.#insideCluster.run(true, async () => {
         if (catchUpFirst) await this.#catchUp();
         return task();
-      }),
-    );
+      });
+    if (this.#tryOnly.getStore() && shared.sealing.tryLock) {
+      const r = await shared.sealing.tryLock(inner);
+      if (!r.ran) throw CLUSTER_BUSY;
+      return r.value;
+    }
+    return shared.sealing.lock(inner);
   }
 
   /** Shared mode, local lock held: fetch MAOS_VAULT_REMOTE and fast-forward to it (see SharedRemote). */
@@ -240,7 +250,14 @@ export class Vault {
       if (!held) return { ran: false as const };
       try {
         if (held.previousCrashed) await this.#recoverIndex(held.previousCrashed);
-        return { ran: true as const, value: await this.#inside.run(true, task) };
+        return {
+          ran: true as const,
+          value: await this.#inside.run(true, () => this.#tryOnly.run(true, task)),
+        };
+      } catch (err) {
+        // Another replica holds the cluster lock: the task took it first thing, so nothing was done.
+        if (err === CLUSTER_BUSY) return { ran: false as const };
+        throw err;
       } finally {
         await held.release();
       }

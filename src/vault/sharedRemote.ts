@@ -16,6 +16,8 @@ import { pushWithRetry } from "./vaultUpkeep.ts";
  */
 export interface SharedSealing {
   lock<T>(fn: () => Promise<T>): Promise<T>;
+  /** `lock` only if it is free now (for Vault.ifFree: a heartbeat never waits for another replica's seal). */
+  tryLock?<T>(fn: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }>;
 }
 
 /** Where the remote's branches are fetched to (never pushed, never the remote's URL in .git/config). */

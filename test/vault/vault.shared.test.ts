@@ -17,19 +17,26 @@ import { git, ledgerState, sampleRunFiles, tempDir } from "./vaultTestKit.ts";
 /** One lock for the clones of a test: each holder runs alone, in the order they asked. */
 function inProcessLock(): SharedSealing & { held: number } {
   let tail: Promise<unknown> = Promise.resolve();
+  let queued = 0;
   const lock = {
     held: 0,
     lock<T>(fn: () => Promise<T>): Promise<T> {
+      queued++;
       const next = tail.then(async () => {
         lock.held++;
         try {
           return await fn();
         } finally {
           lock.held--;
+          queued--;
         }
       });
       tail = next.catch(() => {});
       return next;
+    },
+    async tryLock<T>(fn: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }> {
+      if (queued > 0) return { ran: false };
+      return { ran: true, value: await lock.lock(fn) };
     },
   };
   return lock;
@@ -212,6 +219,24 @@ describe("a vault shared by replicas through MAOS_VAULT_REMOTE", () => {
     assert.equal(report.ok, false, "verify names the edited file");
     git(b.dir, "checkout", "--", mine.relPath);
     assert.equal((await b.verify()).ok, true);
+  });
+
+  it("ifFree (a heartbeat's anchoring) does not wait while another replica holds the cluster lock", async () => {
+    const bare = join(tmp.dir, "free.git");
+    git(tmp.dir, "init", "--quiet", "--bare", "--initial-branch=main", bare);
+    const shared = inProcessLock();
+    const clock = new ManualClock();
+    const a = await Vault.open({ dir: join(tmp.dir, "fa"), clock, remote: bare, shared });
+    let release = () => {};
+    const holding = shared.lock(() => new Promise<void>((r) => (release = r)));
+    const busy = await a.ifFree(() => a.commitFiles({ "notes/x.md": "x\n" }, "note x"));
+    assert.deepEqual(busy, { ran: false });
+    assert.equal(git(a.dir, "status", "--porcelain").trim(), "", "nothing written");
+    release();
+    await holding;
+    const free = await a.ifFree(() => a.commitFiles({ "notes/x.md": "x\n" }, "note x"));
+    assert.equal(free.ran, true);
+    assert.equal(git(bare, "rev-parse", "main").trim(), free.ran ? free.value : "");
   });
 
   it("a single home's vault is unchanged: no shared option, sync does nothing, pushes are best effort", async () => {

@@ -1,7 +1,7 @@
 import pg from "pg";
 import { CodexError } from "../../core/CodexError.ts";
 
-/** The key the replicas' vault writes take (see withAdvisoryLock): one seal at a time across the cluster. */
+/** The key the replicas' vault writes take (see withAdvisoryLock): one vault write at a time across the cluster. */
 export const VAULT_LOCK = 0x4d414f53_05;
 
 /**
@@ -15,6 +15,26 @@ export async function withAdvisoryLock<T>(
   key: number,
   fn: () => Promise<T>,
 ): Promise<T> {
+  const r = await locked(db, key, "wait", fn);
+  if (!r.ran) throw new CodexError("INTERNAL", "a waiting advisory lock returned without running");
+  return r.value;
+}
+
+/** withAdvisoryLock, but only if no other session holds `key` now: `{ ran: false }` at once otherwise. */
+export function tryWithAdvisoryLock<T>(
+  db: string | pg.Pool,
+  key: number,
+  fn: () => Promise<T>,
+): Promise<{ ran: true; value: T } | { ran: false }> {
+  return locked(db, key, "try", fn);
+}
+
+async function locked<T>(
+  db: string | pg.Pool,
+  key: number,
+  how: "wait" | "try",
+  fn: () => Promise<T>,
+): Promise<{ ran: true; value: T } | { ran: false }> {
   let client: pg.Client | pg.PoolClient;
   try {
     if (typeof db === "string") {
@@ -37,9 +57,14 @@ export async function withAdvisoryLock<T>(
   }
   let broken = false;
   try {
-    await client.query("SELECT pg_advisory_lock($1)", [key]);
+    if (how === "wait") {
+      await client.query("SELECT pg_advisory_lock($1)", [key]);
+    } else {
+      const got = await client.query<{ ok: boolean }>("SELECT pg_try_advisory_lock($1) AS ok", [key]);
+      if (!got.rows[0]?.ok) return { ran: false };
+    }
     try {
-      return await fn();
+      return { ran: true, value: await fn() };
     } finally {
       await client.query("SELECT pg_advisory_unlock($1)", [key]).catch(() => {
         // The session is gone, and the lock with it; a pooled client is not given back.
