@@ -70,6 +70,7 @@ const relaysModule = load<typeof import("../relays/Relays.ts")>("../relays/Relay
 const sinkLimiter = load<typeof import("../relays/SinkLimiter.ts")>("../relays/SinkLimiter.ts");
 const stateStore = load<typeof import("../state/StateStore.ts")>("../state/StateStore.ts");
 const vaultModule = load<typeof import("../vault/Vault.ts")>("../vault/Vault.ts");
+const advisoryLock = load<typeof import("../state/pg/advisoryLock.ts")>("../state/pg/advisoryLock.ts");
 const connectSharedModule = load<typeof import("./connectShared.ts")>("./connectShared.ts");
 const inThreadRunsModule = load<typeof import("./inThreadRuns.ts")>("./inThreadRuns.ts");
 const workerRunsModule = load<typeof import("./WorkerRuns.ts")>("./WorkerRuns.ts");
@@ -375,6 +376,16 @@ export function createApp(opts: AppOptions = {}): App {
         log,
         ...(env.MAOS_VAULT_SIGNING_KEY ? { signingKey: env.MAOS_VAULT_SIGNING_KEY } : {}),
         ...(env.MAOS_VAULT_REMOTE ? { remote: env.MAOS_VAULT_REMOTE } : {}),
+        // Replicas: every vault write holds the cluster's vault lock and publishes to MAOS_VAULT_REMOTE
+        // before it is released, so the remote keeps one linear history of every replica's seals.
+        ...(env.DATABASE_URL
+          ? {
+              shared: {
+                lock: <T>(fn: () => Promise<T>) =>
+                  advisoryLock().withAdvisoryLock(env.DATABASE_URL as string, advisoryLock().VAULT_LOCK, fn),
+              },
+            }
+          : {}),
         beforeCommit: recordVaultKeyOnce,
       });
       return vault;

@@ -77,7 +77,16 @@ test("a PostgreSQL ledger exports with DATABASE_URL and verifies unchanged, with
       ledger.append({ eventType: "run.step", actor: "agent:a", correlationId: "r", payload: { i } }),
     ),
   );
-  await ledger.checkpoint();
+  // More than nine checkpoints: ids 10, 11, 12 must come after 9 (they did not when sorted as text).
+  for (let i = 0; i < 12; i++) {
+    await ledger.append({
+      eventType: "run.step",
+      actor: "agent:a",
+      correlationId: "r",
+      payload: { i: 20 + i },
+    });
+    await ledger.checkpoint();
+  }
   await ledger.close();
   const dir = tempDir(t);
   const env = { MAOS_HOME: path.join(dir, "home"), DATABASE_URL: url };
@@ -86,7 +95,7 @@ test("a PostgreSQL ledger exports with DATABASE_URL and verifies unchanged, with
   assert.equal(out.code, 0, out.all);
   assert.match(
     out.stdout,
-    /exported 21 entries and 1 signed checkpoints from postgres:\/\/maos@127\.0\.0\.1:\d+\/postgres /,
+    /exported 33 entries and 12 signed checkpoints from postgres:\/\/maos@127\.0\.0\.1:\d+\/postgres /,
   );
   const vkey = path.join(dir, "ledger.vkey");
   writeFileSync(vkey, `${key.verifierKey}\n`);

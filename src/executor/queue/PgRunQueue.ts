@@ -176,7 +176,8 @@ export class PgRunQueue {
   /** A job's events after `afterId`, oldest first. */
   async eventsAfter(jobId: string, afterId: string): Promise<{ id: string; body: QueueEvent }[]> {
     const r = await this.pool.query<{ id: string; body: QueueEvent }>(
-      "SELECT id::text AS id, body FROM run_queue_events WHERE job_id = $1 AND id > $2::bigint ORDER BY id",
+      // By the column, not the text output `id` ("10" < "9"): progress must arrive in the order it was made.
+      "SELECT id::text AS id, body FROM run_queue_events WHERE job_id = $1 AND id > $2::bigint ORDER BY run_queue_events.id",
       [jobId, afterId],
     );
     return r.rows;

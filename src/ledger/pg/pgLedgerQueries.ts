@@ -94,7 +94,8 @@ export async function checkpointsAfter(
     note: string;
     created_utc: string;
   }>(
-    "SELECT id::text, size::text, root, note, created_utc FROM ledger_checkpoints WHERE id > $1 ORDER BY id",
+    // By the column, not the text output column `id` ("10" < "9"): checkpoints must stay in size order.
+    "SELECT id::text, size::text, root, note, created_utc FROM ledger_checkpoints WHERE id > $1 ORDER BY ledger_checkpoints.id",
     [afterId],
   );
   return r.rows.map((c) => ({
