@@ -2,7 +2,6 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import type { Client as NotionClient } from "@notionhq/client";
 import type { AgentHub } from "../agents/AgentHub.ts";
-import type { AttemptRecord } from "../agents/AttemptRecord.ts";
 import type { Provider } from "../agents/Provider.ts";
 import type { ApprovalService } from "../approvals/ApprovalService.ts";
 import type { VaultWatch } from "../audit/vaultWatch.ts";
@@ -14,7 +13,6 @@ import { CodexError } from "../core/CodexError.ts";
 import { type Clock, systemClock } from "../core/clock.ts";
 import { lazyModule } from "../core/lazyModule.ts";
 import type { Logger } from "../core/logger.ts";
-import { runContext } from "../core/runContext.ts";
 import { EgressGuard, type EgressRefusal } from "../egress/EgressGuard.ts";
 import { egressAllowlist } from "../egress/egressAllowlist.ts";
 import type { RunExecutor } from "../executor/RunExecutor.ts";
@@ -32,6 +30,7 @@ import type { App } from "./App.ts";
 import { autonomyDeps } from "./autonomyDeps.ts";
 import type { SharedStores } from "./connectShared.ts";
 import { mergeClientRoles } from "./mergeClientRoles.ts";
+import { recordAttempt } from "./recordAttempt.ts";
 import { recordEgressRefusal } from "./recordEgressRefusal.ts";
 
 // The heavy pieces (the LLM, Notion and MCP SDKs, SQLite, git, the kernel) load on first use, so a
@@ -488,16 +487,4 @@ export function createApp(opts: AppOptions = {}): App {
     },
   };
   return app;
-}
-
-/** Every provider attempt is a ledger entry, threaded into the run that made it. */
-async function recordAttempt(app: App, a: AttemptRecord): Promise<void> {
-  const run = runContext.getStore();
-  await app.ledger().append({
-    eventType: "AGENT_ATTEMPT",
-    level: a.outcome === "ok" ? "info" : "warn",
-    actor: run?.actor ?? "system:maos-codex",
-    correlationId: run?.correlationId ?? "system",
-    payload: { runId: run?.runId ?? null, ...a },
-  });
 }
