@@ -35,14 +35,14 @@ export async function reconcileRuns(
   ledger: LedgerHandle,
   vault: () => Promise<Vault>,
   isAlive: (pid: number) => boolean = processAlive,
-  opts: { thisHostOnly?: boolean } = {},
+  opts: { thisHostOnly?: boolean; one?: OneRun } = {},
 ): Promise<Reconciliation> {
   const result: Reconciliation = { aborted: [], sealedLate: [] };
-  const open = () => openRuns(ledger, isAlive, opts.thisHostOnly === true);
+  const open = () => openRuns(ledger, isAlive, opts.thisHostOnly === true, opts.one);
   if (open().length === 0) return result;
   const v = await vault();
   try {
-    await settle(ledger, v, open, result);
+    await settle(ledger, v, open, result, opts.one);
   } catch (err) {
     // A shared vault whose remote does not answer: what is not settled yet stays open for the next start.
     if (!isRemoteUnreachable(err)) throw err;
@@ -50,11 +50,31 @@ export async function reconcileRuns(
   return result;
 }
 
+/**
+ * One run to settle whatever its process (the run queue knows its replica died, on whatever host), and
+ * why: the reason leads its RUN_ABORTED.
+ */
+export interface OneRun {
+  runId: string;
+  reason: string;
+}
+
+/** Settles one open run as a restart would (sealed late, or aborted), its RUN_ABORTED giving `reason`. */
+export function settleOpenRun(
+  ledger: LedgerHandle,
+  vault: () => Promise<Vault>,
+  runId: string,
+  reason: string,
+): Promise<Reconciliation> {
+  return reconcileRuns(ledger, vault, processAlive, { one: { runId, reason } });
+}
+
 async function settle(
   ledger: LedgerHandle,
   v: Vault,
   open: () => OpenRun[],
   result: Reconciliation,
+  one?: OneRun,
 ): Promise<void> {
   await v.withLock(async () => {
     // Again, inside the lock: another process may have settled some meanwhile.
@@ -100,7 +120,7 @@ async function settle(
           payload: {
             runId: run.runId,
             stack: run.stack,
-            reason: abortReason(last, recovery),
+            reason: one ? `${one.reason}; ${abortReason(last, recovery)}` : abortReason(last, recovery),
             ...evidence,
             ...(recovery.state === "incomplete"
               ? { incompleteFolder: { path: recovery.relPath, removedFiles: recovery.files } }
@@ -124,7 +144,12 @@ function abortReason(last: LedgerEntry | undefined, recovery: RunRecovery): stri
 }
 
 /** Runs without RUN_SEALED or RUN_ABORTED whose process is gone, oldest first. */
-function openRuns(ledger: LedgerHandle, isAlive: (pid: number) => boolean, thisHostOnly: boolean): OpenRun[] {
+function openRuns(
+  ledger: LedgerHandle,
+  isAlive: (pid: number) => boolean,
+  thisHostOnly: boolean,
+  one?: OneRun,
+): OpenRun[] {
   const settled = new Set<string>();
   for (const type of SETTLED) {
     for (const e of ledger.query({ eventType: type, newestFirst: true, limit: LOOKBACK }))
@@ -134,11 +159,16 @@ function openRuns(ledger: LedgerHandle, isAlive: (pid: number) => boolean, thisH
   for (const started of ledger.query({ eventType: "RUN_STARTED", newestFirst: true, limit: LOOKBACK })) {
     if (settled.has(started.correlationId)) continue;
     const p = started.payload as { runId?: unknown; stack?: unknown; pid?: unknown; host?: unknown };
-    // Replicas sharing a ledger: another host's runs are its own (or the run queue's) to settle, as
-    // liveness cannot be checked from here.
-    if (thisHostOnly && p.host !== os.hostname()) continue;
-    if (p.host === os.hostname() && typeof p.pid === "number") {
-      if (p.pid === process.pid || isAlive(p.pid)) continue;
+    if (one) {
+      // The run queue names a run whose replica died, on whatever host: that run only, alive or not.
+      if (p.runId !== one.runId) continue;
+    } else {
+      // Replicas sharing a ledger: another host's runs are its own (or the run queue's) to settle, as
+      // liveness cannot be checked from here.
+      if (thisHostOnly && p.host !== os.hostname()) continue;
+      if (p.host === os.hostname() && typeof p.pid === "number") {
+        if (p.pid === process.pid || isAlive(p.pid)) continue;
+      }
     }
     out.push({
       started,

@@ -15,6 +15,7 @@ import { ledgerRunState } from "../../src/executor/queue/ledgerRunState.ts";
 import { PgRunQueue } from "../../src/executor/queue/PgRunQueue.ts";
 import { workRunQueue } from "../../src/executor/queue/workRunQueue.ts";
 import type { RunExecutor } from "../../src/executor/RunExecutor.ts";
+import { settleOpenRun } from "../../src/executor/reconcileRuns.ts";
 import { findStack } from "../../src/stacks/index.ts";
 
 const REPO = path.resolve(import.meta.dirname, "../..");
@@ -50,7 +51,7 @@ await workRunQueue(queue, local, {
   concurrency: 4,
   limits: app.charter().runs,
   runState: (runId) => ledgerRunState(app.ledger(), runId),
-  abortRun: () => app.reconcileRuns(),
+  abortRun: (runId, reason) => settleOpenRun(app.ledger(), () => app.vault(), runId, reason),
   loadStack: (name) => findStack(env.MAOS_STACKS, name),
 });
 say("ready");

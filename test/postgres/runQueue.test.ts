@@ -167,6 +167,20 @@ test("a queued run's failure comes back as its CodexError: code, message and hin
   assert.ok(err.hint);
 });
 
+test("an abort of the caller's signal is filed as a cancel the worker's run reads between agents", {
+  skip,
+}, async (t) => {
+  const s = await setup(t);
+  const w = startWorker(t, s.url, "w1", s.home, { charter: s.charterFile });
+  await w.waitFor(/^ready$/);
+  const ac = new AbortController();
+  const pending = s.runs.execute(s.job(), undefined, { signal: ac.signal });
+  ac.abort("local:queue-test");
+  const summary = await pending;
+  assert.equal(summary.status, "cancelled");
+  assert.deepEqual(s.cancels, [{ runId: summary.runId, by: "local:queue-test" }]);
+});
+
 test("the charter's per-stack cap holds across two worker processes: runs of the stack never overlap", {
   skip,
 }, async (t) => {
@@ -220,6 +234,11 @@ for (const { point, outcome } of [
       assert.notEqual(r.summary.runId, firstRun);
       assert.ok(b.lines.includes(`start ${r.summary.runId} marketing_ops`));
       assert.equal(abortedOf(firstRun), 1, "the dead attempt is aborted once");
+      const aborted = s.entries("RUN_ABORTED").find((e) => s.runIdOf(e) === firstRun);
+      assert.match(
+        String((aborted?.payload as { reason?: unknown } | undefined)?.reason),
+        /^replica doomed stopped during attempt 1 of run queue job \S+; the job is run again as attempt 2 by survivor/,
+      );
       assert.equal(sealedOf(firstRun), 0);
       assert.equal(sealedOf(r.summary.runId), 1);
     } else {
