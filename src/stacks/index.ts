@@ -20,6 +20,7 @@ export {
   type StackAgent,
   type StackEvaluator,
   type StackInput,
+  type StackSchedule,
   type StackSpec,
   stackSchema,
 } from "./stackSchema.ts";

@@ -27,9 +27,10 @@ export const LISTING_SOURCES = [
   "../core/problems.ts",
   "../core/zodProblems.ts",
   "../core/closestMatch.ts",
+  "../core/cronProblem.ts",
   "../core/CodexError.ts",
 ];
-export const LISTING_PACKAGES = ["yaml", "zod"];
+export const LISTING_PACKAGES = ["croner", "yaml", "zod"];
 
 /** Under MAOS_HOME. */
 export const STACK_LIST_CACHE = path.join("cache", "stack-listings.json");

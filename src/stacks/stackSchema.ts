@@ -75,6 +75,13 @@ const evaluatorShape = {
   checks: z.strictObject(checksShape).optional(),
 };
 
+/** A stack that runs by itself on a cron (the run queue, DATABASE_URL): five fields read in `timezone`. */
+const scheduleShape = {
+  cron: z.string().min(1),
+  timezone: z.string().min(1).default("America/Chicago"),
+  inputs: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+};
+
 const stackShape = {
   persona: idString("persona name"),
   goal: z.string().min(1),
@@ -82,6 +89,7 @@ const stackShape = {
   inputs: z.array(z.strictObject(inputShape)).default([]),
   agents: z.array(z.strictObject(agentShape)).min(1).max(MAX_AGENTS),
   evaluator: z.strictObject(evaluatorShape).optional(),
+  schedule: z.strictObject(scheduleShape).optional(),
 };
 
 /** The keys each kind of mapping accepts, keyed by its path with list indexes dropped. */
@@ -94,7 +102,15 @@ export const STACK_KEYS: Record<string, readonly string[]> = {
   evaluator: Object.keys(evaluatorShape),
   "evaluator.criteria": Object.keys(criterionShape),
   "evaluator.checks": Object.keys(checksShape),
+  schedule: Object.keys(scheduleShape),
 };
+
+/** A stack's own schedule: its cron, the zone it is read in, and the inputs each scheduled run gets. */
+export interface StackSchedule {
+  cron: string;
+  timezone: string;
+  inputs: Record<string, string>;
+}
 
 export interface StackInput {
   name: string;
@@ -187,6 +203,8 @@ export interface StackSpec {
   inputs: StackInput[];
   agents: StackAgent[];
   evaluator: StackEvaluator;
+  /** `schedule:`, when the stack runs on a cron (the run queue sends it; see the charter's runs.schedules). */
+  schedule?: StackSchedule | undefined;
 }
 
 /** A loaded stack. `hash` is the hex SHA-256 of the file's bytes, recorded with every run. */
@@ -234,5 +252,14 @@ export const stackSchema = z.strictObject(stackShape).transform(
           isDefault: false,
         }
       : structuredClone(DEFAULT_EVALUATOR),
+    ...(s.schedule
+      ? {
+          schedule: {
+            cron: s.schedule.cron.trim(),
+            timezone: s.schedule.timezone,
+            inputs: Object.fromEntries(Object.entries(s.schedule.inputs).map(([k, v]) => [k, String(v)])),
+          },
+        }
+      : {}),
   }),
 );

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { closestMatch } from "../core/closestMatch.ts";
+import { cronProblem } from "../core/cronProblem.ts";
 import { problemsError, type YamlProblem } from "../core/problems.ts";
 import { YamlSource } from "../core/YamlSource.ts";
 import { zodProblems } from "../core/zodProblems.ts";
@@ -95,6 +96,21 @@ function crossChecks(source: YamlSource, spec: StackSpec): YamlProblem[] {
         `dependency cycle: ${cycle.join(" → ")} (each agent waits for the next, so none can start; remove one link)`,
       ),
     );
+  }
+
+  if (spec.schedule) {
+    const why = cronProblem(spec.schedule.cron, spec.schedule.timezone);
+    if (why) problems.push(source.problem(["schedule", "cron"], why));
+    for (const name of Object.keys(spec.schedule.inputs)) {
+      if (!inputNames.includes(name)) {
+        problems.push(
+          source.problem(
+            ["schedule", "inputs", name],
+            `no input "${name}" in this stack (${listOrNone(inputNames)})`,
+          ),
+        );
+      }
+    }
   }
 
   const checks = spec.evaluator.checks;
