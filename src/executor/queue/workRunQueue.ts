@@ -61,6 +61,9 @@ export async function workRunQueue(
       {
         localConcurrency: Math.max(1, opts.concurrency ?? 4),
         pollingIntervalSeconds: 2,
+        // NOTIFY wakes workers for a new job, not for a slot a finished run of a capped stack frees
+        // (on any replica): the poll finds those, so it stays short rather than pg-boss's 30 s.
+        notifyPollingIntervalSeconds: 2,
         includeMetadata: true,
         ...PgRunQueue.groupLimits(opts.limits ?? { perStack: {} }),
       },
@@ -71,15 +74,29 @@ export async function workRunQueue(
     DEAD_RUN_QUEUE,
     await queue.boss.work(
       DEAD_RUN_QUEUE,
-      { includeMetadata: true, pollingIntervalSeconds: 2 },
+      { includeMetadata: true, pollingIntervalSeconds: 2, notifyPollingIntervalSeconds: 10 },
       async ([job]: JobWithMetadata<RunJobData>[]) => (job ? buryJob(queue, opts, job) : { runId: "" }),
     ),
   ]);
+  // Rows no replica will read (its waiter stopped first) and old attempts: swept hourly by every worker.
+  const sweep = setInterval(() => void sweepOld(queue), 3_600_000);
+  sweep.unref();
   return {
     async stop() {
+      clearInterval(sweep);
       for (const [name, id] of ids) await queue.boss.offWork(name, { id, wait: true }).catch(() => {});
     },
   };
+}
+
+async function sweepOld(queue: PgRunQueue): Promise<void> {
+  try {
+    await queue.pool.query("DELETE FROM run_queue_events WHERE created_utc < now() - interval '1 day'");
+    // pg-boss keeps a finished job 7 days; its attempts are kept longer, then go too.
+    await queue.pool.query("DELETE FROM run_queue_attempts WHERE started_utc < now() - interval '30 days'");
+  } catch (err) {
+    queue.log?.warn({ err: String(err) }, "run queue: sweeping old rows failed");
+  }
 }
 
 async function attemptsOf(queue: PgRunQueue, jobId: string): Promise<AttemptRow[]> {
