@@ -259,3 +259,37 @@ test("two bot replicas on one PostgreSQL: one leader, Slack retries processed on
   );
   assert.equal(check.status, 0, `the export verified with --key: ${check.stdout}${check.stderr}`);
 });
+
+test("a replica whose database does not answer, or that lacks the replicas' key, stops at start saying why, and writes nothing", async () => {
+  const start = (extra: Record<string, string>) =>
+    spawnSync(process.execPath, ["src/main.ts"], {
+      cwd: REPO,
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: root,
+        MAOS_HOME: path.join(root, "down"),
+        MAOS_CHARTER: charter,
+        MAOS_STACKS: path.join(REPO, "stacks"),
+        DATABASE_URL: "postgres://maos:pw-never-shown-5678@127.0.0.1:9/maos",
+        PORT: "0",
+        ...extra,
+      },
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+  const down = start({ MAOS_LEDGER_KEY: key.signerKey });
+  assert.equal(down.status, 1, down.stderr);
+  assert.match(down.stderr, /cannot connect to the ledger database postgres:\/\/maos@127\.0\.0\.1:9\/maos/);
+  assert.match(down.stderr, /check DATABASE_URL and that PostgreSQL is up/);
+  const noKey = start({});
+  assert.equal(noKey.status, 2, noKey.stderr);
+  assert.match(noKey.stderr, /DATABASE_URL is set but MAOS_LEDGER_KEY is not/);
+  for (const out of [down.stderr, noKey.stderr]) {
+    assert.doesNotMatch(out, /pw-never-shown-5678/);
+    assert.doesNotMatch(out, /\n\s+at /, "no stack trace");
+  }
+  assert.throws(
+    () => readFileSync(path.join(root, "down", "ledger.db")),
+    "nothing written to SQLite instead",
+  );
+});
