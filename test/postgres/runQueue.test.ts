@@ -257,6 +257,60 @@ for (const { point, outcome } of [
   });
 }
 
+test("20 runs across two worker processes, one killed mid-run: each job ends once, ledger and vault agree", {
+  skip,
+}, async (t) => {
+  const s = await setup(t);
+  const doomed = startWorker(t, s.url, "doomed", s.home, { charter: s.charterFile });
+  const survivor = startWorker(t, s.url, "survivor", s.home, { charter: s.charterFile });
+  await Promise.all([doomed, survivor].map((w) => w.waitFor(/^ready$/)));
+  const results = Array.from({ length: 20 }, () =>
+    s.runs.execute(s.job()).then(
+      (summary) => ({ summary }),
+      (error: unknown) => ({ error }),
+    ),
+  );
+  // Mid-run: once one of its runs is in the ledger (RUN_STARTED), whatever it is doing then.
+  const doomedRuns = () => doomed.lines.filter((l) => l.startsWith("start ")).map((l) => l.split(" ")[1]);
+  await until("a run of the doomed worker to start", () => {
+    const ids = new Set(s.entries("RUN_STARTED").map(s.runIdOf));
+    return doomedRuns().some((id) => id !== undefined && ids.has(id));
+  });
+  doomed.child.kill("SIGKILL");
+  const settled = await Promise.all(results);
+  const sealed = s.entries("RUN_SEALED").map(s.runIdOf);
+  const aborted = s.entries("RUN_ABORTED").map(s.runIdOf);
+  const started = new Set(s.entries("RUN_STARTED").map(s.runIdOf));
+  for (const r of settled) {
+    if ("summary" in r) {
+      assert.equal(r.summary.status, "completed");
+      assert.equal(sealed.filter((id) => id === r.summary.runId).length, 1);
+    } else {
+      // Only a run the dead worker had sealed is reported instead of returned.
+      assert.ok(r.error instanceof CodexError, String(r.error));
+      assert.match(r.error.message, /finished and was sealed on replica doomed/);
+    }
+  }
+  const attempts = await s.queue.pool.query<{ job_id: string; run_id: string }>(
+    "SELECT job_id, run_id FROM run_queue_attempts ORDER BY job_id, attempt",
+  );
+  const jobs = new Map<string, string[]>();
+  for (const a of attempts.rows) jobs.set(a.job_id, [...(jobs.get(a.job_id) ?? []), a.run_id]);
+  assert.equal(jobs.size, 20);
+  for (const [job, runIds] of jobs) {
+    // Never twice to completion: at most one sealed run per job, and every started run settled once.
+    assert.equal(runIds.filter((id) => sealed.includes(id)).length, 1, `job ${job}: ${runIds.join(", ")}`);
+    for (const id of runIds.filter((id) => started.has(id))) {
+      const ends = sealed.filter((x) => x === id).length + aborted.filter((x) => x === id).length;
+      assert.equal(ends, 1, `run ${id} of job ${job} settled ${ends} times`);
+    }
+  }
+  const vault = await s.app.vault();
+  const report = await vault.verify();
+  assert.ok(report.ok, JSON.stringify(report.runs.filter((r) => !r.ok)));
+  assert.equal(report.runs.length, sealed.length, "one sealed folder per RUN_SEALED");
+});
+
 test("a charter schedule fires once per tick across two worker processes", { skip }, async (t) => {
   const s = await setup(
     t,
