@@ -2,6 +2,8 @@ import path from "node:path";
 import type { Env } from "../config/loadEnv.ts";
 import { CodexError } from "../core/CodexError.ts";
 import type { Clock } from "../core/clock.ts";
+import type { Logger } from "../core/logger.ts";
+import type { PgRunQueue } from "../executor/queue/PgRunQueue.ts";
 import type { Charter } from "../governance/charter.ts";
 import type { LedgerKey } from "../ledger/ledgerKey.ts";
 import { MirroredLedger } from "../ledger/pg/MirroredLedger.ts";
@@ -13,6 +15,8 @@ export interface SharedStores {
   ledger: MirroredLedger;
   state: PgStateStore;
   outbox: PgOutbox;
+  /** The shared run queue, opened for the bot (`withQueue`); the CLI and run worker threads run in place. */
+  queue: PgRunQueue | undefined;
   /** The client matrix's rows, read once at start: permission checks read roles synchronously. */
   clientRecords: unknown[];
   close(): Promise<void>;
@@ -29,6 +33,8 @@ export async function connectShared(opts: {
   clock: Clock;
   charter: Charter;
   key: () => LedgerKey;
+  /** The bot: open the run queue too, under this replica's name. */
+  withQueue?: { replica: string; log: Logger } | undefined;
 }): Promise<SharedStores> {
   const { env, url, clock, charter } = opts;
   if (!env.MAOS_LEDGER_KEY) {
@@ -57,12 +63,21 @@ export async function connectShared(opts: {
     const outbox = await PgOutbox.open({ url, clock });
     opened.push(outbox);
     const clientRecords = (await state.listClients()).map((r) => r.record);
+    let queue: PgRunQueue | undefined;
+    if (opts.withQueue) {
+      // pg-boss loads only for the bot: a `maos` command runs in its own process, as it always has.
+      const { PgRunQueue } = await import("../executor/queue/PgRunQueue.ts");
+      queue = await PgRunQueue.open({ url, ...opts.withQueue });
+      opened.push(queue);
+    }
     return {
       ledger,
       state,
       outbox,
+      queue,
       clientRecords,
       async close() {
+        await queue?.close();
         await outbox.close();
         await state.close();
         await ledger.close();

@@ -9,6 +9,7 @@ import type { AutonomyKernel } from "../autonomy/AutonomyKernel.ts";
 import type { ClientMatrix, ClientRecord } from "../clients/ClientMatrix.ts";
 import { dotEnvOrigin } from "../config/dotEnv.ts";
 import { type Env, loadEnv, secretValues } from "../config/loadEnv.ts";
+import { replicaName } from "../config/replicaName.ts";
 import { CodexError } from "../core/CodexError.ts";
 import { type Clock, systemClock } from "../core/clock.ts";
 import { lazyModule } from "../core/lazyModule.ts";
@@ -71,6 +72,7 @@ const stateStore = load<typeof import("../state/StateStore.ts")>("../state/State
 const vaultModule = load<typeof import("../vault/Vault.ts")>("../vault/Vault.ts");
 const advisoryLock = load<typeof import("../state/pg/advisoryLock.ts")>("../state/pg/advisoryLock.ts");
 const connectSharedModule = load<typeof import("./connectShared.ts")>("./connectShared.ts");
+const replicaRunsModule = load<typeof import("./replicaRuns.ts")>("./replicaRuns.ts");
 const inThreadRunsModule = load<typeof import("./inThreadRuns.ts")>("./inThreadRuns.ts");
 const workerRunsModule = load<typeof import("./WorkerRuns.ts")>("./WorkerRuns.ts");
 
@@ -285,6 +287,8 @@ export function createApp(opts: AppOptions = {}): App {
             clock,
             charter: app.charter(),
             key: () => app.ledgerKey(),
+            // The bot (it has run worker threads): runs go through the replicas' shared queue.
+            withQueue: opts.runWorkers ? { replica: replicaName(env), log } : undefined,
           }),
         )
         .then(
@@ -441,9 +445,13 @@ export function createApp(opts: AppOptions = {}): App {
       };
     },
     runExecutor() {
-      runExecutor ??= opts.runWorkers
-        ? new (workerRunsModule().WorkerRuns)(app, opts.runWorkers)
-        : inThreadRunsModule().inThreadRuns(app);
+      if (!runExecutor) {
+        const local = opts.runWorkers
+          ? new (workerRunsModule().WorkerRuns)(app, opts.runWorkers)
+          : inThreadRunsModule().inThreadRuns(app);
+        const s = requireShared();
+        runExecutor = s?.queue ? new (replicaRunsModule().ReplicaRuns)(app, s.queue, local, s.ledger) : local;
+      }
       return runExecutor;
     },
     async reconcileRuns() {

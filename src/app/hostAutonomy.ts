@@ -1,5 +1,5 @@
-import os from "node:os";
 import { electLeader } from "../autonomy/leaderElection.ts";
+import { replicaName } from "../config/replicaName.ts";
 import { CodexError } from "../core/CodexError.ts";
 import type { App } from "./createApp.ts";
 
@@ -32,7 +32,7 @@ export async function startTheLoop(app: App): Promise<void> {
  */
 function leadWhenElected(app: App, url: string): void {
   const kernel = app.autonomy();
-  const replica = app.env.MAOS_REPLICA ?? `${os.hostname()}:${process.pid}`;
+  const replica = replicaName(app.env);
   const log = app.log.child({ part: "leader", replica });
   const lock = electLeader({
     url,

@@ -206,6 +206,19 @@ test("two bot replicas on one PostgreSQL: one leader, Slack retries processed on
     return s.length >= 2 ? s : undefined;
   });
   assert.equal((await rows("RUN_STARTED")).length, 2, "the replayed command started no run");
+  // Both went through the shared run queue, each run by one replica's worker, and Slack's progress
+  // message (kept by the replica that acked) followed the run to its seal.
+  const attempts = await db.query<{ replica: string; outcome: string }>(
+    "SELECT replica, outcome FROM run_queue_attempts ORDER BY job_id",
+  );
+  assert.equal(attempts.rows.length, 2, JSON.stringify(attempts.rows));
+  assert.ok(attempts.rows.every((r) => ["codex-a", "codex-b"].includes(r.replica)));
+  await until("both progress messages at their seal", async () => {
+    const done = slack.messages.filter(
+      (m) => !m.threadTs && /sealed in commit/.test(JSON.stringify(m.blocks)),
+    );
+    return done.length >= 2 ? true : undefined;
+  });
   assert.equal(slack.callsTo("views.publish").length, 1, "the retried event was published once");
 
   // The leader's next heartbeat checks custody over both replicas' seals: no break, the loop runs on.
