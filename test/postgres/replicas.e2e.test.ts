@@ -7,158 +7,28 @@
  * ledger verifies with the public key alone.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { once } from "node:events";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { after, before, test } from "node:test";
-import { systemClock } from "../../src/core/clock.ts";
-import { generateNoteKey } from "../../src/ledger/signedNote.ts";
-import { type FakeSlack, startFakeSlack } from "../fakes/slackWebApi.ts";
-import { pgConnect, pgSkip, pgTestDatabase } from "../helpers/pgTestDb.ts";
+import { test } from "node:test";
+import { pgConnect, pgTestDatabase } from "../helpers/pgTestDb.ts";
 import { REPO } from "../helpers/testApp.ts";
-import { BOT_TOKEN, SIGNING_SECRET, sign, slashCommand, TEST_CHARTER } from "../slack/slackTestKit.ts";
-
-const skip = pgSkip();
-const key = generateNoteKey("maos-codex-replicas-test");
-const root = mkdtempSync(path.join(os.tmpdir(), "maos-replicas-"));
-// The approvers' charter with a 5 s heartbeat (the shortest the charter allows): standbys try the
-// leader lock four times per heartbeat.
-const charter = path.join(root, "charter.yml");
-writeFileSync(charter, `${readFileSync(TEST_CHARTER, "utf8")}\nschedules:\n  heartbeat_seconds: 5\n`);
-const remote = path.join(root, "vault-remote.git");
-let slack: FakeSlack;
-
-before(async () => {
-  if (skip) return;
-  slack = await startFakeSlack({ token: BOT_TOKEN });
-  spawnSync("git", ["init", "--bare", "--quiet", remote]);
-});
-after(async () => {
-  await slack?.close();
-  rmSync(root, { recursive: true, force: true });
-});
-
-interface Bot {
-  name: string;
-  home: string;
-  child: ChildProcess;
-  stderr: () => string;
-  url: string;
-  exited: Promise<[number | null, NodeJS.Signals | null]>;
-}
-
-function botEnv(name: string, url: string): Record<string, string> {
-  return {
-    PATH: process.env.PATH ?? "",
-    HOME: process.env.HOME ?? root,
-    MAOS_HOME: path.join(root, name),
-    MAOS_CHARTER: charter,
-    MAOS_STACKS: path.join(REPO, "stacks"),
-    MAOS_LEDGER_KEY: key.signerKey,
-    MAOS_VAULT_REMOTE: remote,
-    MAOS_REPLICA: name,
-    DATABASE_URL: url,
-    PORT: "0",
-    MAOS_BIND: "127.0.0.1",
-    LOG_LEVEL: "info",
-    SLACK_BOT_TOKEN: BOT_TOKEN,
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
-    SLACK_API_URL: slack.url,
-  };
-}
-
-async function startBot(name: string, url: string): Promise<Bot> {
-  const child = spawn(process.execPath, ["src/main.ts"], {
-    cwd: REPO,
-    env: botEnv(name, url),
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let stderr = "";
-  const exited = once(child, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
-  const port = await new Promise<string>((resolve, reject) => {
-    child.stderr?.on("data", (c: Buffer) => {
-      stderr += c.toString("utf8");
-      const m = /"port":(\d+)[^\n]*Slack is live/.exec(stderr);
-      if (m?.[1]) resolve(m[1]);
-    });
-    exited.then(([code]) => reject(new Error(`${name} exited (${code}): ${stderr}`)));
-  });
-  return {
-    name,
-    home: path.join(root, name),
-    child,
-    stderr: () => stderr,
-    url: `http://127.0.0.1:${port}/slack/events`,
-    exited,
-  };
-}
-
-/** Resolves when the bot's log matches (the bot's own words, as an operator reads them). */
-function logged(bot: Bot, re: RegExp): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      if (re.test(bot.stderr())) {
-        bot.child.stderr?.off("data", check);
-        resolve();
-      }
-    };
-    bot.child.stderr?.on("data", check);
-    check();
-    bot.exited.then(([code]) =>
-      reject(new Error(`${bot.name} exited (${code}) before ${re}: ${bot.stderr()}`)),
-    );
-  });
-}
-
-function signed(body: string, contentType: string, extra: Record<string, string> = {}) {
-  const ts = String(Math.floor(systemClock.now().getTime() / 1000));
-  return {
-    method: "POST",
-    headers: {
-      "content-type": contentType,
-      "x-slack-request-timestamp": ts,
-      "x-slack-signature": sign(SIGNING_SECRET, ts, body),
-      ...extra,
-    },
-    body,
-  };
-}
-
-const command = (bot: Bot, body: string) => fetch(bot.url, signed(body, "application/x-www-form-urlencoded"));
-
-function homeOpened(eventId: string): string {
-  return JSON.stringify({
-    token: "verification-token-unused",
-    team_id: "T0MAOS",
-    api_app_id: "A0MAOS",
-    type: "event_callback",
-    event_id: eventId,
-    event_time: Math.floor(systemClock.now().getTime() / 1000),
-    authorizations: [{ team_id: "T0MAOS", user_id: "U0CODEX", is_bot: true, enterprise_id: null }],
-    event: { type: "app_home_opened", user: "U0OPERATOR", channel: "D0HOME", tab: "home", event_ts: "1.2" },
-  });
-}
-
-/** Waits (polling the shared database, with a deadline) until `f` holds. */
-async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function maos(bot: Pick<Bot, "name">, url: string, args: string[]) {
-  return spawnSync(process.execPath, ["bin/maos.js", ...args], {
-    cwd: REPO,
-    env: { ...botEnv(bot.name, url), SLACK_BOT_TOKEN: "" },
-    encoding: "utf8",
-  });
-}
+import { slashCommand } from "../slack/slackTestKit.ts";
+import {
+  charter,
+  command,
+  homeOpened,
+  key,
+  rows as ledgerRows,
+  logged,
+  maos,
+  root,
+  signed,
+  skip,
+  slack,
+  startBot,
+  until,
+} from "./botReplicas.ts";
 
 test("two bot replicas on one PostgreSQL: one leader, Slack retries processed once, one vault history, kill -9 failover", {
   skip,
@@ -173,13 +43,7 @@ test("two bot replicas on one PostgreSQL: one leader, Slack retries processed on
   t.after(() => b.child.kill("SIGKILL"));
   await logged(b, /standing by: another replica leads the autonomy loop/);
 
-  const rows = async (type: string) =>
-    (
-      await db.query<{ seq: string; payload: Record<string, unknown> }>(
-        "SELECT seq::text, canonical::jsonb -> 'payload' AS payload FROM ledger WHERE event_type = $1 ORDER BY seq",
-        [type],
-      )
-    ).rows;
+  const rows = (type: string) => ledgerRows(db, type);
   assert.deepEqual(
     (await rows("LEADER_ELECTED")).map((r) => r.payload.replica),
     ["codex-a"],
