@@ -1,6 +1,7 @@
 import { ledgerRunState } from "../executor/queue/ledgerRunState.ts";
 import type { PgRunQueue } from "../executor/queue/PgRunQueue.ts";
 import { QueueRuns } from "../executor/queue/QueueRuns.ts";
+import { scheduledRuns } from "../executor/queue/runSchedules.ts";
 import { workRunQueue } from "../executor/queue/workRunQueue.ts";
 import type { RunControl, RunExecutor, RunJob } from "../executor/RunExecutor.ts";
 import type { ProgressListener } from "../executor/RunProgress.ts";
@@ -8,12 +9,13 @@ import { settleOpenRun } from "../executor/reconcileRuns.ts";
 import type { RunSummary } from "../executor/runTypes.ts";
 import type { MirroredLedger } from "../ledger/pg/MirroredLedger.ts";
 import { findStack } from "../stacks/findStack.ts";
+import { loadStacks } from "../stacks/loadStacks.ts";
 import type { App } from "./App.ts";
 
 /**
  * A bot replica's runs (DATABASE_URL): what it acks goes to the shared run queue (QueueRuns), and its
  * worker takes jobs from every replica and runs them on this replica's run worker threads (`local`),
- * within the charter's per-stack caps; the charter's schedules are set on the queue at start.
+ * within the charter's per-stack caps; the charter's and the stacks' schedules are set on the queue at start.
  */
 export class ReplicaRuns implements RunExecutor {
   readonly kind = "queue";
@@ -61,7 +63,9 @@ export class ReplicaRuns implements RunExecutor {
         abortRun: (runId, reason) => settleOpenRun(app.ledger(), () => app.vault(), runId, reason),
         loadStack: (name) => findStack(app.stacksDir, name),
       });
-      await this.#queue.setSchedules(charter.runs.schedules, charter.file);
+      // The charter's schedules and each stack's own `schedule:` (a stack that does not load is not scheduled).
+      const { stacks } = loadStacks(app.stacksDir);
+      await this.#queue.setSchedules(scheduledRuns(charter.runs.schedules, stacks), charter.file);
       return worker;
     } catch (err) {
       app.log.error({ err }, "the run queue's worker could not start: this replica acks runs but runs none");
