@@ -47,7 +47,11 @@ export async function connectShared(opts: {
     );
   }
   const key = opts.key();
+  // Pools: the bot's main thread serves Slack and the queue; a `maos` command and each run worker
+  // thread need few connections, so replicas stay well inside the server's max_connections.
+  const small = !opts.withQueue;
   const ledger = await MirroredLedger.open({
+    readConnections: small ? 2 : 4,
     url,
     path: path.join(env.MAOS_HOME, "ledger.db"),
     signer: key.signer,
@@ -57,10 +61,10 @@ export async function connectShared(opts: {
   });
   const opened: { close(): unknown }[] = [ledger];
   try {
-    const state = await PgStateStore.open({ url, clock });
+    const state = await PgStateStore.open({ url, clock, connections: small ? 2 : 4 });
     opened.push(state);
     // The ledger's migrations created the outbox table; PgOutbox only checks and opens it.
-    const outbox = await PgOutbox.open({ url, clock });
+    const outbox = await PgOutbox.open({ url, clock, connections: small ? 1 : 2 });
     opened.push(outbox);
     const clientRecords = (await state.listClients()).map((r) => r.record);
     let queue: PgRunQueue | undefined;

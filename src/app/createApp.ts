@@ -145,6 +145,9 @@ export function createApp(opts: AppOptions = {}): App {
   let connecting: Promise<void> | undefined;
   // Why connecting failed: thrown by whatever needs the stores, so commands that need none still work.
   let connectError: unknown;
+  // The shared ledger was handed out: only then does close() sign a closing checkpoint (a `maos stacks
+  // list` beside the replicas connects, and must not add a checkpoint to the shared ledger).
+  let sharedLedgerUsed = false;
   const providers = new Map<string, Provider>();
 
   // The vault's signing key (or that signing is now off) is recorded once per process, before its first
@@ -355,7 +358,10 @@ export function createApp(opts: AppOptions = {}): App {
     },
     ledger() {
       const s = requireShared();
-      if (s) return s.ledger;
+      if (s) {
+        sharedLedgerUsed = true;
+        return s.ledger;
+      }
       if (!ledger) {
         const c = app.charter();
         ledger = ledgerModule().Ledger.open({
@@ -386,6 +392,13 @@ export function createApp(opts: AppOptions = {}): App {
               shared: {
                 lock: <T>(fn: () => Promise<T>) =>
                   advisoryLock().withAdvisoryLock(env.DATABASE_URL as string, advisoryLock().VAULT_LOCK, fn),
+                // A heartbeat's anchoring only tries: it never waits for another replica's seal.
+                tryLock: <T>(fn: () => Promise<T>) =>
+                  advisoryLock().tryWithAdvisoryLock(
+                    env.DATABASE_URL as string,
+                    advisoryLock().VAULT_LOCK,
+                    fn,
+                  ),
               },
             }
           : {}),
@@ -471,7 +484,7 @@ export function createApp(opts: AppOptions = {}): App {
       runExecutor = undefined;
       await autonomy?.close();
       // Whatever this process wrote is covered by a signed checkpoint, kept in state.db and staged in the vault.
-      if (ledger || shared) {
+      if (ledger || sharedLedgerUsed) {
         try {
           if (vault) await checkpointKeeper().anchorInVault(app);
           else await checkpointKeeper().coverLedger(app);

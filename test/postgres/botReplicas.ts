@@ -140,12 +140,17 @@ export function homeOpened(eventId: string): string {
 }
 
 /** Waits (polling the shared database, with a deadline) until `f` holds. */
-export async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
+export async function until<T>(
+  what: string,
+  f: () => Promise<T | undefined>,
+  ms = 60_000,
+  state?: () => Promise<string>,
+): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = await f();
     if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
+    if (Date.now() > end) throw new Error(`gave up waiting for ${what}${state ? `: ${await state()}` : ""}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -17,6 +17,8 @@ export interface MirroredLedgerOptions {
   clock: Clock;
   environment: string;
   origin: string;
+  /** The shared ledger's pool of read connections (PgLedger's default: 4). */
+  readConnections?: number | undefined;
 }
 
 /**
@@ -48,8 +50,12 @@ export class MirroredLedger implements LedgerHandle {
 
   /** Connects to the shared ledger, opens (or creates) the mirror file, and pulls what it lacks. */
   static async open(opts: MirroredLedgerOptions): Promise<MirroredLedger> {
-    const { url, path, ...common } = opts;
-    const shared = await PgLedger.open({ url, ...common });
+    const { url, path, readConnections, ...common } = opts;
+    const shared = await PgLedger.open({
+      url,
+      ...common,
+      ...(readConnections !== undefined ? { readConnections } : {}),
+    });
     let local: Ledger | undefined;
     try {
       local = Ledger.open({ path, ...common, mirror: true });
