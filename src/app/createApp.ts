@@ -33,6 +33,7 @@ import type { SharedStores } from "./connectShared.ts";
 import { mergeClientRoles } from "./mergeClientRoles.ts";
 import { recordAttempt } from "./recordAttempt.ts";
 import { recordEgressRefusal } from "./recordEgressRefusal.ts";
+import { sharedVaultLock } from "./sharedVaultLock.ts";
 
 // The heavy pieces (the LLM, Notion and MCP SDKs, SQLite, git, the kernel) load on first use, so a
 // command that needs none of them (`maos stacks list`, `maos --help`) starts in a few hundred ms.
@@ -70,7 +71,6 @@ const relaysModule = load<typeof import("../relays/Relays.ts")>("../relays/Relay
 const sinkLimiter = load<typeof import("../relays/SinkLimiter.ts")>("../relays/SinkLimiter.ts");
 const stateStore = load<typeof import("../state/StateStore.ts")>("../state/StateStore.ts");
 const vaultModule = load<typeof import("../vault/Vault.ts")>("../vault/Vault.ts");
-const advisoryLock = load<typeof import("../state/pg/advisoryLock.ts")>("../state/pg/advisoryLock.ts");
 const connectSharedModule = load<typeof import("./connectShared.ts")>("./connectShared.ts");
 const replicaRunsModule = load<typeof import("./replicaRuns.ts")>("./replicaRuns.ts");
 const inThreadRunsModule = load<typeof import("./inThreadRuns.ts")>("./inThreadRuns.ts");
@@ -385,23 +385,8 @@ export function createApp(opts: AppOptions = {}): App {
         log,
         ...(env.MAOS_VAULT_SIGNING_KEY ? { signingKey: env.MAOS_VAULT_SIGNING_KEY } : {}),
         ...(env.MAOS_VAULT_REMOTE ? { remote: env.MAOS_VAULT_REMOTE } : {}),
-        // Replicas: every vault write holds the cluster's vault lock and publishes to MAOS_VAULT_REMOTE
-        // before it is released, so the remote keeps one linear history of every replica's seals.
-        ...(env.DATABASE_URL
-          ? {
-              shared: {
-                lock: <T>(fn: () => Promise<T>) =>
-                  advisoryLock().withAdvisoryLock(env.DATABASE_URL as string, advisoryLock().VAULT_LOCK, fn),
-                // A heartbeat's anchoring only tries: it never waits for another replica's seal.
-                tryLock: <T>(fn: () => Promise<T>) =>
-                  advisoryLock().tryWithAdvisoryLock(
-                    env.DATABASE_URL as string,
-                    advisoryLock().VAULT_LOCK,
-                    fn,
-                  ),
-              },
-            }
-          : {}),
+        // Replicas: every vault write holds the cluster's vault lock (sharedVaultLock).
+        ...(env.DATABASE_URL ? { shared: sharedVaultLock(env.DATABASE_URL) } : {}),
         beforeCommit: recordVaultKeyOnce,
       });
       return vault;
