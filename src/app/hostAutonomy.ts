@@ -34,6 +34,7 @@ function leadWhenElected(app: App, url: string): void {
   const kernel = app.autonomy();
   const replica = replicaName(app.env);
   const log = app.log.child({ part: "leader", replica });
+  let failing = false;
   const lock = electLeader({
     url,
     replica,
@@ -54,7 +55,19 @@ function leadWhenElected(app: App, url: string): void {
         .catch((err: unknown) => log.error({ err }, "could not stop the client sync"));
     },
     onStandby: () => log.info("standing by: another replica leads the autonomy loop"),
-    onError: (err) => log.warn({ err }, "leader election: the database did not answer; trying again"),
+    // Once per outage, not at every attempt; /health reports it meanwhile.
+    onError: (err) => {
+      if (!failing)
+        log.error(
+          { err },
+          "PostgreSQL (DATABASE_URL) does not answer: this replica cannot lead or record; trying again",
+        );
+      failing = true;
+    },
+    onRecovered: () => {
+      failing = false;
+      log.info("PostgreSQL (DATABASE_URL) answers again");
+    },
   });
   kernel.attachLeadership(lock);
 }

@@ -76,7 +76,7 @@ export class AutonomyKernel {
   /** The first beat after a leader takeover: late by the beats missed during the handover (a drift signal). */
   #handoverTick: Tick | undefined;
   /** Replicas: this process's part in the leader election, ended on close. */
-  #leadership: { stop(): Promise<void> } | undefined;
+  #leadership: Leadership | undefined;
 
   constructor(deps: AutonomyDeps) {
     this.#deps = deps;
@@ -347,8 +347,15 @@ export class AutonomyKernel {
    */
   health(): { ok: true } | { ok: false; since: string; problems: string[] } {
     const fault = this.#deps.ledger().writeFault();
-    if (!fault) return { ok: true };
-    return { ok: false, since: fault.at, problems: [`ledger writes fail: ${fault.message}`] };
+    // Replicas: the leader election tries the database every quarter heartbeat, leading or not.
+    const db = this.#leadership?.fault();
+    if (!fault && !db) return { ok: true };
+    const problems = [
+      ...(db ? [`PostgreSQL (DATABASE_URL) does not answer: ${db.message}`] : []),
+      ...(fault ? [`ledger writes fail: ${fault.message}`] : []),
+    ];
+    const since = [db?.at, fault?.at].filter((x): x is string => x !== undefined).sort()[0] as string;
+    return { ok: false, since, problems };
   }
 
   #onLedgerFault(): void {
@@ -379,7 +386,7 @@ export class AutonomyKernel {
   }
 
   /** Replicas: the leader election this process takes part in, ended when the kernel closes. */
-  attachLeadership(leadership: { stop(): Promise<void> }): void {
+  attachLeadership(leadership: Leadership): void {
     this.#leadership = leadership;
   }
 
@@ -456,6 +463,13 @@ export class AutonomyKernel {
       this.#deps.log.error({ err }, "heartbeat failed");
     }
   }
+}
+
+/** Replicas: this process's part in the leader election (PgLeaderLock). */
+interface Leadership {
+  stop(): Promise<void>;
+  /** Since when the database has not answered its attempts, and why. */
+  fault(): { at: string; message: string } | undefined;
 }
 
 /**

@@ -18,6 +18,8 @@ export interface LeaderElectionOptions {
   /** Another replica leads; this one stands by. */
   onStandby?: () => void;
   onError?: (err: unknown) => void;
+  /** The database answers again after failed attempts. */
+  onRecovered?: () => void;
 }
 
 /**
@@ -49,6 +51,8 @@ export function electLeader(opts: LeaderElectionOptions): PgLeaderLock {
     onLost: opts.stepDown,
     ...(opts.onStandby ? { onStandby: opts.onStandby } : {}),
     ...(opts.onError ? { onError: opts.onError } : {}),
+    ...(opts.onRecovered ? { onRecovered: opts.onRecovered } : {}),
+    now: () => opts.clock.now(),
   });
   lock.start();
   return lock;

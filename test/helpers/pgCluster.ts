@@ -15,6 +15,10 @@ export interface PgCluster {
   url: string;
   port: number;
   dir: string;
+  /** The server stops at once (as a crash would), its data kept: an outage. */
+  halt(): void;
+  /** Starts it again on the same port after halt(). */
+  restart(): void;
   stop(): void;
 }
 
@@ -95,6 +99,12 @@ export async function startPgCluster(opts: { durable?: boolean } = {}): Promise<
       url: `postgres://maos@127.0.0.1:${port}/postgres`,
       port,
       dir,
+      halt() {
+        run("pg_ctl", ["-D", data, "-m", "immediate", "-w", "stop"]);
+      },
+      restart() {
+        run("pg_ctl", ["-D", data, "-l", log, "-w", "-t", "60", "-o", settings.join(" "), "start"]);
+      },
       stop() {
         if (stopped) return;
         stopped = true;

@@ -83,7 +83,20 @@ export class PgRunQueue {
       registerInstance: false,
       persistWarnings: false,
     });
-    boss.on("error", (err) => opts.log?.warn({ err: String(err) }, "run queue: pg-boss error"));
+    // pg-boss reports each failed internal query: while the database is down that is several a second,
+    // so the first is logged, then one a minute with how many were left out.
+    let lastLogged = 0;
+    let quiet = 0;
+    boss.on("error", (err) => {
+      const now = Date.now();
+      if (now - lastLogged < 60_000) {
+        quiet++;
+        return;
+      }
+      opts.log?.warn({ err, alsoSince: quiet }, "run queue: pg-boss error (the run queue retries)");
+      lastLogged = now;
+      quiet = 0;
+    });
     const queue = new PgRunQueue(opts, boss, pool);
     try {
       const client = await pool.connect();

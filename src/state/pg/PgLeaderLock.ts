@@ -12,6 +12,10 @@ export interface LeaderLockOptions {
   onStandby?: () => void;
   /** A failed attempt (the server down, say): the lock keeps trying every pollMs. */
   onError?: (err: unknown) => void;
+  /** The first attempt that succeeds after failed ones: the database answers again. */
+  onRecovered?: () => void;
+  /** The time, for when a fault began (the app's clock). */
+  now?: () => Date;
 }
 
 /** The one lock the replicas of a database contend for: whoever holds it runs the autonomy loop. */
@@ -33,6 +37,7 @@ export class PgLeaderLock {
   #stopped = false;
   #timer: NodeJS.Timeout | undefined;
   #attempting: Promise<void> | undefined;
+  #fault: { at: string; message: string } | undefined;
 
   constructor(opts: LeaderLockOptions) {
     this.#opts = opts;
@@ -40,6 +45,14 @@ export class PgLeaderLock {
 
   isLeader(): boolean {
     return this.#leader;
+  }
+
+  /**
+   * Since when, and why, the database does not answer this process's attempts (every pollMs, leader or
+   * not): /health reports it, since a replica that cannot reach PostgreSQL can neither lead nor record.
+   */
+  fault(): { at: string; message: string } | undefined {
+    return this.#fault;
   }
 
   /** Starts trying at once, then every pollMs. */
@@ -62,9 +75,11 @@ export class PgLeaderLock {
       if (this.#leader) {
         // Our session holds the lock as long as it lives: one round trip proves it does.
         await client.query("SELECT 1");
+        this.#answered();
         return;
       }
       const r = await client.query<{ ok: boolean }>("SELECT pg_try_advisory_lock($1) AS ok", [LEADER_LOCK]);
+      this.#answered();
       if (r.rows[0]?.ok && !this.#stopped) {
         this.#leader = true;
         this.#standingBy = false;
@@ -74,9 +89,22 @@ export class PgLeaderLock {
         this.#opts.onStandby?.();
       }
     } catch (err) {
-      this.#dropped(`the session to PostgreSQL failed: ${err instanceof Error ? err.message : String(err)}`);
+      const message = err instanceof Error ? err.message : String(err);
+      // Only the error's code for /health (open to any caller): never the database's host or port.
+      const code = (err as { code?: unknown }).code;
+      this.#fault ??= {
+        at: (this.#opts.now?.() ?? new Date()).toISOString(),
+        message: typeof code === "string" ? code : "no answer",
+      };
+      this.#dropped(`the session to PostgreSQL failed: ${message}`);
       this.#opts.onError?.(err);
     }
+  }
+
+  #answered(): void {
+    if (!this.#fault) return;
+    this.#fault = undefined;
+    this.#opts.onRecovered?.();
   }
 
   async #connected(): Promise<pg.Client> {
