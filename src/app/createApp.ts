@@ -33,6 +33,7 @@ import type { SharedStores } from "./connectShared.ts";
 import { mergeClientRoles } from "./mergeClientRoles.ts";
 import { recordAttempt } from "./recordAttempt.ts";
 import { recordEgressRefusal } from "./recordEgressRefusal.ts";
+import { refuseIfSettledElsewhere } from "./settledElsewhere.ts";
 import { sharedVaultLock } from "./sharedVaultLock.ts";
 
 // The heavy pieces (the LLM, Notion and MCP SDKs, SQLite, git, the kernel) load on first use, so a
@@ -428,6 +429,7 @@ export function createApp(opts: AppOptions = {}): App {
         providerFor: app.providerFor,
         secrets,
         onCheckpoint: (cp) => checkpointKeeper().remember(app, cp),
+        ...(shared ? { beforeSeal: refuseIfSettledElsewhere(shared.ledger) } : {}),
         // Read between agents: a cancel asked for by any process (maos cancel, /codex cancel) stops the run.
         cancelRequest: (runId: string) => app.state().cancelRequest(runId),
         // Memory for each agent's prompt; a memory failure never fails a run.
@@ -456,8 +458,9 @@ export function createApp(opts: AppOptions = {}): App {
       // Once per start: later calls (every `run`) cost nothing.
       if (recovered) return { aborted: [], sealedLate: [] };
       recovered = true;
+      const s = requireShared();
       return reconcile().reconcileRuns(app.ledger(), () => app.vault(), undefined, {
-        thisHostOnly: Boolean(env.DATABASE_URL),
+        ...(s ? { thisHostOnly: true, refresh: () => s.ledger.refresh() } : {}),
       });
     },
     async recoverAbortedRuns() {

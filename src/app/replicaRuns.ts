@@ -60,7 +60,14 @@ export class ReplicaRuns implements RunExecutor {
           await this.#ledger.refresh();
           return ledgerRunState(this.#ledger, runId);
         },
-        abortRun: (runId, reason) => settleOpenRun(app.ledger(), () => app.vault(), runId, reason),
+        abortRun: (runId, reason) =>
+          settleOpenRun(
+            app.ledger(),
+            () => app.vault(),
+            runId,
+            reason,
+            () => this.#ledger.refresh(),
+          ),
         loadStack: (name) => findStack(app.stacksDir, name),
       });
       // The charter's schedules and each stack's own `schedule:` (a stack that does not load is not scheduled).

@@ -35,14 +35,20 @@ export async function reconcileRuns(
   ledger: LedgerHandle,
   vault: () => Promise<Vault>,
   isAlive: (pid: number) => boolean = processAlive,
-  opts: { thisHostOnly?: boolean; one?: OneRun } = {},
+  opts: {
+    thisHostOnly?: boolean;
+    one?: OneRun;
+    /** Replicas: brings the ledger mirror up to date, inside the vault lock, before the runs are read again. */
+    refresh?: () => Promise<unknown>;
+  } = {},
 ): Promise<Reconciliation> {
   const result: Reconciliation = { aborted: [], sealedLate: [] };
   const open = () => openRuns(ledger, isAlive, opts.thisHostOnly === true, opts.one);
+  await opts.refresh?.();
   if (open().length === 0) return result;
   const v = await vault();
   try {
-    await settle(ledger, v, open, result, opts.one);
+    await settle(ledger, v, open, result, opts.one, opts.refresh);
   } catch (err) {
     // A shared vault whose remote does not answer: what is not settled yet stays open for the next start.
     if (!isRemoteUnreachable(err)) throw err;
@@ -65,8 +71,12 @@ export function settleOpenRun(
   vault: () => Promise<Vault>,
   runId: string,
   reason: string,
+  refresh?: () => Promise<unknown>,
 ): Promise<Reconciliation> {
-  return reconcileRuns(ledger, vault, processAlive, { one: { runId, reason } });
+  return reconcileRuns(ledger, vault, processAlive, {
+    one: { runId, reason },
+    ...(refresh ? { refresh } : {}),
+  });
 }
 
 async function settle(
@@ -75,9 +85,12 @@ async function settle(
   open: () => OpenRun[],
   result: Reconciliation,
   one?: OneRun,
+  refresh?: () => Promise<unknown>,
 ): Promise<void> {
   await v.withLock(async () => {
-    // Again, inside the lock: another process may have settled some meanwhile.
+    // Again, inside the lock: another process (or replica: the mirror is pulled first) may have settled
+    // some meanwhile, a cut-off replica's run sealed as it came back among them.
+    await refresh?.();
     for (const run of open()) {
       const recovery = await v.recoverRun(run.runId, run.stack);
       const thread = ledger.byCorrelation(run.started.correlationId);

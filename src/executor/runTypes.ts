@@ -25,6 +25,12 @@ export interface RunDeps {
   onCheckpoint?: (cp: Checkpoint) => Awaitable<void>;
   /** A cancel request on file for the run (state.db: `maos cancel`, `/codex cancel` from any process). */
   cancelRequest?: (runId: string) => Awaitable<{ by: string; via: string } | undefined>;
+  /**
+   * Replicas: throws when the run was settled elsewhere while this replica could not reach the database
+   * (another replica's worker aborted it and ran the job again), so its folder is never sealed too.
+   * Called inside the vault's cluster lock, before the seal commit.
+   */
+  beforeSeal?: (correlationId: string) => Promise<void>;
   /** The most relevant memory for a task (Memory Pack v1), each item with its ledger seq. */
   recall?: (query: string, stack: string) => Promise<MemoryHit[]>;
 }

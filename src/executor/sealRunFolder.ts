@@ -1,3 +1,4 @@
+import { isCodexError } from "../core/CodexError.ts";
 import { pausePoint } from "../core/pausePoint.ts";
 import { chicagoIso, utcIso } from "../core/timestamps.ts";
 import { isRemoteUnreachable, type SealedRun, VAULT_CHECKPOINT_FILE } from "../vault/Vault.ts";
@@ -66,11 +67,17 @@ export async function sealRunFolder(
         root: checkpoint.root,
         checkpoint: checkpoint.note,
       },
+      ...(deps.beforeSeal
+        ? { guard: () => (deps.beforeSeal as (c: string) => Promise<void>)(scope.correlationId) }
+        : {}),
     });
   } catch (err) {
     // A shared vault whose remote did not answer kept the complete folder: the run stays open, and
     // reconcileRuns seals it late (RUN_SEALED, late) at the next start once the remote answers.
     if (isRemoteUnreachable(err) && err.details.keptRunFolder) throw err;
+    // Settled by another replica (its RUN_ABORTED is the run's last word): nothing more to record.
+    if (isCodexError(err) && (err.details as { settledElsewhere?: boolean } | undefined)?.settledElsewhere)
+      throw err;
     // Never left in limbo: a run whose seal failed is settled here, with the cause.
     const e = asRunError(err);
     await append("RUN_ABORTED", { reason: `its seal failed: ${scrub(e.message)}`, code: e.code }, "error");

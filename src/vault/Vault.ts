@@ -295,6 +295,11 @@ export class Vault {
     startedAt: Date;
     files: Record<string, string | Uint8Array>;
     ledger: SealJson["ledger"];
+    /**
+     * Checked inside the vault's lock (with replicas, the cluster's), before anything is written: a run
+     * another replica settled meanwhile must not be sealed. Throws to refuse.
+     */
+    guard?: () => Promise<void>;
   }): Promise<SealedRun> {
     const folder = this.runFolderName(input.runId, input.stack, input.startedAt);
     const relPath = `${RUNS}/${folder}`;
@@ -313,6 +318,7 @@ export class Vault {
 
     let written = false;
     const { seal, commit } = await this.#write(async () => {
+      await input.guard?.();
       if (await exists(abs)) {
         if (await this.#repo.isCommitted(relPath)) {
           throw new CodexError("REFUSED", `run ${input.runId} is already sealed in ${relPath}`, {
