@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import os from "node:os";
+import { replicaName } from "../config/replicaName.ts";
 import { type Actor, actorIdentity, SYSTEM_ACTOR } from "../core/Actor.ts";
 import { SerialQueue } from "../core/SerialQueue.ts";
 import { cronSchedule, intervalSchedule, type Tick, TickScheduler } from "../core/TickScheduler.ts";
@@ -209,7 +210,7 @@ export class AutonomyKernel {
     if (lease) {
       return {
         running: true,
-        where: `pid ${lease.pid} on ${lease.host} (${lease.mode})`,
+        where: `${lease.replica ? `the leader replica ${lease.replica}: ` : ""}pid ${lease.pid} on ${lease.host} (${lease.mode})`,
         startedAt: lease.startedAt,
         lastBeatAt: lease.lastBeatAt,
         intervalSeconds: lease.intervalSeconds,
@@ -217,8 +218,9 @@ export class AutonomyKernel {
     }
     return {
       running: false,
-      where:
-        this.#host.mode === "cli"
+      where: this.#deps.env.DATABASE_URL
+        ? "no replica leads the loop now (a replica takes over within 2 heartbeats of the last leader's end; if none does, check that a replica runs and that its log does not say PostgreSQL does not answer)"
+        : this.#host.mode === "cli"
           ? "no loop is running (start it with npm start, headless or on Slack)"
           : "not started in this process (/codex activate starts it)",
       intervalSeconds,
@@ -268,6 +270,7 @@ export class AutonomyKernel {
       relayPort: this.#relay?.port ?? null,
       slack: this.#host.slackLive,
       intervalSeconds: charter.schedules.heartbeatSeconds,
+      ...(deps.env.DATABASE_URL ? { replica: replicaName(deps.env) } : {}),
     };
     if (opts.takeover) {
       const previous = await this.#leases.read();

@@ -15,6 +15,8 @@ export interface LoopLease {
   relayPort: number | null;
   slack: boolean;
   intervalSeconds: number;
+  /** Replicas (DATABASE_URL): the leader's MAOS_REPLICA name. */
+  replica?: string | undefined;
 }
 
 export interface LoopStatus {

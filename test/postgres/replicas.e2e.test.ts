@@ -116,6 +116,11 @@ test("two bot replicas on one PostgreSQL: one leader, Slack retries processed on
     (await rows("RUN_SEALED")).length >= 3 ? true : undefined,
   );
 
+  // An operator asks any replica where the loop runs: the new leader, by name.
+  const status = maos(b, url, ["status"]);
+  assert.equal(status.status, 0, status.stderr);
+  assert.match(status.stdout, /the loop runs in the leader replica codex-b: pid \d+ on /);
+
   // Auditors: the survivor's `maos ledger verify` and `maos vault verify`, and the exported ledger.
   const verify = maos(b, url, ["ledger", "verify"]);
   assert.equal(verify.status, 0, `maos ledger verify: ${verify.stdout}${verify.stderr}`);
