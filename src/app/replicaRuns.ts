@@ -23,6 +23,8 @@ export class ReplicaRuns implements RunExecutor {
   readonly #queue: PgRunQueue;
   readonly #local: RunExecutor;
   readonly #sender: QueueRuns;
+  /** The shared ledger: its mirror is pulled before a retried job's earlier attempt is judged. */
+  readonly #ledger: MirroredLedger;
   #worker: Promise<{ stop(): Promise<void> } | undefined> | undefined;
 
   constructor(app: App, queue: PgRunQueue, local: RunExecutor, ledger: MirroredLedger) {
@@ -37,8 +39,6 @@ export class ReplicaRuns implements RunExecutor {
       local,
     });
   }
-
-  readonly #ledger: MirroredLedger;
 
   execute(job: RunJob, onProgress?: ProgressListener, control?: RunControl): Promise<RunSummary> {
     return this.#sender.execute(job, onProgress, control);
