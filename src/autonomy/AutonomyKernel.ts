@@ -378,7 +378,12 @@ export class AutonomyKernel {
     this.#loop = undefined;
     await Promise.all([loop.stop(), this.#snapshotLoop?.stop()]);
     this.#snapshotLoop = undefined;
-    await this.#leases.release();
+    try {
+      await this.#leases.release();
+    } catch (err) {
+      // The loop has stopped; its lease goes stale by itself (and an elected leader takes it over).
+      this.#deps.log.warn({ err }, "the autonomy loop stopped, but its lease could not be released");
+    }
   }
 
   /** Resolves once no heartbeat, snapshot or SRR action is in progress here. */
