@@ -218,11 +218,12 @@ export class AutonomyKernel {
     }
     return {
       running: false,
-      where: this.#deps.env.DATABASE_URL
-        ? "no replica leads the loop now (a replica takes over within 2 heartbeats of the last leader's end; if none does, check that a replica runs and that its log does not say PostgreSQL does not answer)"
-        : this.#host.mode === "cli"
-          ? "no loop is running (start it with npm start, headless or on Slack)"
-          : "not started in this process (/codex activate starts it)",
+      where:
+        this.#deps.env.DATABASE_URL && this.#host.mode !== "shell"
+          ? "no replica leads the loop now (a replica takes over within 2 heartbeats of the last leader's end; if none does, check that a replica runs and that its log does not say PostgreSQL does not answer)"
+          : this.#host.mode === "cli"
+            ? "no loop is running (start it with npm start, headless or on Slack)"
+            : "not started in this process (/codex activate starts it)",
       intervalSeconds,
     };
   }
