@@ -126,9 +126,6 @@ test("two bot replicas on one PostgreSQL: one leader, Slack retries processed on
   assert.equal(verify.status, 0, `maos ledger verify: ${verify.stdout}${verify.stderr}`);
   const vault = maos(b, url, ["vault", "verify"]);
   assert.equal(vault.status, 0, `maos vault verify: ${vault.stdout}${vault.stderr}`);
-  console.log(
-    JSON.stringify((await db.query("SELECT id, size, created_utc FROM ledger_checkpoints ORDER BY id")).rows),
-  );
   const exported = path.join(root, "export.db");
   const exp = maos(b, url, ["ledger", "export", "--sqlite", exported]);
   assert.equal(exp.status, 0, exp.stderr);
