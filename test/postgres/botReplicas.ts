@@ -3,8 +3,7 @@
  * home of its own, one fake Slack Web API, one vault remote (a bare repository), one ledger key, and a
  * charter with a 5 s heartbeat (the shortest the charter allows), as compose.yaml runs them.
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { once } from "node:events";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -15,7 +14,8 @@ import { generateNoteKey } from "../../src/ledger/signedNote.ts";
 import { type FakeSlack, startFakeSlack } from "../fakes/slackWebApi.ts";
 import { pgSkip } from "../helpers/pgTestDb.ts";
 import { REPO } from "../helpers/testApp.ts";
-import { BOT_TOKEN, SIGNING_SECRET, sign, TEST_CHARTER } from "../slack/slackTestKit.ts";
+import { type BotProcess, logged, postCommand, signed, spawnSlackBot } from "../slack/slackBotProcess.ts";
+import { BOT_TOKEN, SIGNING_SECRET, TEST_CHARTER } from "../slack/slackTestKit.ts";
 
 export const skip = pgSkip();
 export const key = generateNoteKey("maos-codex-replicas-test");
@@ -37,13 +37,8 @@ after(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-export interface Bot {
-  name: string;
+export interface Bot extends BotProcess {
   home: string;
-  child: ChildProcess;
-  stderr: () => string;
-  url: string;
-  exited: Promise<[number | null, NodeJS.Signals | null]>;
 }
 
 export function botEnv(name: string, url: string): Record<string, string> {
@@ -67,64 +62,11 @@ export function botEnv(name: string, url: string): Record<string, string> {
 }
 
 export async function startBot(name: string, url: string, extra: Record<string, string> = {}): Promise<Bot> {
-  const child = spawn(process.execPath, ["src/main.ts"], {
-    cwd: REPO,
-    env: { ...botEnv(name, url), ...extra },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let stderr = "";
-  const exited = once(child, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
-  const port = await new Promise<string>((resolve, reject) => {
-    child.stderr?.on("data", (c: Buffer) => {
-      stderr += c.toString("utf8");
-      const m = /"port":(\d+)[^\n]*Slack is live/.exec(stderr);
-      if (m?.[1]) resolve(m[1]);
-    });
-    exited.then(([code]) => reject(new Error(`${name} exited (${code}): ${stderr}`)));
-  });
-  return {
-    name,
-    home: path.join(root, name),
-    child,
-    stderr: () => stderr,
-    url: `http://127.0.0.1:${port}/slack/events`,
-    exited,
-  };
+  return { ...(await spawnSlackBot(name, { ...botEnv(name, url), ...extra })), home: path.join(root, name) };
 }
 
-/** Resolves when the bot's log matches (the bot's own words, as an operator reads them). */
-export function logged(bot: Bot, re: RegExp): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      if (re.test(bot.stderr())) {
-        bot.child.stderr?.off("data", check);
-        resolve();
-      }
-    };
-    bot.child.stderr?.on("data", check);
-    check();
-    bot.exited.then(([code]) =>
-      reject(new Error(`${bot.name} exited (${code}) before ${re}: ${bot.stderr()}`)),
-    );
-  });
-}
-
-export function signed(body: string, contentType: string, extra: Record<string, string> = {}) {
-  const ts = String(Math.floor(systemClock.now().getTime() / 1000));
-  return {
-    method: "POST",
-    headers: {
-      "content-type": contentType,
-      "x-slack-request-timestamp": ts,
-      "x-slack-signature": sign(SIGNING_SECRET, ts, body),
-      ...extra,
-    },
-    body,
-  };
-}
-
-export const command = (bot: Bot, body: string) =>
-  fetch(bot.url, signed(body, "application/x-www-form-urlencoded"));
+export { logged, signed };
+export const command = postCommand;
 
 export function homeOpened(eventId: string): string {
   return JSON.stringify({

@@ -6,17 +6,15 @@
  * worker has closed.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
-import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import Database from "better-sqlite3";
-import { systemClock } from "../../src/core/clock.ts";
 import { type FakeSlack, startFakeSlack } from "../fakes/slackWebApi.ts";
 import { REPO } from "../helpers/testApp.ts";
-import { BOT_TOKEN, SIGNING_SECRET, sign, slashCommand, TEST_CHARTER } from "./slackTestKit.ts";
+import { type BotProcess, logged, postCommand, spawnSlackBot } from "./slackBotProcess.ts";
+import { BOT_TOKEN, SIGNING_SECRET, slashCommand, TEST_CHARTER } from "./slackTestKit.ts";
 
 const home = mkdtempSync(path.join(os.tmpdir(), "maos-botworker-"));
 let slack: FakeSlack;
@@ -28,71 +26,20 @@ after(async () => {
   rmSync(home, { recursive: true, force: true });
 });
 
-interface Bot {
-  child: ChildProcess;
-  stderr: () => string;
-  url: string;
-  exited: Promise<[number | null, NodeJS.Signals | null]>;
-}
-
-async function startBot(extra: Record<string, string> = {}): Promise<Bot> {
-  const child = spawn(process.execPath, ["src/main.ts"], {
-    cwd: REPO,
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? home,
-      MAOS_HOME: home,
-      MAOS_CHARTER: TEST_CHARTER,
-      MAOS_STACKS: path.join(REPO, "stacks"),
-      PORT: "0",
-      MAOS_BIND: "127.0.0.1",
-      LOG_LEVEL: "info",
-      SLACK_BOT_TOKEN: BOT_TOKEN,
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_API_URL: slack.url,
-      ...extra,
-    },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let stderr = "";
-  const exited = once(child, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
-  const port = await new Promise<string>((resolve, reject) => {
-    child.stderr?.on("data", (c: Buffer) => {
-      stderr += c.toString("utf8");
-      const m = /"port":(\d+)[^\n]*Slack is live/.exec(stderr);
-      if (m?.[1]) resolve(m[1]);
-    });
-    exited.then(([code]) => reject(new Error(`the bot exited (${code}): ${stderr}`)));
-  });
-  return { child, stderr: () => stderr, url: `http://127.0.0.1:${port}/slack/events`, exited };
-}
-
-function postCommand(bot: Bot, text: string): Promise<Response> {
-  const body = slashCommand(text);
-  const ts = String(Math.floor(systemClock.now().getTime() / 1000));
-  return fetch(bot.url, {
-    method: "POST",
-    headers: {
-      "content-type": "application/x-www-form-urlencoded",
-      "x-slack-request-timestamp": ts,
-      "x-slack-signature": sign(SIGNING_SECRET, ts, body),
-    },
-    body,
-  });
-}
-
-/** Resolves when the bot's stderr matches. */
-function stderrMatch(bot: Bot, re: RegExp): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      if (re.test(bot.stderr())) {
-        bot.child.stderr?.off("data", check);
-        resolve();
-      }
-    };
-    bot.child.stderr?.on("data", check);
-    check();
-    bot.exited.then(([code]) => reject(new Error(`the bot exited (${code}) before ${re}: ${bot.stderr()}`)));
+function startBot(extra: Record<string, string> = {}): Promise<BotProcess> {
+  return spawnSlackBot("the bot", {
+    PATH: process.env.PATH ?? "",
+    HOME: process.env.HOME ?? home,
+    MAOS_HOME: home,
+    MAOS_CHARTER: TEST_CHARTER,
+    MAOS_STACKS: path.join(REPO, "stacks"),
+    PORT: "0",
+    MAOS_BIND: "127.0.0.1",
+    LOG_LEVEL: "info",
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: slack.url,
+    ...extra,
   });
 }
 
@@ -118,8 +65,8 @@ test("the bot runs stacks on its worker thread; killed -9 mid-run, the next star
 }, async () => {
   // A bot whose run worker stops at RUN_COMPLETED and waits there, as if the machine died.
   const first = await startBot({ MAOS_TEST_PAUSE_AT: "run:completed" });
-  assert.equal((await postCommand(first, "run marketing_ops event=Expo")).status, 200);
-  await stderrMatch(first, /MAOS_PAUSED run:completed/);
+  assert.equal((await postCommand(first, slashCommand("run marketing_ops event=Expo"))).status, 200);
+  await logged(first, /MAOS_PAUSED run:completed/);
   first.child.kill("SIGKILL");
   await first.exited;
   const halfway = ledgerTypes().filter((e) => e.type === "RUN_STARTED" || e.type === "RUN_COMPLETED");
@@ -127,12 +74,12 @@ test("the bot runs stacks on its worker thread; killed -9 mid-run, the next star
   const killedRun = halfway[0]?.runId;
 
   const second = await startBot();
-  await stderrMatch(second, /MAOS Codex is running on Slack/);
+  await logged(second, /MAOS Codex is running on Slack/);
   const settled = ledgerTypes().filter((e) => e.runId === killedRun && e.type === "RUN_ABORTED");
   assert.equal(settled.length, 1, "the killed run is settled at the next start");
 
   const from = slack.calls.length;
-  assert.equal((await postCommand(second, "run marketing_ops event=Expo")).status, 200);
+  assert.equal((await postCommand(second, slashCommand("run marketing_ops event=Expo"))).status, 200);
   await slack.waitForCall("chat.postMessage", (c) => JSON.stringify(c.body).includes("Seal root"));
   const sealed = ledgerTypes().filter((e) => e.type === "RUN_SEALED" && e.runId !== killedRun);
   assert.equal(sealed.length, 1, "the restarted bot's run is sealed");
