@@ -356,7 +356,7 @@ export class AutonomyKernel {
     if (!fault && !db) return { ok: true };
     const problems = [
       ...(db ? [`PostgreSQL (DATABASE_URL) does not answer: ${db.message}`] : []),
-      ...(fault ? [`ledger writes fail: ${fault.message}`] : []),
+      ...(fault ? [`ledger writes fail: ${fault.brief ?? fault.message}`] : []),
     ];
     const since = [db?.at, fault?.at].filter((x): x is string => x !== undefined).sort()[0] as string;
     return { ok: false, since, problems };

@@ -71,6 +71,11 @@ export interface LedgerWriteFault {
   at: string;
   /** The full message: what could not be written, where, and SQLite's own error. */
   message: string;
+  /**
+   * The words for an open endpoint (/health), when the full message names what a caller must not learn:
+   * PostgreSQL's host, port and user. Absent for SQLite, whose message names a file of this host.
+   */
+  brief?: string;
   /** The storage's error code when it gave one: SQLite's (SQLITE_BUSY, SQLITE_FULL, …), or PostgreSQL's SQLSTATE or the socket's errno code. */
   sqliteCode: string | undefined;
   /** Consecutive failed batches since the last successful one. */

@@ -23,10 +23,22 @@ export class WriteFaults {
    * Records a failed write of `count` entries (at `at`), tells the listeners on the first one, and returns
    * the error. `describe` words the cause for the backend (SQLite's by default).
    */
-  failed(path: string, count: number, cause: unknown, at: string, describe = describeWriteError): CodexError {
-    const { message, hint, sqliteCode } = describe(path, count, cause);
+  failed(
+    path: string,
+    count: number,
+    cause: unknown,
+    at: string,
+    describe: WriteErrorDescriber = describeWriteError,
+  ): CodexError {
+    const { message, hint, sqliteCode, brief } = describe(path, count, cause);
     const first = this.#fault === undefined;
-    this.#fault = { at, message, sqliteCode, failures: (this.#fault?.failures ?? 0) + 1 };
+    this.#fault = {
+      at,
+      message,
+      ...(brief !== undefined ? { brief } : {}),
+      sqliteCode,
+      failures: (this.#fault?.failures ?? 0) + 1,
+    };
     if (first) {
       for (const listener of this.#listeners) {
         try {
@@ -39,6 +51,13 @@ export class WriteFaults {
     return new CodexError("LEDGER_BROKEN", message, { hint, cause, details: { path, sqliteCode } });
   }
 }
+
+/** Words a backend gives a failed write: the full message, the hint, its code, and words for /health. */
+export type WriteErrorDescriber = (
+  path: string,
+  count: number,
+  cause: unknown,
+) => { message: string; hint: string; sqliteCode: string | undefined; brief?: string };
 
 /** SQLite's error, said plainly: what failed, where, and what to do about that particular cause. */
 export function describeWriteError(

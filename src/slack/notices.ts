@@ -3,6 +3,13 @@ import type { ApprovalOutcome } from "../approvals/ApprovalService.ts";
 import type { ChannelRateLimiter } from "../slackWire/channelRateLimiter.ts";
 import { type DeliverDeps, deliverReply, type RespondFn } from "./deliverReply.ts";
 
+/**
+ * The answer to someone whose command arrives while the bot's state store (PostgreSQL on replicas) does
+ * not answer: it can neither check the request against replays nor record it, so it runs nothing.
+ */
+export const STORE_DOWN_TEXT =
+  "MAOS Codex cannot reach its database just now, so it can neither check nor record this request: nothing was run. Please try again in a minute. (Operators: /health and the bot's log say why.)";
+
 /** A short answer only `user` sees in `channel` (through `respond` where the bot may not post). */
 export type TellUser = (channel: string, user: string, text: string, respond?: RespondFn) => Promise<void>;
 

@@ -2,7 +2,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { HTTPReceiver } from "@slack/bolt";
 import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/logger.ts";
-import type { ReplayGuard } from "./ReplayGuard.ts";
+import { STORE_DOWN_TEXT } from "./notices.ts";
+import type { ReplayGuard, ReplaySubject } from "./ReplayGuard.ts";
 import { slackSignatureHeaders, verifySlackSignature } from "./verifySlackSignature.ts";
 
 /** The path Slack posts commands, events and interactions to in HTTP mode. */
@@ -71,11 +72,12 @@ export function slackRequestListener(o: {
         return;
       }
       // A signed request seen before in the window is a replay: acknowledged, ignored, recorded once.
-      const replay = await o.replays.admit({
+      const replay = await admitOrRefuse(o, res, params, {
         by: "signature",
         key: String(req.headers["x-slack-signature"]),
         ...describeRequest(raw, params),
       });
+      if (!replay) return;
       if (!replay.fresh) {
         o.onReplay(replay.recorded);
         res.writeHead(200).end();
@@ -92,6 +94,36 @@ export function slackRequestListener(o: {
       else res.end();
     });
   };
+}
+
+/**
+ * The replay check, or undefined when the state store cannot make it (PostgreSQL down under a replica):
+ * then nothing runs, since a request that cannot be checked or recorded must not act. A command's author
+ * is told so at once (a slash command's response is shown to them); an event or an interaction gets a
+ * 503, which Slack retries for an event (three times over about five minutes), so it is not lost.
+ */
+async function admitOrRefuse(
+  o: { replays: ReplayGuard; log: Logger },
+  res: ServerResponse,
+  params: URLSearchParams | undefined,
+  subject: ReplaySubject,
+): Promise<{ fresh: boolean; recorded: Promise<void> } | undefined> {
+  try {
+    return await o.replays.admit(subject);
+  } catch (err) {
+    o.log.error(
+      { err, what: subject.what, user: subject.user },
+      "refused a Slack request: the state store does not answer, so it cannot be checked for replays or recorded",
+    );
+    if (params?.has("command")) {
+      res
+        .writeHead(200, { "content-type": "application/json" })
+        .end(JSON.stringify({ response_type: "ephemeral", text: STORE_DOWN_TEXT }));
+    } else {
+      res.writeHead(503, { "content-type": "text/plain" }).end("the bot's state store does not answer\n");
+    }
+    return undefined;
+  }
 }
 
 /**

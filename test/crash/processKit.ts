@@ -7,6 +7,7 @@ import { once } from "node:events";
 import { mkdirSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { reap } from "../helpers/reap.ts";
 import { REPO } from "../helpers/testApp.ts";
 
 export const BIN = path.join(REPO, "bin", "maos.js");
@@ -37,12 +38,14 @@ export function startMaos(
   extra: Record<string, string> = {},
   opts: { detached?: boolean } = {},
 ): { child: ChildProcess; done: Promise<Finished>; stderrText: () => string } {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    cwd: REPO,
-    env: childEnv(home, extra),
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: opts.detached ?? false,
-  });
+  const child = reap(
+    spawn(process.execPath, [BIN, ...args], {
+      cwd: REPO,
+      env: childEnv(home, extra),
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: opts.detached ?? false,
+    }),
+  );
   let stdout = "";
   let stderr = "";
   child.stdout?.on("data", (c: Buffer) => {
@@ -94,11 +97,13 @@ export interface Bot {
 
 /** `npm start` without Slack or a TTY: the headless bot (relay server on a free port, autonomy loop). */
 export async function startBot(home: string, extra: Record<string, string>): Promise<Bot> {
-  const p = spawn(process.execPath, ["src/main.ts"], {
-    cwd: REPO,
-    env: childEnv(home, { PORT: "0", LOG_LEVEL: "info", ...extra }),
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const p = reap(
+    spawn(process.execPath, ["src/main.ts"], {
+      cwd: REPO,
+      env: childEnv(home, { PORT: "0", LOG_LEVEL: "info", ...extra }),
+      stdio: ["ignore", "pipe", "pipe"],
+    }),
+  );
   let stderr = "";
   p.stderr.on("data", (c: Buffer) => {
     stderr += c.toString("utf8");

@@ -95,21 +95,25 @@ export async function startPgCluster(opts: { durable?: boolean } = {}): Promise<
     ];
     run("pg_ctl", ["-D", data, "-l", log, "-w", "-t", "60", "-o", settings.join(" "), "start"]);
     let stopped = false;
+    let running = true;
     return {
       url: `postgres://maos@127.0.0.1:${port}/postgres`,
       port,
       dir,
       halt() {
         run("pg_ctl", ["-D", data, "-m", "immediate", "-w", "stop"]);
+        running = false;
       },
       restart() {
         run("pg_ctl", ["-D", data, "-l", log, "-w", "-t", "60", "-o", settings.join(" "), "start"]);
+        running = true;
       },
       stop() {
         if (stopped) return;
         stopped = true;
         try {
-          run("pg_ctl", ["-D", data, "-m", "immediate", "-w", "stop"]);
+          // A test that failed between halt() and restart() still cleans up.
+          if (running) run("pg_ctl", ["-D", data, "-m", "immediate", "-w", "stop"]);
         } finally {
           rmSync(dir, { recursive: true, force: true });
         }

@@ -133,7 +133,10 @@ test("outbox rows commit with their entry, and a failed batch leaves neither", {
     /could not write 2 ledger entries to postgres:\/\/maos@127\.0\.0\.1:\d+\/postgres: poison refused/,
   );
   assert.match(reason.hint, /nothing from this batch was written/);
-  assert.ok(ledger.writeFault(), "the fault is kept for /health and telemetry");
+  const fault = ledger.writeFault();
+  assert.ok(fault, "the fault is kept for /health and telemetry");
+  // /health is open: its words for the fault name no host, port or user (the message, for the log, does).
+  assert.match(fault.brief ?? "", /^could not write 2 ledger entries to PostgreSQL \(DATABASE_URL\): P0001$/);
   const rows = await c.query("SELECT ledger_seq::int AS seq, sink FROM outbox ORDER BY id");
   assert.deepEqual(rows.rows, [{ seq: kept.seq, sink: "slack" }]);
   // The chain goes on from the last committed entry.

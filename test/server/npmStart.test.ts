@@ -6,6 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
 import Database from "better-sqlite3";
+import { reap } from "../helpers/reap.ts";
 import { REPO } from "../helpers/testApp.ts";
 
 const home = mkdtempSync(path.join(os.tmpdir(), "maos-start-"));
@@ -13,18 +14,20 @@ after(() => rmSync(home, { recursive: true, force: true }));
 
 /** `npm start`'s command with a clean environment: no Slack, no TTY (pipes), a free port. */
 function start(extra: Record<string, string> = {}) {
-  return spawn(process.execPath, ["src/main.ts"], {
-    cwd: REPO,
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? home,
-      MAOS_HOME: home,
-      PORT: "0",
-      LOG_LEVEL: "info",
-      ...extra,
-    },
-    stdio: ["pipe", "pipe", "pipe"],
-  });
+  return reap(
+    spawn(process.execPath, ["src/main.ts"], {
+      cwd: REPO,
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: process.env.HOME ?? home,
+        MAOS_HOME: home,
+        PORT: "0",
+        LOG_LEVEL: "info",
+        ...extra,
+      },
+      stdio: ["pipe", "pipe", "pipe"],
+    }),
+  );
 }
 
 test("npm start without Slack or a TTY serves /health, then exits 0 on SIGTERM", {

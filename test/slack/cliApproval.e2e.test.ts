@@ -12,6 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
 import { type FakeSlack, type FakeSlackCall, startFakeSlack } from "../fakes/slackWebApi.ts";
+import { reap } from "../helpers/reap.ts";
 import { REPO } from "../helpers/testApp.ts";
 import { BOT_TOKEN, SIGNING_SECRET, sign, slashCommand } from "./slackTestKit.ts";
 
@@ -51,11 +52,13 @@ test("an incident approved with maos incident approve in another process is show
     LOG_LEVEL: "info",
   };
 
-  const bot: ChildProcessWithoutNullStreams = spawn(process.execPath, ["src/main.ts"], {
-    cwd: REPO,
-    env: { ...env, PORT: "0" },
-    stdio: ["pipe", "pipe", "pipe"],
-  });
+  const bot: ChildProcessWithoutNullStreams = reap(
+    spawn(process.execPath, ["src/main.ts"], {
+      cwd: REPO,
+      env: { ...env, PORT: "0" },
+      stdio: ["pipe", "pipe", "pipe"],
+    }),
+  );
   let logs = "";
   cleanups.push(async () => {
     if (bot.exitCode === null) {

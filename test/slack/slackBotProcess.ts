@@ -6,6 +6,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { systemClock } from "../../src/core/clock.ts";
+import { reap } from "../helpers/reap.ts";
 import { REPO } from "../helpers/testApp.ts";
 import { SIGNING_SECRET, sign } from "./slackTestKit.ts";
 
@@ -20,11 +21,13 @@ export interface BotProcess {
 }
 
 export async function spawnSlackBot(name: string, env: Record<string, string>): Promise<BotProcess> {
-  const child = spawn(process.execPath, ["src/main.ts"], {
-    cwd: REPO,
-    env,
-    stdio: ["ignore", "ignore", "pipe"],
-  });
+  const child = reap(
+    spawn(process.execPath, ["src/main.ts"], {
+      cwd: REPO,
+      env,
+      stdio: ["ignore", "ignore", "pipe"],
+    }),
+  );
   let stderr = "";
   const exited = once(child, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
   const port = await new Promise<string>((resolve, reject) => {

@@ -8,7 +8,7 @@ export function describePgWriteError(
   where: string,
   count: number,
   cause: unknown,
-): { message: string; hint: string; sqliteCode: string | undefined } {
+): { message: string; hint: string; sqliteCode: string | undefined; brief: string } {
   const { text, code } = pgErrorText(cause);
   const c = code ?? "";
   let hint: string;
@@ -28,5 +28,7 @@ export function describePgWriteError(
     message: `could not write ${count} ledger entries to ${where}: ${text}`,
     hint: `${hint}; nothing from this batch was written`,
     sqliteCode: code,
+    // /health is open: the code only, never the database's host, port or user (the log has the rest).
+    brief: `could not write ${count} ledger entries to PostgreSQL (DATABASE_URL): ${code ?? "no answer"}`,
   };
 }

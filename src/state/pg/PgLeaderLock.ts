@@ -92,8 +92,10 @@ export class PgLeaderLock {
       const message = err instanceof Error ? err.message : String(err);
       // Only the error's code for /health (open to any caller): never the database's host or port.
       const code = (err as { code?: unknown }).code;
-      this.#fault ??= {
-        at: (this.#opts.now?.() ?? new Date()).toISOString(),
+      // Since the first failed attempt, but why as of the latest: the session the server ended as it
+      // went down fails differently (57P01, no code) from every attempt after it (ECONNREFUSED).
+      this.#fault = {
+        at: this.#fault?.at ?? (this.#opts.now?.() ?? new Date()).toISOString(),
         message: typeof code === "string" ? code : "no answer",
       };
       this.#dropped(`the session to PostgreSQL failed: ${message}`);
