@@ -42,7 +42,15 @@ export interface LedgerScaleFigures {
   statusJsonMs: { small: number; large: number; ratio: number; largeFirstAfterFullMs: number };
   verifyLargeMs: { oneThread: number; twoThreads: number };
   /** heartbeatMs: how long the /heartbeat that waited for the full pass took. */
-  healthDuringFullPass: { requests: number; p50Ms: number; maxMs: number; heartbeatMs: number };
+  healthDuringFullPass: {
+    requests: number;
+    p50Ms: number;
+    p99Ms: number;
+    maxMs: number;
+    /** Answers slower than 25 ms: how often, not only how bad the worst was. */
+    over25: number;
+    heartbeatMs: number;
+  };
   cliStart: CliStartResult[];
 }
 
@@ -207,7 +215,9 @@ export async function healthDuringFullPass(
     return {
       requests: latencies.length,
       p50Ms: round(median(latencies)),
+      p99Ms: round([...latencies].sort((a, b) => a - b)[Math.floor(latencies.length * 0.99)] ?? 0),
       maxMs: round(Math.max(...latencies)),
+      over25: latencies.filter((ms) => ms > 25).length,
       heartbeatMs: Math.round(heartbeatMs),
     };
   } finally {

@@ -1,6 +1,7 @@
 import module from "node:module";
 import { type App, createApp } from "./app/createApp.ts";
 import { hostHeadless, hostShell } from "./app/hostAutonomy.ts";
+import { prepareToServe } from "./app/prepareToServe.ts";
 import { defaultRunWorkers } from "./app/WorkerRuns.ts";
 import { commandApprovals } from "./approvals/commandApprovals.ts";
 import { exitCodeFor } from "./cli/exitCode.ts";
@@ -88,6 +89,7 @@ async function main(): Promise<void> {
       );
     // Started now, not at the first run: loading the app's modules on a fresh thread takes a while.
     app.runExecutor().start();
+    if (!screen) await prepareToServe(app);
   } catch (err) {
     fail(err);
   }

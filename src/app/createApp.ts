@@ -31,10 +31,10 @@ import type { App } from "./App.ts";
 import { autonomyDeps } from "./autonomyDeps.ts";
 import type { SharedStores } from "./connectShared.ts";
 import { mergeClientRoles } from "./mergeClientRoles.ts";
+import { openAppVault } from "./openAppVault.ts";
 import { recordAttempt } from "./recordAttempt.ts";
 import { recordEgressRefusal } from "./recordEgressRefusal.ts";
 import { refuseIfSettledElsewhere } from "./settledElsewhere.ts";
-import { sharedVaultLock } from "./sharedVaultLock.ts";
 
 // The heavy pieces (the LLM, Notion and MCP SDKs, SQLite, git, the kernel) load on first use, so a
 // command that needs none of them (`maos stacks list`, `maos --help`) starts in a few hundred ms.
@@ -71,7 +71,6 @@ const notionClient = load<typeof import("../relays/notion/createNotionClient.ts"
 const relaysModule = load<typeof import("../relays/Relays.ts")>("../relays/Relays.ts");
 const sinkLimiter = load<typeof import("../relays/SinkLimiter.ts")>("../relays/SinkLimiter.ts");
 const stateStore = load<typeof import("../state/StateStore.ts")>("../state/StateStore.ts");
-const vaultModule = load<typeof import("../vault/Vault.ts")>("../vault/Vault.ts");
 const connectSharedModule = load<typeof import("./connectShared.ts")>("./connectShared.ts");
 const replicaRunsModule = load<typeof import("./replicaRuns.ts")>("./replicaRuns.ts");
 const inThreadRunsModule = load<typeof import("./inThreadRuns.ts")>("./inThreadRuns.ts");
@@ -380,15 +379,10 @@ export function createApp(opts: AppOptions = {}): App {
       return vaultWatch;
     },
     vault() {
-      vault ??= vaultModule().Vault.open({
-        dir: path.join(home, "vault"),
-        clock,
-        log,
-        ...(env.MAOS_VAULT_SIGNING_KEY ? { signingKey: env.MAOS_VAULT_SIGNING_KEY } : {}),
-        ...(env.MAOS_VAULT_REMOTE ? { remote: env.MAOS_VAULT_REMOTE } : {}),
-        // Replicas: every vault write holds the cluster's vault lock (sharedVaultLock).
-        ...(env.DATABASE_URL ? { shared: sharedVaultLock(env.DATABASE_URL) } : {}),
-        beforeCommit: recordVaultKeyOnce,
+      // A failed open (a remote that did not answer, say) is not kept: the next use tries again.
+      vault ??= openAppVault({ env, home, clock, log, beforeCommit: recordVaultKeyOnce }).catch((err) => {
+        vault = undefined;
+        throw err;
       });
       return vault;
     },

@@ -5,28 +5,17 @@
  * vault's git objects) never holds the event loop that acks Slack. Progress events and the summary go
  * back as plain data; a failure goes back as its CodexError's code, message and hint.
  */
-import { readlinkSync, writeSync } from "node:fs";
-import { setPriority } from "node:os";
+import { writeSync } from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
 import { secretValues } from "../config/loadEnv.ts";
 import { createLogger } from "../core/logger.ts";
+import { lowerThreadPriority } from "../core/threadPriority.ts";
 import { runStack } from "../executor/runStack.ts";
 import { createApp } from "./createApp.ts";
 import { errorToWire, type FromWorker, type RunWorkerData, type ToWorker } from "./runWorkerWire.ts";
 
-/**
- * Runs yield the CPU to the bot's own thread: when the cores are busy, an ack (Slack's 3 s deadline) must
- * not wait behind a run's drafting or hashing. On Linux a thread has its own nice value, set through its
- * thread id; the threads and git processes this one starts inherit it. Elsewhere, or when refused, the
- * runs keep the normal priority.
- */
-const RUN_NICE = 10;
-try {
-  const tid = Number(readlinkSync("/proc/thread-self").split("/").at(-1));
-  if (Number.isSafeInteger(tid) && tid > 0) setPriority(tid, RUN_NICE);
-} catch {
-  // Not Linux, or not allowed: nothing to lower.
-}
+// Runs yield the CPU to the bot's own thread: an ack must not wait behind a run's drafting or hashing.
+lowerThreadPriority();
 
 const port = parentPort;
 if (!port) throw new Error("runWorker.ts runs as a worker thread (see WorkerRuns)");

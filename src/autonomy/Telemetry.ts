@@ -7,6 +7,8 @@ import type { Tick } from "../core/TickScheduler.ts";
 import { utcIso } from "../core/timestamps.ts";
 import { type EventType, type LedgerEvents, payloadOf } from "../ledger/events.ts";
 import type { LedgerEntry } from "../ledger/Ledger.ts";
+import { openRunCount } from "../ledger/openRuns.ts";
+import { WindowReader, type WindowRows } from "../ledger/windowReader.ts";
 import { readSlackConnection, type SlackConnectionStatus } from "../state/slackConnection.ts";
 import type { TelemetryDeps } from "./AutonomyDeps.ts";
 import { type ConfigChange, type ConfigHashes, configHashes, diffHashes } from "./configHashes.ts";
@@ -85,7 +87,20 @@ const LAG_FULL_MS = 200;
 const QUEUE_FULL = 4;
 /** How many recent entries of one type are read to find the window's (the window rarely holds more). */
 const WINDOW_SCAN = 2000;
-const TERMINAL_RUN = ["RUN_COMPLETED", "RUN_FAILED", "RUN_ABORTED", "RUN_CANCELLED"] as const;
+/** The entry types the window's signals count, and the payload fields each reads. */
+const WINDOW = {
+  AGENT_ATTEMPT: ["provider", "outcome"],
+  RUN_COMPLETED: ["score"],
+  RUN_FAILED: ["error.code"],
+  GOVERNANCE_VIOLATION: [],
+  IDENTITY_MISMATCH: [],
+  GUARDRAIL_BLOCKED: [],
+  GOVERNANCE_REFUSAL: [],
+  APPROVAL_REFUSED: [],
+  EVIDENCE_POSTED: [],
+  EVIDENCE_FAILED: [],
+} as const satisfies { [T in EventType]?: readonly FieldOf<T>[] };
+type WindowType = keyof typeof WINDOW;
 
 /**
  * Measures the telemetry signals of one heartbeat: heartbeat age, load, drift (and everything drift is
@@ -99,6 +114,7 @@ export class Telemetry {
   #cpu = process.cpuUsage();
   // CPU time is real process time, so its denominator is real wall time, not the injected clock.
   #cpuWall = performance.now();
+  #reader: WindowReader | undefined;
 
   constructor(app: TelemetryDeps) {
     this.#app = app;
@@ -108,6 +124,8 @@ export class Telemetry {
 
   close(): void {
     this.#lag.disable();
+    this.#reader?.close();
+    this.#reader = undefined;
   }
 
   async measure(ctx: TelemetryContext): Promise<TelemetryReading> {
@@ -127,13 +145,14 @@ export class Telemetry {
     const since = utcIso(new Date(now.getTime() - charter.drift.windowMinutes * 60_000));
     // Only the window's entries are read (a seq range), however long the history behind it.
     const windowStart = windowStartSeq(ledger, since);
-    // The payload fields each signal needs, read by SQLite from the window's entries of one type: parsing
-    // every entry here held the event loop for 50-190 ms a beat on a busy ledger (issue 11).
-    const inWindow = <T extends EventType>(type: T, fields: readonly FieldOf<T>[] = []) =>
-      ledger.payloadFields(
-        { eventType: type, limit: WINDOW_SCAN, afterSeq: windowStart - 1, sinceUtc: since },
-        fields,
-      );
+    // The payload fields each signal needs, read by SQLite from the window's entries of one type, on the
+    // window reader's thread: parsing every entry here held the event loop for 50-190 ms a beat on a busy
+    // ledger, and reading a window whose pages are cold still held it for 65-83 ms (issue 11).
+    const window = await this.#readWindow(ledger, windowStart, since);
+    const inWindow = (type: WindowType): unknown[][] => {
+      if (window instanceof Error) throw window;
+      return window.rows[type];
+    };
 
     const previous = attempt("heartbeat", [] as LedgerEntry[], () =>
       ledger.query({
@@ -160,16 +179,14 @@ export class Telemetry {
     const agents = attempt<AgentStatus>(
       "agents",
       { status: "idle", attempts: 0, failed: 0, byProvider: {} },
-      () => agentStatus(inWindow("AGENT_ATTEMPT", ["provider", "outcome"])),
+      () => agentStatus(inWindow("AGENT_ATTEMPT")),
     );
     const runs = attempt("runs", { scores: [] as number[], failed: 0 }, () => {
-      const scores = inWindow("RUN_COMPLETED", ["score"])
+      const scores = inWindow("RUN_COMPLETED")
         .map(([score]) => score)
         .filter((score): score is number => typeof score === "number");
       // A run the guardrails blocked is counted under governance, not as a quality shortfall.
-      const failed = inWindow("RUN_FAILED", ["error.code"]).filter(
-        ([code]) => code !== "GUARDRAIL_VIOLATION",
-      ).length;
+      const failed = inWindow("RUN_FAILED").filter(([code]) => code !== "GUARDRAIL_VIOLATION").length;
       return { scores, failed };
     });
     const violations = attempt("governance", 0, () =>
@@ -198,7 +215,8 @@ export class Telemetry {
     const load = attempt<LoadReading>(
       "load",
       { index: 0, eventLoopLagMs: 0, cpu: 0, memory: 0, rssBytes: 0, runQueue: 0 },
-      () => this.#load(),
+      // Without the window (its reader failed, a fault each signal reports) the queue reads as empty.
+      () => this.#load(window instanceof Error ? 0 : window.openRuns),
     );
 
     const input: DriftInput = {
@@ -265,6 +283,41 @@ export class Telemetry {
     };
   }
 
+  /**
+   * The window's rows for every signal, from one snapshot: on the reader's thread when the ledger is a
+   * file (always, but for in-memory test ledgers), or an Error every signal reading it reports.
+   */
+  async #readWindow(
+    ledger: ReturnType<TelemetryDeps["ledger"]>,
+    windowStart: number,
+    since: string,
+  ): Promise<{ rows: Record<WindowType, unknown[][]>; openRuns: number } | Error> {
+    const types = Object.keys(WINDOW) as WindowType[];
+    const requests = types.map((type) => ({
+      filters: { eventType: type, limit: WINDOW_SCAN, afterSeq: windowStart - 1, sinceUtc: since },
+      paths: WINDOW[type],
+    }));
+    try {
+      let read: WindowRows;
+      if (ledger.path === ":memory:") {
+        read = {
+          rows: requests.map((r) => ledger.payloadFields(r.filters, r.paths)),
+          openRuns: openRunCount((f) => ledger.query(f)),
+        };
+      } else {
+        if (this.#reader?.file !== ledger.path) {
+          this.#reader?.close();
+          this.#reader = new WindowReader(ledger.path);
+        }
+        read = await this.#reader.read(requests);
+      }
+      const rows = Object.fromEntries(types.map((type, i) => [type, read.rows[i] ?? []]));
+      return { rows: rows as Record<WindowType, unknown[][]>, openRuns: read.openRuns };
+    } catch (err) {
+      return err instanceof Error ? err : new Error(String(err));
+    }
+  }
+
   async #ledgerHealth(faults: string[]): Promise<TelemetryReading["ledger"]> {
     const app = this.#app;
     // A ledger that cannot be written is a fault at once, even while what it holds still verifies.
@@ -307,7 +360,7 @@ export class Telemetry {
     }
   }
 
-  #load(): LoadReading {
+  #load(runQueue: number): LoadReading {
     const lagMs = Number.isFinite(this.#lag.percentile(99)) ? this.#lag.percentile(99) / 1e6 : 0;
     this.#lag.reset();
     const wall = performance.now();
@@ -318,7 +371,6 @@ export class Telemetry {
     const cpu = Math.min(1, (used.user + used.system) / elapsedUs / availableParallelism());
     const heap = v8.getHeapStatistics();
     const memory = heap.heap_size_limit > 0 ? heap.used_heap_size / heap.heap_size_limit : 0;
-    const runQueue = this.#runQueue();
     const index = Math.max(Math.min(1, lagMs / LAG_FULL_MS), cpu, memory, Math.min(1, runQueue / QUEUE_FULL));
     const r3 = (x: number) => Math.round(x * 1000) / 1000;
     return {
@@ -329,18 +381,6 @@ export class Telemetry {
       rssBytes: process.memoryUsage.rss(),
       runQueue,
     };
-  }
-
-  /** Runs whose RUN_STARTED has no completed, failed or aborted entry yet, among the recent ones. */
-  #runQueue(): number {
-    const ledger = this.#app.ledger();
-    const ended = new Set<string>();
-    for (const type of TERMINAL_RUN)
-      for (const e of ledger.query({ eventType: type, newestFirst: true, limit: 200 }))
-        ended.add(e.correlationId);
-    return ledger
-      .query({ eventType: "RUN_STARTED", newestFirst: true, limit: 50 })
-      .filter((e) => !ended.has(e.correlationId)).length;
   }
 }
 

@@ -1,6 +1,5 @@
-import { readlinkSync } from "node:fs";
-import { setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
+import { lowerThreadPriority } from "../core/threadPriority.ts";
 
 /**
  * Worker entry for verifyLedgerInWorker: one full verification (which may start range workers of its own)
@@ -10,9 +9,8 @@ import { parentPort, workerData } from "node:worker_threads";
 const { background, ...opts } = workerData as import("./verifyLedger.ts").VerifyOptions & {
   background?: boolean;
 };
+// A background pass (the heartbeat's) yields the CPU to the event loop's thread.
 if (background) lowerThreadPriority();
-/** Nice value of a background pass: well below the event loop's 0, still above idle batch work. */
-const BACKGROUND_NICE = 10;
 try {
   const { verifyLedgerDetailed } = await import("./verifyLedger.ts");
   parentPort?.postMessage({ ok: true, detail: verifyLedgerDetailed(opts) });
@@ -36,18 +34,5 @@ function safeClone(value: unknown): unknown {
     return structuredClone(value);
   } catch {
     return undefined;
-  }
-}
-
-/**
- * A background pass (the heartbeat's) yields the CPU to the event loop's thread: on Linux a thread has its
- * own nice value, set through its thread id. Elsewhere, or when refused, the pass runs at normal priority.
- */
-function lowerThreadPriority(): void {
-  try {
-    const tid = Number(readlinkSync("/proc/thread-self").split("/").at(-1));
-    if (Number.isSafeInteger(tid) && tid > 0) setPriority(tid, BACKGROUND_NICE);
-  } catch {
-    // Not Linux, or not allowed: nothing to lower.
   }
 }
