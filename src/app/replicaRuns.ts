@@ -2,6 +2,7 @@ import { ledgerRunState } from "../executor/queue/ledgerRunState.ts";
 import type { PgRunQueue } from "../executor/queue/PgRunQueue.ts";
 import { QueueRuns } from "../executor/queue/QueueRuns.ts";
 import { scheduledRuns } from "../executor/queue/runSchedules.ts";
+import { sealedRunSummary } from "../executor/queue/sealedRunSummary.ts";
 import { workRunQueue } from "../executor/queue/workRunQueue.ts";
 import type { RunControl, RunExecutor, RunJob } from "../executor/RunExecutor.ts";
 import type { ProgressListener } from "../executor/RunProgress.ts";
@@ -68,6 +69,11 @@ export class ReplicaRuns implements RunExecutor {
             reason,
             () => this.#ledger.refresh(),
           ),
+        // A run a dead replica sealed but could not report: its result, from the shared ledger and vault.
+        sealedSummary: async (runId) => {
+          await this.#ledger.refresh();
+          return sealedRunSummary(this.#ledger, () => app.vault(), runId);
+        },
         loadStack: (name) => findStack(app.stacksDir, name),
       });
       // The charter's schedules and each stack's own `schedule:` (a stack that does not load is not scheduled).

@@ -576,6 +576,15 @@ export class Vault {
     return this.#repo.headCommit();
   }
 
+  /** A file as `commit` holds it (`git show commit:path`), or undefined when that commit has no such file. */
+  async readCommitted(commit: string, relPath: string): Promise<string | undefined> {
+    try {
+      return await this.#git.show([`${commit}:${relPath}`]);
+    } catch {
+      return undefined;
+    }
+  }
+
   /** `git log -1 --format=%G?`: G good, B bad, U good but unknown validity, N none, E cannot check, … */
   commitSignatureStatus(commit: string): Promise<string> {
     return this.#repo.signatureStatus(commit);

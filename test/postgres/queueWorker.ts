@@ -13,6 +13,7 @@ import { systemClock } from "../../src/core/clock.ts";
 import { createLogger } from "../../src/core/logger.ts";
 import { ledgerRunState } from "../../src/executor/queue/ledgerRunState.ts";
 import { PgRunQueue } from "../../src/executor/queue/PgRunQueue.ts";
+import { sealedRunSummary } from "../../src/executor/queue/sealedRunSummary.ts";
 import { workRunQueue } from "../../src/executor/queue/workRunQueue.ts";
 import type { RunExecutor } from "../../src/executor/RunExecutor.ts";
 import { settleOpenRun } from "../../src/executor/reconcileRuns.ts";
@@ -52,6 +53,7 @@ await workRunQueue(queue, local, {
   limits: app.charter().runs,
   runState: (runId) => ledgerRunState(app.ledger(), runId),
   abortRun: (runId, reason) => settleOpenRun(app.ledger(), () => app.vault(), runId, reason),
+  sealedSummary: (runId) => sealedRunSummary(app.ledger(), () => app.vault(), runId),
   loadStack: (name) => findStack(env.MAOS_STACKS, name),
 });
 say("ready");

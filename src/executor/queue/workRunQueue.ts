@@ -26,6 +26,11 @@ export interface WorkOptions {
   runState(runId: string): Awaitable<RunState>;
   /** Records RUN_ABORTED for an open run whose replica died (the shared ledger and vault reconcile it). */
   abortRun(runId: string, reason: string): Awaitable<unknown>;
+  /**
+   * The summary of a run a dead replica sealed before reporting (sealedRunSummary), so the one who asked
+   * gets its result; undefined (or absent) reports where the result is instead.
+   */
+  sealedSummary?: ((runId: string) => Promise<RunSummary | undefined>) | undefined;
   /** Loads a stack by name for a scheduled run (from this replica's stacks folder). */
   loadStack?: ((name: string) => Awaitable<Stack>) | undefined;
   /** Who a scheduled run is started by; the system by default. */
@@ -141,6 +146,15 @@ async function settleEarlier(
     }
     if (state === "sealed") {
       // Finished on the dead replica (sealed, or sealed late while aborting): never run twice.
+      const summary = await opts.sealedSummary?.(row.run_id).catch((err: unknown) => {
+        queue.log?.warn({ err, runId: row.run_id }, "run queue: could not read back a sealed run's summary");
+        return undefined;
+      });
+      if (summary) {
+        const found: JobOutput = { runId: row.run_id, summary };
+        await settleAttempt(queue, jobId, row.attempt, "sealed", found);
+        return found;
+      }
       const output: JobOutput = {
         runId: row.run_id,
         error: errorToWire(
