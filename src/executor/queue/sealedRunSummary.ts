@@ -1,11 +1,9 @@
 import path from "node:path";
 import type { LedgerHandle } from "../../ledger/LedgerHandle.ts";
-import type { LedgerEntry } from "../../ledger/ledgerEntry.ts";
 import type { Vault } from "../../vault/Vault.ts";
 import type { RunSummary } from "../runTypes.ts";
+import { runIdOf, runThread } from "./ledgerRunState.ts";
 
-/** How far back a run id is looked for among RUN_STARTED entries (as ledgerRunState does). */
-const SCAN = 2000;
 const ENDS = new Set(["RUN_COMPLETED", "RUN_FAILED", "RUN_CANCELLED"]);
 
 /**
@@ -20,11 +18,8 @@ export async function sealedRunSummary(
   vault: () => Promise<Pick<Vault, "dir" | "sync" | "readCommitted">>,
   runId: string,
 ): Promise<RunSummary | undefined> {
-  const started = ledger
-    .query({ eventType: "RUN_STARTED", newestFirst: true, limit: SCAN })
-    .find((e) => runIdOf(e) === runId);
-  if (!started) return undefined;
-  const thread = ledger.byCorrelation(started.correlationId);
+  const thread = runThread(ledger, runId);
+  if (!thread) return undefined;
   const end = thread.find((e) => ENDS.has(e.eventType) && runIdOf(e) === runId);
   const sealed = thread.find((e) => e.eventType === "RUN_SEALED" && runIdOf(e) === runId);
   if (!end || !sealed) return undefined;
@@ -77,7 +72,3 @@ type RunRecord = Pick<
   | "error"
   | "cancelled"
 > & { startedAtUtc: string; finishedAtUtc: string };
-
-function runIdOf(e: LedgerEntry): unknown {
-  return (e.payload as { runId?: unknown }).runId;
-}
