@@ -62,7 +62,7 @@ test("fails with a live child", async (t) => {
   const [code] = (await once(run, "close")) as [number | null];
   assert.equal(code, 1, "the run ends, red");
   const pid = Number(readFileSync(pidFile, "utf8"));
-  // SIGKILL was sent as the file's process exited; the kernel finishes it within moments.
+  // SIGKILL was sent once the file's tests were done; the kernel finishes it within moments.
   for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 50));
   assert.equal(alive(pid), false, "the child did not outlive its test file");
 });
