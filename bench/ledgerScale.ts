@@ -26,6 +26,7 @@ import { localLedger } from "../src/ledger/LedgerHandle.ts";
 import type { LedgerAppend } from "../src/ledger/ledgerEntry.ts";
 import { verifyLedger } from "../src/ledger/verifyLedger.ts";
 import { benchCliStart, type CliStartResult } from "./cliStart.ts";
+import { percentile } from "./mcpBench.ts";
 
 const REPO = path.resolve(import.meta.dirname, "..");
 const NODE24 = path.dirname(process.execPath);
@@ -215,7 +216,7 @@ export async function healthDuringFullPass(
     return {
       requests: latencies.length,
       p50Ms: round(median(latencies)),
-      p99Ms: round([...latencies].sort((a, b) => a - b)[Math.floor(latencies.length * 0.99)] ?? 0),
+      p99Ms: round(percentile(latencies, 99)),
       maxMs: round(Math.max(...latencies)),
       over25: latencies.filter((ms) => ms > 25).length,
       heartbeatMs: Math.round(heartbeatMs),

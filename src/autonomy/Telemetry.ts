@@ -7,8 +7,7 @@ import type { Tick } from "../core/TickScheduler.ts";
 import { utcIso } from "../core/timestamps.ts";
 import { type EventType, type LedgerEvents, payloadOf } from "../ledger/events.ts";
 import type { LedgerEntry } from "../ledger/Ledger.ts";
-import { openRunCount } from "../ledger/openRuns.ts";
-import { WindowReader, type WindowRows } from "../ledger/windowReader.ts";
+import { WindowReader } from "../ledger/windowReader.ts";
 import { readSlackConnection, type SlackConnectionStatus } from "../state/slackConnection.ts";
 import type { TelemetryDeps } from "./AutonomyDeps.ts";
 import { type ConfigChange, type ConfigHashes, configHashes, diffHashes } from "./configHashes.ts";
@@ -283,10 +282,7 @@ export class Telemetry {
     };
   }
 
-  /**
-   * The window's rows for every signal, from one snapshot: on the reader's thread when the ledger is a
-   * file (always, but for in-memory test ledgers), or an Error every signal reading it reports.
-   */
+  /** The window's rows for every signal, from one snapshot on the reader's thread, or an Error every signal reading it reports. */
   async #readWindow(
     ledger: ReturnType<TelemetryDeps["ledger"]>,
     windowStart: number,
@@ -298,19 +294,8 @@ export class Telemetry {
       paths: WINDOW[type],
     }));
     try {
-      let read: WindowRows;
-      if (ledger.path === ":memory:") {
-        read = {
-          rows: requests.map((r) => ledger.payloadFields(r.filters, r.paths)),
-          openRuns: openRunCount((f) => ledger.query(f)),
-        };
-      } else {
-        if (this.#reader?.file !== ledger.path) {
-          this.#reader?.close();
-          this.#reader = new WindowReader(ledger.path);
-        }
-        read = await this.#reader.read(requests);
-      }
+      this.#reader ??= new WindowReader(ledger.path);
+      const read = await this.#reader.read(requests);
       const rows = Object.fromEntries(types.map((type, i) => [type, read.rows[i] ?? []]));
       return { rows: rows as Record<WindowType, unknown[][]>, openRuns: read.openRuns };
     } catch (err) {

@@ -21,11 +21,8 @@ export interface WindowRows {
  */
 export class WindowReader {
   readonly #thread: ReadThread<WindowRequest[], WindowRows>;
-  /** The ledger file it reads. */
-  readonly file: string;
 
   constructor(file: string) {
-    this.file = file;
     this.#thread = new ReadThread(
       new URL("./windowReaderWorker.ts", import.meta.url),
       { file },

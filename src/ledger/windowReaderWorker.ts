@@ -1,9 +1,8 @@
 /**
  * The telemetry window's reads on their own thread: a read-only connection to the ledger file answering
  * a list of requests with each one's payload fields (payloadFieldRows) and the open runs, all from one
- * snapshot. Read
- * cold, a busy window is thousands of entries' pages, and the main thread must stay free for /health
- * and Slack's acks (see WindowReader).
+ * snapshot. Read cold, a busy window is thousands of entries' pages, and the main thread must stay free
+ * for /health and Slack's acks (see WindowReader).
  */
 import { workerData } from "node:worker_threads";
 import Database from "better-sqlite3";

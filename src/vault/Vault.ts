@@ -9,6 +9,8 @@ import type { Clock } from "../core/clock.ts";
 import { pausePoint } from "../core/pausePoint.ts";
 import { SerialQueue } from "../core/SerialQueue.ts";
 import { chicagoIso, utcIso } from "../core/timestamps.ts";
+import { gitEnv } from "./gitClient.ts";
+import { readObjects } from "./gitObjects.ts";
 import { recoverIndex } from "./recoverIndex.ts";
 import { type RunRecovery, recoverRunFolder } from "./recoverRun.ts";
 import { safeRelPath } from "./safeRelPath.ts";
@@ -576,13 +578,14 @@ export class Vault {
     return this.#repo.headCommit();
   }
 
-  /** A file as `commit` holds it (`git show commit:path`), or undefined when that commit has no such file. */
-  async readCommitted(commit: string, relPath: string): Promise<string | undefined> {
-    try {
-      return await this.#git.show([`${commit}:${relPath}`]);
-    } catch {
-      return undefined;
-    }
+  /** Files as `commit` holds them, read by one git process; a path that commit lacks maps to undefined. */
+  async readCommitted(commit: string, relPaths: readonly string[]): Promise<Map<string, string | undefined>> {
+    const found = await readObjects(
+      this.dir,
+      gitEnv(),
+      relPaths.map((p) => `${commit}:${p}`),
+    );
+    return new Map(relPaths.map((p) => [p, found.get(`${commit}:${p}`)?.body.toString("utf8")]));
   }
 
   /** `git log -1 --format=%G?`: G good, B bad, U good but unknown validity, N none, E cannot check, … */

@@ -14,8 +14,15 @@ import { generateNoteKey } from "../../src/ledger/signedNote.ts";
 import { type FakeSlack, startFakeSlack } from "../fakes/slackWebApi.ts";
 import { pgSkip } from "../helpers/pgTestDb.ts";
 import { REPO } from "../helpers/testApp.ts";
-import { type BotProcess, logged, postCommand, signed, spawnSlackBot } from "../slack/slackBotProcess.ts";
-import { BOT_TOKEN, SIGNING_SECRET, TEST_CHARTER } from "../slack/slackTestKit.ts";
+import {
+  type BotProcess,
+  logged,
+  postCommand,
+  signed,
+  slackBotEnv,
+  spawnSlackBot,
+} from "../slack/slackBotProcess.ts";
+import { BOT_TOKEN, TEST_CHARTER } from "../slack/slackTestKit.ts";
 
 export const skip = pgSkip();
 export const key = generateNoteKey("maos-codex-replicas-test");
@@ -43,21 +50,11 @@ export interface Bot extends BotProcess {
 
 export function botEnv(name: string, url: string): Record<string, string> {
   return {
-    PATH: process.env.PATH ?? "",
-    HOME: process.env.HOME ?? root,
-    MAOS_HOME: path.join(root, name),
-    MAOS_CHARTER: charter,
-    MAOS_STACKS: path.join(REPO, "stacks"),
+    ...slackBotEnv({ home: path.join(root, name), charter, slackUrl: slack.url }),
     MAOS_LEDGER_KEY: key.signerKey,
     MAOS_VAULT_REMOTE: remote,
     MAOS_REPLICA: name,
     DATABASE_URL: url,
-    PORT: "0",
-    MAOS_BIND: "127.0.0.1",
-    LOG_LEVEL: "info",
-    SLACK_BOT_TOKEN: BOT_TOKEN,
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
-    SLACK_API_URL: slack.url,
   };
 }
 

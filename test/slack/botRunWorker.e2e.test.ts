@@ -12,9 +12,8 @@ import path from "node:path";
 import { after, before, test } from "node:test";
 import Database from "better-sqlite3";
 import { type FakeSlack, startFakeSlack } from "../fakes/slackWebApi.ts";
-import { REPO } from "../helpers/testApp.ts";
-import { type BotProcess, logged, postCommand, spawnSlackBot } from "./slackBotProcess.ts";
-import { BOT_TOKEN, SIGNING_SECRET, slashCommand, TEST_CHARTER } from "./slackTestKit.ts";
+import { type BotProcess, logged, postCommand, slackBotEnv, spawnSlackBot } from "./slackBotProcess.ts";
+import { BOT_TOKEN, slashCommand, TEST_CHARTER } from "./slackTestKit.ts";
 
 const home = mkdtempSync(path.join(os.tmpdir(), "maos-botworker-"));
 let slack: FakeSlack;
@@ -28,17 +27,7 @@ after(async () => {
 
 function startBot(extra: Record<string, string> = {}): Promise<BotProcess> {
   return spawnSlackBot("the bot", {
-    PATH: process.env.PATH ?? "",
-    HOME: process.env.HOME ?? home,
-    MAOS_HOME: home,
-    MAOS_CHARTER: TEST_CHARTER,
-    MAOS_STACKS: path.join(REPO, "stacks"),
-    PORT: "0",
-    MAOS_BIND: "127.0.0.1",
-    LOG_LEVEL: "info",
-    SLACK_BOT_TOKEN: BOT_TOKEN,
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
-    SLACK_API_URL: slack.url,
+    ...slackBotEnv({ home, charter: TEST_CHARTER, slackUrl: slack.url }),
     ...extra,
   });
 }

@@ -5,10 +5,11 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
+import path from "node:path";
 import { systemClock } from "../../src/core/clock.ts";
 import { reap } from "../helpers/reap.ts";
 import { REPO } from "../helpers/testApp.ts";
-import { SIGNING_SECRET, sign } from "./slackTestKit.ts";
+import { BOT_TOKEN, SIGNING_SECRET, sign } from "./slackTestKit.ts";
 
 export interface BotProcess {
   name: string;
@@ -18,6 +19,26 @@ export interface BotProcess {
   /** Its Slack request URL (`…/slack/events`); the relay routes share the server. */
   url: string;
   exited: Promise<[number | null, NodeJS.Signals | null]>;
+}
+
+/**
+ * The environment of a bot on Slack's HTTP mode against the fake Slack at `slackUrl`, with its home and
+ * charter: the shipped stacks, a free port on loopback, an info log. Callers add what their case needs.
+ */
+export function slackBotEnv(o: { home: string; charter: string; slackUrl: string }): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? "",
+    HOME: process.env.HOME ?? o.home,
+    MAOS_HOME: o.home,
+    MAOS_CHARTER: o.charter,
+    MAOS_STACKS: path.join(REPO, "stacks"),
+    PORT: "0",
+    MAOS_BIND: "127.0.0.1",
+    LOG_LEVEL: "info",
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: o.slackUrl,
+  };
 }
 
 export async function spawnSlackBot(name: string, env: Record<string, string>): Promise<BotProcess> {

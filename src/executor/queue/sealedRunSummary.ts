@@ -32,10 +32,13 @@ export async function sealedRunSummary(
   const outcome = end.payload as { score: number; pass: boolean };
   const v = await vault();
   await v.sync();
-  const runJson = await v.readCommitted(seal.commit, `${seal.vaultPath}/run.json`);
+  const runFile = `${seal.vaultPath}/run.json`;
+  const evaluationFile = `${seal.vaultPath}/codex_evaluation.json`;
+  const files = await v.readCommitted(seal.commit, [runFile, evaluationFile]);
+  const runJson = files.get(runFile);
   if (runJson === undefined) return undefined;
   const run = JSON.parse(runJson) as RunRecord;
-  const evaluation = await v.readCommitted(seal.commit, `${seal.vaultPath}/codex_evaluation.json`);
+  const evaluation = files.get(evaluationFile);
   return {
     runId,
     correlationId: run.correlationId,
