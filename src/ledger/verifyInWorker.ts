@@ -46,7 +46,8 @@ export function verifyLedgerInWorker(
   return new Promise((resolve, reject) => {
     let settled = false;
     const worker = new Worker(new URL("./fullVerifyWorker.ts", import.meta.url), {
-      workerData: { ...opts, background: run.background ?? false },
+      // Unmapped: this thread's process serves requests meanwhile (see VerifyOptions.mapFile).
+      workerData: { mapFile: false, ...opts, background: run.background ?? false },
       env: workerEnv(),
     });
     const settle = (fn: () => void) => {

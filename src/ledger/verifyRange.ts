@@ -20,6 +20,8 @@ export interface RangeTask {
   sizes: number[];
   /** Also parse and re-canonicalise every entry (slower; catches bytes the writer could not have made). */
   deep: boolean;
+  /** Map the file while scanning, when this range opens its own connection (VerifyOptions.mapFile). */
+  mapFile: boolean;
 }
 
 export interface RangeResult {
@@ -43,6 +45,7 @@ export interface ChunkJob {
   blockSize: number;
   sizes: number[];
   deep: boolean;
+  mapFile: boolean;
 }
 
 export function chunkTask(job: ChunkJob, k: number): RangeTask {
@@ -53,6 +56,7 @@ export function chunkTask(job: ChunkJob, k: number): RangeTask {
     blockSize: job.blockSize,
     sizes: job.sizes,
     deep: job.deep,
+    mapFile: job.mapFile,
   };
 }
 
@@ -119,7 +123,7 @@ export function verifyRange(task: RangeTask, db?: Database.Database): RangeResul
   let conn = db;
   if (conn === undefined) {
     conn = openLedgerSource(task.source);
-    mapForScan(conn);
+    if (task.mapFile) mapForScan(conn);
   }
   try {
     return scan(task, conn);

@@ -26,7 +26,7 @@ try {
   const { chunkTask, verifyRange } = await import("./verifyRange.ts");
   const { mapForScan, openLedgerSource } = await import("./openReadOnly.ts");
   db = openLedgerSource(job.source);
-  mapForScan(db);
+  if (job.mapFile) mapForScan(db);
   loaded();
   for (k = Atomics.add(claim, 0, 1); k < job.chunks; k = Atomics.add(claim, 0, 1)) {
     port.postMessage({ k, ok: true, result: verifyRange(chunkTask(job, k), db) });
