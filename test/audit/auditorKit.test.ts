@@ -34,7 +34,10 @@ for (const tool of ["sqlite3", "sha256sum", "openssl", "git", "ssh-keygen"]) {
 }
 
 const root = mkdtempSync(join(tmpdir(), "maos-auditkit-"));
-after(() => rmSync(root, { recursive: true, force: true }));
+// The shared home the first app made (testApp's own temp folder) goes too.
+after(() => {
+  for (const dir of [root, home]) if (dir) rmSync(dir, { recursive: true, force: true });
+});
 
 /** A home where three runs happened, with a signed vault; and a copy of ledger.db taken after run 2. */
 let home = "";

@@ -22,7 +22,10 @@ for (const tool of ["sqlite3", "git", "ssh-keygen"]) {
 }
 
 const root = mkdtempSync(join(tmpdir(), "maos-botcustody-"));
-after(() => rmSync(root, { recursive: true, force: true }));
+// The shared home the first app made (testApp's own temp folder) goes too.
+after(() => {
+  for (const dir of [root, home]) if (dir) rmSync(dir, { recursive: true, force: true });
+});
 const vaultKey = join(root, "vault_ed25519");
 const otherKey = join(root, "other_ed25519");
 let home = "";

@@ -24,7 +24,10 @@ function gitIn(dir: string, ...args: string[]): string {
 }
 
 const root = mkdtempSync(join(tmpdir(), "maos-vaultwatch-"));
-after(() => rmSync(root, { recursive: true, force: true }));
+// The shared home the first app made (testApp's own temp folder) goes too.
+after(() => {
+  for (const dir of [root, home]) if (dir) rmSync(dir, { recursive: true, force: true });
+});
 let home = "";
 
 before(async () => {

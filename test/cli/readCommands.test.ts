@@ -74,7 +74,6 @@ describe("maos ledger tail", () => {
     for (let i = 25; i < 30; i++) localLedger(w.app.ledger()).appendSync(note(i));
     w.app.ledger().close();
     await w.app.close();
-    rmSync(w.home, { recursive: true, force: true });
   });
   after(() => rmSync(home, { recursive: true, force: true }));
 
@@ -108,7 +107,6 @@ describe("maos ledger tail", () => {
       assert.equal(entry?.entryHash, last.entryHash);
     } finally {
       await t.app.close();
-      rmSync(t.home, { recursive: true, force: true });
     }
   });
 
@@ -262,7 +260,6 @@ describe("maos status", () => {
       localLedger(t.app.ledger()).appendSync(note(100));
     } finally {
       await t.app.close();
-      rmSync(t.home, { recursive: true, force: true });
     }
     const late = maos(["status"], { MAOS_HOME: home });
     assert.equal(late.code, 0, late.stderr);

@@ -20,7 +20,19 @@ export interface TestApp {
  * Backoff sleeps (≤ 30 s) pass at once; request timeouts (60 s) only fire when a test advances the clock.
  */
 export function testApp(envOverrides: Record<string, string> = {}, opts: AppOptions = {}): TestApp {
-  const home = mkdtempSync(path.join(os.tmpdir(), "maos-test-"));
+  // A test that names its own MAOS_HOME owns that folder; only a folder made here is removed by cleanup.
+  const own = envOverrides.MAOS_HOME === undefined;
+  const home = envOverrides.MAOS_HOME ?? mkdtempSync(path.join(os.tmpdir(), "maos-test-"));
+  try {
+    return start(home, own, envOverrides, opts);
+  } catch (err) {
+    // A test of a refused setting (loadEnv or createApp throws) leaves no folder behind either.
+    if (own) rmSync(home, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+function start(home: string, own: boolean, envOverrides: Record<string, string>, opts: AppOptions): TestApp {
   const clock = new ManualClock("2026-11-21T15:00:00.000Z", { autoAdvance: true, autoAdvanceMaxMs: 30_000 });
   const env = loadEnv(
     {
@@ -38,7 +50,7 @@ export function testApp(envOverrides: Record<string, string> = {}, opts: AppOpti
     clock,
     async cleanup() {
       await app.close();
-      rmSync(home, { recursive: true, force: true });
+      if (own) rmSync(home, { recursive: true, force: true });
     },
   };
 }
