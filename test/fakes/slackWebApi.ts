@@ -523,6 +523,20 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       return;
     }
 
+    // A slash command's response_url (hooks.slack.com/commands/…): JSON in, "ok" out, no token (the URL
+    // itself is the secret). Recorded as calls to "response_url".
+    if (req.method === "POST" && path.startsWith("/commands/")) {
+      let body: Record<string, unknown>;
+      try {
+        body = JSON.parse(raw.toString("utf8")) as Record<string, unknown>;
+      } catch {
+        return send(res, { status: 400, body: { ok: false, error: "invalid_json" } });
+      }
+      calls.push({ method: "response_url", body, headers });
+      res.writeHead(200, { "content-type": "text/plain" }).end("ok");
+      return;
+    }
+
     const api = path.match(/^\/api\/([\w.]+)$/);
     if (req.method !== "POST" || !api?.[1])
       return send(res, { status: 404, body: { ok: false, error: "not_found" } });

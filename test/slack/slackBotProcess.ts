@@ -54,7 +54,8 @@ export async function spawnSlackBot(name: string, env: Record<string, string>): 
   const port = await new Promise<string>((resolve, reject) => {
     child.stderr?.on("data", (c: Buffer) => {
       stderr += c.toString("utf8");
-      const m = /"port":(\d+)[^\n]*Slack is live/.exec(stderr);
+      // HTTP mode says "Slack is live"; Socket Mode "Slack is starting" (it connects in the background).
+      const m = /"port":(\d+)[^\n]*Slack is (?:live|starting)/.exec(stderr);
       if (m?.[1]) resolve(m[1]);
     });
     exited.then(([code]) => reject(new Error(`${name} exited (${code}): ${stderr}`)));
