@@ -9,7 +9,7 @@ import { test } from "node:test";
 import { startFakeSocketMode } from "../fakes/slackSocketMode.ts";
 import { type PgCluster, startPgCluster } from "../helpers/pgCluster.ts";
 import { pgConnect } from "../helpers/pgTestDb.ts";
-import { nextTriggerId } from "../slack/slackTestKit.ts";
+import { socketCommand } from "../slack/slackTestKit.ts";
 import { logged, rows, skip, slack, startBot, until } from "./botReplicas.ts";
 
 const APP_TOKEN = "xapp-1-A0MAOS-1-fakeapptoken";
@@ -35,22 +35,12 @@ test("Socket Mode during a database outage: the command is acked and its author 
     await until("/health to say the database is down", async () =>
       (await fetch(health)).status === 503 ? true : undefined,
     );
-    const ack = await socketMode.slashCommand({
-      token: "verification-token-unused",
-      team_id: "T0MAOS",
-      team_domain: "maos-test",
-      channel_id: "C0SOCK",
-      channel_name: "ops",
-      user_id: "U0OPERATOR",
-      user_name: "operator",
-      command: "/codex",
-      text: "run marketing_ops event=Outage",
-      api_app_id: "A0MAOS",
-      is_enterprise_install: "false",
-      // Slack's own form (hooks.slack.com/commands/…), on the fake's origin, which SLACK_API_URL allows.
-      response_url: new URL("/commands/T0MAOS/1/socket-outage", slack.url).href,
-      trigger_id: nextTriggerId(),
-    });
+    const ack = await socketMode.slashCommand(
+      socketCommand("run marketing_ops event=Outage", {
+        // Slack's own form (hooks.slack.com/commands/…), on the fake's origin, which SLACK_API_URL allows.
+        responseUrl: new URL("/commands/T0MAOS/1/socket-outage", slack.url).href,
+      }),
+    );
     assert.match(ack.envelope_id, /slash_commands$/, "acked by its envelope, so Slack shows no error");
     const answer = (await until(
       "the answer through response_url",

@@ -117,7 +117,28 @@ export function slashCommand(
   channel = "C0OPS",
   triggerId: string = nextTriggerId(),
 ): string {
-  return new URLSearchParams({
+  return new URLSearchParams(commandFields(text, user, channel, triggerId)).toString();
+}
+
+/** The same command as Socket Mode delivers it: the form fields as an envelope's JSON payload. */
+export function socketCommand(
+  text: string,
+  o: { channel?: string; responseUrl?: string } = {},
+): Record<string, string> {
+  return {
+    ...commandFields(text, "U0OPERATOR", o.channel ?? "C0SOCK", nextTriggerId(), o.responseUrl),
+    is_enterprise_install: "false",
+  };
+}
+
+function commandFields(
+  text: string,
+  user: string,
+  channel: string,
+  triggerId: string,
+  responseUrl = "http://127.0.0.1:9/commands/unused",
+): Record<string, string> {
+  return {
     token: "verification-token-unused",
     team_id: "T0MAOS",
     team_domain: "maos-test",
@@ -128,9 +149,9 @@ export function slashCommand(
     command: "/codex",
     text,
     api_app_id: "A0MAOS",
-    response_url: "http://127.0.0.1:9/commands/unused",
+    response_url: responseUrl,
     trigger_id: triggerId,
-  }).toString();
+  };
 }
 
 /** An Events API callback (JSON) for a reaction on a message. */

@@ -13,7 +13,7 @@ import { type SlackRuntime, startSlack } from "../../src/slack/startSlack.ts";
 import { readSlackConnection } from "../../src/state/slackConnection.ts";
 import { startFakeSocketMode } from "../fakes/slackSocketMode.ts";
 import { type FakeSlack, startFakeSlack } from "../fakes/slackWebApi.ts";
-import { BOT_TOKEN, healthRoute, nextTriggerId, TEST_CHARTER } from "./slackTestKit.ts";
+import { BOT_TOKEN, healthRoute, socketCommand, TEST_CHARTER } from "./slackTestKit.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const APP_TOKEN = "xapp-1-A0MAOS-1-fakeapptoken";
@@ -39,25 +39,6 @@ function socketApp(apiUrl: string, clock: ManualClock): App {
     root,
   );
   return createApp({ env, clock, log: createLogger({ level: "silent" }) });
-}
-
-/** A slash command as Socket Mode delivers it: the form fields as a JSON payload. */
-function commandPayload(text: string): Record<string, string> {
-  return {
-    token: "verification-token-unused",
-    team_id: "T0MAOS",
-    team_domain: "maos-test",
-    channel_id: "C0SOCK",
-    channel_name: "ops",
-    user_id: "U0OPERATOR",
-    user_name: "operator",
-    command: "/codex",
-    text,
-    api_app_id: "A0MAOS",
-    is_enterprise_install: "false",
-    response_url: "http://127.0.0.1:9/commands/unused",
-    trigger_id: nextTriggerId(),
-  };
 }
 
 /** Resolves once the supervisor's status satisfies `ok` (it changes on every attempt). */
@@ -94,7 +75,7 @@ describe("Socket Mode end to end over loopback", () => {
     const health = await fetch(`http://127.0.0.1:${runtime.port}/health`);
     assert.equal(health.status, 200, "the relay routes are served beside the socket");
 
-    const ack = await socketMode.slashCommand(commandPayload("run marketing_ops event=Socket"));
+    const ack = await socketMode.slashCommand(socketCommand("run marketing_ops event=Socket"));
     assert.match(ack.envelope_id, /^env-\d+-slash_commands$/);
     await runtime.slack.idle();
     const parent = slack.messages.find((m) => m.channel === "C0SOCK" && !m.threadTs);
@@ -111,7 +92,7 @@ describe("Socket Mode end to end over loopback", () => {
     await socketMode.connected(2);
     await until(runtime, (s) => s?.status.state === "connected" && s.connections === 2);
     assert.equal(socketMode.opens, 2, "a fresh URL for the reconnection");
-    const again = await socketMode.slashCommand(commandPayload("help"));
+    const again = await socketMode.slashCommand(socketCommand("help"));
     assert.ok(again.envelope_id, "commands are acked on the new socket");
     await runtime.slack.idle();
     assert.ok(slack.callsTo("chat.postEphemeral").length >= 1, "help answered after the reconnect");
