@@ -13,6 +13,7 @@ import { RunCancels } from "./tables/runCancels.ts";
 import { Seals } from "./tables/seals.ts";
 import { EVENT_RETENTION_MS, SlackEvents } from "./tables/slackEvents.ts";
 import { SlackRequests } from "./tables/slackRequests.ts";
+import { cachedStatements } from "./tables/table.ts";
 import { Values } from "./tables/values.ts";
 
 export { STATE_SCHEMA_VERSION } from "./migrations.ts";
@@ -54,7 +55,7 @@ export class StateStore implements StateApi {
 
   private constructor(db: Database.Database, clock: Clock) {
     this.#db = db;
-    const t = { db, clock };
+    const t = { db: cachedStatements(db), clock };
     this.events = new SlackEvents(t);
     this.slackRequests = new SlackRequests(t);
     this.cancels = new RunCancels(t);
