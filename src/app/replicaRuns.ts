@@ -69,11 +69,9 @@ export class ReplicaRuns implements RunExecutor {
             reason,
             () => this.#ledger.refresh(),
           ),
-        // A run a dead replica sealed but could not report: its result, from the shared ledger and vault.
-        sealedSummary: async (runId) => {
-          await this.#ledger.refresh();
-          return sealedRunSummary(this.#ledger, () => app.vault(), runId);
-        },
+        // A run a dead replica sealed but could not report: its result, from the shared ledger and vault
+        // (the mirror is current: runState refreshed it just before, when it found the run sealed).
+        sealedSummary: (runId) => sealedRunSummary(this.#ledger, () => app.vault(), runId),
         loadStack: (name) => findStack(app.stacksDir, name),
       });
       // The charter's schedules and each stack's own `schedule:` (a stack that does not load is not scheduled).

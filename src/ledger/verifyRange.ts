@@ -2,7 +2,6 @@ import { hash } from "node:crypto";
 import type Database from "better-sqlite3";
 import { canonicalProblem } from "./ledgerEntry.ts";
 import { MerkleFrontier } from "./MerkleFrontier.ts";
-import { mapForScan, openLedgerSource } from "./openReadOnly.ts";
 
 /**
  * One slice of a verification: rows with seq in [startSeq, endSeq), which starts on a multiple of
@@ -11,8 +10,6 @@ import { mapForScan, openLedgerSource } from "./openReadOnly.ts";
  * rebuild the whole tree's root at any size without rehashing the leaves (see verifyLedger).
  */
 export interface RangeTask {
-  /** The ledger file's path, or the immutable URI openLedgerReadOnly opened it with. */
-  source: string;
   startSeq: number;
   endSeq: number;
   blockSize: number;
@@ -20,8 +17,6 @@ export interface RangeTask {
   sizes: number[];
   /** Also parse and re-canonicalise every entry (slower; catches bytes the writer could not have made). */
   deep: boolean;
-  /** Map the file while scanning, when this range opens its own connection (VerifyOptions.mapFile). */
-  mapFile: boolean;
 }
 
 export interface RangeResult {
@@ -39,24 +34,24 @@ export interface RangeResult {
 
 /** What a range worker is handed: the chunks of one pass, and where to claim them and report each one. */
 export interface ChunkJob {
+  /** The ledger file's path, or the immutable URI openLedgerReadOnly opened it with. */
   source: string;
   /** Chunk k covers seq [k * blockSize, (k + 1) * blockSize); the last one runs to the end. */
   chunks: number;
   blockSize: number;
   sizes: number[];
   deep: boolean;
+  /** Whether each worker maps the file while scanning (VerifyOptions.mapFile). */
   mapFile: boolean;
 }
 
 export function chunkTask(job: ChunkJob, k: number): RangeTask {
   return {
-    source: job.source,
     startSeq: k * job.blockSize,
     endSeq: k === job.chunks - 1 ? Number.POSITIVE_INFINITY : (k + 1) * job.blockSize,
     blockSize: job.blockSize,
     sizes: job.sizes,
     deep: job.deep,
-    mapFile: job.mapFile,
   };
 }
 
@@ -118,21 +113,8 @@ function prevBefore(c: string, sealAt: number, seqText: string) {
 /** Rows per read: large enough to amortise the statement, small enough to stay in the CPU cache. */
 const CHUNK = 1024;
 
-export function verifyRange(task: RangeTask, db?: Database.Database): RangeResult {
-  const own = db === undefined;
-  let conn = db;
-  if (conn === undefined) {
-    conn = openLedgerSource(task.source);
-    if (task.mapFile) mapForScan(conn);
-  }
-  try {
-    return scan(task, conn);
-  } finally {
-    if (own) conn.close();
-  }
-}
-
-function scan(task: RangeTask, db: Database.Database): RangeResult {
+/** Scans one range on `db`, a read-only connection the caller opened (and mapped or not, see mapFile). */
+export function verifyRange(task: RangeTask, db: Database.Database): RangeResult {
   const { blockSize, deep } = task;
   const wanted = task.sizes.filter((s) => s > task.startSeq && s <= task.endSeq).sort((a, b) => a - b);
   let nextWanted = 0;

@@ -34,19 +34,22 @@ export function runRanges(
   const workers = Math.max(0, opts.workers ?? (expected >= PARALLEL_THRESHOLD ? cores - 1 : 0));
   const parts = Math.max(1, Math.min(workers + 1, expected));
   const deep = opts.deep ?? false;
-  const mapFile = opts.mapFile ?? true;
   if (parts === 1) {
     return [
-      verifyRange(
-        { source, startSeq: 0, endSeq: Number.POSITIVE_INFINITY, blockSize: 2 ** 52, sizes, deep, mapFile },
-        db,
-      ),
+      verifyRange({ startSeq: 0, endSeq: Number.POSITIVE_INFINITY, blockSize: 2 ** 52, sizes, deep }, db),
     ];
   }
   // Each chunk is one block: a power of two, so block roots are complete RFC 6962 subtrees.
   let blockSize = 1;
   while (blockSize * 2 <= Math.ceil(expected / (parts * CHUNKS_PER_THREAD))) blockSize *= 2;
-  const job: ChunkJob = { source, chunks: Math.ceil(expected / blockSize), blockSize, sizes, deep, mapFile };
+  const job: ChunkJob = {
+    source,
+    chunks: Math.ceil(expected / blockSize),
+    blockSize,
+    sizes,
+    deep,
+    mapFile: opts.mapFile ?? true,
+  };
   const claim = new Int32Array(new SharedArrayBuffer(4));
   // Per chunk: 0 while unfinished, 1 when a worker posted its result, 2 when the worker failed on it.
   const done = new Int32Array(new SharedArrayBuffer(4 * job.chunks));

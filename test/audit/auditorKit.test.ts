@@ -34,10 +34,7 @@ for (const tool of ["sqlite3", "sha256sum", "openssl", "git", "ssh-keygen"]) {
 }
 
 const root = mkdtempSync(join(tmpdir(), "maos-auditkit-"));
-// The shared home the first app made (testApp's own temp folder) goes too.
-after(() => {
-  for (const dir of [root, home]) if (dir) rmSync(dir, { recursive: true, force: true });
-});
+after(() => rmSync(root, { recursive: true, force: true }));
 
 /** A home where three runs happened, with a signed vault; and a copy of ledger.db taken after run 2. */
 let home = "";
@@ -49,7 +46,7 @@ before(async () => {
   for (const k of [vaultKey, otherKey]) {
     execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "kit", "-f", k]);
   }
-  const ta = testApp({ MAOS_VAULT_SIGNING_KEY: vaultKey });
+  const ta = testApp({ MAOS_HOME: join(root, "shared-home"), MAOS_VAULT_SIGNING_KEY: vaultKey });
   home = ta.home;
   for (let i = 1; i <= 3; i++) {
     const r = await run(

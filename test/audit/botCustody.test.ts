@@ -22,10 +22,7 @@ for (const tool of ["sqlite3", "git", "ssh-keygen"]) {
 }
 
 const root = mkdtempSync(join(tmpdir(), "maos-botcustody-"));
-// The shared home the first app made (testApp's own temp folder) goes too.
-after(() => {
-  for (const dir of [root, home]) if (dir) rmSync(dir, { recursive: true, force: true });
-});
+after(() => rmSync(root, { recursive: true, force: true }));
 const vaultKey = join(root, "vault_ed25519");
 const otherKey = join(root, "other_ed25519");
 let home = "";
@@ -35,7 +32,7 @@ before(async () => {
   for (const k of [vaultKey, otherKey]) {
     execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "kit", "-f", k]);
   }
-  const ta = testApp({ MAOS_VAULT_SIGNING_KEY: vaultKey });
+  const ta = testApp({ MAOS_HOME: join(root, "shared-home"), MAOS_VAULT_SIGNING_KEY: vaultKey });
   home = ta.home;
   for (let i = 1; i <= 3; i++) {
     await run({ stack: "marketing_ops", inputs: { event: `Expo ${i}` } }, localActor("cli"), ta.app);

@@ -24,14 +24,11 @@ function gitIn(dir: string, ...args: string[]): string {
 }
 
 const root = mkdtempSync(join(tmpdir(), "maos-vaultwatch-"));
-// The shared home the first app made (testApp's own temp folder) goes too.
-after(() => {
-  for (const dir of [root, home]) if (dir) rmSync(dir, { recursive: true, force: true });
-});
+after(() => rmSync(root, { recursive: true, force: true }));
 let home = "";
 
 before(async () => {
-  const ta = testApp();
+  const ta = testApp({ MAOS_HOME: join(root, "shared-home") });
   home = ta.home;
   for (let i = 1; i <= 3; i++) {
     await run({ stack: "marketing_ops", inputs: { event: `Expo ${i}` } }, localActor("cli"), ta.app);

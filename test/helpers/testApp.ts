@@ -23,34 +23,34 @@ export function testApp(envOverrides: Record<string, string> = {}, opts: AppOpti
   // A test that names its own MAOS_HOME owns that folder; only a folder made here is removed by cleanup.
   const own = envOverrides.MAOS_HOME === undefined;
   const home = envOverrides.MAOS_HOME ?? mkdtempSync(path.join(os.tmpdir(), "maos-test-"));
+  const removeHome = () => {
+    if (own) rmSync(home, { recursive: true, force: true });
+  };
+  const clock = new ManualClock("2026-11-21T15:00:00.000Z", { autoAdvance: true, autoAdvanceMaxMs: 30_000 });
+  let app: App;
   try {
-    return start(home, own, envOverrides, opts);
+    const env = loadEnv(
+      {
+        MAOS_HOME: home,
+        MAOS_STACKS: path.join(REPO, "stacks"),
+        MAOS_CHARTER: path.join(REPO, "charter.yml"),
+        ...envOverrides,
+      },
+      REPO,
+    );
+    app = createApp({ env, clock, log: createLogger({ level: "silent" }), random: () => 0.5, ...opts });
   } catch (err) {
     // A test of a refused setting (loadEnv or createApp throws) leaves no folder behind either.
-    if (own) rmSync(home, { recursive: true, force: true });
+    removeHome();
     throw err;
   }
-}
-
-function start(home: string, own: boolean, envOverrides: Record<string, string>, opts: AppOptions): TestApp {
-  const clock = new ManualClock("2026-11-21T15:00:00.000Z", { autoAdvance: true, autoAdvanceMaxMs: 30_000 });
-  const env = loadEnv(
-    {
-      MAOS_HOME: home,
-      MAOS_STACKS: path.join(REPO, "stacks"),
-      MAOS_CHARTER: path.join(REPO, "charter.yml"),
-      ...envOverrides,
-    },
-    REPO,
-  );
-  const app = createApp({ env, clock, log: createLogger({ level: "silent" }), random: () => 0.5, ...opts });
   return {
     app,
     home,
     clock,
     async cleanup() {
       await app.close();
-      if (own) rmSync(home, { recursive: true, force: true });
+      removeHome();
     },
   };
 }

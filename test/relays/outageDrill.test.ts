@@ -30,10 +30,7 @@ const OUTAGE_MS = 10 * 60_000;
 test("outage drill: 10 minutes of 503, then 429 with Retry-After, then recovery; every item delivered once", {}, async (t) => {
   const fakes = await startRelayFakes();
   const home = mkdtempSync(path.join(os.tmpdir(), "maos-drill-"));
-  t.after(async () => {
-    await fakes.close();
-    rmSync(home, { recursive: true, force: true });
-  });
+  t.after(() => fakes.close());
   cpSync(path.join(REPO, "test/fixtures/autonomy/charter.yml"), path.join(home, "charter.yml"));
   // Short waits (request pacing) jump at once; backoff and heartbeats wait for the drill to move time.
   const clock = new ManualClock(new Date(START), { autoAdvance: true, autoAdvanceMaxMs: 1000 });
@@ -62,7 +59,11 @@ test("outage drill: 10 minutes of 503, then 429 with Retry-After, then recovery;
     random: () => 0.5,
     fetch: recording,
   });
-  t.after(() => app.close());
+  // Hooks run in order: the home goes once the app has closed (closing writes to it).
+  t.after(async () => {
+    await app.close();
+    rmSync(home, { recursive: true, force: true });
+  });
   const kernel = app.autonomy();
   kernel.configure({ mode: "headless", publisher: app.relays().publisher() });
   assert.equal(await kernel.startLoop(), true);

@@ -28,7 +28,8 @@ export interface WorkOptions {
   abortRun(runId: string, reason: string): Awaitable<unknown>;
   /**
    * The summary of a run a dead replica sealed before reporting (sealedRunSummary), so the one who asked
-   * gets its result; undefined (or absent) reports where the result is instead.
+   * gets its result; undefined (or absent) reports where the result is instead. Called right after
+   * runState found the run sealed, so it reads what runState read.
    */
   sealedSummary?: ((runId: string) => Promise<RunSummary | undefined>) | undefined;
   /** Loads a stack by name for a scheduled run (from this replica's stacks folder). */
