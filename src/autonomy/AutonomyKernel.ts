@@ -403,7 +403,7 @@ export class AutonomyKernel {
     await this.#leadership?.stop();
     this.#leadership = undefined;
     await this.stopLoop();
-    this.#beat.close();
+    await this.#beat.close();
   }
 
   /** One heartbeat cycle, now (GET /heartbeat, activation) or on schedule; cycles never interleave. */

@@ -121,10 +121,12 @@ export class Telemetry {
     this.#lag.enable();
   }
 
-  close(): void {
+  /** Resolves once the window reader's thread has ended (the ledger is closed after it). */
+  async close(): Promise<void> {
     this.#lag.disable();
-    this.#reader?.close();
+    const reader = this.#reader;
     this.#reader = undefined;
+    await reader?.close();
   }
 
   async measure(ctx: TelemetryContext): Promise<TelemetryReading> {

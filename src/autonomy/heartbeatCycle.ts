@@ -80,9 +80,10 @@ export class HeartbeatCycle {
     });
   }
 
-  close(): void {
-    this.#telemetry?.close();
+  async close(): Promise<void> {
+    const telemetry = this.#telemetry;
     this.#telemetry = undefined;
+    await telemetry?.close();
   }
 
   async run(source: HeartbeatSource, given?: Tick): Promise<HeartbeatResult> {

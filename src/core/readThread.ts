@@ -57,9 +57,15 @@ export class ReadThread<Req, Res> {
     return worker;
   }
 
-  close(): void {
-    void this.#worker?.terminate();
+  /**
+   * Stops the thread; resolves once it has ended, its connection closed with it. A caller closing the
+   * file's own connection next awaits this: the last connection to close is the one that checkpoints
+   * and removes the WAL, and a read-only one cannot.
+   */
+  async close(): Promise<void> {
+    const worker = this.#worker;
     this.#worker = undefined;
+    await worker?.terminate();
   }
 }
 

@@ -34,7 +34,7 @@ export class WindowReader {
     return this.#thread.call(requests);
   }
 
-  close(): void {
-    this.#thread.close();
+  close(): Promise<void> {
+    return this.#thread.close();
   }
 }

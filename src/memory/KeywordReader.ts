@@ -27,6 +27,6 @@ export class KeywordReader {
   }
 
   close(): void {
-    this.#thread.close();
+    void this.#thread.close();
   }
 }
